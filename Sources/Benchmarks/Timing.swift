@@ -1,0 +1,38 @@
+import Foundation
+
+/// Wall-clock seconds from a monotonic clock.
+@inline(__always)
+func now() -> Double { Double(DispatchTime.now().uptimeNanoseconds) * 1e-9 }
+
+/// Runs `body` repeatedly for at least `seconds` after `warmup` calls; returns per-call times in seconds.
+func measure(warmup: Int, seconds: Double, minimumRuns: Int = 5, _ body: () -> Void) -> [Double] {
+    for _ in 0..<warmup { body() }
+    var times: [Double] = []
+    let start = now()
+    while now() - start < seconds || times.count < minimumRuns {
+        let t0 = now()
+        body()
+        times.append(now() - t0)
+    }
+    return times
+}
+
+extension Array where Element == Double {
+    var median: Double { let s = sorted(); return s.isEmpty ? .nan : s[s.count / 2] }
+}
+
+/// Peak resident set size of this process in MB (Linux: VmHWM from /proc; macOS: getrusage).
+public func peakResidentMegabytes() -> Double {
+    #if os(Linux)
+    if let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
+       let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
+       let kb = Double(line.split(separator: " ").dropFirst().first ?? "") {
+        return kb / 1024
+    }
+    return .nan
+    #else
+    var usage = rusage()
+    getrusage(RUSAGE_SELF, &usage)
+    return Double(usage.ru_maxrss) / (1024 * 1024)
+    #endif
+}

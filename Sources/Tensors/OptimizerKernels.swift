@@ -1,0 +1,37 @@
+import CKernels
+
+// In-place parameter updates, fused into one pass over each buffer. They live with the other
+// kernels (behind the same backend seam) and record nothing.
+
+extension Tensor {
+    /// Keras-form Adam on this parameter: m ← β₁m + (1−β₁)g, v ← β₂v + (1−β₂)g²,
+    /// θ ← θ − lrₜ·m/(√v + ε) with lrₜ = lr·√(1−β₂ᵗ)/(1−β₁ᵗ).
+    public func adamUpdate(gradient g: Tensor, firstMoment m: Tensor, secondMoment v: Tensor,
+                           correctedLearningRate: Float, beta1: Float, beta2: Float, epsilon: Float) {
+        precondition(g.shape == shape && m.shape == shape && v.shape == shape,
+                     "SwiftGAN shape error: Adam update of \(describe(shape)) with gradient \(describe(g.shape))")
+        let chunkMinimum = Parallel.elementwiseThreshold / 2
+        let (p, pm, pv, pg) = (data, m.data, v.data, g.data)
+        Parallel.forEachChunk(count, minimumChunk: chunkMinimum) { r in
+            sg_adam_update(p + r.lowerBound, pm + r.lowerBound, pv + r.lowerBound, pg + r.lowerBound,
+                           r.count, correctedLearningRate, beta1, beta2, epsilon)
+        }
+    }
+
+    /// Keras-form SGD with momentum on this parameter: u ← μu − lr·g; θ ← θ + u
+    /// (Nesterov: θ ← θ + μu − lr·g). With μ = 0: θ ← θ − lr·g.
+    public func sgdUpdate(gradient g: Tensor, velocity u: Tensor?, learningRate lr: Float, momentum mu: Float, nesterov: Bool) {
+        precondition(g.shape == shape, "SwiftGAN shape error: SGD update of \(describe(shape)) with gradient \(describe(g.shape))")
+        let p = data, pg = g.data
+        guard let u else {
+            for i in 0..<count { p[i] -= lr * pg[i] }
+            return
+        }
+        let pu = u.data
+        for i in 0..<count {
+            let ui = mu * pu[i] - lr * pg[i]
+            pu[i] = ui
+            p[i] += nesterov ? mu * ui - lr * pg[i] : ui
+        }
+    }
+}

@@ -1,0 +1,190 @@
+import Foundation
+
+// Elementwise functions. Each is one small type: the value, its derivative as a scalar formula
+// (the fast first-order backward, fused into one pass with the incoming gradient), and its
+// derivative as tensor operations (used when the backward pass is itself recorded, so gradients
+// of gradients are exact). Tests check both paths against finite differences.
+
+protocol ElementwiseFunction {
+    var name: String { get }
+    func value(_ x: Float) -> Float
+    /// dy/dx at x, where y = value(x).
+    func derivative(x: Float, y: Float) -> Float
+    /// dy/dx as differentiable tensor operations.
+    func derivative(of x: Tensor) -> Tensor
+}
+
+extension Tensor {
+    /// Applies `f` elementwise, without recording.
+    @inline(__always)
+    func map(_ f: (Float) -> Float) -> Tensor {
+        let out = Tensor(uninitialized: shape)
+        let px = data, po = out.data
+        Parallel.forEachChunk(count) { r in for i in r { po[i] = f(px[i]) } }
+        return out
+    }
+
+    @inline(__always)
+    func apply<F: ElementwiseFunction>(_ f: F) -> Tensor {
+        let out = map(f.value)
+        let y = out.storage  // the output's buffer, not the output: a closure holding the output would keep it alive forever
+        return Tensor.record(f.name, out, [self]) { g, _ in
+            if GradMode.isEnabled { return [g * f.derivative(of: self)] }
+            let dx = Tensor(uninitialized: g.shape)
+            let pg = g.data, px = self.data, py = y.pointer, pd = dx.data
+            Parallel.forEachChunk(dx.count) { r in for i in r { pd[i] = pg[i] * f.derivative(x: px[i], y: py[i]) } }
+            return [dx]
+        }
+    }
+}
+
+// MARK: Activations
+
+struct ReLU: ElementwiseFunction {
+    let name = "relu"
+    func value(_ x: Float) -> Float { x > 0 ? x : 0 }
+    func derivative(x: Float, y: Float) -> Float { x > 0 ? 1 : 0 }
+    func derivative(of x: Tensor) -> Tensor { x.map { $0 > 0 ? 1 : 0 } }
+}
+
+struct LeakyReLU: ElementwiseFunction {
+    let slope: Float
+    let name = "leakyRelu"
+    func value(_ x: Float) -> Float { x > 0 ? x : slope * x }
+    func derivative(x: Float, y: Float) -> Float { x > 0 ? 1 : slope }
+    func derivative(of x: Tensor) -> Tensor { x.map { $0 > 0 ? 1 : slope } }
+}
+
+/// x for x > 0, α(eˣ − 1) otherwise.
+struct ELU: ElementwiseFunction {
+    let alpha: Float
+    let name = "elu"
+    func value(_ x: Float) -> Float { x > 0 ? x : alpha * (exp(x) - 1) }
+    func derivative(x: Float, y: Float) -> Float { x > 0 ? 1 : y + alpha }
+    func derivative(of x: Tensor) -> Tensor {
+        let positive = x.map { $0 > 0 ? 1 : 0 }
+        return positive + (1 - positive) * x.clamped(max: 0).exp() * alpha
+    }
+}
+
+struct Sigmoid: ElementwiseFunction {
+    let name = "sigmoid"
+    func value(_ x: Float) -> Float { 1 / (1 + exp(-x)) }
+    func derivative(x: Float, y: Float) -> Float { y * (1 - y) }
+    func derivative(of x: Tensor) -> Tensor { let s = x.sigmoid(); return s * (1 - s) }
+}
+
+struct Tanh: ElementwiseFunction {
+    let name = "tanh"
+    func value(_ x: Float) -> Float { tanh(x) }
+    func derivative(x: Float, y: Float) -> Float { 1 - y * y }
+    func derivative(of x: Tensor) -> Tensor { 1 - x.tanh().pow(2) }
+}
+
+/// log(1 + eˣ), computed as max(x, 0) + log1p(e^−|x|) so it never overflows.
+struct Softplus: ElementwiseFunction {
+    let name = "softplus"
+    func value(_ x: Float) -> Float { max(x, 0) + log1p(exp(-abs(x))) }
+    func derivative(x: Float, y: Float) -> Float { 1 / (1 + exp(-x)) }
+    func derivative(of x: Tensor) -> Tensor { x.sigmoid() }
+}
+
+/// log σ(x) = min(x, 0) − log1p(e^−|x|): finite for every finite x.
+struct LogSigmoid: ElementwiseFunction {
+    let name = "logSigmoid"
+    func value(_ x: Float) -> Float { min(x, 0) - log1p(exp(-abs(x))) }
+    func derivative(x: Float, y: Float) -> Float { 1 / (1 + exp(x)) }
+    func derivative(of x: Tensor) -> Tensor { (-x).sigmoid() }
+}
+
+// MARK: Arithmetic functions
+
+struct Exp: ElementwiseFunction {
+    let name = "exp"
+    func value(_ x: Float) -> Float { exp(x) }
+    func derivative(x: Float, y: Float) -> Float { y }
+    func derivative(of x: Tensor) -> Tensor { x.exp() }
+}
+
+struct Log: ElementwiseFunction {
+    let name = "log"
+    func value(_ x: Float) -> Float { log(x) }
+    func derivative(x: Float, y: Float) -> Float { 1 / x }
+    func derivative(of x: Tensor) -> Tensor { x.pow(-1) }
+}
+
+struct Sqrt: ElementwiseFunction {
+    let name = "sqrt"
+    func value(_ x: Float) -> Float { x.squareRoot() }
+    func derivative(x: Float, y: Float) -> Float { 0.5 / y }
+    func derivative(of x: Tensor) -> Tensor { x.pow(-0.5) * 0.5 }
+}
+
+/// xᵖ for a constant exponent.
+struct Power: ElementwiseFunction {
+    let exponent: Float
+    let name = "pow"
+    func value(_ x: Float) -> Float {
+        switch exponent {
+        case 1: return x
+        case 2: return x * x
+        case -1: return 1 / x
+        case 0.5: return x.squareRoot()
+        default: return pow(x, exponent)
+        }
+    }
+    func derivative(x: Float, y: Float) -> Float {
+        exponent == 2 ? 2 * x : exponent * Power(exponent: exponent - 1).value(x)
+    }
+    func derivative(of x: Tensor) -> Tensor {
+        exponent == 1 ? Tensor.ones(x.shape) : x.pow(exponent - 1) * exponent
+    }
+}
+
+/// |x|, with derivative sign(x) and 0 at 0 (PyTorch's choice).
+struct Abs: ElementwiseFunction {
+    let name = "abs"
+    func value(_ x: Float) -> Float { abs(x) }
+    func derivative(x: Float, y: Float) -> Float { x > 0 ? 1 : (x < 0 ? -1 : 0) }
+    func derivative(of x: Tensor) -> Tensor { x.map { $0 > 0 ? 1 : ($0 < 0 ? -1 : 0) } }
+}
+
+/// min(max(x, low), high). The gradient passes where low ≤ x ≤ high, boundaries included
+/// (PyTorch's choice), and is 0 outside.
+struct Clamp: ElementwiseFunction {
+    let low: Float, high: Float
+    let name = "clamp"
+    func value(_ x: Float) -> Float { min(max(x, low), high) }
+    func derivative(x: Float, y: Float) -> Float { x >= low && x <= high ? 1 : 0 }
+    func derivative(of x: Tensor) -> Tensor { x.map { $0 >= low && $0 <= high ? 1 : 0 } }
+}
+
+extension Tensor {
+    /// max(x, 0).
+    public func relu() -> Tensor { apply(ReLU()) }
+    /// x for x > 0, `slope`·x otherwise (Keras LeakyReLU's default `negative_slope` is 0.3, PyTorch's 0.01).
+    public func leakyRelu(slope: Float) -> Tensor { apply(LeakyReLU(slope: slope)) }
+    /// x for x > 0, α(eˣ − 1) otherwise.
+    public func elu(alpha: Float = 1) -> Tensor { apply(ELU(alpha: alpha)) }
+    /// λ·elu(x, α) with the self-normalizing constants of Klambauer et al. (2017), as Keras and PyTorch use.
+    public func selu() -> Tensor { elu(alpha: 1.6732632423543772848170429916717) * 1.0507009873554804934193349852946 }
+    /// 1 / (1 + e⁻ˣ).
+    public func sigmoid() -> Tensor { apply(Sigmoid()) }
+    public func tanh() -> Tensor { apply(Tanh()) }
+    /// log(1 + eˣ), overflow-free.
+    public func softplus() -> Tensor { apply(Softplus()) }
+    /// log σ(x), overflow-free: the building block of binary cross-entropy from logits.
+    public func logSigmoid() -> Tensor { apply(LogSigmoid()) }
+    public func exp() -> Tensor { apply(Exp()) }
+    /// Natural logarithm; −inf at 0 and NaN below, as IEEE defines.
+    public func log() -> Tensor { apply(Log()) }
+    public func sqrt() -> Tensor { apply(Sqrt()) }
+    /// xᵖ elementwise for a constant p.
+    public func pow(_ exponent: Float) -> Tensor { apply(Power(exponent: exponent)) }
+    public func abs() -> Tensor { apply(Abs()) }
+    /// Limits values to [min, max]; either bound may be left out.
+    public func clamped(min low: Float = -.infinity, max high: Float = .infinity) -> Tensor {
+        precondition(low <= high, "clamped(min: \(low), max: \(high)): min exceeds max")
+        return apply(Clamp(low: low, high: high))
+    }
+}
