@@ -16,7 +16,20 @@ extension Tensor {
         outShape[axis] = 1
         let out = Tensor(uninitialized: outShape)
         let px = data, po = out.data
-        if inner == 1 {
+        if inner == 1 && outer < 8 && n >= Parallel.elementwiseThreshold {
+            // A few long rows: fixed-size blocks summed in parallel, partials added in order, so the
+            // result is the same for any number of threads.
+            let block = 1 << 16, blocks = (n + block - 1) / block
+            let partials = UnsafeMutablePointer<Float>.allocate(capacity: outer * blocks)
+            defer { partials.deallocate() }
+            Parallel.forEachChunk(outer * blocks, minimumChunk: 1) { r in
+                for b in r {
+                    let (o, k) = (b / blocks, b % blocks)
+                    partials[b] = sumContiguous(px + o * n + k * block, Swift.min(block, n - k * block))
+                }
+            }
+            for o in 0..<outer { po[o] = sumContiguous(partials + o * blocks, blocks) }
+        } else if inner == 1 {
             // Row sums: eight running partials keep the loop vectorized and the error small.
             Parallel.forEachChunk(outer, minimumChunk: Swift.max(1, Parallel.elementwiseThreshold / Swift.max(n, 1))) { rows in
                 for o in rows { po[o] = sumContiguous(px + o * n, n) }
