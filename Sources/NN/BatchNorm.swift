@@ -29,8 +29,8 @@ public final class BatchNorm: Module {
     public private(set) var isTraining = true
 
     public init(featureCount: Int, momentum: Float = 0.99, epsilon: Float = 1e-3) {
-        precondition((0...1).contains(momentum), "BatchNorm momentum must lie in [0, 1] (the weight of the old running value), got \(momentum)")
-        precondition(epsilon > 0, "BatchNorm epsilon must be positive, got \(epsilon)")
+        require((0...1).contains(momentum), "BatchNorm momentum must lie in [0, 1] (the weight of the old running value), got \(momentum)")
+        require(epsilon > 0, "BatchNorm epsilon must be positive, got \(epsilon)")
         self.momentum = momentum
         self.epsilon = epsilon
         scale = Tensor.ones([featureCount]).requiringGradient()
@@ -41,13 +41,13 @@ public final class BatchNorm: Module {
 
     public func callAsFunction(_ x: Tensor) -> Tensor {
         let features = scale.count
-        precondition(x.rank >= 2 && x.shape.last == features,
+        require(x.rank >= 2 && x.shape.last == features,
                      "SwiftGAN shape error: BatchNorm(featureCount: \(features)) expects [batch, …, \(features)], got \(describe(x.shape))")
         if !isTraining {
             let inverse = (runningVariance + epsilon).pow(-0.5)
             return (x - runningMean) * (scale * inverse) + offset
         }
-        precondition(x.count / features > 1, "SwiftGAN: BatchNorm in training mode needs more than one value per feature, got \(describe(x.shape))")
+        require(x.count / features > 1, "SwiftGAN: BatchNorm in training mode needs more than one value per feature, got \(describe(x.shape))")
         let axes = Array(0..<(x.rank - 1))
         let mean = x.mean(alongAxes: axes)
         let centered = x - mean

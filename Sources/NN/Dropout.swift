@@ -14,7 +14,7 @@ public final class Dropout: Module {
     private let rng: RandomGenerator
 
     public init(rate: Float, rng: RandomGenerator) {
-        precondition(rate >= 0 && rate < 1, "Dropout rate must lie in [0, 1), got \(rate)")
+        require(rate >= 0 && rate < 1, "Dropout rate must lie in [0, 1), got \(rate)")
         self.rate = rate
         self.rng = rng
     }

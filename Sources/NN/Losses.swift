@@ -9,14 +9,14 @@ import Tensors
 // (as in PyTorch and Keras); the training loop checks for it.
 
 private func checkPair(_ name: String, _ predictions: Tensor, _ targets: Tensor) {
-    precondition(predictions.shape == targets.shape,
+    require(predictions.shape == targets.shape,
                  "SwiftGAN shape error: \(name) predictions \(describe(predictions.shape)) and targets \(describe(targets.shape)) must have the same shape")
-    precondition(predictions.count > 0, "SwiftGAN: \(name) of an empty batch (shape \(describe(predictions.shape)))")
+    require(predictions.count > 0, "SwiftGAN: \(name) of an empty batch (shape \(describe(predictions.shape)))")
 }
 
 /// Keras's binary label smoothing: t ← t·(1 − s) + s/2.
 private func smoothBinary(_ targets: Tensor, _ s: Float) -> Tensor {
-    precondition((0...1).contains(s), "label smoothing must lie in [0, 1], got \(s)")
+    require((0...1).contains(s), "label smoothing must lie in [0, 1], got \(s)")
     return s == 0 ? targets : targets * (1 - s) + 0.5 * s
 }
 
@@ -47,8 +47,8 @@ public func binaryCrossEntropy(probabilities: Tensor, targets: Tensor, labelSmoo
 /// Keras: t ← t·(1 − s) + s/classes.
 public func categoricalCrossEntropy(logits: Tensor, targets: Tensor, labelSmoothing: Float = 0) -> Tensor {
     checkPair("categoricalCrossEntropy", logits, targets)
-    precondition(logits.rank == 2, "SwiftGAN shape error: categoricalCrossEntropy expects [batch, classes], got \(describe(logits.shape))")
-    precondition((0...1).contains(labelSmoothing), "label smoothing must lie in [0, 1], got \(labelSmoothing)")
+    require(logits.rank == 2, "SwiftGAN shape error: categoricalCrossEntropy expects [batch, classes], got \(describe(logits.shape))")
+    require((0...1).contains(labelSmoothing), "label smoothing must lie in [0, 1], got \(labelSmoothing)")
     let classes = Float(logits.shape[1])
     let t = labelSmoothing == 0 ? targets : targets * (1 - labelSmoothing) + labelSmoothing / classes
     return -(t * logits.logSoftmax(alongAxis: 1)).sum(alongAxis: 1).mean()
@@ -65,7 +65,7 @@ public func meanSquaredError(_ predictions: Tensor, _ targets: Tensor) -> Tensor
 public func oneHot(_ labels: [Int], classes: Int) -> Tensor {
     let t = Tensor.zeros([labels.count, classes])
     for (row, label) in labels.enumerated() {
-        precondition(label >= 0 && label < classes, "label \(label) out of range 0..<\(classes)")
+        require(label >= 0 && label < classes, "label \(label) out of range 0..<\(classes)")
         t.data[row * classes + label] = 1
     }
     return t

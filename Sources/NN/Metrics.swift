@@ -4,7 +4,7 @@ import Tensors
 /// > 0.5) counts as class 1, and a target counts as 1 when it exceeds 0.5 (so smoothed targets
 /// work). This is Keras's `binary_accuracy` at threshold 0.5, applied to logits.
 public func binaryAccuracy(logits: Tensor, targets: Tensor) -> Float {
-    precondition(logits.shape == targets.shape && logits.count > 0,
+    require(logits.shape == targets.shape && logits.count > 0,
                  "SwiftGAN shape error: binaryAccuracy logits \(describe(logits.shape)) vs targets \(describe(targets.shape))")
     var correct = 0
     for i in 0..<logits.count where (logits.data[i] > 0) == (targets.data[i] > 0.5) { correct += 1 }
@@ -13,7 +13,7 @@ public func binaryAccuracy(logits: Tensor, targets: Tensor) -> Float {
 
 /// The share of rows whose largest logit is the target's largest entry (Keras's `categorical_accuracy`).
 public func categoricalAccuracy(logits: Tensor, targets: Tensor) -> Float {
-    precondition(logits.shape == targets.shape && logits.rank == 2 && logits.count > 0,
+    require(logits.shape == targets.shape && logits.rank == 2 && logits.count > 0,
                  "SwiftGAN shape error: categoricalAccuracy logits \(describe(logits.shape)) vs targets \(describe(targets.shape))")
     let classes = logits.shape[1]
     func argmax(_ p: UnsafeMutablePointer<Float>) -> Int {

@@ -30,7 +30,7 @@ public final class Optimizer<Rule: UpdateRule> {
     public private(set) var slots: [[Tensor]]
 
     public init(parameters: [Tensor], rule: Rule) {
-        precondition(Set(parameters.map(ObjectIdentifier.init)).count == parameters.count, "SwiftGAN: an optimizer was given the same parameter twice")
+        require(Set(parameters.map(ObjectIdentifier.init)).count == parameters.count, "SwiftGAN: an optimizer was given the same parameter twice")
         self.parameters = parameters
         self.rule = rule
         slots = parameters.map { p in rule.slotNames.map { _ in Tensor.zeros(p.shape) } }
@@ -38,12 +38,12 @@ public final class Optimizer<Rule: UpdateRule> {
 
     /// Applies one update; `gradients` align with ``parameters``.
     public func step(_ gradients: [Tensor]) {
-        precondition(gradients.count == parameters.count,
+        require(gradients.count == parameters.count,
                      "SwiftGAN: optimizer has \(parameters.count) parameters but received \(gradients.count) gradients")
         stepCount += 1
         withoutGrad {
             for (i, p) in parameters.enumerated() {
-                precondition(gradients[i].shape == p.shape,
+                require(gradients[i].shape == p.shape,
                              "SwiftGAN shape error: gradient \(i) has shape \(describe(gradients[i].shape)), parameter has \(describe(p.shape))")
                 rule.update(p, gradient: gradients[i], slots: slots[i], step: stepCount)
             }
@@ -88,7 +88,7 @@ public struct AdamRule: UpdateRule {
     public var epsilon: Float
 
     public init(learningRate: Float = 0.001, beta1: Float = 0.9, beta2: Float = 0.999, epsilon: Float = 1e-7) {
-        precondition(learningRate >= 0 && (0..<1).contains(beta1) && (0..<1).contains(beta2) && epsilon >= 0,
+        require(learningRate >= 0 && (0..<1).contains(beta1) && (0..<1).contains(beta2) && epsilon >= 0,
                      "Adam needs lr ≥ 0, β₁ and β₂ in [0, 1), ε ≥ 0; got lr \(learningRate), β₁ \(beta1), β₂ \(beta2), ε \(epsilon)")
         (self.learningRate, self.beta1, self.beta2, self.epsilon) = (learningRate, beta1, beta2, epsilon)
     }
@@ -112,7 +112,7 @@ public struct SGDRule: UpdateRule {
     public var nesterov: Bool
 
     public init(learningRate: Float = 0.01, momentum: Float = 0, nesterov: Bool = false) {
-        precondition(learningRate >= 0 && momentum >= 0, "SGD needs lr ≥ 0 and momentum ≥ 0")
+        require(learningRate >= 0 && momentum >= 0, "SGD needs lr ≥ 0 and momentum ≥ 0")
         (self.learningRate, self.momentum, self.nesterov) = (learningRate, momentum, nesterov)
     }
 

@@ -79,9 +79,9 @@ extension Tensor {
 public func gradients(of output: Tensor, withRespectTo targets: [Tensor],
                       seed: Tensor? = nil, createGraph: Bool = false) -> [Tensor] {
     if seed == nil {
-        precondition(output.count == 1, "SwiftGAN: gradients(of:) needs a one-element output or an explicit seed; got shape \(describe(output.shape))")
+        require(output.count == 1, "SwiftGAN: gradients(of:) needs a one-element output or an explicit seed; got shape \(describe(output.shape))")
     } else {
-        precondition(seed!.shape == output.shape, "SwiftGAN shape error: seed \(describe(seed!.shape)) does not match output \(describe(output.shape))")
+        require(seed!.shape == output.shape, "SwiftGAN shape error: seed \(describe(seed!.shape)) does not match output \(describe(output.shape))")
     }
 
     // Topological order (inputs before the ops that use them) by iterative depth-first search.
@@ -117,7 +117,7 @@ public func gradients(of output: Tensor, withRespectTo targets: [Tensor],
             let inputGrads = node.backward(g, wanted)
             for (i, input) in node.inputs.enumerated() where wanted[i] {
                 guard let gi = inputGrads[i] else { continue }
-                precondition(gi.shape == input.shape, "SwiftGAN internal error: \(node.name) returned gradient \(describe(gi.shape)) for input \(describe(input.shape))")
+                require(gi.shape == input.shape, "SwiftGAN internal error: \(node.name) returned gradient \(describe(gi.shape)) for input \(describe(input.shape))")
                 let id = ObjectIdentifier(input)
                 grads[id] = grads[id].map { $0 + gi } ?? gi
             }

@@ -63,7 +63,7 @@ public final class BufferPool: @unchecked Sendable {
     }
 
     func take(count: Int) -> (UnsafeMutablePointer<Float>, Int) {
-        precondition(count >= 0, "negative buffer size \(count)")
+        require(count >= 0, "negative buffer size \(count)")
         let bucket = Self.bucket(for: count)
         let capacity = 1 << bucket
         lock.lock()

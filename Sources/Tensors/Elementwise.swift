@@ -86,7 +86,7 @@ extension Tensor {
     public func broadcast(to shape: [Int]) -> Tensor {
         if shape == self.shape { return self }
         let result = checked { try broadcastShapes(self.shape, shape) }
-        precondition(result == shape, "SwiftGAN shape error: cannot broadcast \(describe(self.shape)) to \(describe(shape))")
+        require(result == shape, "SwiftGAN shape error: cannot broadcast \(describe(self.shape)) to \(describe(shape))")
         let out = Tensor(uninitialized: shape)
         stridedBroadcastMap(self, Tensor(scalar: 0), into: out) { x, _ in x }
         let inputShape = self.shape
@@ -98,7 +98,7 @@ extension Tensor {
     public func sum(toShape shape: [Int]) -> Tensor {
         if shape == self.shape { return self }
         let check = checked { try broadcastShapes(shape, self.shape) }
-        precondition(check == self.shape, "SwiftGAN shape error: cannot sum \(describe(self.shape)) down to \(describe(shape))")
+        require(check == self.shape, "SwiftGAN shape error: cannot sum \(describe(self.shape)) down to \(describe(shape))")
         let lead = rank - shape.count
         var axes = Array(0..<lead)
         for (i, d) in shape.enumerated() where d == 1 && self.shape[i + lead] != 1 { axes.append(i + lead) }

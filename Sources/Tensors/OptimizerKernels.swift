@@ -8,7 +8,7 @@ extension Tensor {
     /// θ ← θ − lrₜ·m/(√v + ε) with lrₜ = lr·√(1−β₂ᵗ)/(1−β₁ᵗ).
     public func adamUpdate(gradient g: Tensor, firstMoment m: Tensor, secondMoment v: Tensor,
                            correctedLearningRate: Float, beta1: Float, beta2: Float, epsilon: Float) {
-        precondition(g.shape == shape && m.shape == shape && v.shape == shape,
+        require(g.shape == shape && m.shape == shape && v.shape == shape,
                      "SwiftGAN shape error: Adam update of \(describe(shape)) with gradient \(describe(g.shape))")
         let chunkMinimum = Parallel.elementwiseThreshold / 2
         let (p, pm, pv, pg) = (data, m.data, v.data, g.data)
@@ -21,7 +21,7 @@ extension Tensor {
     /// Keras-form SGD with momentum on this parameter: u ← μu − lr·g; θ ← θ + u
     /// (Nesterov: θ ← θ + μu − lr·g). With μ = 0: θ ← θ − lr·g.
     public func sgdUpdate(gradient g: Tensor, velocity u: Tensor?, learningRate lr: Float, momentum mu: Float, nesterov: Bool) {
-        precondition(g.shape == shape, "SwiftGAN shape error: SGD update of \(describe(shape)) with gradient \(describe(g.shape))")
+        require(g.shape == shape, "SwiftGAN shape error: SGD update of \(describe(shape)) with gradient \(describe(g.shape))")
         let p = data, pg = g.data
         guard let u else {
             for i in 0..<count { p[i] -= lr * pg[i] }

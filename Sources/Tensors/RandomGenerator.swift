@@ -29,7 +29,7 @@ public final class RandomGenerator: RandomNumberGenerator {
     public var state: [UInt64] {
         get { [s.0, s.1, s.2, s.3] }
         set {
-            precondition(newValue.count == 4 && newValue.contains { $0 != 0 }, "RandomGenerator state must be four words, not all zero")
+            require(newValue.count == 4 && newValue.contains { $0 != 0 }, "RandomGenerator state must be four words, not all zero")
             s = (newValue[0], newValue[1], newValue[2], newValue[3])
         }
     }
@@ -76,7 +76,7 @@ public final class RandomGenerator: RandomNumberGenerator {
 
     /// Uniform integer in `0..<bound`, without modulo bias (Lemire's method).
     public func integer(below bound: Int) -> Int {
-        precondition(bound > 0, "integer(below:) needs a positive bound, got \(bound)")
+        require(bound > 0, "integer(below:) needs a positive bound, got \(bound)")
         let b = UInt64(bound)
         var m = next().multipliedFullWidth(by: b)
         if m.low < b {

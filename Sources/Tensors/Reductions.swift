@@ -92,7 +92,7 @@ extension Tensor {
     /// The maximum along `axis`. The gradient goes to the first maximal element of each slice.
     public func max(alongAxis axis: Int, keepingDimensions: Bool = false) -> Tensor {
         let axis = checked { try normalizedAxis(axis, rank: rank) }
-        precondition(shape[axis] > 0, "SwiftGAN shape error: max along an empty axis of \(describe(shape))")
+        require(shape[axis] > 0, "SwiftGAN shape error: max along an empty axis of \(describe(shape))")
         let (outer, n, inner) = split(at: axis)
         var kept = shape
         kept[axis] = 1

@@ -70,11 +70,21 @@ public func normalizedAxis(_ axis: Int, rank: Int) throws -> Int {
 /// Stops with the error's message: the behaviour of every tensor operation on a bad shape.
 @inline(never)
 func shapeFailure(_ error: Error, file: StaticString = #file, line: UInt = #line) -> Never {
-    preconditionFailure("SwiftGAN shape error: \(error)", file: file, line: line)
+    fatalError("SwiftGAN shape error: \(error)", file: file, line: line)
 }
 
 /// Runs a shape check inside an operation, turning a thrown ``ShapeError`` into a stop with its message.
 @inline(__always)
 func checked<T>(_ body: () throws -> T) -> T {
     do { return try body() } catch { shapeFailure(error) }
+}
+
+/// Stops the program with `message` when `condition` is false, in every build configuration.
+///
+/// Swift's `precondition` drops its message in optimized builds, so a user running
+/// `swift run -c release` would see only "illegal instruction"; argument checks use this instead.
+@inline(__always)
+public func require(_ condition: @autoclosure () -> Bool, _ message: @autoclosure () -> String,
+                    file: StaticString = #file, line: UInt = #line) {
+    if !condition() { fatalError(message(), file: file, line: line) }
 }

@@ -16,7 +16,7 @@ extension Tensor {
     /// Reorders dimensions: result dimension i is input dimension `axes[i]`.
     public func permuted(_ axes: [Int]) -> Tensor {
         let axes = axes.map { a in checked { try normalizedAxis(a, rank: rank) } }
-        precondition(axes.sorted() == Array(0..<rank), "SwiftGAN shape error: \(axes) is not a permutation of the axes of \(describe(shape))")
+        require(axes.sorted() == Array(0..<rank), "SwiftGAN shape error: \(axes) is not a permutation of the axes of \(describe(shape))")
         if axes == Array(0..<rank) { return self }
         let outShape = axes.map { shape[$0] }
         let out = Tensor(uninitialized: outShape)
@@ -64,7 +64,7 @@ extension Tensor {
 
     /// Joins tensors along `axis`; all other dimensions must agree.
     public static func concatenate(_ tensors: [Tensor], alongAxis axis: Int) -> Tensor {
-        precondition(!tensors.isEmpty, "SwiftGAN: concatenate needs at least one tensor")
+        require(!tensors.isEmpty, "SwiftGAN: concatenate needs at least one tensor")
         let first = tensors[0].shape
         let axis = checked { try normalizedAxis(axis, rank: first.count) }
         for t in tensors {
@@ -98,7 +98,7 @@ extension Tensor {
     /// The elements whose index along `axis` lies in `range`.
     public func slice(alongAxis axis: Int, _ range: Range<Int>) -> Tensor {
         let axis = checked { try normalizedAxis(axis, rank: rank) }
-        precondition(range.lowerBound >= 0 && range.upperBound <= shape[axis],
+        require(range.lowerBound >= 0 && range.upperBound <= shape[axis],
                       "SwiftGAN shape error: slice \(range) out of bounds for axis \(axis) of \(describe(shape))")
         let (outer, n, inner) = split(at: axis)
         var outShape = shape
@@ -115,7 +115,7 @@ extension Tensor {
     public func padded(into shape: [Int], alongAxis axis: Int, at offset: Int) -> Tensor {
         var expected = shape
         expected[axis] = self.shape[axis]
-        precondition(expected == self.shape && offset >= 0 && offset + self.shape[axis] <= shape[axis],
+        require(expected == self.shape && offset >= 0 && offset + self.shape[axis] <= shape[axis],
                      "SwiftGAN shape error: cannot place \(describe(self.shape)) into \(describe(shape)) at \(offset) along axis \(axis)")
         let out = Tensor.zeros(shape)
         let (outer, total, inner) = out.split(at: axis)
@@ -147,14 +147,14 @@ extension Tensor {
     /// The adjoint of gathering: a tensor with `size` slices along `axis`, where slice `indices[j]`
     /// accumulates this tensor's slice j.
     public func scatterAdding(_ indices: [Int], alongAxis axis: Int, size: Int) -> Tensor {
-        precondition(shape[axis] == indices.count, "SwiftGAN shape error: scatter of \(describe(shape)) needs \(shape[axis]) indices, got \(indices.count)")
+        require(shape[axis] == indices.count, "SwiftGAN shape error: scatter of \(describe(shape)) needs \(shape[axis]) indices, got \(indices.count)")
         var outShape = shape
         outShape[axis] = size
         let out = Tensor.zeros(outShape)
         let (outer, _, inner) = split(at: axis)
         for o in 0..<outer {
             for (j, i) in indices.enumerated() {
-                precondition(i >= 0 && i < size, "scatter index \(i) out of range 0..<\(size)")
+                require(i >= 0 && i < size, "scatter index \(i) out of range 0..<\(size)")
                 let dst = out.data + (o * size + i) * inner, src = data + (o * indices.count + j) * inner
                 for k in 0..<inner { dst[k] += src[k] }
             }

@@ -25,7 +25,7 @@ public final class Tensor {
 
     /// A tensor of `shape` over a fresh, uninitialized buffer.
     init(uninitialized shape: [Int]) {
-        precondition(shape.allSatisfy { $0 >= 0 }, "SwiftGAN shape error: negative dimension in \(describe(shape))")
+        require(shape.allSatisfy { $0 >= 0 }, "SwiftGAN shape error: negative dimension in \(describe(shape))")
         self.shape = shape
         self.count = shape.reduce(1, *)
         self.storage = Storage(count: count)
@@ -41,7 +41,7 @@ public final class Tensor {
     /// A tensor holding `scalars` in row-major order.
     public convenience init(_ scalars: [Float], shape: [Int]) {
         let expected = shape.reduce(1, *)
-        precondition(scalars.count == expected, "SwiftGAN shape error: \(scalars.count) values cannot fill shape \(describe(shape)) (\(expected) elements)")
+        require(scalars.count == expected, "SwiftGAN shape error: \(scalars.count) values cannot fill shape \(describe(shape)) (\(expected) elements)")
         self.init(uninitialized: shape)
         scalars.withUnsafeBufferPointer { data.update(from: $0.baseAddress!, count: count) }
     }
@@ -62,16 +62,16 @@ public final class Tensor {
 
     /// The single value of a one-element tensor.
     public var scalar: Float {
-        precondition(count == 1, "SwiftGAN shape error: .scalar needs a one-element tensor, got shape \(describe(shape))")
+        require(count == 1, "SwiftGAN shape error: .scalar needs a one-element tensor, got shape \(describe(shape))")
         return data[0]
     }
 
     /// The element at a multi-dimensional index.
     public subscript(_ index: Int...) -> Float {
-        precondition(index.count == rank, "SwiftGAN shape error: index of rank \(index.count) into a tensor of shape \(describe(shape))")
+        require(index.count == rank, "SwiftGAN shape error: index of rank \(index.count) into a tensor of shape \(describe(shape))")
         var flat = 0
         for (i, d) in zip(index, shape) {
-            precondition(i >= 0 && i < d, "index \(index) out of range for shape \(describe(shape))")
+            require(i >= 0 && i < d, "index \(index) out of range for shape \(describe(shape))")
             flat = flat * d + i
         }
         return data[flat]
@@ -116,14 +116,14 @@ public final class Tensor {
     /// Only tensors not computed by recorded operations can be marked.
     @discardableResult
     public func requiringGradient(_ flag: Bool = true) -> Tensor {
-        precondition(gradNode == nil, "requiringGradient() applies to leaf tensors; this one was computed by \(gradNode!.name)")
+        require(gradNode == nil, "requiringGradient() applies to leaf tensors; this one was computed by \(gradNode!.name)")
         requiresGrad = flag
         return self
     }
 
     /// Copies `other`'s values into this tensor in place (same shape); used by optimizers and checkpoint loading.
     public func assign(_ other: Tensor) {
-        precondition(other.shape == shape, "SwiftGAN shape error: cannot assign \(describe(other.shape)) to \(describe(shape))")
+        require(other.shape == shape, "SwiftGAN shape error: cannot assign \(describe(other.shape)) to \(describe(shape))")
         data.update(from: other.data, count: count)
     }
 

@@ -184,7 +184,7 @@ extension Tensor {
     public func abs() -> Tensor { apply(Abs()) }
     /// Limits values to [min, max]; either bound may be left out.
     public func clamped(min low: Float = -.infinity, max high: Float = .infinity) -> Tensor {
-        precondition(low <= high, "clamped(min: \(low), max: \(high)): min exceeds max")
+        require(low <= high, "clamped(min: \(low), max: \(high)): min exceeds max")
         return apply(Clamp(low: low, high: high))
     }
 }
