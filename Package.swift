@@ -10,6 +10,9 @@ let package = Package(
     products: [
         .library(name: "Tensors", targets: ["Tensors"]),
         .library(name: "NN", targets: ["NN"]),
+        .library(name: "Datasets", targets: ["Datasets"]),
+        .library(name: "Artifacts", targets: ["Artifacts"]),
+        .library(name: "GAN", targets: ["GAN"]),
         .executable(name: "swiftgan", targets: ["swiftgan"]),
     ],
     dependencies: [
@@ -20,6 +23,11 @@ let package = Package(
             name: "COpenBLAS",
             pkgConfig: "openblas",
             providers: [.apt(["libopenblas-dev"])]
+        ),
+        .systemLibrary(
+            name: "CZlib",
+            pkgConfig: "zlib",
+            providers: [.apt(["zlib1g-dev"]), .brew(["zlib"])]
         ),
         // Small C kernels for loops Swift cannot vectorize without compiler flags
         // (square roots: Swift keeps the errno-setting libm fallback per element).
@@ -32,16 +40,22 @@ let package = Package(
             ]
         ),
         .target(name: "NN", dependencies: ["Tensors"]),
-        .target(name: "Benchmarks", dependencies: ["NN", "Tensors"]),
+        .target(name: "Artifacts", dependencies: ["CZlib"]),
+        .target(name: "Datasets", dependencies: ["Tensors", "CZlib"]),
+        .target(name: "GAN", dependencies: ["NN", "Tensors", "Datasets", "Artifacts"]),
+        .target(name: "Benchmarks", dependencies: ["GAN", "NN", "Tensors"]),
         .executableTarget(
             name: "swiftgan",
             dependencies: [
-                "Benchmarks",
+                "Benchmarks", "GAN", "Datasets", "Artifacts", "NN", "Tensors",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .testTarget(name: "TensorsTests", dependencies: ["Tensors"]),
         .testTarget(name: "NNTests", dependencies: ["NN", "Tensors"]),
+        .testTarget(name: "ArtifactsTests", dependencies: ["Artifacts"]),
+        .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "Tensors", "CZlib"]),
+        .testTarget(name: "GANTests", dependencies: ["GAN", "Datasets", "Artifacts", "NN", "Tensors"]),
     ],
     // Swift 5 mode: kernels hand raw buffer pointers to worker threads, which Swift 6's strict
     // sendability checking rejects without adding anything the kernels' own discipline doesn't give.

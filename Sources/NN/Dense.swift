@@ -24,8 +24,8 @@ public final class Dense: Module {
     public func callAsFunction(_ input: Tensor) -> Tensor {
         require(input.rank == 2 && input.shape[1] == weight.shape[0],
                      "SwiftGAN shape error: Dense(\(weight.shape[0]) → \(weight.shape[1])) expects [batch, \(weight.shape[0])], got \(describe(input.shape))")
-        let y = input.matmul(weight)
-        return bias.map { y + $0 } ?? y
+        guard let bias else { return input.matmul(weight) }
+        return input.linear(weight, bias: bias)
     }
 
     public var ownParameters: [(name: String, tensor: Tensor)] {

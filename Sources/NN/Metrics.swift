@@ -2,7 +2,8 @@ import Tensors
 
 /// The share of predictions on the right side of the decision boundary: logit > 0 (probability
 /// > 0.5) counts as class 1, and a target counts as 1 when it exceeds 0.5 (so smoothed targets
-/// work). This is Keras's `binary_accuracy` at threshold 0.5, applied to logits.
+/// count by their side of 0.5; Keras's `binary_accuracy` compares them exactly, so it scores a
+/// smoothed 0.9 target as never matched).
 public func binaryAccuracy(logits: Tensor, targets: Tensor) -> Float {
     require(logits.shape == targets.shape && logits.count > 0,
                  "SwiftGAN shape error: binaryAccuracy logits \(describe(logits.shape)) vs targets \(describe(targets.shape))")

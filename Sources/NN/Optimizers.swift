@@ -50,7 +50,8 @@ public final class Optimizer<Rule: UpdateRule> {
         }
     }
 
-    /// The whole optimizer state, named for checkpoints: `"<slot>.<parameter index>"` plus `"step"`.
+    /// The whole optimizer state, named for checkpoints: `"<slot>.<parameter index>"` plus `"step"`
+    /// (stored as a Float: exact up to 2²⁴ ≈ 16.7 million steps).
     public var state: [(name: String, tensor: Tensor)] {
         var result: [(name: String, tensor: Tensor)] = [("step", Tensor(scalar: Float(stepCount)))]
         for (i, s) in slots.enumerated() {
@@ -88,8 +89,8 @@ public struct AdamRule: UpdateRule {
     public var epsilon: Float
 
     public init(learningRate: Float = 0.001, beta1: Float = 0.9, beta2: Float = 0.999, epsilon: Float = 1e-7) {
-        require(learningRate >= 0 && (0..<1).contains(beta1) && (0..<1).contains(beta2) && epsilon >= 0,
-                     "Adam needs lr ≥ 0, β₁ and β₂ in [0, 1), ε ≥ 0; got lr \(learningRate), β₁ \(beta1), β₂ \(beta2), ε \(epsilon)")
+        require(learningRate >= 0 && (0..<1).contains(beta1) && (0..<1).contains(beta2) && epsilon > 0,
+                     "Adam needs lr ≥ 0, β₁ and β₂ in [0, 1), ε > 0 (ε = 0 divides 0 by 0 for parameters that never get a gradient); got lr \(learningRate), β₁ \(beta1), β₂ \(beta2), ε \(epsilon)")
         (self.learningRate, self.beta1, self.beta2, self.epsilon) = (learningRate, beta1, beta2, epsilon)
     }
 
@@ -108,7 +109,8 @@ public struct AdamRule: UpdateRule {
 /// PyTorch's form (u ← μu + g, θ ← θ − lr·u) takes the same steps for a constant learning rate.
 public struct SGDRule: UpdateRule {
     public var learningRate: Float
-    public var momentum: Float
+    /// Fixed at creation: it decides whether the optimizer keeps a velocity slot.
+    public let momentum: Float
     public var nesterov: Bool
 
     public init(learningRate: Float = 0.01, momentum: Float = 0, nesterov: Bool = false) {

@@ -30,12 +30,24 @@ public func withoutGrad<T>(_ body: () throws -> T) rethrows -> T {
 final class GradNode {
     let name: String
     let inputs: [Tensor]
+    /// The inputs' storage versions when the operation ran.
+    let versions: [Int]
     let backward: (_ gradient: Tensor, _ wanted: [Bool]) -> [Tensor?]
 
     init(name: String, inputs: [Tensor], backward: @escaping (Tensor, [Bool]) -> [Tensor?]) {
         self.name = name
         self.inputs = inputs
+        self.versions = inputs.map { $0.storage.version }
         self.backward = backward
+    }
+
+    /// Stops if an input changed in place since the operation read it: its gradient would be
+    /// computed from values that did not produce the output (PyTorch raises the same error).
+    func checkInputsUnchanged() {
+        for (input, version) in zip(inputs, versions) where input.storage.version != version {
+            fatalError("SwiftGAN: an input of '\(name)' (shape \(describe(input.shape))) was modified in place after it was used, "
+                       + "e.g. by an optimizer step between the forward pass and gradients(of:). Compute gradients before updating.")
+        }
     }
 }
 
@@ -63,8 +75,10 @@ extension Tensor {
 /// Only the part of the graph between `targets` and `output` is walked, and an operation computes
 /// only the input gradients some target depends on: differentiating the generator's loss with
 /// respect to the generator's parameters never computes the discriminator's weight gradients.
-/// A target that `output` does not depend on gets zeros. A tensor used several times receives
-/// the sum of its gradients.
+/// A target that `output` does not depend on gets zeros (also when nothing was recorded at all,
+/// e.g. a second derivative that is identically zero). A tensor used several times receives
+/// the sum of its gradients. Treat the returned tensors as read-only: two of them may share
+/// storage (the gradients of `a` and `b` in `a + b` are the same tensor).
 ///
 /// - Parameters:
 ///   - output: a tensor with one element (a loss), or any tensor when `seed` is given.
@@ -114,6 +128,7 @@ public func gradients(of output: Tensor, withRespectTo targets: [Tensor],
             guard let node = t.gradNode, let g = grads[ObjectIdentifier(t)] else { continue }
             let wanted = node.inputs.map { onPath.contains(ObjectIdentifier($0)) }
             guard wanted.contains(true) else { continue }
+            node.checkInputsUnchanged()
             let inputGrads = node.backward(g, wanted)
             for (i, input) in node.inputs.enumerated() where wanted[i] {
                 guard let gi = inputGrads[i] else { continue }

@@ -5,6 +5,9 @@ import Foundation
 final class Storage {
     let pointer: UnsafeMutablePointer<Float>
     let capacity: Int
+    /// Bumped by every in-place change (optimizer steps, `assign`), so the backward pass can
+    /// refuse to use values that changed after the forward pass read them.
+    var version = 0
 
     init(count: Int) {
         (pointer, capacity) = BufferPool.shared.take(count: count)

@@ -118,7 +118,7 @@ public func + (a: Tensor, b: Tensor) -> Tensor {
 public func - (a: Tensor, b: Tensor) -> Tensor {
     let out = broadcastMap(a, b, -)
     return Tensor.record("subtract", out, [a, b]) { g, wanted in
-        [wanted[0] ? g.sum(toShape: a.shape) : nil, wanted[1] ? (-g).sum(toShape: b.shape) : nil]
+        [wanted[0] ? g.sum(toShape: a.shape) : nil, wanted[1] ? -g.sum(toShape: b.shape) : nil]
     }
 }
 

@@ -63,4 +63,21 @@ extension Tensor {
             return [da, db]
         }
     }
+
+    /// The affine map of a dense layer, self·weight + bias, for self [m, k], weight [k, n] and
+    /// bias [n], in one pass: the output starts as copies of the bias and sgemm accumulates the
+    /// product into it. Backward: dx = g·Wᵀ, dW = xᵀ·g, db = Σ_rows g.
+    public func linear(_ weight: Tensor, bias: Tensor) -> Tensor {
+        let x = self
+        let (m, n, k) = checked { try matmulDimensions(x.shape, weight.shape, transposeA: false, transposeB: false) }
+        require(bias.shape == [n], "SwiftGAN shape error: linear bias \(describe(bias.shape)) does not match weight \(describe(weight.shape))")
+        let out = Tensor(uninitialized: [m, n])
+        for row in 0..<m { (out.data + row * n).update(from: bias.data, count: n) }
+        sgemm(x.data, weight.data, out.data, m: m, n: n, k: k, transposeA: false, transposeB: false, accumulate: true)
+        return Tensor.record("linear", out, [x, weight, bias]) { g, wanted in
+            [wanted[0] ? g.matmul(weight, transposeOther: true) : nil,
+             wanted[1] ? x.matmul(g, transposeSelf: true) : nil,
+             wanted[2] ? g.sum(alongAxis: 0) : nil]
+        }
+    }
 }

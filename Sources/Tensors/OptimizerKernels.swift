@@ -16,6 +16,7 @@ extension Tensor {
             sg_adam_update(p + r.lowerBound, pm + r.lowerBound, pv + r.lowerBound, pg + r.lowerBound,
                            r.count, correctedLearningRate, beta1, beta2, epsilon)
         }
+        markModified()
     }
 
     /// Keras-form SGD with momentum on this parameter: u ← μu − lr·g; θ ← θ + u
@@ -23,6 +24,7 @@ extension Tensor {
     public func sgdUpdate(gradient g: Tensor, velocity u: Tensor?, learningRate lr: Float, momentum mu: Float, nesterov: Bool) {
         require(g.shape == shape, "SwiftGAN shape error: SGD update of \(describe(shape)) with gradient \(describe(g.shape))")
         let p = data, pg = g.data
+        defer { markModified() }
         guard let u else {
             for i in 0..<count { p[i] -= lr * pg[i] }
             return

@@ -56,7 +56,8 @@ extension Tensor {
 
     /// Sums over `axes` (negative axes count from the end); the gradient broadcasts back.
     public func sum(alongAxes axes: [Int], keepingDimensions: Bool = false) -> Tensor {
-        let normalized = Set(axes.map { a in checked { try normalizedAxis(a, rank: rank) } }).sorted()
+        let normalized = axes.map { a in checked { try normalizedAxis(a, rank: rank) } }.sorted()
+        require(Set(normalized).count == normalized.count, "SwiftGAN shape error: axis repeated in \(axes) for a tensor of shape \(describe(shape))")
         var out = self
         var reduced = shape
         for a in normalized { out = out.sumKeepingAxis(a) }
@@ -89,7 +90,8 @@ extension Tensor {
     /// The mean of all elements, as a rank-0 tensor.
     public func mean() -> Tensor { mean(alongAxes: Array(0..<rank)) }
 
-    /// The maximum along `axis`. The gradient goes to the first maximal element of each slice.
+    /// The maximum along `axis` (NaN if the slice holds one). The gradient goes to the first
+    /// maximal element of each slice.
     public func max(alongAxis axis: Int, keepingDimensions: Bool = false) -> Tensor {
         let axis = checked { try normalizedAxis(axis, rank: rank) }
         require(shape[axis] > 0, "SwiftGAN shape error: max along an empty axis of \(describe(shape))")
@@ -104,7 +106,7 @@ extension Tensor {
                 var best = px[o * n * inner + i], at = 0
                 for k in 1..<n {
                     let v = px[(o * n + k) * inner + i]
-                    if v > best || (best.isNaN && !v.isNaN) { best = v; at = k }
+                    if !best.isNaN && (v > best || v.isNaN) { best = v; at = k }  // NaN wins, as in NumPy
                 }
                 po[o * inner + i] = best
                 pw[(o * n + at) * inner + i] = 1

@@ -63,7 +63,7 @@ public func reshapedDimensions(_ from: [Int], to requested: [Int]) throws -> [In
 /// Turns a possibly negative axis into an index, checking its range.
 public func normalizedAxis(_ axis: Int, rank: Int) throws -> Int {
     let a = axis < 0 ? axis + rank : axis
-    guard a >= 0, a < max(rank, 1) else { throw ShapeError("axis \(axis) is out of range for a tensor of rank \(rank)") }
+    guard a >= 0, a < rank else { throw ShapeError("axis \(axis) is out of range for a tensor of rank \(rank)") }
     return a
 }
 

@@ -113,6 +113,7 @@ extension Tensor {
 
     /// Places this tensor inside zeros of `shape`, starting at `offset` along `axis`: the adjoint of slicing.
     public func padded(into shape: [Int], alongAxis axis: Int, at offset: Int) -> Tensor {
+        let axis = checked { try normalizedAxis(axis, rank: rank) }
         var expected = shape
         expected[axis] = self.shape[axis]
         require(expected == self.shape && offset >= 0 && offset + self.shape[axis] <= shape[axis],
@@ -147,6 +148,7 @@ extension Tensor {
     /// The adjoint of gathering: a tensor with `size` slices along `axis`, where slice `indices[j]`
     /// accumulates this tensor's slice j.
     public func scatterAdding(_ indices: [Int], alongAxis axis: Int, size: Int) -> Tensor {
+        let axis = checked { try normalizedAxis(axis, rank: rank) }
         require(shape[axis] == indices.count, "SwiftGAN shape error: scatter of \(describe(shape)) needs \(shape[axis]) indices, got \(indices.count)")
         var outShape = shape
         outShape[axis] = size

@@ -9,8 +9,8 @@
 /// let rng = RandomGenerator(seed: 0)
 /// let w = Tensor.normal([784, 10], std: 0.01, using: rng).requiringGradient()
 /// let x = Tensor.uniform([64, 784], using: rng)
-/// let loss = (x.matmul(w)).relu().mean()
-/// let (dw,) = gradients(of: loss, withRespectTo: [w]).first!
+/// let loss = x.matmul(w).relu().mean()
+/// let dw = gradients(of: loss, withRespectTo: [w])[0]
 /// ```
 public final class Tensor {
     /// The size of each dimension; `[]` for a scalar.
@@ -109,7 +109,8 @@ public final class Tensor {
         return t
     }
 
-    /// A copy that records nothing and needs no gradient, sharing this tensor's storage.
+    /// The same values, cut from the graph: records nothing, needs no gradient, and shares this
+    /// tensor's storage (a view, not a snapshot: use ``copy()`` to keep values that will change).
     public func detached() -> Tensor { Tensor(shape: shape, sharing: storage) }
 
     /// Marks this tensor as a leaf that gradients can be taken with respect to, and returns it.
@@ -125,7 +126,11 @@ public final class Tensor {
     public func assign(_ other: Tensor) {
         require(other.shape == shape, "SwiftGAN shape error: cannot assign \(describe(other.shape)) to \(describe(shape))")
         data.update(from: other.data, count: count)
+        markModified()
     }
+
+    /// Records an in-place change of this tensor's values (see `GradNode.checkInputsUnchanged`).
+    public func markModified() { storage.version &+= 1 }
 
     /// A new tensor with the same values, recording nothing.
     public func copy() -> Tensor {

@@ -42,7 +42,7 @@ extension Tensor {
 
 struct ReLU: ElementwiseFunction {
     let name = "relu"
-    func value(_ x: Float) -> Float { x > 0 ? x : 0 }
+    func value(_ x: Float) -> Float { x < 0 ? 0 : x }  // NaN stays NaN
     func derivative(x: Float, y: Float) -> Float { x > 0 ? 1 : 0 }
     func derivative(of x: Tensor) -> Tensor { x.map { $0 > 0 ? 1 : 0 } }
 }
@@ -59,7 +59,7 @@ struct LeakyReLU: ElementwiseFunction {
 struct ELU: ElementwiseFunction {
     let alpha: Float
     let name = "elu"
-    func value(_ x: Float) -> Float { x > 0 ? x : alpha * (exp(x) - 1) }
+    func value(_ x: Float) -> Float { x > 0 ? x : alpha * expm1(x) }
     func derivative(x: Float, y: Float) -> Float { x > 0 ? 1 : y + alpha }
     func derivative(of x: Tensor) -> Tensor {
         let positive = x.map { $0 > 0 ? 1 : 0 }
@@ -134,10 +134,18 @@ struct Power: ElementwiseFunction {
         }
     }
     func derivative(x: Float, y: Float) -> Float {
-        exponent == 2 ? 2 * x : exponent * Power(exponent: exponent - 1).value(x)
+        switch exponent {
+        case 0: return 0
+        case 2: return 2 * x
+        default: return exponent * Power(exponent: exponent - 1).value(x)
+        }
     }
     func derivative(of x: Tensor) -> Tensor {
-        exponent == 1 ? Tensor.ones(x.shape) : x.pow(exponent - 1) * exponent
+        switch exponent {
+        case 0: return Tensor.zeros(x.shape)
+        case 1: return Tensor.ones(x.shape)
+        default: return x.pow(exponent - 1) * exponent
+        }
     }
 }
 

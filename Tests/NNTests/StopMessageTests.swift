@@ -35,6 +35,11 @@ final class StopMessageTests: XCTestCase {
         try assertStops("testDenseInput", saying: ["Dense(784 → 512)", "[64, 100]"])
     }
 
+    func testInPlaceChangeBeforeBackwardIsRefused() throws {
+        try assertStops("testStaleGraph", saying: ["modified in place", "matmul"])
+        try assertStops("testRepeatedAxis", saying: ["axis repeated"])
+    }
+
     func testLossesRefuseMismatchedAndEmptyBatches() throws {
         try assertStops("testLossShapes", saying: ["binaryCrossEntropy", "[64, 1]", "[64]"])
         try assertStops("testEmptyBatch", saying: ["empty batch"])
@@ -51,6 +56,13 @@ final class StopProbes: XCTestCase {
     func testMatmul() { _ = Tensor.zeros([64, 100]).matmul(Tensor.zeros([784, 10])) }
     func testDenseInput() { _ = Dense(784, 512, rng: RandomGenerator(seed: 0))(Tensor.zeros([64, 100])) }
     func testLossShapes() { _ = binaryCrossEntropy(logits: Tensor.zeros([64, 1]), targets: Tensor.zeros([64])) }
+    func testStaleGraph() {
+        let w = Tensor([2], shape: [1, 1]).requiringGradient()
+        let loss = Tensor([3], shape: [1, 1]).matmul(w).sum()
+        SGD(parameters: [w], learningRate: 0.1).step([Tensor([1], shape: [1, 1])])
+        _ = gradients(of: loss, withRespectTo: [w])
+    }
+    func testRepeatedAxis() { _ = Tensor.ones([2, 3]).mean(alongAxes: [1, -1]) }
     func testEmptyBatch() { _ = binaryCrossEntropy(logits: Tensor.zeros([0, 1]), targets: Tensor.zeros([0, 1])) }
 }
 #endif

@@ -79,6 +79,14 @@ final class AutodiffTests: XCTestCase {
         XCTAssertTrue(mismatches.isEmpty, "\(mismatches.prefix(5))")
     }
 
+    func testNaNPropagatesThroughReluAndMax() {
+        XCTAssertTrue(Tensor([.nan]).relu().scalar.isNaN)
+        XCTAssertTrue(Tensor([.nan, 1]).max(alongAxis: 0).scalar.isNaN)
+        XCTAssertTrue(Tensor([1, .nan]).max(alongAxis: 0).scalar.isNaN)
+        let zero = Tensor([0, 2]).requiringGradient()
+        XCTAssertEqual(gradients(of: zero.pow(0).sum(), withRespectTo: [zero])[0].scalars, [0, 0])
+    }
+
     func testExplicitSeedForNonScalarOutputs() {
         let x = Tensor([1, 2, 3]).requiringGradient()
         let g = gradients(of: x * x, withRespectTo: [x], seed: Tensor([1, 0, 2]))[0]

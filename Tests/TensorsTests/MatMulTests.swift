@@ -44,6 +44,12 @@ final class MatMulTests: XCTestCase {
         assertClose(a.matmul(b).scalars, naive(a, b, false, false), tolerance: 1e-4)
     }
 
+    func testLinearIsMatmulPlusBias() {
+        let x = awayFromZero([4, 3], seed: 7), w = awayFromZero([3, 5], seed: 8), b = awayFromZero([5], seed: 9)
+        assertClose(x.linear(w, bias: b).scalars, (x.matmul(w) + b).scalars)
+        assertGradients([x, w, b]) { $0[0].linear($0[1], bias: $0[2]) }
+    }
+
     func testEmptyInnerDimensionGivesZeros() {
         XCTAssertEqual(Tensor.zeros([2, 0]).matmul(Tensor.zeros([0, 3])).scalars, [Float](repeating: 0, count: 6))
     }

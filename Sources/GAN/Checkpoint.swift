@@ -1,0 +1,50 @@
+import Artifacts
+import Foundation
+import NN
+import Tensors
+
+/// Saving and loading networks as safetensors files (readable by Python's `safetensors`), with
+/// the model's identity in the metadata so a checkpoint rebuilds its own architecture and refuses
+/// to load into another one.
+///
+/// Metadata keys: `format` = `swiftgan`, `version`, `model` (zoo name), `network`
+/// (`generator` or `discriminator`), `options` (JSON of `ModelOptions`), `step`.
+public enum Checkpoint {
+    public static let formatVersion = "1"
+
+    public static func save(_ network: Sequential, of model: GANModel, role: String, step: Int, to url: URL) throws {
+        let tensors = network.namedState.map { (name: $0.name, shape: $0.tensor.shape, values: $0.tensor.scalars) }
+        let metadata = [
+            "format": "swiftgan", "version": formatVersion, "model": model.name, "network": role,
+            "options": String(decoding: try JSONEncoder().encode(model.options), as: UTF8.self),
+            "step": String(step),
+        ]
+        try AtomicFile.write(try Safetensors.encode(tensors, metadata: metadata), to: url)
+    }
+
+    /// Rebuilds the model named in a generator checkpoint and loads the generator's weights.
+    /// The discriminator is freshly initialized (it is not needed for sampling).
+    public static func loadGenerator(from url: URL) throws -> (model: GANModel, step: Int) {
+        let file: (tensors: [String: (shape: [Int], values: [Float])], metadata: [String: String])
+        do {
+            file = try Safetensors.decode(try Data(contentsOf: url))
+        } catch {
+            throw GANError("\(url.path): not a readable checkpoint (\(error))")
+        }
+        let meta = file.metadata
+        guard meta["format"] == "swiftgan", let name = meta["model"] else {
+            throw GANError("\(url.path): a safetensors file, but not a SwiftGAN checkpoint (no swiftgan metadata)")
+        }
+        guard meta["network"] == "generator" else {
+            throw GANError("\(url.path) holds the \(meta["network"] ?? "unknown") of \(name), not its generator; use generator.safetensors")
+        }
+        let options = try meta["options"].flatMap { try JSONDecoder().decode(ModelOptions.self, from: Data($0.utf8)) } ?? ModelOptions()
+        let model = try ModelZoo.make(name, options: options, rng: RandomGenerator(seed: 0))
+        do {
+            try model.generator.loadState(file.tensors)
+        } catch {
+            throw GANError("\(url.path): \(error)")
+        }
+        return (model, Int(meta["step"] ?? "") ?? 0)
+    }
+}

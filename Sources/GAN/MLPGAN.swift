@@ -1,0 +1,37 @@
+import NN
+import Tensors
+
+/// The MLP GAN of the Keras GAN tutorials (Keras-GAN's `gan.py`, Goodfellow et al. 2014 with
+/// LeakyReLU and BatchNorm):
+///
+///     G: z(100) → Dense 256 → LeakyReLU(0.2) → BatchNorm(0.8)
+///               → Dense 512 → LeakyReLU(0.2) → BatchNorm(0.8)
+///               → Dense 1024 → LeakyReLU(0.2) → BatchNorm(0.8)
+///               → Dense 784 → tanh → 28×28×1
+///     D: Flatten → Dense 512 → LeakyReLU(0.2) → Dense 256 → LeakyReLU(0.2) → Dense 1 (logit)
+///
+/// Adam(2e-4, β₁ 0.5) for both, binary cross-entropy, batch 64, images in [−1, 1].
+/// `BatchNorm(momentum: 0.8)` is the source's `BatchNormalization(momentum=0.8)` (Keras semantics;
+/// PyTorch-GAN's port passes 0.8 as *epsilon* by mistake). With `discriminatorDropout` > 0, D gets
+/// Dropout after each hidden activation, as the TensorFlow tutorial variant does (0.4 there).
+public enum MLPGAN {
+    public static func make(options: ModelOptions, rng: RandomGenerator) -> GANModel {
+        func block(_ input: Int, _ output: Int) -> [any Module] {
+            [Dense(input, output, rng: rng), LeakyReLU(0.2), BatchNorm(featureCount: output, momentum: 0.8)]
+        }
+        let generator = Sequential(
+            block(100, 256) + block(256, 512) + block(512, 1024)
+            + [Dense(1024, 784, rng: rng), Tanh(), Reshape([28, 28, 1])]
+        )
+        func dropout() -> [any Module] {
+            options.discriminatorDropout > 0 ? [Dropout(rate: options.discriminatorDropout, rng: rng)] : []
+        }
+        let discriminator = Sequential(
+            [Flatten(), Dense(784, 512, rng: rng), LeakyReLU(0.2)] + dropout()
+            + [Dense(512, 256, rng: rng), LeakyReLU(0.2)] + dropout()
+            + [Dense(256, 1, rng: rng)]
+        )
+        return GANModel(name: "mlp-gan", generator: generator, discriminator: discriminator, noiseSize: 100,
+                        sampleShape: [28, 28, 1], dataRange: -1...1, learningRate: 2e-4, beta1: 0.5, options: options)
+    }
+}

@@ -1,0 +1,81 @@
+import Artifacts
+import Datasets
+import Foundation
+import Tensors
+
+/// The pictures and tables of a run: sample grids, curve plots, training charts, history CSV.
+public enum RunPictures {
+    /// Generated samples, with real examples beneath for comparison when given. Images: a grid of
+    /// 8 columns shown at 2×, real examples in a band below. Curves: generated curves (orange)
+    /// drawn over real ones (gray).
+    public static func samples(generated: Tensor, real: Tensor?, model: GANModel, step: Int) throws -> RasterImage {
+        if model.sampleShape.count == 1 {
+            let xs = QuadraticCurves.xs.map(Double.init)
+            func curves(_ t: Tensor) -> [[Double]] {
+                let n = t.shape[1]
+                return (0..<t.shape[0]).map { i in (0..<n).map { Double(t.data[i * n + $0]) } }
+            }
+            var series: [LineChart.Series] = []
+            if let real { series.append(.init(name: "real", color: .gray, x: xs, curves: curves(real))) }
+            series.append(.init(name: "generated", color: .orange, x: xs, curves: curves(generated)))
+            let title = "\(model.name): y = a·x² + (a − 1), a ~ U(1, 2) — step \(step)"
+            return LineChart(panels: [.init(title: title, xLabel: "x", series: series, yRange: -1.5...3.5)], width: 800, height: 500).render()
+        }
+        let (h, w, c) = (model.sampleShape[0], model.sampleShape[1], model.sampleShape[2])
+        let grid = try ImageGrid.render(nhwc: generated.scalars, height: h, width: w, channels: c,
+                                        valueRange: model.dataRange, columns: 8, scale: 2)
+        guard let real else { return grid }
+        let columns = Swift.min(real.shape[0], 10)
+        let band = try ImageGrid.render(nhwc: real.scalars, height: h, width: w, channels: c,
+                                        valueRange: model.dataRange, columns: columns, scale: 2 * 8 / columns > 1 ? 2 : 1)
+        return RasterImage.stacked([grid, band], gap: 8)
+    }
+
+    /// Loss and accuracy charts over the steps, smoothed by a running mean so trends show through
+    /// the step-to-step noise (the window is given in the titles; history.csv has the raw values).
+    public static func trainingCurves(_ history: [HistoryRow], title: String) -> RasterImage {
+        let window = Swift.max(1, history.count / 200)
+        let steps = history.map { Double($0.step) }
+        func smooth(_ f: (StepMetrics) -> Float) -> [Double] {
+            var out: [Double] = [], sum = 0.0
+            let values = history.map { Double(f($0.metrics)) }
+            for (i, v) in values.enumerated() {
+                sum += v
+                if i >= window { sum -= values[i - window] }
+                out.append(sum / Double(Swift.min(i + 1, window)))
+            }
+            return out
+        }
+        let note = window > 1 ? " (running mean of \(window) steps)" : ""
+        return LineChart(panels: [
+            .init(title: "\(title) loss\(note)", xLabel: "step", series: [
+                .init(name: "D loss", color: .blue, x: steps, y: smooth(\.discriminatorLoss)),
+                .init(name: "G loss", color: .orange, x: steps, y: smooth(\.generatorLoss)),
+            ]),
+            .init(title: "accuracy\(note) — G accuracy: share of fakes D calls real (0.5 = balanced)", xLabel: "step", series: [
+                .init(name: "D accuracy", color: .blue, x: steps, y: smooth(\.discriminatorAccuracy)),
+                .init(name: "G accuracy", color: .orange, x: steps, y: smooth(\.generatorAccuracy)),
+            ], yRange: 0...1),
+        ]).render()
+    }
+
+    /// The history as CSV: step, epoch, d_loss, d_accuracy, g_loss, g_accuracy, seconds.
+    public static func historyCSV(_ history: [HistoryRow]) -> String {
+        var text = "step,epoch,d_loss,d_accuracy,g_loss,g_accuracy,seconds\n"
+        for r in history {
+            let m = r.metrics
+            text += "\(r.step),\(r.epoch),\(m.discriminatorLoss),\(m.discriminatorAccuracy),\(m.generatorLoss),\(m.generatorAccuracy),"
+                + String(format: "%.3f", r.seconds) + "\n"
+        }
+        return text
+    }
+
+    /// Samples mapped from `range` to bytes 0...255 (rounded, clamped): the .npy form of images.
+    public static func bytes(_ t: Tensor, range: ClosedRange<Float>) -> [UInt8] {
+        let scale = 255 / (range.upperBound - range.lowerBound)
+        return t.scalars.map { v in
+            let b = ((v - range.lowerBound) * scale).rounded()
+            return b.isNaN ? 0 : UInt8(Swift.min(Swift.max(b, 0), 255))
+        }
+    }
+}

@@ -1,0 +1,58 @@
+import Foundation
+
+/// Everything that determines a training run. Parsed from the command line, written to
+/// `config.json` in the run folder, so `swiftgan train --config run/config.json` repeats the run.
+public struct TrainConfig: Codable, Equatable {
+    public var model = "mlp-gan"
+    /// `fashion-mnist` or `mnist` for image models; ignored by `curve-gan`.
+    public var dataset = "fashion-mnist"
+    public var dataDir: String?
+    /// Training steps to run (one discriminator and one generator update each).
+    public var steps = 5000
+    /// When set, overrides `steps` with epochs × batches per epoch.
+    public var epochs: Int?
+    public var batchSize = 64
+    /// Overrides the model's learning rate and β₁ (nil: the source's values).
+    public var learningRate: Float?
+    public var beta1: Float?
+    public var seed: UInt64 = 0
+    /// Steps between sample grids (and the last step always).
+    public var sampleEvery = 500
+    public var options = ModelOptions()
+    /// `epochs` (shuffle without replacement) or `random` (draw each batch at random).
+    public var sampling = "epochs"
+    /// Batches per "epoch" in random sampling mode.
+    public var batchesPerEpoch = 100
+    /// The run folder; nil means `runs/<model>`.
+    public var out: String?
+
+    public var outputFolder: String { out ?? "runs/\(model)" }
+
+    public init() {}
+
+    public func validate() throws {
+        if let epochs, epochs <= 0 { throw GANError("--epochs must be positive, got \(epochs)") }
+        guard steps > 0 else { throw GANError("--steps must be positive, got \(steps)") }
+        guard batchSize > 1 else { throw GANError("--batch-size must be at least 2, got \(batchSize)") }
+        guard sampleEvery > 0 else { throw GANError("--sample-every must be positive, got \(sampleEvery)") }
+        guard ["epochs", "random"].contains(sampling) else { throw GANError("--sampling must be 'epochs' or 'random', got '\(sampling)'") }
+        guard batchesPerEpoch > 0 else { throw GANError("--batches-per-epoch must be positive") }
+        if let lr = learningRate, !(lr > 0) { throw GANError("--lr must be positive, got \(lr)") }
+        guard (0..<1).contains(options.discriminatorDropout) else { throw GANError("--d-dropout must lie in [0, 1)") }
+        guard ModelZoo.names.contains(model) else { throw GANError("unknown model '\(model)' (known: \(ModelZoo.names.joined(separator: ", ")))") }
+    }
+
+    public func json() -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        return String(decoding: try! encoder.encode(self), as: UTF8.self) + "\n"
+    }
+
+    public static func load(_ url: URL) throws -> TrainConfig {
+        do {
+            return try JSONDecoder().decode(TrainConfig.self, from: Data(contentsOf: url))
+        } catch {
+            throw GANError("\(url.path): not a SwiftGAN configuration (\(error))")
+        }
+    }
+}

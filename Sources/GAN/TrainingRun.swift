@@ -1,0 +1,154 @@
+import Artifacts
+import Datasets
+import Foundation
+import NN
+import Tensors
+
+/// One row of the training history (`history.csv`).
+public struct HistoryRow {
+    public var step: Int
+    public var epoch: Int
+    public var metrics: StepMetrics
+    /// Seconds since training started.
+    public var seconds: Double
+}
+
+/// Where the real examples come from.
+enum RealData {
+    case images(ImageDataset, BatchSampler)
+    case curves
+
+    var epoch: Int {
+        if case .images(_, let sampler) = self { return sampler.epoch }
+        return 0
+    }
+}
+
+/// A whole training run: builds the model and data from a `TrainConfig`, trains, and keeps the
+/// run folder up to date:
+///
+///     DIR/config.json                  the resolved configuration
+///     DIR/generator.safetensors        generator weights and BatchNorm statistics
+///     DIR/discriminator.safetensors
+///     DIR/history.csv                  step, epoch, losses, accuracies, seconds
+///     DIR/curves.png                   losses and accuracies over steps
+///     DIR/samples/step-NNNNNN.png      fixed-noise samples (and real examples) every `sampleEvery` steps
+///
+/// Every file is written atomically, at each sample point and at the end, so an interrupted or
+/// diverged run keeps its last good state. A non-finite loss stops the run with an error.
+public final class TrainingRun {
+    public let config: TrainConfig
+    public let model: GANModel
+    public let folder: URL
+    public let step: GANTrainingStep
+    public private(set) var history: [HistoryRow] = []
+    /// Called after every step with the step number (1-based) and its metrics.
+    public var onStep: ((Int, StepMetrics) -> Void)?
+    /// One line per notable event (data found, files written).
+    public var log: (String) -> Void
+
+    private var data: RealData
+    private let rng: RandomGenerator
+    private let fixedNoise: Tensor
+    private let realExamples: Tensor
+    public let classNames: [String]?
+
+    public init(config requested: TrainConfig, log: @escaping (String) -> Void = { _ in }) throws {
+        try requested.validate()
+        var config = requested
+        self.log = log
+        folder = URL(fileURLWithPath: config.outputFolder)
+        // One generator, in a fixed order: weights, then sample noise, then data order, noise and dropout.
+        rng = RandomGenerator(seed: config.seed)
+        model = try ModelZoo.make(config.model, options: config.options, rng: rng)
+        step = GANTrainingStep(model: model, learningRate: config.learningRate, beta1: config.beta1, rng: rng)
+
+        if model.sampleShape == [16] {
+            data = .curves
+            fixedNoise = model.noise(48, using: rng)
+            realExamples = QuadraticCurves.sample(48, using: rng)
+            classNames = nil
+        } else {
+            let spec = try DatasetSpec.named(config.dataset)
+            var locator = DatasetLocator(explicitFolder: config.dataDir.map { URL(fileURLWithPath: $0) })
+            locator.log = log
+            let (dataset, found, source) = try locator.load(spec)
+            log("\(spec.name): \(dataset.count) training images from \(found.path) (\(source.rawValue))")
+            guard dataset.imageShape == model.sampleShape else {
+                throw GANError("\(config.model) makes \(model.sampleShape) images but \(spec.name) holds \(dataset.imageShape)")
+            }
+            let mode: BatchSampler.Mode = config.sampling == "random" ? .randomSampling(batchesPerEpoch: config.batchesPerEpoch) : .epochs
+            guard mode != .epochs || dataset.count >= config.batchSize else {
+                throw GANError("batch size \(config.batchSize) exceeds the \(dataset.count) images of \(spec.name)")
+            }
+            data = .images(dataset, BatchSampler(count: dataset.count, batchSize: config.batchSize, mode: mode, rng: rng))
+            fixedNoise = model.noise(64, using: rng)
+            realExamples = dataset.batch(dataset.examplesPerClass(1), range: model.dataRange)
+            classNames = dataset.classNames
+        }
+        if let epochs = config.epochs {
+            let perEpoch: Int
+            switch data {
+            case .curves: perEpoch = config.batchesPerEpoch
+            case .images(_, let sampler): perEpoch = sampler.batchesPerEpoch
+            }
+            config.steps = epochs * perEpoch
+        }
+        config.out = config.outputFolder
+        self.config = config
+    }
+
+    /// The next real batch.
+    private func realBatch() -> Tensor {
+        switch data {
+        case .curves:
+            return QuadraticCurves.sample(config.batchSize, using: rng)
+        case .images(let dataset, var sampler):
+            let indices = sampler.next()
+            data = .images(dataset, sampler)
+            return dataset.batch(indices, range: model.dataRange)
+        }
+    }
+
+    /// Trains for `config.steps` steps. Returns the run folder.
+    @discardableResult
+    public func run() throws -> URL {
+        try AtomicFile.write(config.json(), to: folder.appendingPathComponent("config.json"))
+        let started = Date()
+        try writeSamples(step: 0)
+        var lastSaved = 0
+        for n in 1...config.steps {
+            let metrics = step(real: realBatch())
+            history.append(HistoryRow(step: n, epoch: data.epoch, metrics: metrics, seconds: Date().timeIntervalSince(started)))
+            onStep?(n, metrics)
+            guard metrics.isFinite else {
+                try? writeHistory()
+                throw GANError("training diverged at step \(n): D loss \(metrics.discriminatorLoss), G loss \(metrics.generatorLoss). "
+                               + (lastSaved > 0 ? "The last good checkpoint (step \(lastSaved)) is in \(folder.path)." : "No checkpoint was saved yet."))
+            }
+            if n % config.sampleEvery == 0 || n == config.steps {
+                try writeSamples(step: n)
+                try saveCheckpoints(step: n)
+                try writeHistory()
+                lastSaved = n
+            }
+        }
+        return folder
+    }
+
+    public func saveCheckpoints(step n: Int) throws {
+        try Checkpoint.save(model.generator, of: model, role: "generator", step: n, to: folder.appendingPathComponent("generator.safetensors"))
+        try Checkpoint.save(model.discriminator, of: model, role: "discriminator", step: n, to: folder.appendingPathComponent("discriminator.safetensors"))
+    }
+
+    public func writeHistory() throws {
+        try AtomicFile.write(RunPictures.historyCSV(history), to: folder.appendingPathComponent("history.csv"))
+        try RunPictures.trainingCurves(history, title: model.name).write(to: folder.appendingPathComponent("curves.png"))
+    }
+
+    private func writeSamples(step n: Int) throws {
+        let url = folder.appendingPathComponent("samples").appendingPathComponent(String(format: "step-%06d.png", n))
+        let generated = model.generate(fixedNoise)
+        try RunPictures.samples(generated: generated, real: realExamples, model: model, step: n).write(to: url)
+    }
+}

@@ -1,0 +1,14 @@
+import ArgumentParser
+
+@main
+struct SwiftGAN: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "swiftgan",
+        abstract: "Train and sample generative adversarial networks on a CPU.",
+        discussion: """
+        Start with:  swiftgan train            (mlp-gan on Fashion-MNIST, pictures in runs/mlp-gan)
+                     swiftgan train --model curve-gan --steps 3000
+        """,
+        subcommands: [Train.self, Sample.self, Bench.self]
+    )
+}

@@ -1,0 +1,85 @@
+import ArgumentParser
+import Artifacts
+import Foundation
+import GAN
+
+struct Train: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Train a GAN; writes samples, charts, history and checkpoints to the run folder.",
+        discussion: """
+        The run folder holds config.json, generator.safetensors, discriminator.safetensors, history.csv,
+        curves.png and samples/step-NNNNNN.png. Fashion-MNIST is found in --data-dir, the cache
+        ($SWIFTGAN_CACHE or ~/.cache/swiftgan), /usr/share/datasets (Debian's dataset-fashion-mnist),
+        or downloaded with checksum verification.
+        """
+    )
+
+    @Option(help: "Model: \(ModelZoo.names.joined(separator: ", ")).") var model: String?
+    @Option(help: "Dataset for image models: fashion-mnist or mnist.") var dataset: String?
+    @Option(help: "Folder holding the dataset's IDX files (skips the cache, system and download).") var dataDir: String?
+    @Option(help: "Training steps (one discriminator and one generator update each).") var steps: Int?
+    @Option(help: "Epochs instead of steps (epoch = one pass over the data, or --batches-per-epoch batches).") var epochs: Int?
+    @Option(help: "Examples per batch.") var batchSize: Int?
+    @Option(help: "Adam learning rate for both networks (default: the model's).") var lr: Float?
+    @Option(help: "Adam β₁ for both networks (default: the model's).") var beta1: Float?
+    @Option(help: "Seed for initialization, data order, noise and dropout.") var seed: UInt64?
+    @Option(help: "Write a sample grid every N steps.") var sampleEvery: Int?
+    @Option(name: .customLong("d-dropout"), help: "Dropout rate after each hidden layer of the discriminator (0 = none).") var dDropout: Float?
+    @Option(help: "Batching: epochs (shuffle without replacement) or random (draw each batch at random).") var sampling: String?
+    @Option(help: "Batches per epoch in random sampling mode.") var batchesPerEpoch: Int?
+    @Option(help: "Run folder (default: runs/<model>).") var out: String?
+    @Option(help: "Start from a saved config.json; other options override it.") var config: String?
+
+    func run() throws {
+        var c = try config.map { try TrainConfig.load(URL(fileURLWithPath: $0)) } ?? TrainConfig()
+        if let model { c.model = model; if out == nil && config == nil { c.out = nil } }
+        if let dataset { c.dataset = dataset }
+        if let dataDir { c.dataDir = dataDir }
+        if let steps { c.steps = steps; c.epochs = nil }
+        if let epochs { c.epochs = epochs }
+        if let batchSize { c.batchSize = batchSize }
+        if let lr { c.learningRate = lr }
+        if let beta1 { c.beta1 = beta1 }
+        if let seed { c.seed = seed }
+        if let sampleEvery { c.sampleEvery = sampleEvery }
+        if let dDropout { c.options.discriminatorDropout = dDropout }
+        if let sampling { c.sampling = sampling }
+        if let batchesPerEpoch { c.batchesPerEpoch = batchesPerEpoch }
+        if let out { c.out = out }
+
+        let log: (String) -> Void = { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }
+        let run = try TrainingRun(config: c, log: log)
+        let bar = ProgressBar(title: run.model.name, total: run.config.steps)
+        var recent: [StepMetrics] = []
+        run.onStep = { n, m in
+            recent.append(m)
+            if recent.count > 50 { recent.removeFirst() }
+            bar.update(step: n, values: Self.summary(recent))
+        }
+        log("training \(run.model.name) for \(run.config.steps) steps, batch \(run.config.batchSize), seed \(run.config.seed) → \(run.folder.path)")
+        do {
+            try run.run()
+        } catch {
+            bar.finish()
+            throw error
+        }
+        bar.finish(values: Self.summary(recent))
+        let f = run.folder.path
+        print("""
+        samples:     \(f)/samples/  (last: step-\(String(format: "%06d", run.config.steps)).png)
+        curves:      \(f)/curves.png
+        history:     \(f)/history.csv
+        generator:   \(f)/generator.safetensors   (swiftgan sample --checkpoint \(f)/generator.safetensors --out grid.png)
+        """)
+    }
+
+    /// Running means over the recent steps, formatted for the progress line.
+    static func summary(_ recent: [StepMetrics]) -> [(String, String)] {
+        guard !recent.isEmpty else { return [] }
+        func mean(_ f: (StepMetrics) -> Float) -> Float { recent.map(f).reduce(0, +) / Float(recent.count) }
+        return [
+            ("D", String(format: "%.3f (acc %.2f)", mean(\.discriminatorLoss), mean(\.discriminatorAccuracy))),
+            ("G", String(format: "%.3f (acc %.2f)", mean(\.generatorLoss), mean(\.generatorAccuracy))),
+        ]
+    }
+}
