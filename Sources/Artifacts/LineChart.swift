@@ -29,6 +29,12 @@ import Foundation
 /// ])])
 /// ```
 public struct LineChart {
+    /// One legend entry: a line, or a family of curves drawn alike.
+    ///
+    /// ```swift
+    /// LineChart.Series(name: "D loss", color: .blue, x: steps, y: dLosses)
+    /// LineChart.Series(name: "generated", color: .orange, x: xs, curves: samples, opacity: 0.3)
+    /// ```
     public struct Series {
         public var name: String
         public var color: RGBColor
@@ -73,6 +79,11 @@ public struct LineChart {
         }
     }
 
+    /// One plot with its own title, y axis and legend; all panels of a chart share the x range.
+    ///
+    /// ```swift
+    /// LineChart.Panel(title: "accuracy", xLabel: "step", series: [dAccuracy, gAccuracy], yRange: 0...1)
+    /// ```
     public struct Panel {
         public var title: String
         public var xLabel: String

@@ -37,7 +37,7 @@ public final class ProgressBar {
         lastStep = step
         let now = Date()
         let interval = isTerminal ? 0.1 : plainInterval
-        guard now.timeIntervalSince(lastDraw) >= interval || step == total else { return }
+        guard now.timeIntervalSince(lastDraw) >= interval || (step == total && isTerminal) else { return }
         lastDraw = now
         draw(step: step, values: values, final: false)
     }

@@ -6,7 +6,7 @@ import Tensors
 /// The pictures and tables of a run: sample grids, curve plots, training charts, history CSV.
 public enum RunPictures {
     /// Generated samples, with real examples beneath for comparison when given. Images: a grid of
-    /// 8 columns shown at 2×, real examples in a band below. Curves: generated curves (orange)
+    /// 10 columns shown at 2×, one row of real examples below (one per class). Curves: generated curves (orange)
     /// drawn over real ones (gray).
     public static func samples(generated: Tensor, real: Tensor?, model: GANModel, step: Int) throws -> RasterImage {
         if model.sampleShape.count == 1 {
@@ -18,16 +18,15 @@ public enum RunPictures {
             var series: [LineChart.Series] = []
             if let real { series.append(.init(name: "real", color: .gray, x: xs, curves: curves(real))) }
             series.append(.init(name: "generated", color: .orange, x: xs, curves: curves(generated)))
-            let title = "\(model.name): y = a·x² + (a − 1), a ~ U(1, 2) — step \(step)"
+            let title = "\(model.name) at step \(step): y = a*x^2 + (a - 1), a ~ U(1, 2)"
             return LineChart(panels: [.init(title: title, xLabel: "x", series: series, yRange: -1.5...3.5)], width: 800, height: 500).render()
         }
         let (h, w, c) = (model.sampleShape[0], model.sampleShape[1], model.sampleShape[2])
         let grid = try ImageGrid.render(nhwc: generated.scalars, height: h, width: w, channels: c,
-                                        valueRange: model.dataRange, columns: 8, scale: 2)
+                                        valueRange: model.dataRange, columns: Swift.min(10, generated.shape[0]), scale: 2)
         guard let real else { return grid }
-        let columns = Swift.min(real.shape[0], 10)
         let band = try ImageGrid.render(nhwc: real.scalars, height: h, width: w, channels: c,
-                                        valueRange: model.dataRange, columns: columns, scale: 2 * 8 / columns > 1 ? 2 : 1)
+                                        valueRange: model.dataRange, columns: Swift.min(10, real.shape[0]), scale: 2)
         return RasterImage.stacked([grid, band], gap: 8)
     }
 
@@ -52,7 +51,7 @@ public enum RunPictures {
                 .init(name: "D loss", color: .blue, x: steps, y: smooth(\.discriminatorLoss)),
                 .init(name: "G loss", color: .orange, x: steps, y: smooth(\.generatorLoss)),
             ]),
-            .init(title: "accuracy\(note) — G accuracy: share of fakes D calls real (0.5 = balanced)", xLabel: "step", series: [
+            .init(title: "accuracy\(note); G = share of fakes D calls real", xLabel: "step", series: [
                 .init(name: "D accuracy", color: .blue, x: steps, y: smooth(\.discriminatorAccuracy)),
                 .init(name: "G accuracy", color: .orange, x: steps, y: smooth(\.generatorAccuracy)),
             ], yRange: 0...1),

@@ -82,7 +82,7 @@ public final class TrainingRun {
                 throw GANError("batch size \(config.batchSize) exceeds the \(dataset.count) images of \(spec.name)")
             }
             data = .images(dataset, BatchSampler(count: dataset.count, batchSize: config.batchSize, mode: mode, rng: rng))
-            fixedNoise = model.noise(64, using: rng)
+            fixedNoise = model.noise(80, using: rng)
             realExamples = dataset.batch(dataset.examplesPerClass(1), range: model.dataRange)
             classNames = dataset.classNames
         }

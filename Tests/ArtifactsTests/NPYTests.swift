@@ -69,7 +69,7 @@ final class NPYTests: XCTestCase {
 
     func testNumPyReadsWhatWeWriteAndWeReadWhatNumPyWrites() throws {
         let folder = try makeTemporaryFolder(for: self)
-        let floats: [Float] = [0, -1.5, 3.25, .infinity, 1e-40, -0.0]
+        let floats: [Float] = [0, -1.5, 3.25, .infinity, Float.leastNormalMagnitude / 8, -0.0]
         try NPY.write(float32: floats, shape: [2, 3], to: folder.appendingPathComponent("f.npy"))
         try NPY.write(uint8: [0, 127, 255, 9], shape: [4], to: folder.appendingPathComponent("u.npy"))
         try NPY.write(int64: [Int64.min, -1, 0, Int64.max], shape: [2, 2, 1], to: folder.appendingPathComponent("i.npy"))
@@ -79,7 +79,7 @@ final class NPYTests: XCTestCase {
             d = sys.argv[1]
             f = np.load(d + "/f.npy")
             assert f.dtype == np.float32 and f.shape == (2, 3), (f.dtype, f.shape)
-            assert f.tobytes() == np.array([0, -1.5, 3.25, np.inf, 1e-40, -0.0], dtype=np.float32).reshape(2, 3).tobytes()
+            assert f.tobytes() == np.array([0, -1.5, 3.25, np.inf, np.finfo(np.float32).tiny / 8, -0.0], dtype=np.float32).reshape(2, 3).tobytes()
             u = np.load(d + "/u.npy")
             assert u.dtype == np.uint8 and u.tolist() == [0, 127, 255, 9]
             i = np.load(d + "/i.npy")
