@@ -52,6 +52,11 @@ extension Module {
     /// The total number of trainable scalars.
     public var parameterCount: Int { parameters.reduce(0) { $0 + $1.count } }
 
+    /// Whether this module or any module below it satisfies `predicate`.
+    public func contains(where predicate: (any Module) -> Bool) -> Bool {
+        predicate(self) || children.contains { $0.module.contains(where: predicate) }
+    }
+
     /// Training mode: batch statistics in BatchNorm, dropout active.
     public func train() { setTraining(true) }
     /// Inference mode: running statistics in BatchNorm, dropout off.

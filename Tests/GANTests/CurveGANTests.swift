@@ -12,16 +12,22 @@ func runFolder(_ name: String = #function) -> String {
     return url.path
 }
 
+/// A curve-gan configuration writing into a fresh temporary run folder.
+func curveConfig(steps: Int, sampleEvery: Int, seed: UInt64 = 0, folder: String = #function) -> TrainConfig {
+    var config = TrainConfig()
+    config.model = "curve-gan"
+    config.steps = steps
+    config.sampleEvery = sampleEvery
+    config.seed = seed
+    config.out = runFolder(folder)
+    return config
+}
+
 final class CurveGANTests: XCTestCase {
     /// The curve GAN must learn the family y = a·x² + (a − 1), a ∈ [1, 2]: most generated curves fit
     /// a quadratic closely, with the coefficient in range and the offset equal to it minus one.
     func testCurveGANLearnsTheFamily() throws {
-        var config = TrainConfig()
-        config.model = "curve-gan"
-        config.steps = 2500
-        config.sampleEvery = 2500
-        config.seed = 1
-        config.out = runFolder()
+        let config = curveConfig(steps: 2500, sampleEvery: 2500, seed: 1)
         let run = try TrainingRun(config: config)
         let before = run.model.generate(run.model.noise(200, using: RandomGenerator(seed: 9)))
         XCTAssertLessThan(familyShare(before), 0.2, "an untrained generator should not already draw the family")
@@ -42,12 +48,7 @@ final class CurveGANTests: XCTestCase {
     }
 
     func testSameSeedSameRunAndCheckpointRoundTrip() throws {
-        var config = TrainConfig()
-        config.model = "curve-gan"
-        config.steps = 60
-        config.sampleEvery = 30
-        config.seed = 5
-        config.out = runFolder("a")
+        var config = curveConfig(steps: 60, sampleEvery: 30, seed: 5, folder: "a")
         let a = try TrainingRun(config: config)
         try a.run()
         config.out = runFolder("b")
@@ -73,12 +74,7 @@ final class CurveGANTests: XCTestCase {
     }
 
     func testWrongCheckpointsGiveClearErrors() throws {
-        var config = TrainConfig()
-        config.model = "curve-gan"
-        config.steps = 2
-        config.sampleEvery = 2
-        config.out = runFolder()
-        let run = try TrainingRun(config: config)
+        let run = try TrainingRun(config: curveConfig(steps: 2, sampleEvery: 2))
         try run.run()
         let folder = URL(fileURLWithPath: run.config.out!)
         XCTAssertThrowsError(try Checkpoint.loadGenerator(from: folder.appendingPathComponent("discriminator.safetensors"))) {
@@ -100,12 +96,8 @@ final class CurveGANTests: XCTestCase {
     }
 
     func testDivergenceStopsWithAnError() throws {
-        var config = TrainConfig()
-        config.model = "curve-gan"
-        config.steps = 200
-        config.sampleEvery = 5
+        var config = curveConfig(steps: 200, sampleEvery: 5)
         config.learningRate = 1e30
-        config.out = runFolder()
         let run = try TrainingRun(config: config)
         XCTAssertThrowsError(try run.run()) { error in
             XCTAssertTrue("\(error)".contains("diverged"), "\(error)")

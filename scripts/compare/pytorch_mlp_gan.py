@@ -1,0 +1,63 @@
+"""The mlp-gan training step in PyTorch eager mode, for comparing with `swiftgan bench mlp-gan`.
+
+Same networks, loss, optimizer and step as SwiftGAN's mlp-gan: one discriminator update on the mean
+of the real and fake BCE losses, then one generator update, batch 64, random data in [-1, 1].
+Prints one JSON object with steps_per_second. Usage: python3 scripts/compare/pytorch_mlp_gan.py [--seconds 5]
+"""
+import argparse
+import json
+import time
+
+import torch
+from torch import nn
+
+parser = argparse.ArgumentParser()
+parser.add_argument("--seconds", type=float, default=5)
+parser.add_argument("--batch-size", type=int, default=64)
+parser.add_argument("--threads", type=int, default=0, help="torch.set_num_threads (0: PyTorch's default)")
+args = parser.parse_args()
+if args.threads:
+    torch.set_num_threads(args.threads)
+torch.manual_seed(0)
+
+
+def block(i, o):
+    # Keras BatchNormalization(momentum=0.8) is PyTorch BatchNorm1d(momentum=0.2, eps=1e-3).
+    return [nn.Linear(i, o), nn.LeakyReLU(0.2), nn.BatchNorm1d(o, momentum=0.2, eps=1e-3)]
+
+
+generator = nn.Sequential(*block(100, 256), *block(256, 512), *block(512, 1024), nn.Linear(1024, 784), nn.Tanh())
+discriminator = nn.Sequential(nn.Linear(784, 512), nn.LeakyReLU(0.2), nn.Linear(512, 256), nn.LeakyReLU(0.2), nn.Linear(256, 1))
+opt_g = torch.optim.Adam(generator.parameters(), lr=2e-4, betas=(0.5, 0.999), eps=1e-7)
+opt_d = torch.optim.Adam(discriminator.parameters(), lr=2e-4, betas=(0.5, 0.999), eps=1e-7)
+bce = nn.BCEWithLogitsLoss()
+b = args.batch_size
+real = torch.rand(b, 784) * 2 - 1
+ones, zeros = torch.ones(b, 1), torch.zeros(b, 1)
+
+
+def step():
+    fake = generator(torch.randn(b, 100))
+    # ---- Train Discriminator ----
+    opt_d.zero_grad(set_to_none=True)
+    d_loss = (bce(discriminator(real), ones) + bce(discriminator(fake.detach()), zeros)) / 2
+    d_loss.backward()
+    opt_d.step()
+    # ---- Train Generator ----
+    opt_g.zero_grad(set_to_none=True)
+    g_loss = bce(discriminator(fake), ones)
+    g_loss.backward()
+    opt_g.step()
+
+
+for _ in range(10):
+    step()
+times = []
+start = time.perf_counter()
+while time.perf_counter() - start < args.seconds or len(times) < 5:
+    t0 = time.perf_counter()
+    step()
+    times.append(time.perf_counter() - t0)
+times.sort()
+print(json.dumps({"framework": f"pytorch {torch.__version__}", "threads": torch.get_num_threads(), "batch_size": b,
+                  "steps_per_second": len(times) / sum(times), "median_step_ms": times[len(times) // 2] * 1e3}))
