@@ -29,6 +29,8 @@ let package = Package(
             pkgConfig: "zlib",
             providers: [.apt(["zlib1g-dev"]), .brew(["zlib"])]
         ),
+        .systemLibrary(name: "CPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"]), .brew(["libpng"])]),
+        .systemLibrary(name: "CJPEG", pkgConfig: "libjpeg", providers: [.apt(["libjpeg-dev"]), .brew(["jpeg-turbo"])]),
         // Small C kernels for loops Swift cannot vectorize without compiler flags
         // (square roots: Swift keeps the errno-setting libm fallback per element).
         .target(name: "CKernels"),
@@ -41,7 +43,7 @@ let package = Package(
         ),
         .target(name: "NN", dependencies: ["Tensors"]),
         .target(name: "Artifacts", dependencies: ["CZlib"]),
-        .target(name: "Datasets", dependencies: ["Tensors", "CZlib"]),
+        .target(name: "Datasets", dependencies: ["Tensors", "CZlib", "CPNG", "CJPEG"]),
         .target(name: "GAN", dependencies: ["NN", "Tensors", "Datasets", "Artifacts"]),
         .target(name: "Benchmarks", dependencies: ["GAN", "NN", "Tensors"]),
         .executableTarget(

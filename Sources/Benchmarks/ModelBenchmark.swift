@@ -18,9 +18,9 @@ public struct ModelBenchmark {
         public let threads: Int
     }
 
-    public let model: String, batchSize: Int, seconds: Double
+    public let model: String, batchSize: Int?, seconds: Double
 
-    public init(model: String, batchSize: Int = 64, seconds: Double = 5) {
+    public init(model: String, batchSize: Int? = nil, seconds: Double = 5) {
         (self.model, self.batchSize, self.seconds) = (model, batchSize, seconds)
     }
 
@@ -28,6 +28,7 @@ public struct ModelBenchmark {
         let rng = RandomGenerator(seed: 0)
         let gan = try ModelZoo.make(model, rng: rng)
         let step = GANTrainingStep(model: gan, rng: rng)
+        let batchSize = self.batchSize ?? gan.batchSize
         let real = Tensor.uniform([batchSize] + gan.sampleShape, low: gan.dataRange.lowerBound, high: gan.dataRange.upperBound, using: rng)
         let times = measure(warmup: 10, seconds: seconds) { _ = step(real: real) }
         let total = times.reduce(0, +)

@@ -11,7 +11,8 @@ public struct TrainConfig: Codable, Equatable {
     public var steps = 5000
     /// When set, overrides `steps` with epochs × batches per epoch.
     public var epochs: Int?
-    public var batchSize = 64
+    /// nil: the model's (64, or 32 for dcgan).
+    public var batchSize: Int?
     /// Overrides the model's learning rate and β₁ (nil: the source's values).
     public var learningRate: Float?
     public var beta1: Float?
@@ -33,7 +34,7 @@ public struct TrainConfig: Codable, Equatable {
     public func validate() throws {
         if let epochs, epochs <= 0 { throw GANError("--epochs must be positive, got \(epochs)") }
         guard steps > 0 else { throw GANError("--steps must be positive, got \(steps)") }
-        guard batchSize > 1 else { throw GANError("--batch-size must be at least 2, got \(batchSize)") }
+        if let batchSize, batchSize < 2 { throw GANError("--batch-size must be at least 2, got \(batchSize)") }
         guard sampleEvery > 0 else { throw GANError("--sample-every must be positive, got \(sampleEvery)") }
         guard ["epochs", "random"].contains(sampling) else { throw GANError("--sampling must be 'epochs' or 'random', got '\(sampling)'") }
         guard batchesPerEpoch > 0 else { throw GANError("--batches-per-epoch must be positive") }

@@ -41,6 +41,7 @@ public final class TrainingRun {
     public let model: GANModel
     public let folder: URL
     public let step: GANTrainingStep
+    public let batchSize: Int
     public private(set) var history: [HistoryRow] = []
     /// Called after every step with the step number (1-based) and its metrics.
     public var onStep: ((Int, StepMetrics) -> Void)?
@@ -61,6 +62,9 @@ public final class TrainingRun {
         // One generator, in a fixed order: weights, then sample noise, then data order, noise and dropout.
         rng = RandomGenerator(seed: config.seed)
         model = try ModelZoo.make(config.model, options: config.options, rng: rng)
+        let batchSize = config.batchSize ?? model.batchSize
+        config.batchSize = batchSize
+        self.batchSize = batchSize
         step = GANTrainingStep(model: model, learningRate: config.learningRate, beta1: config.beta1, rng: rng)
 
         if model.sampleShape == [16] {
@@ -69,19 +73,15 @@ public final class TrainingRun {
             realExamples = QuadraticCurves.sample(48, using: rng)
             classNames = nil
         } else {
-            let spec = try DatasetSpec.named(config.dataset)
-            var locator = DatasetLocator(explicitFolder: config.dataDir.map { URL(fileURLWithPath: $0) })
-            locator.log = log
-            let (dataset, found, source) = try locator.load(spec)
-            log("\(spec.name): \(dataset.count) training images from \(found.path) (\(source.rawValue))")
+            let dataset = try Self.loadImages(config, shape: model.sampleShape, log: log)
             guard dataset.imageShape == model.sampleShape else {
-                throw GANError("\(config.model) makes \(model.sampleShape) images but \(spec.name) holds \(dataset.imageShape)")
+                throw GANError("\(config.model) makes \(model.sampleShape) images but \(dataset.name) holds \(dataset.imageShape)")
             }
             let mode: BatchSampler.Mode = config.sampling == "random" ? .randomSampling(batchesPerEpoch: config.batchesPerEpoch) : .epochs
-            guard mode != .epochs || dataset.count >= config.batchSize else {
-                throw GANError("batch size \(config.batchSize) exceeds the \(dataset.count) images of \(spec.name)")
+            guard mode != .epochs || dataset.count >= batchSize else {
+                throw GANError("batch size \(batchSize) exceeds the \(dataset.count) images of \(dataset.name)")
             }
-            data = .images(dataset, BatchSampler(count: dataset.count, batchSize: config.batchSize, mode: mode, rng: rng))
+            data = .images(dataset, BatchSampler(count: dataset.count, batchSize: batchSize, mode: mode, rng: rng))
             fixedNoise = model.noise(80, using: rng)
             realExamples = dataset.batch(dataset.examplesPerClass(1), range: model.dataRange)
             classNames = dataset.classNames
@@ -98,11 +98,21 @@ public final class TrainingRun {
         self.config = config
     }
 
+    /// The training split of the configured dataset.
+    static func loadImages(_ config: TrainConfig, shape: [Int], log: @escaping (String) -> Void) throws -> ImageDataset {
+        let spec = try DatasetSpec.named(config.dataset)
+        var locator = DatasetLocator(explicitFolder: config.dataDir.map { URL(fileURLWithPath: $0) })
+        locator.log = log
+        let (dataset, found, source) = try locator.load(spec)
+        log("\(spec.name): \(dataset.count) training images from \(found.path) (\(source.rawValue))")
+        return dataset
+    }
+
     /// The next real batch.
     private func realBatch() -> Tensor {
         switch data {
         case .curves:
-            return QuadraticCurves.sample(config.batchSize, using: rng)
+            return QuadraticCurves.sample(batchSize, using: rng)
         case .images(let dataset, var sampler):
             let indices = sampler.next()
             data = .images(dataset, sampler)

@@ -56,7 +56,7 @@ struct Train: ParsableCommand {
             if recent.count > 50 { recent.removeFirst() }
             bar.update(step: n, values: Self.summary(recent))
         }
-        log("training \(run.model.name) for \(run.config.steps) steps, batch \(run.config.batchSize), seed \(run.config.seed) → \(run.folder.path)")
+        log("training \(run.model.name) for \(run.config.steps) steps, batch \(run.batchSize), seed \(run.config.seed) → \(run.folder.path)")
         do {
             try run.run()
         } catch {

@@ -1,0 +1,58 @@
+import CPNG
+import Foundation
+
+/// An image decoded from a file: 8 bits per channel, rows top to bottom, channels interleaved;
+/// 1 channel (gray) or 3 (RGB).
+struct DecodedImage {
+    var width: Int, height: Int, channels: Int
+    var pixels: [UInt8]
+}
+
+/// PNG and JPEG decoding for ``ImageFolder``. The format is taken from the file's first bytes, not
+/// its name, so a PNG saved as `.jpg` still loads. Every failure is a thrown ``DataError`` whose
+/// text is the reason alone (the caller adds the path).
+enum ImageDecoder {
+    /// Larger images are refused rather than risk exhausting memory (2^28 pixels is 16384²,
+    /// 768 MiB as RGB).
+    static let maxPixels = 1 << 28
+
+    static let pngSignature: [UInt8] = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]
+
+    /// `smallestUsefulSide`: the image will be centre-cropped and shrunk to this side, so a
+    /// decoder may deliver any size whose shorter side is at least this (JPEG decodes big photos
+    /// at 1/2, 1/4 or 1/8 scale, which is several times faster).
+    static func decode(_ data: Data, smallestUsefulSide: Int) throws -> DecodedImage {
+        let head = [UInt8](data.prefix(8))
+        if head == pngSignature { return try decodePNG(data) }
+        if head.starts(with: [0xFF, 0xD8, 0xFF]) { return try JPEGDecoder.decode(data, smallestUsefulSide: smallestUsefulSide) }
+        if data.isEmpty { throw DataError("empty file") }
+        let hex = head.prefix(4).map { String(format: "%02x", $0) }.joined(separator: " ")
+        throw DataError("not a PNG or JPEG file (starts with \(hex))")
+    }
+
+    /// Through libpng's simplified API, which catches libpng's errors itself (by setjmp in C) and
+    /// reports them in `message`. Any PNG colour type and depth becomes 8-bit gray or RGB; alpha is
+    /// composited onto black.
+    static func decodePNG(_ data: Data) throws -> DecodedImage {
+        var image = png_image()
+        image.version = UInt32(PNG_IMAGE_VERSION)
+        defer { png_image_free(&image) }
+        func failure(_ what: String) -> DataError {
+            let message = withUnsafeBytes(of: image.message) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+            return DataError("PNG \(what): \(message.isEmpty ? "unknown libpng error" : message)")
+        }
+        let begun = data.withUnsafeBytes { png_image_begin_read_from_memory(&image, $0.baseAddress, $0.count) }
+        guard begun != 0 else { throw failure("header unreadable") }
+        let width = Int(image.width), height = Int(image.height)
+        guard width * height <= maxPixels else { throw DataError("PNG of \(width)×\(height) pixels is too large") }
+        // PNG_FORMAT_FLAG_COLOR (a macro Swift does not import); without it the format is gray.
+        let colorFlag: UInt32 = 0x02
+        let channels = image.format & colorFlag != 0 ? 3 : 1
+        image.format = channels == 3 ? colorFlag : 0
+        // A null background composites alpha onto the buffer's contents: zeros, so black.
+        var pixels = [UInt8](repeating: 0, count: width * height * channels)
+        let finished = pixels.withUnsafeMutableBytes { png_image_finish_read(&image, nil, $0.baseAddress, 0, nil) }
+        guard finished != 0 else { throw failure("data unreadable") }
+        return DecodedImage(width: width, height: height, channels: channels, pixels: pixels)
+    }
+}

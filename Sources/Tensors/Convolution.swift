@@ -1,0 +1,147 @@
+// 2-D convolution and transposed convolution on NHWC tensors, built from two primitive
+// operations that are each other's adjoint: im2col (gather every kernel window into a row) and
+// col2im (add the rows back into an image). A convolution is im2col followed by one GEMM with the
+// kernel; a transposed convolution is one GEMM followed by col2im. Because both primitives are
+// differentiable operations whose backward is the other, convolutions differentiate to any order.
+
+/// TensorFlow/Keras padding: `valid` uses no padding; `same` pads so the output is ⌈input/stride⌉
+/// (a transposed convolution's output is input × stride), the odd pixel going to the bottom/right.
+public enum Padding: String, Codable, Sendable {
+    case same, valid
+}
+
+/// The geometry of a convolution from an H×W input to an outH×outW output.
+public struct ConvGeometry: Equatable {
+    public let inputHeight: Int, inputWidth: Int
+    public let kernelHeight: Int, kernelWidth: Int
+    public let stride: Int
+    public let padTop: Int, padLeft: Int
+    public let outputHeight: Int, outputWidth: Int
+
+    /// The geometry Keras's `Conv2D` uses for this input size.
+    public init(inputHeight: Int, inputWidth: Int, kernelHeight: Int, kernelWidth: Int, stride: Int, padding: Padding) {
+        require(stride > 0 && kernelHeight > 0 && kernelWidth > 0, "SwiftGAN: convolution needs a positive kernel size and stride")
+        func axis(_ input: Int, _ k: Int) -> (out: Int, padBefore: Int) {
+            switch padding {
+            case .valid:
+                return (input >= k ? (input - k) / stride + 1 : 0, 0)
+            case .same:
+                let out = (input + stride - 1) / stride
+                let total = Swift.max((out - 1) * stride + k - input, 0)
+                return (out, total / 2)
+            }
+        }
+        let (oh, pt) = axis(inputHeight, kernelHeight), (ow, pl) = axis(inputWidth, kernelWidth)
+        (self.inputHeight, self.inputWidth, self.kernelHeight, self.kernelWidth, self.stride) = (inputHeight, inputWidth, kernelHeight, kernelWidth, stride)
+        (self.padTop, self.padLeft, self.outputHeight, self.outputWidth) = (pt, pl, oh, ow)
+        require(oh > 0 && ow > 0, "SwiftGAN shape error: a \(kernelHeight)×\(kernelWidth) '\(padding.rawValue)' convolution does not fit a \(inputHeight)×\(inputWidth) input")
+    }
+
+    /// The output size of Keras's `Conv2DTranspose` for an input size: input × stride for `same`,
+    /// (input − 1) × stride + kernel for `valid`.
+    public static func transposedOutputSize(_ input: Int, kernel: Int, stride: Int, padding: Padding) -> Int {
+        padding == .same ? input * stride : (input - 1) * stride + kernel
+    }
+
+    var windowSize: Int { kernelHeight * kernelWidth }
+}
+
+extension Tensor {
+    /// [n, H, W, c] → [n·outH·outW, kh·kw·c]: row r holds the input window of output position r,
+    /// tap-major then channel (zeros where the window overhangs the padding).
+    public func im2col(_ g: ConvGeometry) -> Tensor {
+        require(rank == 4 && shape[1] == g.inputHeight && shape[2] == g.inputWidth,
+                "SwiftGAN shape error: im2col expects [batch, \(g.inputHeight), \(g.inputWidth), channels], got \(describe(shape))")
+        let (n, c) = (shape[0], shape[3])
+        let rowLength = g.windowSize * c
+        let out = Tensor(uninitialized: [n * g.outputHeight * g.outputWidth, rowLength])
+        let px = data, po = out.data
+        Parallel.forEachChunk(n, minimumChunk: Swift.max(1, Parallel.elementwiseThreshold / Swift.max(out.count / Swift.max(n, 1), 1))) { images in
+            for b in images {
+                for oh in 0..<g.outputHeight {
+                    for ow in 0..<g.outputWidth {
+                        var dst = po + ((b * g.outputHeight + oh) * g.outputWidth + ow) * rowLength
+                        for kh in 0..<g.kernelHeight {
+                            let ih = oh * g.stride - g.padTop + kh
+                            for kw in 0..<g.kernelWidth {
+                                let iw = ow * g.stride - g.padLeft + kw
+                                if ih >= 0 && ih < g.inputHeight && iw >= 0 && iw < g.inputWidth {
+                                    dst.update(from: px + ((b * g.inputHeight + ih) * g.inputWidth + iw) * c, count: c)
+                                } else {
+                                    dst.initialize(repeating: 0, count: c)
+                                }
+                                dst += c
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        let inputShape = shape
+        return Tensor.record("im2col", out, [self]) { grad, _ in [grad.col2im(g, batch: inputShape[0], channels: inputShape[3])] }
+    }
+
+    /// The adjoint of ``im2col(_:)``: [n·outH·outW, kh·kw·c] → [n, H, W, c], adding every row's
+    /// values back where their window came from.
+    public func col2im(_ g: ConvGeometry, batch n: Int, channels c: Int) -> Tensor {
+        require(shape == [n * g.outputHeight * g.outputWidth, g.windowSize * c],
+                "SwiftGAN shape error: col2im expects [\(n * g.outputHeight * g.outputWidth), \(g.windowSize * c)], got \(describe(shape))")
+        let out = Tensor.zeros([n, g.inputHeight, g.inputWidth, c])
+        let rowLength = g.windowSize * c
+        let px = data, po = out.data
+        // Images are independent, so each thread owns whole images: no two threads add to one pixel.
+        Parallel.forEachChunk(n, minimumChunk: Swift.max(1, Parallel.elementwiseThreshold / Swift.max(count / Swift.max(n, 1), 1))) { images in
+            for b in images {
+                for oh in 0..<g.outputHeight {
+                    for ow in 0..<g.outputWidth {
+                        var src = px + ((b * g.outputHeight + oh) * g.outputWidth + ow) * rowLength
+                        for kh in 0..<g.kernelHeight {
+                            let ih = oh * g.stride - g.padTop + kh
+                            for kw in 0..<g.kernelWidth {
+                                let iw = ow * g.stride - g.padLeft + kw
+                                if ih >= 0 && ih < g.inputHeight && iw >= 0 && iw < g.inputWidth {
+                                    let dst = po + ((b * g.inputHeight + ih) * g.inputWidth + iw) * c
+                                    for j in 0..<c { dst[j] += src[j] }
+                                }
+                                src += c
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return Tensor.record("col2im", out, [self]) { grad, _ in [grad.im2col(g)] }
+    }
+
+    /// 2-D convolution (cross-correlation, as in Keras and PyTorch) of an NHWC input with a kernel
+    /// [kh, kw, in, out] (Keras's layout), optional bias [out]: [n, H, W, in] → [n, outH, outW, out].
+    public func conv2d(_ kernel: Tensor, bias: Tensor? = nil, stride: Int = 1, padding: Padding = .valid) -> Tensor {
+        require(rank == 4 && kernel.rank == 4 && kernel.shape[2] == shape[3],
+                "SwiftGAN shape error: conv2d of input \(describe(shape)) (NHWC) with kernel \(describe(kernel.shape)) ([kh, kw, in, out])")
+        let g = ConvGeometry(inputHeight: shape[1], inputWidth: shape[2], kernelHeight: kernel.shape[0],
+                             kernelWidth: kernel.shape[1], stride: stride, padding: padding)
+        let outChannels = kernel.shape[3]
+        let columns = im2col(g)
+        let weights = kernel.reshaped([-1, outChannels])
+        let y = bias.map { columns.linear(weights, bias: $0) } ?? columns.matmul(weights)
+        return y.reshaped([shape[0], g.outputHeight, g.outputWidth, outChannels])
+    }
+
+    /// Transposed 2-D convolution (Keras `Conv2DTranspose`, the adjoint of `conv2d`) of an NHWC
+    /// input with a kernel [kh, kw, out, in] (Keras's layout), optional bias [out]:
+    /// [n, H, W, in] → [n, H·stride, W·stride, out] for `same` padding.
+    public func convTranspose2d(_ kernel: Tensor, bias: Tensor? = nil, stride: Int = 1, padding: Padding = .valid) -> Tensor {
+        require(rank == 4 && kernel.rank == 4 && kernel.shape[3] == shape[3],
+                "SwiftGAN shape error: convTranspose2d of input \(describe(shape)) (NHWC) with kernel \(describe(kernel.shape)) ([kh, kw, out, in])")
+        let (n, h, w, inChannels) = (shape[0], shape[1], shape[2], shape[3])
+        let (kh, kw, outChannels) = (kernel.shape[0], kernel.shape[1], kernel.shape[2])
+        let outH = ConvGeometry.transposedOutputSize(h, kernel: kh, stride: stride, padding: padding)
+        let outW = ConvGeometry.transposedOutputSize(w, kernel: kw, stride: stride, padding: padding)
+        // The convolution this one is the adjoint of: from the outH×outW output back to H×W.
+        let g = ConvGeometry(inputHeight: outH, inputWidth: outW, kernelHeight: kh, kernelWidth: kw, stride: stride, padding: padding)
+        require(g.outputHeight == h && g.outputWidth == w, "SwiftGAN internal error: transposed convolution geometry")
+        let columns = reshaped([n * h * w, inChannels]).matmul(kernel.reshaped([kh * kw * outChannels, inChannels]), transposeOther: true)
+        let y = columns.col2im(g, batch: n, channels: outChannels)
+        return bias.map { y + $0 } ?? y
+    }
+}
