@@ -56,7 +56,7 @@ let package = Package(
         .testTarget(name: "TensorsTests", dependencies: ["Tensors"]),
         .testTarget(name: "NNTests", dependencies: ["NN", "Tensors"]),
         .testTarget(name: "ArtifactsTests", dependencies: ["Artifacts", "CZlib"]),
-        .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "Tensors", "CZlib"]),
+        .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "Tensors", "CZlib", "CPNG", "CJPEG"]),
         .testTarget(name: "GANTests", dependencies: ["GAN", "Datasets", "Artifacts", "NN", "Tensors"]),
     ],
     // Swift 5 mode: kernels hand raw buffer pointers to worker threads, which Swift 6's strict

@@ -3,24 +3,24 @@ import Foundation
 /// Chooses at most `maximumCount` colours for a set of RGB images, as GIF's palettes need.
 ///
 /// When the images hold no more distinct colours than that, the palette is exactly those colours
-/// (sorted), so mapping loses nothing. Otherwise it is Heckbert's median cut ("Color image
-/// quantization for frame buffer display", 1982) over a histogram of all pixels at 6 bits per
-/// channel: start with one box holding every occupied histogram cell, repeatedly split the box with
-/// the largest squared error (Σ count · |cell mean − box mean|²) at the pixel-weighted median of
-/// the channel along which it varies most, and give each box the mean of the pixels in it. The
-/// result depends only on the pixels, never on a random sample.
+/// (in increasing 0xRRGGBB order), so mapping loses nothing. Otherwise it comes from variance-based
+/// median cut (Wan, Prusinkiewicz and Wong, "Variance-based color image quantization for frame
+/// buffer display", 1990) over a histogram of every pixel at 6 bits per channel: starting from one
+/// box holding all occupied histogram cells, split the box with the largest squared error
+/// E = Σ count · |cell mean − box mean|², along the channel contributing most to it, at the cut
+/// that leaves the two halves the least total error; each box's colour is the mean of its pixels.
+/// The result depends only on the pixels, never on a random sample or on their order.
 ///
 /// ```swift
 /// let palette = ColorQuantizer.palette(for: rgbFrames, maximumCount: 256)
-/// var map = NearestColorMap(palette: palette)
-/// let indices = rgbFrames.map { map.indices(of: $0) }
+/// let indices = NearestColor.indices(of: rgbFrames, in: palette)   // one [UInt8] per frame
 /// ```
 enum ColorQuantizer {
     static func palette(for images: [RasterImage], maximumCount: Int) -> [RGBColor] {
         precondition(images.allSatisfy { $0.channels == 3 }, "the colour quantizer takes RGB images")
         precondition(maximumCount >= 1, "a palette needs at least one colour")
         if let exact = distinctColors(in: images, limit: maximumCount) { return exact }
-        return medianCut(images, colorCount: maximumCount)
+        return varianceCut(images, colorCount: maximumCount)
     }
 
     /// The images' distinct colours in increasing 0xRRGGBB order, or nil when there are more than `limit`.
@@ -48,21 +48,53 @@ enum ColorQuantizer {
         return colors.sorted().map { RGBColor(UInt8($0 >> 16), UInt8(($0 >> 8) & 0xFF), UInt8($0 & 0xFF)) }
     }
 
-    /// Histogram cells are 4 levels wide per channel: fine enough that a box of one cell is within
-    /// ±2 levels of its mean, coarse enough (2¹⁸ cells) to count every pixel of every frame.
-    private static let cellBits = 6
-    private static let axisShifts = [2 * cellBits, cellBits, 0]  // red, green, blue within a cell number
+    /// At most `colorCount` colours by variance-based median cut (see the type's documentation).
+    static func varianceCut(_ images: [RasterImage], colorCount: Int) -> [RGBColor] {
+        var histogram = ColorHistogram(images)
+        guard !histogram.cells.isEmpty else { return [] }
+        var boxes = [histogram.box(0..<histogram.cells.count)]
+        while boxes.count < colorCount {
+            let splittable = boxes.indices.filter { boxes[$0].splitAxis != nil }
+            guard let worst = splittable.max(by: { boxes[$0].squaredError < boxes[$1].squaredError }) else { break }
+            let (left, right) = histogram.split(boxes[worst])
+            boxes[worst] = left
+            boxes.append(right)
+        }
+        return boxes.map(\.meanColor)
+    }
+}
 
-    private struct Box {
-        /// The box's cells are `cells[range]`.
+/// Pixel counts and channel sums per histogram cell. Cells are 4 levels wide per channel: fine
+/// enough that a box of one cell is within ±2 levels of its pixels, coarse enough (2¹⁸ cells)
+/// to count every pixel of every frame.
+private struct ColorHistogram {
+    static let cellBits = 6
+    static let coordinateMask = (1 << cellBits) - 1
+    /// Where red, green and blue sit in a cell number.
+    static let shifts = SIMD3<Int>(2 * cellBits, cellBits, 0)
+
+    /// A set of cells, `cells[range]`, with what the cut needs to know about them.
+    struct Box {
         var range: Range<Int>
+        var count: Int
+        var sum: SIMD3<Double>
         var squaredError: Double
         /// The channel to split along, or nil for a box of one cell.
         var splitAxis: Int?
+
+        var meanColor: RGBColor {
+            let mean = (sum / Double(count)).rounded(.toNearestOrAwayFromZero)
+            return RGBColor(UInt8(mean.x), UInt8(mean.y), UInt8(mean.z))
+        }
     }
 
-    static func medianCut(_ images: [RasterImage], colorCount: Int) -> [RGBColor] {
-        let cellCount = 1 << (3 * cellBits)
+    private var counts: [Int]
+    private var sums: [Int]  // red, green, blue for each cell
+    /// The occupied cells; every box owns a contiguous range, which splits reorder.
+    private(set) var cells: [Int]
+
+    init(_ images: [RasterImage]) {
+        let cellCount = 1 << (3 * Self.cellBits)
         var counts = [Int](repeating: 0, count: cellCount)
         var sums = [Int](repeating: 0, count: 3 * cellCount)
         counts.withUnsafeMutableBufferPointer { counts in
@@ -81,158 +113,148 @@ enum ColorQuantizer {
                 }
             }
         }
-        var cells = (0..<cellCount).filter { counts[$0] > 0 }
-        guard !cells.isEmpty else { return [] }
+        self.counts = counts
+        self.sums = sums
+        cells = counts.indices.filter { counts[$0] > 0 }
+    }
 
-        func makeBox(_ range: Range<Int>) -> Box {
-            var total = 0
-            var channelSums = [0, 0, 0]
-            var sumOfCellSquares: [Double] = [0, 0, 0]
-            var lowest = [Int.max, Int.max, Int.max], highest = [Int.min, Int.min, Int.min]
-            for cell in cells[range] {
-                let n = counts[cell]
-                total += n
-                for axis in 0..<3 {
-                    let s = sums[3 * cell + axis]
-                    channelSums[axis] += s
-                    sumOfCellSquares[axis] += Double(s) * Double(s) / Double(n)
-                    let coordinate = (cell >> axisShifts[axis]) & ((1 << cellBits) - 1)
-                    lowest[axis] = min(lowest[axis], coordinate)
-                    highest[axis] = max(highest[axis], coordinate)
-                }
-            }
-            // Per channel, Σ count · (cell mean − box mean)² = Σ sum²/count − (Σ sum)²/(Σ count).
-            let errors = (0..<3).map { sumOfCellSquares[$0] - Double(channelSums[$0]) * Double(channelSums[$0]) / Double(total) }
-            let splittable = (0..<3).filter { highest[$0] > lowest[$0] }
-            return Box(range: range, squaredError: errors.reduce(0, +),
-                       splitAxis: splittable.max { errors[$0] < errors[$1] })
-        }
+    private func cellSum(_ cell: Int) -> SIMD3<Double> {
+        SIMD3(Double(sums[3 * cell]), Double(sums[3 * cell + 1]), Double(sums[3 * cell + 2]))
+    }
 
-        func split(_ box: Box, along axis: Int) -> (Box, Box) {
-            let shift = axisShifts[axis], mask = (1 << cellBits) - 1
-            var countAt = [Int](repeating: 0, count: 1 << cellBits)
-            var total = 0
-            for cell in cells[box.range] {
-                countAt[(cell >> shift) & mask] += counts[cell]
-                total += counts[cell]
-            }
-            let highest = countAt.lastIndex { $0 > 0 }!
-            // The cut keeps coordinates up to the weighted median on the left, and at least the
-            // highest occupied coordinate on the right, so both halves hold cells.
-            var cut = 0, running = 0
-            while cut < highest - 1 {
-                running += countAt[cut]
-                if 2 * running >= total { break }
-                cut += 1
-            }
-            var boundary = box.range.lowerBound
-            for i in box.range where (cells[i] >> shift) & mask <= cut {
-                cells.swapAt(i, boundary)
-                boundary += 1
-            }
-            return (makeBox(box.range.lowerBound..<boundary), makeBox(boundary..<box.range.upperBound))
-        }
+    private func coordinates(_ cell: Int) -> SIMD3<Int> {
+        (SIMD3(repeating: cell) &>> Self.shifts) & Self.coordinateMask
+    }
 
-        var boxes = [makeBox(0..<cells.count)]
-        while boxes.count < colorCount {
-            let candidates = boxes.indices.filter { boxes[$0].splitAxis != nil }
-            guard let worst = candidates.max(by: { boxes[$0].squaredError < boxes[$1].squaredError }) else { break }
-            let (left, right) = split(boxes[worst], along: boxes[worst].splitAxis!)
-            boxes[worst] = left
-            boxes.append(right)
+    func box(_ range: Range<Int>) -> Box {
+        var count = 0, sum = SIMD3<Double>.zero, sumOfCellSquares = SIMD3<Double>.zero
+        var lowest = SIMD3<Int>(repeating: .max), highest = SIMD3<Int>(repeating: .min)
+        for cell in cells[range] {
+            let cellSum = cellSum(cell)
+            count += counts[cell]
+            sum += cellSum
+            sumOfCellSquares += cellSum * cellSum / Double(counts[cell])
+            lowest = pointwiseMin(lowest, coordinates(cell))
+            highest = pointwiseMax(highest, coordinates(cell))
         }
-        return boxes.map { box in
-            var total = 0, channelSums = [0, 0, 0]
-            for cell in cells[box.range] {
-                total += counts[cell]
-                for axis in 0..<3 { channelSums[axis] += sums[3 * cell + axis] }
+        // Per channel, Σ count · (cell mean − box mean)² = Σ sum²/count − (Σ sum)²/(Σ count).
+        let errors = sumOfCellSquares - sum * sum / Double(count)
+        let splittable = (0..<3).filter { highest[$0] > lowest[$0] }
+        return Box(range: range, count: count, sum: sum, squaredError: errors.sum(),
+                   splitAxis: splittable.max { errors[$0] < errors[$1] })
+    }
+
+    /// The two halves of `box` cut across its split axis where they keep the least squared error.
+    mutating func split(_ box: Box) -> (Box, Box) {
+        let axis = box.splitAxis!
+        let sliceCount = 1 << Self.cellBits
+        var sliceCounts = [Int](repeating: 0, count: sliceCount)
+        var sliceSums = [SIMD3<Double>](repeating: .zero, count: sliceCount)
+        for cell in cells[box.range] {
+            let slice = coordinates(cell)[axis]
+            sliceCounts[slice] += counts[cell]
+            sliceSums[slice] += cellSum(cell)
+        }
+        // The halves' error is Σ sum²/count over their cells (fixed) minus |half sum|²/half count
+        // for each half, so the best cut maximises the sum of the latter.
+        var bestCut = 0, bestScore = -Double.infinity
+        var leftCount = 0, leftSum = SIMD3<Double>.zero
+        for slice in 0..<sliceCount - 1 {
+            leftCount += sliceCounts[slice]
+            leftSum += sliceSums[slice]
+            let rightCount = box.count - leftCount, rightSum = box.sum - leftSum
+            guard leftCount > 0, rightCount > 0 else { continue }
+            let score = (leftSum * leftSum).sum() / Double(leftCount) + (rightSum * rightSum).sum() / Double(rightCount)
+            if score > bestScore {
+                bestScore = score
+                bestCut = slice
             }
-            let mean = channelSums.map { UInt8(($0 + total / 2) / total) }
-            return RGBColor(mean[0], mean[1], mean[2])
         }
+        var boundary = box.range.lowerBound
+        for i in box.range where coordinates(cells[i])[axis] <= bestCut {
+            cells.swapAt(i, boundary)
+            boundary += 1
+        }
+        return (self.box(box.range.lowerBound..<boundary), self.box(boundary..<box.range.upperBound))
     }
 }
 
-/// Maps RGB pixels to the index of the nearest palette colour by squared RGB distance, the same
-/// index for the same colour every time. Colours already seen are answered from a small cache; others search the
-/// palette sorted by green outward from the pixel's green value, stopping in each direction once
-/// the green difference alone exceeds the best distance (Heckbert's "locally sorted search").
-struct NearestColorMap {
-    let palette: [RGBColor]
-    private let sortedGreen: [Int], sortedRed: [Int], sortedBlue: [Int], sortedIndex: [UInt8]
-    /// `searchStart[g]`: the first position in the sorted palette whose green is at least `g`.
-    private let searchStart: [Int]
-    private static let cacheBits = 16
-    /// A direct-mapped cache from 0xRRGGBB to palette index; `UInt32.max` marks an empty slot.
-    private var cacheKeys: [UInt32]
-    private var cacheIndices: [UInt8]
+/// Maps RGB pixels to the nearest palette colour: the lowest index among the colours at the least
+/// squared RGB distance, exactly as a search of the whole palette would find it.
+///
+/// Rather than search all colours per pixel, it splits RGB space into 32³ cells and, for each cell
+/// that some pixel falls in, keeps only the palette colours that can be nearest to anything in it:
+/// those no farther from the cell than the smallest distance at which some colour covers the whole
+/// cell (Heckbert 1982, "locally sorted search"). A pixel then checks a handful of candidates.
+///
+/// ```swift
+/// let indices = NearestColor.indices(of: [frame], in: [.black, .white, .red])[0]
+/// ```
+enum NearestColor {
+    static let cellShift = 3
 
-    init(palette: [RGBColor]) {
+    static func indices(of images: [RasterImage], in palette: [RGBColor]) -> [[UInt8]] {
         precondition((1...256).contains(palette.count), "a GIF palette holds 1...256 colours, got \(palette.count)")
-        self.palette = palette
-        let order = palette.indices.sorted { (palette[$0].green, $0) < (palette[$1].green, $1) }
-        sortedGreen = order.map { Int(palette[$0].green) }
-        sortedRed = order.map { Int(palette[$0].red) }
-        sortedBlue = order.map { Int(palette[$0].blue) }
-        sortedIndex = order.map { UInt8($0) }
-        searchStart = (0..<256).map { [sortedGreen] g in sortedGreen.firstIndex { $0 >= g } ?? sortedGreen.count }
-        cacheKeys = [UInt32](repeating: .max, count: 1 << Self.cacheBits)
-        cacheIndices = [UInt8](repeating: 0, count: 1 << Self.cacheBits)
-    }
+        precondition(images.allSatisfy { $0.channels == 3 }, "palette mapping takes RGB images")
+        let levels = 256 >> cellShift
+        func cell(_ r: Int, _ g: Int, _ b: Int) -> Int { ((r >> cellShift) * levels + (g >> cellShift)) * levels + (b >> cellShift) }
 
-    /// The palette index of every pixel of an RGB image, row-major.
-    mutating func indices(of image: RasterImage) -> [UInt8] {
-        precondition(image.channels == 3, "palette mapping takes an RGB image")
-        var indices = [UInt8](repeating: 0, count: image.width * image.height)
-        let count = sortedGreen.count
-        sortedGreen.withUnsafeBufferPointer { sg in
-        sortedRed.withUnsafeBufferPointer { sr in
-        sortedBlue.withUnsafeBufferPointer { sb in
-        sortedIndex.withUnsafeBufferPointer { si in
-        searchStart.withUnsafeBufferPointer { start in
-        cacheKeys.withUnsafeMutableBufferPointer { keys in
-        cacheIndices.withUnsafeMutableBufferPointer { cached in
-        image.pixels.withUnsafeBufferPointer { pixels in
-        indices.withUnsafeMutableBufferPointer { out in
-            for p in 0..<out.count {
-                let r = Int(pixels[3 * p]), g = Int(pixels[3 * p + 1]), b = Int(pixels[3 * p + 2])
-                let key = UInt32(r << 16 | g << 8 | b)
-                let slot = Int((key &* 0x9E37_79B1) >> UInt32(32 - Self.cacheBits))
-                if keys[slot] == key {
-                    out[p] = cached[slot]
-                    continue
+        var occupied = [Bool](repeating: false, count: levels * levels * levels)
+        occupied.withUnsafeMutableBufferPointer { occupied in
+            for image in images {
+                image.pixels.withUnsafeBufferPointer { pixels in
+                    for i in stride(from: 0, to: pixels.count, by: 3) { occupied[cell(Int(pixels[i]), Int(pixels[i + 1]), Int(pixels[i + 2]))] = true }
                 }
-                var best = Int.max, bestIndex: UInt8 = 0
-                var up = start[g], down = up - 1
-                while (up < count || down >= 0) && best > 0 {
-                    if up < count {
-                        let dg = sg[up] - g
-                        if dg * dg >= best {
-                            up = count
-                        } else {
-                            let dr = sr[up] - r, db = sb[up] - b
-                            let distance = dr * dr + dg * dg + db * db
-                            if distance < best { best = distance; bestIndex = si[up] }
-                            up += 1
-                        }
-                    }
-                    if down >= 0 {
-                        let dg = sg[down] - g
-                        if dg * dg >= best {
-                            down = -1
-                        } else {
-                            let dr = sr[down] - r, db = sb[down] - b
-                            let distance = dr * dr + dg * dg + db * db
-                            if distance < best { best = distance; bestIndex = si[down] }
-                            down -= 1
-                        }
-                    }
-                }
-                keys[slot] = key
-                cached[slot] = bestIndex
-                out[p] = bestIndex
             }
-        }}}}}}}}}
-        return indices
+        }
+
+        let red = palette.map { Int($0.red) }, green = palette.map { Int($0.green) }, blue = palette.map { Int($0.blue) }
+        var candidates: [UInt8] = []
+        var candidateStart = [Int](repeating: 0, count: occupied.count + 1)
+        for c in occupied.indices {
+            candidateStart[c] = candidates.count
+            guard occupied[c] else { continue }
+            let low = SIMD3(c / (levels * levels), c / levels % levels, c % levels) &<< cellShift
+            let high = low &+ ((1 << cellShift) - 1)
+            var nearest = [Int](repeating: 0, count: palette.count)
+            var cover = Int.max
+            for i in palette.indices {
+                let color = SIMD3(red[i], green[i], blue[i])
+                let outside = pointwiseMax(low &- color, color &- high, .zero)
+                let farthest = pointwiseMax(color &- low, high &- color)
+                nearest[i] = (outside &* outside).wrappedSum()
+                cover = min(cover, (farthest &* farthest).wrappedSum())
+            }
+            candidates += palette.indices.filter { nearest[$0] <= cover }.map { UInt8($0) }
+        }
+        candidateStart[occupied.count] = candidates.count
+
+        return images.map { image in
+            var indices = [UInt8](repeating: 0, count: image.width * image.height)
+            red.withUnsafeBufferPointer { red in
+            green.withUnsafeBufferPointer { green in
+            blue.withUnsafeBufferPointer { blue in
+            candidates.withUnsafeBufferPointer { candidates in
+            candidateStart.withUnsafeBufferPointer { start in
+            image.pixels.withUnsafeBufferPointer { pixels in
+            indices.withUnsafeMutableBufferPointer { out in
+                for p in 0..<out.count {
+                    let r = Int(pixels[3 * p]), g = Int(pixels[3 * p + 1]), b = Int(pixels[3 * p + 2])
+                    let c = cell(r, g, b)
+                    var best = Int.max, bestIndex: UInt8 = 0
+                    for k in start[c]..<start[c + 1] {
+                        let i = Int(candidates[k])
+                        let dr = red[i] - r, dg = green[i] - g, db = blue[i] - b
+                        let distance = dr * dr + dg * dg + db * db
+                        if distance < best {
+                            best = distance
+                            bestIndex = candidates[k]
+                        }
+                    }
+                    out[p] = bestIndex
+                }
+            }}}}}}}
+            return indices
+        }
     }
 }

@@ -103,8 +103,7 @@ public enum GIF {
         }
         let rgbFrames = frames.map { $0.converted(toChannels: 3) }
         let palette = ColorQuantizer.palette(for: rgbFrames, maximumCount: 256)
-        var map = NearestColorMap(palette: palette)
-        return (palette, rgbFrames.map { map.indices(of: $0) })
+        return (palette, NearestColor.indices(of: rgbFrames, in: palette))
     }
 
     /// Data sub-blocks: runs of at most 255 bytes, each after its length, then an empty block.

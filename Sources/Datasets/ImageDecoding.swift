@@ -6,6 +6,15 @@ import Foundation
 struct DecodedImage {
     var width: Int, height: Int, channels: Int
     var pixels: [UInt8]
+    /// Each pixel stands for reduction × reduction pixels of the file's full-resolution image,
+    /// which is fullWidth × fullHeight (a JPEG decoded at 1/2, 1/4 or 1/8 scale).
+    var reduction = 1
+    var fullWidth: Int, fullHeight: Int
+
+    init(width: Int, height: Int, channels: Int, pixels: [UInt8], reduction: Int = 1, fullWidth: Int? = nil, fullHeight: Int? = nil) {
+        (self.width, self.height, self.channels, self.pixels) = (width, height, channels, pixels)
+        (self.reduction, self.fullWidth, self.fullHeight) = (reduction, fullWidth ?? width, fullHeight ?? height)
+    }
 }
 
 /// PNG and JPEG decoding for ``ImageFolder``. The format is taken from the file's first bytes, not

@@ -55,6 +55,9 @@ public enum Tar {
                 pendingPath = nil
             }
         }
+        guard offset <= bytes.count else {
+            throw DataError("\(name): the archive ends inside the padding of its last member (truncated)")
+        }
         // Archives written without the closing zero blocks still end on a header boundary.
         guard offset == bytes.count else {
             throw DataError("\(name): \(bytes.count - offset) bytes after the last member do not form a tar header (truncated)")

@@ -4,7 +4,8 @@ import Foundation
 /// `config.json` in the run folder, so `swiftgan train --config run/config.json` repeats the run.
 public struct TrainConfig: Codable, Equatable {
     public var model = "mlp-gan"
-    /// `fashion-mnist` or `mnist` for image models; ignored by `curve-gan`.
+    /// `fashion-mnist` or `mnist` (28×28 gray), `cifar10` (32×32 colour) or `folder` (images in
+    /// `dataDir`, resized to the model's size); ignored by `curve-gan`.
     public var dataset = "fashion-mnist"
     public var dataDir: String?
     /// Training steps to run (one discriminator and one generator update each).
@@ -40,6 +41,9 @@ public struct TrainConfig: Codable, Equatable {
         guard batchesPerEpoch > 0 else { throw GANError("--batches-per-epoch must be positive") }
         if let lr = learningRate, !(lr > 0) { throw GANError("--lr must be positive, got \(lr)") }
         guard (0..<1).contains(options.discriminatorDropout) else { throw GANError("--d-dropout must lie in [0, 1)") }
+        guard ["fashion-mnist", "mnist", "cifar10", "folder"].contains(dataset) else {
+            throw GANError("unknown dataset '\(dataset)' (known: fashion-mnist, mnist, cifar10, folder)")
+        }
         guard ModelZoo.names.contains(model) else { throw GANError("unknown model '\(model)' (known: \(ModelZoo.names.joined(separator: ", ")))") }
     }
 

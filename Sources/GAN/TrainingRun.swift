@@ -33,6 +33,7 @@ enum RealData {
 ///     DIR/history.csv                  step, epoch, losses, accuracies, seconds
 ///     DIR/curves.png                   losses and accuracies over steps
 ///     DIR/samples/step-NNNNNN.png      fixed-noise samples (and real examples) every `sampleEvery` steps
+///     DIR/training.gif                 those samples as an animation, a longer pause on the last
 ///
 /// Every file is written atomically, at each sample point and at the end, so an interrupted or
 /// diverged run keeps its last good state. A non-finite loss stops the run with an error.
@@ -51,6 +52,8 @@ public final class TrainingRun {
     private var data: RealData
     private let rng: RandomGenerator
     private let fixedNoise: Tensor
+    /// Every sample picture so far: the frames of `training.gif`.
+    private var frames: [RasterImage] = []
     private let realExamples: Tensor
     public let classNames: [String]?
 
@@ -100,12 +103,28 @@ public final class TrainingRun {
 
     /// The training split of the configured dataset.
     static func loadImages(_ config: TrainConfig, shape: [Int], log: @escaping (String) -> Void) throws -> ImageDataset {
-        let spec = try DatasetSpec.named(config.dataset)
         var locator = DatasetLocator(explicitFolder: config.dataDir.map { URL(fileURLWithPath: $0) })
         locator.log = log
-        let (dataset, found, source) = try locator.load(spec)
-        log("\(spec.name): \(dataset.count) training images from \(found.path) (\(source.rawValue))")
-        return dataset
+        switch config.dataset {
+        case "folder":
+            guard let dir = config.dataDir else { throw GANError("--dataset folder needs --data-dir DIR (a folder of PNG/JPEG images)") }
+            let (dataset, skipped) = try ImageFolder.load(folder: URL(fileURLWithPath: dir), size: shape[0], channels: shape[2], log: log)
+            if !skipped.isEmpty {
+                log("skipped \(skipped.count) unreadable file(s): " + skipped.prefix(5).map { "\($0.path) (\($0.reason))" }.joined(separator: "; ")
+                    + (skipped.count > 5 ? "; …" : ""))
+            }
+            log("folder: \(dataset.count) images of \(shape[0])×\(shape[1]) from \(dir)")
+            return dataset
+        case "cifar10":
+            let (dataset, found, source) = try locator.loadCIFAR10(train: true)
+            log("cifar10: \(dataset.count) training images from \(found.path) (\(source.rawValue))")
+            return dataset
+        default:
+            let spec = try DatasetSpec.named(config.dataset)
+            let (dataset, found, source) = try locator.load(spec)
+            log("\(spec.name): \(dataset.count) training images from \(found.path) (\(source.rawValue))")
+            return dataset
+        }
     }
 
     /// The next real batch.
@@ -159,6 +178,9 @@ public final class TrainingRun {
     private func writeSamples(step n: Int) throws {
         let url = folder.appendingPathComponent("samples").appendingPathComponent(String(format: "step-%06d.png", n))
         let generated = model.generate(fixedNoise)
-        try RunPictures.samples(generated: generated, real: realExamples, model: model, step: n).write(to: url)
+        let picture = try RunPictures.samples(generated: generated, real: realExamples, model: model, step: n)
+        try picture.write(to: url)
+        frames.append(picture)
+        try GIF.writeAnimation(frames, frameDelay: 40, lastFrameDelay: 300, to: folder.appendingPathComponent("training.gif"))
     }
 }

@@ -15,8 +15,10 @@ struct Train: ParsableCommand {
     )
 
     @Option(help: "Model: \(ModelZoo.names.joined(separator: ", ")).") var model: String?
-    @Option(help: "Dataset for image models: fashion-mnist or mnist.") var dataset: String?
-    @Option(help: "Folder holding the dataset's IDX files (skips the cache, system and download).") var dataDir: String?
+    @Option(help: "Dataset for image models: fashion-mnist, mnist (28×28), cifar10 (32×32 colour) or folder (--data-dir of PNG/JPEG files).") var dataset: String?
+    @Option(help: "Folder holding the dataset's files (skips the cache, system and download); for --dataset folder, the images.") var dataDir: String?
+    @Option(help: "dcgan64: base channel count w (G goes 8w → 4w → 2w → w; default 32).") var width: Int?
+    @Option(help: "dcgan64: image size, 64 or 32 (32 for CIFAR-10).") var imageSize: Int?
     @Option(help: "Training steps (one discriminator and one generator update each).") var steps: Int?
     @Option(help: "Epochs instead of steps (epoch = one pass over the data, or --batches-per-epoch batches).") var epochs: Int?
     @Option(help: "Examples per batch.") var batchSize: Int?
@@ -43,6 +45,9 @@ struct Train: ParsableCommand {
         if let seed { c.seed = seed }
         if let sampleEvery { c.sampleEvery = sampleEvery }
         if let dDropout { c.options.discriminatorDropout = dDropout }
+        if let width { c.options.width = width }
+        if let imageSize { c.options.imageSize = imageSize }
+        if c.model == "dcgan64" && c.dataset == "cifar10" && c.options.imageSize == nil { c.options.imageSize = 32 }
         if let sampling { c.sampling = sampling }
         if let batchesPerEpoch { c.batchesPerEpoch = batchesPerEpoch }
         if let out { c.out = out }

@@ -30,7 +30,7 @@ final class CommandLineTests: XCTestCase {
         let train = try swiftgan(["train", "--model", "curve-gan", "--steps", "200", "--sample-every", "100", "--seed", "3", "--out", out])
         XCTAssertTrue(train.output.contains("200/200"), train.output)
         for file in ["config.json", "generator.safetensors", "discriminator.safetensors", "history.csv", "curves.png",
-                     "samples/step-000000.png", "samples/step-000100.png", "samples/step-000200.png"] {
+                     "samples/step-000000.png", "samples/step-000100.png", "samples/step-000200.png", "training.gif"] {
             XCTAssertTrue(FileManager.default.fileExists(atPath: out + "/" + file), "missing \(file)")
         }
         let png = try PNG.decode(Data(contentsOf: URL(fileURLWithPath: out + "/curves.png")))

@@ -1,3 +1,5 @@
+import Artifacts
+import Foundation
 import GAN
 import NN
 import Tensors
@@ -32,5 +34,43 @@ final class ConvolutionalGANTests: XCTestCase {
         // Conv 5×5×1×64 (+64), Conv 5×5×64×128 (+128), Dense 6272→1 (+1).
         XCTAssertEqual(model.discriminator.parameterCount, 25 * 64 + 64 + 25 * 64 * 128 + 128 + 6272 + 1)
         XCTAssertEqual(model.batchSize, 32)
+    }
+
+    /// A folder of generated colour pictures (discs and squares on coloured backgrounds, of several
+    /// sizes and aspect ratios) trains dcgan64 without error and gives a GIF of the run.
+    func testDCGAN64TrainsOnAnImageFolderAndWritesAGIF() throws {
+        let images = URL(fileURLWithPath: runFolder("shapes-data"))
+        try FileManager.default.createDirectory(at: images, withIntermediateDirectories: true)
+        let rng = RandomGenerator(seed: 2)
+        for i in 0..<24 {
+            let (w, h) = [(40, 40), (48, 36), (30, 44)][i % 3]
+            let background = (0..<3).map { _ in UInt8(rng.integer(below: 256)) }, ink = (0..<3).map { _ in UInt8(rng.integer(below: 256)) }
+            var pixels = [UInt8](repeating: 0, count: w * h * 3)
+            let (cx, cy, r) = (Double(w) / 2, Double(h) / 2, Double(min(w, h)) / 3)
+            for y in 0..<h { for x in 0..<w {
+                let dx = Double(x) - cx, dy = Double(y) - cy
+                let inside = i % 2 == 0 ? dx * dx + dy * dy < r * r : abs(dx) < r && abs(dy) < r
+                for c in 0..<3 { pixels[(y * w + x) * 3 + c] = inside ? ink[c] : background[c] }
+            } }
+            try PNG.write(pixels: pixels, width: w, height: h, channels: 3, to: images.appendingPathComponent("shape-\(i).png"))
+        }
+        try Data("not a picture".utf8).write(to: images.appendingPathComponent("broken.png"))
+
+        var config = TrainConfig()
+        config.model = "dcgan64"
+        config.dataset = "folder"
+        config.dataDir = images.path
+        config.options = ModelOptions(width: 4, imageSize: 32)
+        config.batchSize = 8
+        config.steps = 6
+        config.sampleEvery = 3
+        config.out = runFolder()
+        var lines: [String] = []
+        let run = try TrainingRun(config: config, log: { lines.append($0) })
+        try run.run()
+        XCTAssertTrue(lines.contains { $0.contains("skipped 1") && $0.contains("broken.png") }, "\(lines)")
+        let gif = try GIF.read(from: URL(fileURLWithPath: config.out! + "/training.gif"))
+        XCTAssertEqual(gif.frames.count, 3, "steps 0, 3 and 6")
+        XCTAssertTrue(run.history.allSatisfy { $0.metrics.isFinite })
     }
 }
