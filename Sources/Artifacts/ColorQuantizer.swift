@@ -220,7 +220,7 @@ enum NearestColor {
             var cover = Int.max
             for i in palette.indices {
                 let color = SIMD3(red[i], green[i], blue[i])
-                let outside = pointwiseMax(low &- color, color &- high, .zero)
+                let outside = pointwiseMax(pointwiseMax(low &- color, color &- high), .zero)
                 let farthest = pointwiseMax(color &- low, high &- color)
                 nearest[i] = (outside &* outside).wrappedSum()
                 cover = min(cover, (farthest &* farthest).wrappedSum())

@@ -134,26 +134,9 @@ struct GIFLZWEncoder {
             slotOfCode.withUnsafeMutableBufferPointer { slotOfCode in
                 indices.withUnsafeBufferPointer { input in
                     output.withUnsafeMutableBufferPointer { out in
-                        var bitBuffer: UInt64 = 0, bitCount: UInt64 = 0
+                        var writer = CodeWriter(output: out.baseAddress!)
                         var codeSize = alphabetBits + 1, nextCode = endCode + 1
-
-                        func emit(_ code: Int) {
-                            bitBuffer |= UInt64(code) << bitCount
-                            bitCount += UInt64(codeSize)
-                            while bitCount >= 8 {
-                                out[written] = UInt8(truncatingIfNeeded: bitBuffer)
-                                written += 1
-                                bitBuffer >>= 8
-                                bitCount -= 8
-                            }
-                        }
-                        func resetTable() {
-                            for code in (endCode + 1)..<nextCode { children[Int(slotOfCode[code])] = 0 }
-                            codeSize = alphabetBits + 1
-                            nextCode = endCode + 1
-                        }
-
-                        emit(clearCode)
+                        writer.write(clearCode, width: codeSize)
                         if !input.isEmpty {
                             var current = Int(input[0])
                             for i in 1..<input.count {
@@ -164,10 +147,12 @@ struct GIFLZWEncoder {
                                     current = Int(child)
                                     continue
                                 }
-                                emit(current)
+                                writer.write(current, width: codeSize)
                                 if nextCode == GIFLZW.tableCapacity {
-                                    emit(clearCode)
-                                    resetTable()
+                                    writer.write(clearCode, width: codeSize)
+                                    Self.forget(codes: (endCode + 1)..<nextCode, children: children, slotOfCode: slotOfCode)
+                                    codeSize = alphabetBits + 1
+                                    nextCode = endCode + 1
                                 } else {
                                     // The decoder adds each entry one code later than the encoder,
                                     // so the encoder widens its codes one entry later too: when the
@@ -179,19 +164,51 @@ struct GIFLZWEncoder {
                                 }
                                 current = index
                             }
-                            emit(current)
+                            writer.write(current, width: codeSize)
                         }
-                        emit(endCode)
-                        if bitCount > 0 {
-                            out[written] = UInt8(truncatingIfNeeded: bitBuffer)
-                            written += 1
-                        }
-                        resetTable()
+                        writer.write(endCode, width: codeSize)
+                        written = writer.finish()
+                        Self.forget(codes: (endCode + 1)..<nextCode, children: children, slotOfCode: slotOfCode)
                     }
                 }
             }
         }
         output.removeSubrange(written...)
         return output
+    }
+
+    /// Empties the trie slots of `codes`, leaving the table as a fresh encoder has it.
+    private static func forget(codes: Range<Int>, children: UnsafeMutableBufferPointer<UInt16>,
+                               slotOfCode: UnsafeMutableBufferPointer<Int32>) {
+        for code in codes { children[Int(slotOfCode[code])] = 0 }
+    }
+
+    /// Packs codes least-significant bit first into bytes.
+    private struct CodeWriter {
+        let output: UnsafeMutablePointer<UInt8>
+        var written = 0
+        var bitBuffer: UInt64 = 0
+        var bitCount: UInt64 = 0
+
+        mutating func write(_ code: Int, width: Int) {
+            bitBuffer |= UInt64(code) << bitCount
+            bitCount += UInt64(width)
+            while bitCount >= 8 {
+                output[written] = UInt8(truncatingIfNeeded: bitBuffer)
+                written += 1
+                bitBuffer >>= 8
+                bitCount -= 8
+            }
+        }
+
+        /// Writes the last partial byte, zero-padded, and returns the number of bytes written.
+        mutating func finish() -> Int {
+            if bitCount > 0 {
+                output[written] = UInt8(truncatingIfNeeded: bitBuffer)
+                written += 1
+                bitCount = 0
+            }
+            return written
+        }
     }
 }

@@ -3,6 +3,7 @@
 // col2im (add the rows back into an image). A convolution is im2col followed by one GEMM with the
 // kernel; a transposed convolution is one GEMM followed by col2im. Because both primitives are
 // differentiable operations whose backward is the other, convolutions differentiate to any order.
+// Tiny windows (one input channel, one output channel) skip im2col and run a direct loop.
 
 /// TensorFlow/Keras padding: `valid` uses no padding; `same` pads so the output is ⌈input/stride⌉
 /// (a transposed convolution's output is input × stride), the odd pixel going to the bottom/right.
@@ -121,6 +122,7 @@ extension Tensor {
         let g = ConvGeometry(inputHeight: shape[1], inputWidth: shape[2], kernelHeight: kernel.shape[0],
                              kernelWidth: kernel.shape[1], stride: stride, padding: padding)
         let outChannels = kernel.shape[3]
+        if g.windowSize * shape[3] <= Self.directConvolutionLimit { return directConv2d(kernel, bias: bias, g) }
         let columns = im2col(g)
         let weights = kernel.reshaped([-1, outChannels])
         let y = bias.map { columns.linear(weights, bias: $0) } ?? columns.matmul(weights)
@@ -140,8 +142,113 @@ extension Tensor {
         // The convolution this one is the adjoint of: from the outH×outW output back to H×W.
         let g = ConvGeometry(inputHeight: outH, inputWidth: outW, kernelHeight: kh, kernelWidth: kw, stride: stride, padding: padding)
         require(g.outputHeight == h && g.outputWidth == w, "SwiftGAN internal error: transposed convolution geometry")
+        if g.windowSize * outChannels <= Self.directConvolutionLimit { return directConvTranspose2d(kernel, bias: bias, g) }
         let columns = reshaped([n * h * w, inChannels]).matmul(kernel.reshaped([kh * kw * outChannels, inChannels]), transposeOther: true)
         let y = columns.col2im(g, batch: n, channels: outChannels)
         return bias.map { y + $0 } ?? y
+    }
+
+    // MARK: Direct kernels for tiny windows
+
+    /// Window sizes (taps × channels on the im2col side) up to which convolutions skip im2col: a
+    /// 5×5 window over one channel is 25 values per output, where building and multiplying the
+    /// column matrix costs more than the arithmetic itself.
+    public static let directConvolutionLimit = 32
+
+    /// conv2d computed output pixel by output pixel. Its backward rule is the im2col form's, built
+    /// from differentiable operations, so higher-order gradients work the same way.
+    private func directConv2d(_ kernel: Tensor, bias: Tensor?, _ g: ConvGeometry) -> Tensor {
+        let (n, cin, cout) = (shape[0], shape[3], kernel.shape[3])
+        let out = Tensor(uninitialized: [n, g.outputHeight, g.outputWidth, cout])
+        let px = data, pk = kernel.data, po = out.data, pb = bias?.data
+        Parallel.forEachChunk(n, minimumChunk: Swift.max(1, Parallel.elementwiseThreshold / Swift.max(out.count / Swift.max(n, 1), 1))) { images in
+            for b in images {
+                for oh in 0..<g.outputHeight {
+                    for ow in 0..<g.outputWidth {
+                        let dst = po + ((b * g.outputHeight + oh) * g.outputWidth + ow) * cout
+                        if let pb { dst.update(from: pb, count: cout) } else { dst.initialize(repeating: 0, count: cout) }
+                        for kh in 0..<g.kernelHeight {
+                            let ih = oh * g.stride - g.padTop + kh
+                            guard ih >= 0 && ih < g.inputHeight else { continue }
+                            for kw in 0..<g.kernelWidth {
+                                let iw = ow * g.stride - g.padLeft + kw
+                                guard iw >= 0 && iw < g.inputWidth else { continue }
+                                let src = px + ((b * g.inputHeight + ih) * g.inputWidth + iw) * cin
+                                let taps = pk + (kh * g.kernelWidth + kw) * cin * cout
+                                for c in 0..<cin {
+                                    let v = src[c], row = taps + c * cout
+                                    for o in 0..<cout { dst[o] += v * row[o] }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        let x = self
+        let inputs = bias.map { [x, kernel, $0] } ?? [x, kernel]
+        return Tensor.record("conv2d", out, inputs) { grad, wanted in
+            let rows = grad.reshaped([n * g.outputHeight * g.outputWidth, cout])
+            let flatKernel = kernel.reshaped([-1, cout])
+            var result: [Tensor?] = [
+                wanted[0] ? rows.matmul(flatKernel, transposeOther: true).col2im(g, batch: n, channels: cin) : nil,
+                wanted[1] ? x.im2col(g).matmul(rows, transposeSelf: true).reshaped(kernel.shape) : nil,
+            ]
+            if bias != nil { result.append(wanted[2] ? rows.sum(alongAxis: 0) : nil) }
+            return result
+        }
+    }
+
+    /// convTranspose2d computed input pixel by input pixel, adding each one's contribution into
+    /// its output window; backward as the GEMM + col2im form's.
+    private func directConvTranspose2d(_ kernel: Tensor, bias: Tensor?, _ g: ConvGeometry) -> Tensor {
+        let (n, cin, cout) = (shape[0], shape[3], kernel.shape[2])
+        let (h, w) = (g.outputHeight, g.outputWidth)  // this op's input is the geometry's output side
+        let out = Tensor(uninitialized: [n, g.inputHeight, g.inputWidth, cout])
+        let px = data, pk = kernel.data, po = out.data, pb = bias?.data
+        let perImage = g.inputHeight * g.inputWidth * cout
+        Parallel.forEachChunk(n, minimumChunk: Swift.max(1, Parallel.elementwiseThreshold / Swift.max(perImage, 1))) { images in
+            for b in images {
+                let image = po + b * perImage
+                if let pb {
+                    for p in 0..<(g.inputHeight * g.inputWidth) { (image + p * cout).update(from: pb, count: cout) }
+                } else {
+                    image.initialize(repeating: 0, count: perImage)
+                }
+                for ih in 0..<h {
+                    for iw in 0..<w {
+                        let src = px + ((b * h + ih) * w + iw) * cin
+                        for kh in 0..<g.kernelHeight {
+                            let oh = ih * g.stride - g.padTop + kh
+                            guard oh >= 0 && oh < g.inputHeight else { continue }
+                            for kw in 0..<g.kernelWidth {
+                                let ow = iw * g.stride - g.padLeft + kw
+                                guard ow >= 0 && ow < g.inputWidth else { continue }
+                                let dst = image + (oh * g.inputWidth + ow) * cout
+                                let taps = pk + (kh * g.kernelWidth + kw) * cout * cin
+                                for o in 0..<cout {
+                                    let row = taps + o * cin
+                                    var s: Float = 0
+                                    for c in 0..<cin { s += src[c] * row[c] }
+                                    dst[o] += s
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        let x = self
+        let inputs = bias.map { [x, kernel, $0] } ?? [x, kernel]
+        return Tensor.record("convTranspose2d", out, inputs) { grad, wanted in
+            let windows = grad.im2col(g)  // [n·h·w, taps·cout]
+            let flatKernel = kernel.reshaped([-1, cin])
+            var result: [Tensor?] = [
+                wanted[0] ? windows.matmul(flatKernel).reshaped(x.shape) : nil,
+                wanted[1] ? windows.matmul(x.reshaped([n * h * w, cin]), transposeSelf: true).reshaped(kernel.shape) : nil,
+            ]
+            if bias != nil { result.append(wanted[2] ? grad.sum(alongAxes: [0, 1, 2]) : nil) }
+            return result
+        }
     }
 }

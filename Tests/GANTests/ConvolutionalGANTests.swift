@@ -1,4 +1,5 @@
 import Artifacts
+import Datasets
 import Foundation
 import GAN
 import NN
@@ -72,5 +73,33 @@ final class ConvolutionalGANTests: XCTestCase {
         let gif = try GIF.read(from: URL(fileURLWithPath: config.out! + "/training.gif"))
         XCTAssertEqual(gif.frames.count, 3, "steps 0, 3 and 6")
         XCTAssertTrue(run.history.allSatisfy { $0.metrics.isFinite })
+    }
+
+    /// CIFAR-10 cannot be downloaded here; files generated in its real binary format load and train.
+    func testDCGAN64TrainsOnCIFAR10FormatFiles() throws {
+        let folder = URL(fileURLWithPath: runFolder("cifar-data")).appendingPathComponent("cifar-10-batches-bin")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let rng = RandomGenerator(seed: 4)
+        for name in CIFAR10.trainFiles + CIFAR10.testFiles {
+            var bytes: [UInt8] = []
+            for _ in 0..<6 {
+                bytes.append(UInt8(rng.integer(below: 10)))
+                bytes += (0..<3072).map { _ in UInt8(rng.integer(below: 256)) }
+            }
+            try Data(bytes).write(to: folder.appendingPathComponent(name))
+        }
+        var config = TrainConfig()
+        config.model = "dcgan64"
+        config.dataset = "cifar10"
+        config.dataDir = folder.deletingLastPathComponent().path
+        config.options = ModelOptions(width: 4, imageSize: 32)
+        config.batchSize = 8
+        config.steps = 2
+        config.sampleEvery = 2
+        config.out = runFolder()
+        let run = try TrainingRun(config: config)
+        try run.run()
+        XCTAssertEqual(run.history.count, 2)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: config.out! + "/samples/step-000002.png"))
     }
 }

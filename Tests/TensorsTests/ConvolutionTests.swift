@@ -47,7 +47,8 @@ final class ConvolutionTests: XCTestCase {
     }
 
     /// (input h, w, in channels, out channels, kernel, stride, padding): odd sizes, strides 1–3,
-    /// kernels larger than the stride and not, one-channel inputs and outputs.
+    /// kernels larger than the stride and not, one-channel inputs and outputs (windows of ≤ 32
+    /// values, which take the direct kernels instead of im2col + GEMM).
     let cases: [(Int, Int, Int, Int, Int, Int, Padding)] = [
         (5, 5, 1, 2, 3, 1, .valid), (5, 5, 2, 3, 3, 1, .same), (7, 6, 3, 2, 5, 2, .same), (7, 7, 2, 1, 3, 2, .valid),
         (6, 5, 1, 4, 5, 2, .same), (8, 8, 3, 2, 4, 2, .same), (9, 7, 2, 2, 3, 3, .same), (4, 4, 2, 3, 1, 1, .valid),

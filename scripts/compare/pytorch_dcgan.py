@@ -1,0 +1,70 @@
+"""The dcgan training step in PyTorch eager mode, for comparing with `swiftgan bench dcgan`.
+
+Same networks as SwiftGAN's dcgan (Géron's Fashion-MNIST DCGAN; PyTorch's NCHW layout, 'same'
+padding written out as padding=2/output_padding=1), same step: one discriminator update on real
+and fake together, one generator update, batch 32, random data in [-1, 1].
+Usage: python3 scripts/compare/pytorch_dcgan.py [--seconds 5]
+"""
+import argparse
+import json
+import time
+
+import torch
+from torch import nn
+
+parser = argparse.ArgumentParser()
+parser.add_argument("--seconds", type=float, default=5)
+parser.add_argument("--threads", type=int, default=0)
+args = parser.parse_args()
+if args.threads:
+    torch.set_num_threads(args.threads)
+torch.manual_seed(0)
+
+
+class Reshape(nn.Module):
+    def forward(self, x):
+        return x.view(-1, 128, 7, 7)
+
+
+generator = nn.Sequential(
+    nn.Linear(100, 7 * 7 * 128), Reshape(), nn.BatchNorm2d(128, momentum=0.01, eps=1e-3),
+    nn.ConvTranspose2d(128, 64, 5, stride=2, padding=2, output_padding=1), nn.SELU(), nn.BatchNorm2d(64, momentum=0.01, eps=1e-3),
+    nn.ConvTranspose2d(64, 1, 5, stride=2, padding=2, output_padding=1), nn.Tanh())
+discriminator = nn.Sequential(
+    nn.Conv2d(1, 64, 5, stride=2, padding=2), nn.LeakyReLU(0.2), nn.Dropout(0.3),
+    nn.Conv2d(64, 128, 5, stride=2, padding=2), nn.LeakyReLU(0.2), nn.Dropout(0.3),
+    nn.Flatten(), nn.Linear(7 * 7 * 128, 1))
+opt_g = torch.optim.Adam(generator.parameters(), lr=1e-3, eps=1e-7)
+opt_d = torch.optim.Adam(discriminator.parameters(), lr=1e-3, eps=1e-7)
+bce = nn.BCEWithLogitsLoss()
+b = 32
+real = torch.rand(b, 1, 28, 28) * 2 - 1
+targets = torch.cat([torch.ones(b, 1), torch.zeros(b, 1)])
+ones = torch.ones(b, 1)
+
+
+def step():
+    fake = generator(torch.randn(b, 100))
+    # ---- Train Discriminator ----
+    opt_d.zero_grad(set_to_none=True)
+    d_loss = bce(discriminator(torch.cat([real, fake.detach()])), targets)
+    d_loss.backward()
+    opt_d.step()
+    # ---- Train Generator ----
+    opt_g.zero_grad(set_to_none=True)
+    g_loss = bce(discriminator(fake), ones)
+    g_loss.backward()
+    opt_g.step()
+
+
+for _ in range(5):
+    step()
+times = []
+start = time.perf_counter()
+while time.perf_counter() - start < args.seconds or len(times) < 5:
+    t0 = time.perf_counter()
+    step()
+    times.append(time.perf_counter() - t0)
+times.sort()
+print(json.dumps({"framework": f"pytorch {torch.__version__}", "threads": torch.get_num_threads(), "batch_size": b,
+                  "steps_per_second": len(times) / sum(times), "median_step_ms": times[len(times) // 2] * 1e3}))
