@@ -183,9 +183,10 @@ private struct ColorHistogram {
 /// squared RGB distance, exactly as a search of the whole palette would find it.
 ///
 /// Rather than search all colours per pixel, it splits RGB space into 32³ cells and, for each cell
-/// that some pixel falls in, keeps only the palette colours that can be nearest to anything in it:
-/// those no farther from the cell than the smallest distance at which some colour covers the whole
-/// cell (Heckbert 1982, "locally sorted search"). A pixel then checks a handful of candidates.
+/// that some pixel falls in, keeps only the palette colours that can be nearest to a point of it
+/// (Heckbert 1982, "locally sorted search"): every point of the cell is within D of some colour,
+/// D being the least over all colours of the distance to the cell's farthest corner, so a colour
+/// farther than D from the whole cell never wins. A pixel then checks a handful of candidates.
 ///
 /// ```swift
 /// let indices = NearestColor.indices(of: [frame], in: [.black, .white, .red])[0]
@@ -211,21 +212,27 @@ enum NearestColor {
         let red = palette.map { Int($0.red) }, green = palette.map { Int($0.green) }, blue = palette.map { Int($0.blue) }
         var candidates: [UInt8] = []
         var candidateStart = [Int](repeating: 0, count: occupied.count + 1)
+        /// Squared distances along one channel from `value` to the nearest and the farthest level of a cell.
+        func span(_ value: Int, cellLow low: Int) -> (nearest: Int, farthest: Int) {
+            let high = low + (1 << cellShift) - 1
+            let nearest = value < low ? low - value : value > high ? value - high : 0
+            let farthest = max(value - low, high - value)
+            return (nearest * nearest, farthest * farthest)
+        }
+        var nearest = [Int](repeating: 0, count: palette.count)
         for c in occupied.indices {
             candidateStart[c] = candidates.count
             guard occupied[c] else { continue }
-            let low = SIMD3(c / (levels * levels), c / levels % levels, c % levels) &<< cellShift
-            let high = low &+ ((1 << cellShift) - 1)
-            var nearest = [Int](repeating: 0, count: palette.count)
+            let lowRed = (c / (levels * levels)) << cellShift
+            let lowGreen = (c / levels % levels) << cellShift
+            let lowBlue = (c % levels) << cellShift
             var cover = Int.max
             for i in palette.indices {
-                let color = SIMD3(red[i], green[i], blue[i])
-                let outside = pointwiseMax(pointwiseMax(low &- color, color &- high), .zero)
-                let farthest = pointwiseMax(color &- low, high &- color)
-                nearest[i] = (outside &* outside).wrappedSum()
-                cover = min(cover, (farthest &* farthest).wrappedSum())
+                let r = span(red[i], cellLow: lowRed), g = span(green[i], cellLow: lowGreen), b = span(blue[i], cellLow: lowBlue)
+                nearest[i] = r.nearest + g.nearest + b.nearest
+                cover = min(cover, r.farthest + g.farthest + b.farthest)
             }
-            candidates += palette.indices.filter { nearest[$0] <= cover }.map { UInt8($0) }
+            for i in palette.indices where nearest[i] <= cover { candidates.append(UInt8(i)) }
         }
         candidateStart[occupied.count] = candidates.count
 

@@ -5,8 +5,8 @@ import Foundation
 /// `encodeAnimation` writes one full-size frame per image, all sharing one global palette:
 /// grayscale animations get the 256 grays (index = gray level), so they are stored exactly; RGB
 /// animations (or a mix of grayscale and RGB frames) get their own colours exactly when they have
-/// at most 256 distinct ones, and otherwise a 256-colour median-cut palette with every pixel mapped
-/// to its nearest entry, without dithering. Each frame carries a graphic control extension with its
+/// at most 256 distinct ones, and otherwise 256 colours chosen by variance-based median cut (see
+/// `ColorQuantizer`) with every pixel mapped to its nearest entry, without dithering. Each frame carries a graphic control extension with its
 /// delay; a NETSCAPE2.0 application extension makes viewers loop. `decode` reads these files and
 /// other simple ones (global or local palettes, frames covering part of the screen, a transparent
 /// index), compositing every frame onto the full screen.
@@ -23,7 +23,8 @@ public enum GIF {
     public struct Animation: Equatable, Sendable {
         public let width: Int
         public let height: Int
-        /// The global colour table; empty when the file has none.
+        /// The global colour table as stored, including any entries that only pad it to a power of
+        /// two; empty when the file has none.
         public let palette: [RGBColor]
         public let frames: [RasterImage]
         /// Each frame's delay in hundredths of a second (0 for a frame without one).
@@ -137,7 +138,8 @@ public enum GIF {
         let globalPalette = screenFlags & 0x80 != 0 ? try reader.palette(sizeField: screenFlags & 7, "the global colour table") : []
 
         let background = backgroundIndex < globalPalette.count ? globalPalette[backgroundIndex] : .black
-        var screen = RasterImage(width: width, height: height, filledWith: background).pixels
+        // Made when the first image has decoded, so a corrupt header cannot demand a huge screen alone.
+        var screen: [UInt8] = []
         var frames: [RasterImage] = [], delays: [Int] = [], loops = false
         var control: (delay: Int, transparentIndex: Int?)?
         decoding: while true {
@@ -185,6 +187,7 @@ public enum GIF {
                 } catch let error as FormatError {
                     throw FormatError(format: "GIF", reason: "\(name): \(error.reason)")
                 }
+                if screen.isEmpty { screen = RasterImage(width: width, height: height, filledWith: background).pixels }
                 let transparent = control?.transparentIndex ?? -1
                 for y in 0..<frameHeight {
                     for x in 0..<frameWidth {

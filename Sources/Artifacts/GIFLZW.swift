@@ -22,6 +22,11 @@ enum GIFLZW {
     /// The colour indices in a packed code stream (the image data sub-blocks joined), which must
     /// hold exactly `pixelCount` indices and end with the end-of-information code.
     static func decompress(_ data: [UInt8], minimumCodeSize: Int, pixelCount: Int) throws -> [UInt8] {
+        // A code has at least 3 bits and stands for at most 4096 indices; a larger claim is corrupt,
+        // and refusing it avoids allocating memory for pixels that cannot be there.
+        guard pixelCount / tableCapacity <= data.count * 8 / 3 else {
+            throw lzwError("\(data.count) bytes cannot hold \(pixelCount) pixels")
+        }
         let clearCode = 1 << minimumCodeSize, endCode = clearCode + 1
         var prefix = [UInt16](repeating: 0, count: tableCapacity)
         var suffix = [UInt8](repeating: 0, count: tableCapacity)

@@ -100,9 +100,30 @@ final class GIFTests: XCTestCase {
                 worstError = max(worstError, abs(Int(a) - Int(b)))
             }
         }
+        // The colours lie on three sheets through RGB space; 256 colours spread evenly over them
+        // would be about 9 × 9 per sheet, levels 28 apart, for a mean error of 28/4 = 7.
         let meanError = Double(totalError) / Double(3 * frames[0].pixels.count)
-        XCTAssertLessThan(meanError, 4, "mean absolute error per channel")
-        XCTAssertLessThan(worstError, 24)
+        XCTAssertLessThan(meanError, 6.5, "mean absolute error per channel")
+        XCTAssertLessThan(worstError, 32)
+    }
+
+    func testNearestColorMatchesAFullSearch() throws {
+        let noise = pseudoRandomBytes(count: 3 * 200, seed: 9)
+        var palette = (0..<200).map { RGBColor(noise[3 * $0], noise[3 * $0 + 1], noise[3 * $0 + 2] / 4) }
+        palette += palette.prefix(20)                                       // equal colours: ties
+        palette += [RGBColor(10, 10, 10), RGBColor(12, 10, 10), RGBColor(11, 9, 10)]  // tie at (11, 10, 10)
+        let pixels = pseudoRandomBytes(count: 3 * 6000, seed: 10) + palette.flatMap { [$0.red, $0.green, $0.blue] } + [11, 10, 10]
+        let image = RasterImage(width: pixels.count / 3, height: 1, channels: 3, pixels: pixels)
+        let expected: [UInt8] = (0..<image.width).map { p in
+            let color = image.pixel(x: p, y: 0)
+            let distances = palette.map { entry -> Int in
+                let dr = Int(entry.red) - Int(color.red), dg = Int(entry.green) - Int(color.green), db = Int(entry.blue) - Int(color.blue)
+                return dr * dr + dg * dg + db * db
+            }
+            return UInt8(distances.firstIndex(of: distances.min()!)!)
+        }
+        XCTAssertEqual(NearestColor.indices(of: [image], in: palette), [expected])
+        XCTAssertEqual(expected.last, 220, "of three colours at distance 1, the lowest index")
     }
 
     func testLongRunsAndFullCodeTables() throws {
@@ -281,7 +302,7 @@ final class GIFTests: XCTestCase {
     }
 
     func testPythonWalkerAgreesOnStructureAndPixels() throws {
-        let width = 586, height = 502
+        let width = 320, height = 240
         let gray = grayFrames(count: 3, width: width, height: height)
         let grayURL = try makeTemporaryFolder(for: self).appendingPathComponent("gray.gif")
         try GIF.writeAnimation(gray, frameDelay: 12, lastFrameDelay: 345, to: grayURL)
@@ -292,7 +313,7 @@ final class GIFTests: XCTestCase {
         XCTAssertEqual(report.frames.map(\.delay), [12, 12, 345])
         XCTAssertEqual(report.frames.map(\.min_code_size), [8, 8, 8])
         XCTAssertEqual(report.frames.map(\.largest_sub_block), [255, 255, 255])
-        XCTAssertTrue(report.frames.allSatisfy { $0.clear_codes > 10 }, "noisy rows fill the code table many times")
+        XCTAssertTrue(report.frames.allSatisfy { $0.clear_codes > 3 }, "noisy rows fill the code table several times")
         XCTAssertEqual(report.frames.map(\.crc), gray.map { ReferenceCRC32.checksum($0.converted(toChannels: 3).pixels) })
         XCTAssertEqual(report.bytes_after_trailer, 0)
 
@@ -371,6 +392,10 @@ final class GIFTests: XCTestCase {
         var misplaced = Array(sampleFile[0..<44])
         misplaced += [1, 0b0011_1100, 0, 0x3B]                                    // clear (4), then 7 first
         XCTAssertTrue(thrownMessage { _ = try GIF.decode(Data(misplaced)) }.contains("code 7 starts a table"))
+        var huge = sampleFile
+        for offset in [6, 8, 38, 40] { huge[offset] = 0xFF; huge[offset + 1] = 0xFF }  // 65535×65535 screen and image
+        let hugeMessage = thrownMessage { _ = try GIF.decode(Data(huge)) }
+        XCTAssertTrue(hugeMessage.contains("22 bytes cannot hold 4294836225 pixels"), hugeMessage)
     }
 
     func testReadNamesTheFile() throws {
