@@ -23,7 +23,8 @@ public final class Dropout: Module {
         guard isTraining, rate > 0 else { return x }
         let keep = 1 / (1 - rate)
         let mask = Tensor.uniform(x.shape, using: rng)
-        for i in 0..<mask.count { mask.data[i] = mask.data[i] < rate ? 0 : keep }
+        let m = mask.data  // hoisted: a class property read per element blocks vectorization
+        for i in 0..<mask.count { m[i] = m[i] < rate ? 0 : keep }
         return x * mask
     }
 

@@ -8,7 +8,8 @@ public func binaryAccuracy(logits: Tensor, targets: Tensor) -> Float {
     require(logits.shape == targets.shape && logits.count > 0,
                  "SwiftGAN shape error: binaryAccuracy logits \(describe(logits.shape)) vs targets \(describe(targets.shape))")
     var correct = 0
-    for i in 0..<logits.count where (logits.data[i] > 0) == (targets.data[i] > 0.5) { correct += 1 }
+    let (z, t) = (logits.data, targets.data)
+    for i in 0..<logits.count where (z[i] > 0) == (t[i] > 0.5) { correct += 1 }
     return Float(correct) / Float(logits.count)
 }
 

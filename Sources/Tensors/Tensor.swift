@@ -79,7 +79,8 @@ public final class Tensor {
 
     /// Whether every element is finite (no NaN, no infinity).
     public var isFinite: Bool {
-        for i in 0..<count where !data[i].isFinite { return false }
+        let p = data
+        for i in 0..<count where !p[i].isFinite { return false }
         return true
     }
 
@@ -98,7 +99,8 @@ public final class Tensor {
     public static func uniform(_ shape: [Int], low: Float = 0, high: Float = 1, using rng: RandomGenerator) -> Tensor {
         let t = Tensor(uninitialized: shape)
         let span = high - low
-        for i in 0..<t.count { t.data[i] = low + span * rng.uniform() }
+        let p = t.data
+        for i in 0..<t.count { p[i] = low + span * rng.uniform() }
         return t
     }
 

@@ -1,7 +1,8 @@
 """The dcgan training step in PyTorch eager mode, for comparing with `swiftgan bench dcgan`.
 
-Same networks as SwiftGAN's dcgan (Géron's Fashion-MNIST DCGAN; PyTorch's NCHW layout, 'same'
-padding written out as padding=2/output_padding=1), same step: one discriminator update on real
+Same networks as SwiftGAN's dcgan (Géron's Fashion-MNIST DCGAN) in PyTorch's NCHW layout, with
+padding=2/output_padding=1 for Keras's 'same' (the same shapes and work; TensorFlow places the odd
+padding pixel differently, which does not matter for speed), same step: one discriminator update on real
 and fake together, one generator update, batch 32, random data in [-1, 1].
 Usage: python3 scripts/compare/pytorch_dcgan.py [--seconds 5]
 """
