@@ -25,9 +25,14 @@ public final class ProgressBar {
     private var lastText = ""
     private let output: FileHandle
 
-    public init(title: String, total: Int, output: FileHandle = .standardError, isTerminal: Bool? = nil) {
+    /// The step the work starts after (a resumed run's saved step): the rate counts only new steps.
+    public let initialStep: Int
+
+    public init(title: String, total: Int, initialStep: Int = 0, output: FileHandle = .standardError, isTerminal: Bool? = nil) {
         self.title = title
         self.total = max(total, 1)
+        self.initialStep = initialStep
+        self.lastStep = initialStep
         self.output = output
         self.isTerminal = isTerminal ?? (isatty(output.fileDescriptor) != 0)
     }
@@ -52,7 +57,7 @@ public final class ProgressBar {
     private func draw(step: Int, values: [(String, String)], final: Bool) {
         lastValues = values
         let elapsed = Date().timeIntervalSince(start)
-        let rate = elapsed > 0 ? Double(step) / elapsed : 0
+        let rate = elapsed > 0 ? Double(step - initialStep) / elapsed : 0
         let remaining = rate > 0 ? Double(total - step) / rate : 0
         let fraction = Double(step) / Double(total)
         var parts = ["\(title)", "\(step)/\(total)"]

@@ -30,6 +30,24 @@ public struct BatchSampler {
         (self.count, self.batchSize, self.mode, self.rng) = (count, batchSize, mode, rng)
     }
 
+    /// Where the sampler stands: the current epoch's order, the position in it, the epoch count.
+    /// With the generator's state, it is all a resumed run needs to draw the same batches.
+    public struct State: Equatable {
+        public var order: [Int]
+        public var position: Int
+        public var epoch: Int
+        public init(order: [Int], position: Int, epoch: Int) { (self.order, self.position, self.epoch) = (order, position, epoch) }
+    }
+
+    public var state: State {
+        get { State(order: order, position: position, epoch: epoch) }
+        set {
+            require(newValue.order.allSatisfy { (0..<count).contains($0) } && newValue.position >= 0,
+                    "BatchSampler state does not fit \(count) examples")
+            (order, position, epoch) = (newValue.order, newValue.position, newValue.epoch)
+        }
+    }
+
     /// Full batches per epoch.
     public var batchesPerEpoch: Int {
         switch mode {

@@ -22,6 +22,25 @@ public enum Checkpoint {
         try AtomicFile.write(try Safetensors.encode(tensors, metadata: metadata), to: url)
     }
 
+    /// Loads a network saved by ``save(_:of:role:step:to:)`` into the same network of `model`,
+    /// refusing a checkpoint of another model, another network, or another step than expected.
+    public static func load(_ network: Sequential, of model: GANModel, role: String, from url: URL, step expected: Int? = nil) throws {
+        let file: (tensors: [String: (shape: [Int], values: [Float])], metadata: [String: String])
+        do {
+            file = try Safetensors.read(from: url)
+        } catch {
+            throw GANError("\(url.path): not a readable checkpoint (\(error))")
+        }
+        let meta = file.metadata
+        guard meta["format"] == "swiftgan", meta["model"] == model.name, meta["network"] == role else {
+            throw GANError("\(url.path) holds the \(meta["network"] ?? "unknown network") of \(meta["model"] ?? "an unknown model"), not the \(role) of \(model.name)")
+        }
+        if let expected, meta["step"] != String(expected) {
+            throw GANError("\(url.path) was saved at step \(meta["step"] ?? "?"), the training state at step \(expected)")
+        }
+        do { try network.loadState(file.tensors) } catch { throw GANError("\(url.path): \(error)") }
+    }
+
     /// Rebuilds the model named in a generator checkpoint and loads the generator's weights.
     /// The discriminator is freshly initialized (it is not needed for sampling).
     public static func loadGenerator(from url: URL) throws -> (model: GANModel, step: Int) {

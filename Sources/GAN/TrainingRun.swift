@@ -33,7 +33,8 @@ enum RealData {
 ///     DIR/history.csv                  step, epoch, losses, accuracies, seconds
 ///     DIR/curves.png                   losses and accuracies over steps
 ///     DIR/samples/step-NNNNNN.png      fixed-noise samples (and real examples) every `sampleEvery` steps
-///     DIR/training.gif                 those samples as an animation, a longer pause on the last
+///     DIR/training.gif                 those samples as an animation (written at the end)
+///     DIR/training-state.safetensors   optimizers, random state and data order, for `--resume`
 ///
 /// Every file is written atomically, at each sample point and at the end, so an interrupted or
 /// diverged run keeps its last good state. A non-finite loss stops the run with an error.
@@ -43,17 +44,19 @@ public final class TrainingRun {
     public let folder: URL
     public let step: GANTrainingStep
     public let batchSize: Int
-    public private(set) var history: [HistoryRow] = []
+    public internal(set) var history: [HistoryRow] = []
     /// Called after every step with the step number (1-based) and its metrics.
     public var onStep: ((Int, StepMetrics) -> Void)?
     /// One line per notable event (data found, files written).
     public var log: (String) -> Void
 
     private var data: RealData
-    private let rng: RandomGenerator
+    let rng: RandomGenerator
     private let fixedNoise: Tensor
     /// Every sample picture so far: the frames of `training.gif`.
-    private var frames: [RasterImage] = []
+    var frames: [RasterImage] = []
+    /// The step the run starts after: 0, or the saved step when resuming.
+    public private(set) var startStep = 0
     private let realExamples: Tensor
     public let classNames: [String]?
 
@@ -127,6 +130,29 @@ public final class TrainingRun {
         }
     }
 
+    /// The image batch sampler's state (nil for synthetic data).
+    var sampler: BatchSampler.State? {
+        get {
+            if case .images(_, let s) = data { return s.state }
+            return nil
+        }
+        set {
+            guard case .images(let dataset, var s) = data, let newValue else { return }
+            s.state = newValue
+            data = .images(dataset, s)
+        }
+    }
+
+    /// Continues the run saved in the run folder (weights, optimizers, random state, data order,
+    /// history and sample frames) from its last sample point. Call before `run()`.
+    public func resume() throws {
+        startStep = try restoreState()
+        guard startStep < config.steps else {
+            throw GANError("the run in \(folder.path) already reached step \(startStep); give a larger --steps to continue it")
+        }
+        log("resuming \(model.name) at step \(startStep) of \(config.steps)")
+    }
+
     /// The next real batch.
     private func realBatch() -> Tensor {
         switch data {
@@ -143,25 +169,28 @@ public final class TrainingRun {
     @discardableResult
     public func run() throws -> URL {
         try AtomicFile.write(config.json(), to: folder.appendingPathComponent("config.json"))
-        let started = Date()
-        try writeSamples(step: 0)
-        var lastSaved = 0
-        for n in 1...config.steps {
+        let started = Date(timeIntervalSinceNow: -(history.last?.seconds ?? 0))
+        if startStep == 0 { try writeSamples(step: 0) }
+        var lastSaved = startStep
+        for n in (startStep + 1)...config.steps {
             let metrics = step(real: realBatch())
             history.append(HistoryRow(step: n, epoch: data.epoch, metrics: metrics, seconds: Date().timeIntervalSince(started)))
             onStep?(n, metrics)
             guard metrics.isFinite else {
                 try? writeHistory()
+                try? writeAnimation()
                 throw GANError("training diverged at step \(n): D loss \(metrics.discriminatorLoss), G loss \(metrics.generatorLoss). "
                                + (lastSaved > 0 ? "The last good checkpoint (step \(lastSaved)) is in \(folder.path)." : "No checkpoint was saved yet."))
             }
             if n % config.sampleEvery == 0 || n == config.steps {
                 try writeSamples(step: n)
                 try saveCheckpoints(step: n)
+                try saveState(step: n)
                 try writeHistory()
                 lastSaved = n
             }
         }
+        try writeAnimation()
         return folder
     }
 
@@ -181,6 +210,11 @@ public final class TrainingRun {
         let picture = try RunPictures.samples(generated: generated, real: realExamples, model: model, step: n)
         try picture.write(to: url)
         frames.append(picture)
+    }
+
+    /// The sample frames so far as `training.gif`. Written when the run ends (or stops on a NaN),
+    /// not at every sample point: each write encodes every frame again.
+    public func writeAnimation() throws {
         try GIF.writeAnimation(frames, frameDelay: 40, lastFrameDelay: 300, to: folder.appendingPathComponent("training.gif"))
     }
 }

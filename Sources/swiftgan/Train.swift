@@ -31,10 +31,12 @@ struct Train: ParsableCommand {
     @Option(help: "Batches per epoch in random sampling mode.") var batchesPerEpoch: Int?
     @Option(help: "Run folder (default: runs/<model>).") var out: String?
     @Option(help: "Start from a saved config.json; other options override it.") var config: String?
+    @Option(help: "Continue the run in this folder from its last sample point (give a larger --steps to extend it).") var resume: String?
 
     func run() throws {
-        var c = try config.map { try TrainConfig.load(URL(fileURLWithPath: $0)) } ?? TrainConfig()
-        if let model { c.model = model; if out == nil && config == nil { c.out = nil } }
+        let saved = resume.map { $0 + "/config.json" } ?? config
+        var c = try saved.map { try TrainConfig.load(URL(fileURLWithPath: $0)) } ?? TrainConfig()
+        if let model { c.model = model; if out == nil && saved == nil { c.out = nil } }
         if let dataset { c.dataset = dataset }
         if let dataDir { c.dataDir = dataDir }
         if let steps { c.steps = steps; c.epochs = nil }
@@ -51,10 +53,12 @@ struct Train: ParsableCommand {
         if let sampling { c.sampling = sampling }
         if let batchesPerEpoch { c.batchesPerEpoch = batchesPerEpoch }
         if let out { c.out = out }
+        if let resume { c.out = resume }
 
         let log: (String) -> Void = { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }
         let run = try TrainingRun(config: c, log: log)
-        let bar = ProgressBar(title: run.model.name, total: run.config.steps)
+        if resume != nil { try run.resume() }
+        let bar = ProgressBar(title: run.model.name, total: run.config.steps, initialStep: run.startStep)
         var recent: [StepMetrics] = []
         run.onStep = { n, m in
             recent.append(m)

@@ -1,0 +1,75 @@
+import Artifacts
+import Datasets
+import Foundation
+import GAN
+import Tensors
+import XCTest
+
+/// A run stopped at a sample point and resumed ends exactly where an uninterrupted run ends.
+final class ResumeTests: XCTestCase {
+    func assertResumeIsExact(_ config: TrainConfig, file: StaticString = #filePath, line: UInt = #line) throws {
+        var straight = config
+        straight.out = runFolder("straight-\(config.model)")
+        try TrainingRun(config: straight).run()
+
+        var first = config
+        first.out = runFolder("resumed-\(config.model)")
+        first.steps = config.steps / 2
+        try TrainingRun(config: first).run()
+        var second = first
+        second.steps = config.steps
+        let resumed = try TrainingRun(config: second)
+        try resumed.resume()
+        XCTAssertEqual(resumed.startStep, config.steps / 2, file: file, line: line)
+        try resumed.run()
+
+        for name in ["generator.safetensors", "discriminator.safetensors"] {
+            let a = try Data(contentsOf: URL(fileURLWithPath: straight.out! + "/" + name))
+            let b = try Data(contentsOf: URL(fileURLWithPath: second.out! + "/" + name))
+            XCTAssertEqual(a, b, "\(name) differs after resuming", file: file, line: line)
+        }
+        // The training state matches too, apart from the wall-clock time it records.
+        let a = try Safetensors.read(from: URL(fileURLWithPath: straight.out! + "/training-state.safetensors"))
+        let b = try Safetensors.read(from: URL(fileURLWithPath: second.out! + "/training-state.safetensors"))
+        XCTAssertEqual(a.metadata.filter { $0.key != "seconds" }, b.metadata.filter { $0.key != "seconds" }, file: file, line: line)
+        XCTAssertEqual(a.tensors.mapValues(\.values), b.tensors.mapValues(\.values), file: file, line: line)
+        XCTAssertEqual(resumed.history.count, config.steps, file: file, line: line)
+        let gif = try Data(contentsOf: URL(fileURLWithPath: second.out! + "/training.gif"))
+        XCTAssertEqual(gif, try Data(contentsOf: URL(fileURLWithPath: straight.out! + "/training.gif")), file: file, line: line)
+    }
+
+    func testCurveGANResumesExactly() throws {
+        try assertResumeIsExact(curveConfig(steps: 40, sampleEvery: 10, seed: 3))
+    }
+
+    /// An image model: the data order (a shuffled epoch half consumed) must survive the restart too.
+    func testImageGANResumesExactlyAcrossEpochs() throws {
+        let data = URL(fileURLWithPath: runFolder("idx-data"))
+        try FileManager.default.createDirectory(at: data, withIntermediateDirectories: true)
+        let rng = RandomGenerator(seed: 1)
+        let images = IDXFile(dimensions: [37, 28, 28], values: (0..<(37 * 784)).map { _ in UInt8(rng.integer(below: 256)) })
+        let labels = IDXFile(dimensions: [37], values: (0..<37).map { UInt8($0 % 10) })
+        for (name, file) in [("train-images-idx3-ubyte", images), ("train-labels-idx1-ubyte", labels),
+                             ("t10k-images-idx3-ubyte", images), ("t10k-labels-idx1-ubyte", labels)] {
+            try file.encoded().write(to: data.appendingPathComponent(name))
+        }
+        var config = TrainConfig()
+        config.model = "mlp-gan"
+        config.dataset = "mnist"
+        config.dataDir = data.path
+        config.batchSize = 8
+        config.steps = 14
+        config.sampleEvery = 7
+        config.seed = 2
+        try assertResumeIsExact(config)
+    }
+
+    func testResumingAFinishedRunAsksForMoreSteps() throws {
+        var config = curveConfig(steps: 4, sampleEvery: 2)
+        try TrainingRun(config: config).run()
+        let again = try TrainingRun(config: config)
+        XCTAssertThrowsError(try again.resume()) { XCTAssertTrue("\($0)".contains("larger --steps"), "\($0)") }
+        config.out = runFolder("empty")
+        XCTAssertThrowsError(try TrainingRun(config: config).resume()) { XCTAssertTrue("\($0)".contains("cannot resume"), "\($0)") }
+    }
+}
