@@ -22,15 +22,19 @@ public enum Checkpoint {
         try AtomicFile.write(try Safetensors.encode(tensors, metadata: metadata), to: url)
     }
 
+    /// A safetensors file's tensors and metadata, or an error that names the file.
+    static func read(_ url: URL, what: String = "checkpoint") throws -> (tensors: [String: (shape: [Int], values: [Float])], metadata: [String: String]) {
+        do {
+            return try Safetensors.read(from: url)
+        } catch {
+            throw GANError("\(url.path): not a readable \(what) (\(error))")
+        }
+    }
+
     /// Loads a network saved by ``save(_:of:role:step:to:)`` into the same network of `model`,
     /// refusing a checkpoint of another model, another network, or another step than expected.
     public static func load(_ network: Sequential, of model: GANModel, role: String, from url: URL, step expected: Int? = nil) throws {
-        let file: (tensors: [String: (shape: [Int], values: [Float])], metadata: [String: String])
-        do {
-            file = try Safetensors.read(from: url)
-        } catch {
-            throw GANError("\(url.path): not a readable checkpoint (\(error))")
-        }
+        let file = try read(url)
         let meta = file.metadata
         guard meta["format"] == "swiftgan", meta["model"] == model.name, meta["network"] == role else {
             throw GANError("\(url.path) holds the \(meta["network"] ?? "unknown network") of \(meta["model"] ?? "an unknown model"), not the \(role) of \(model.name)")
@@ -44,12 +48,7 @@ public enum Checkpoint {
     /// Rebuilds the model named in a generator checkpoint and loads the generator's weights.
     /// The discriminator is freshly initialized (it is not needed for sampling).
     public static func loadGenerator(from url: URL) throws -> (model: GANModel, step: Int) {
-        let file: (tensors: [String: (shape: [Int], values: [Float])], metadata: [String: String])
-        do {
-            file = try Safetensors.decode(try Data(contentsOf: url))
-        } catch {
-            throw GANError("\(url.path): not a readable checkpoint (\(error))")
-        }
+        let file = try read(url)
         let meta = file.metadata
         guard meta["format"] == "swiftgan", let name = meta["model"] else {
             throw GANError("\(url.path): a safetensors file, but not a SwiftGAN checkpoint (no swiftgan metadata)")

@@ -39,7 +39,7 @@ extension TrainingRun {
         let url = folder.appendingPathComponent(Self.stateFile)
         let file: (tensors: [String: (shape: [Int], values: [Float])], metadata: [String: String])
         do {
-            file = try Safetensors.read(from: url)
+            file = try Checkpoint.read(url, what: "training state")
         } catch {
             throw GANError("cannot resume from \(folder.path): \(error)")
         }
