@@ -48,15 +48,12 @@ public final class BatchNorm: Module {
             return (x - runningMean) * (scale * inverse) + offset
         }
         require(x.count / features > 1, "SwiftGAN: BatchNorm in training mode needs more than one value per feature, got \(describe(x.shape))")
-        let axes = Array(0..<(x.rank - 1))
-        let mean = x.mean(alongAxes: axes)
-        let centered = x - mean
-        let variance = (centered * centered).mean(alongAxes: axes)
+        let (y, mean, variance) = x.batchNormalized(scale: scale, offset: offset, epsilon: epsilon)
         withoutGrad {
             runningMean.assign(runningMean * momentum + mean * (1 - momentum))
             runningVariance.assign(runningVariance * momentum + variance * (1 - momentum))
         }
-        return centered * (scale * (variance + epsilon).pow(-0.5)) + offset
+        return y
     }
 
     public func setTraining(_ training: Bool) { isTraining = training }

@@ -1,0 +1,99 @@
+import Foundation
+
+extension Tensor {
+    /// Batch normalization in training mode over every axis but the last (features, or channels of
+    /// NHWC images): y = γ·(x − μ)/√(σ² + ε) + β with the batch's mean μ and biased variance σ².
+    /// Returns the statistics too, for the running averages.
+    ///
+    /// One fused pass forward (after two blocked passes for the statistics) and, for first-order
+    /// gradients, the closed-form backward
+    /// dx = γ/√(σ²+ε) · (g − mean(g) − x̂·mean(g·x̂)), dγ = Σ g·x̂, dβ = Σ g, with x̂ the normalized input.
+    /// When the backward pass is itself recorded, it is taken through the same formula built from
+    /// differentiable operations, so gradients of gradients stay exact.
+    public func batchNormalized(scale: Tensor, offset: Tensor, epsilon: Float) -> (output: Tensor, mean: Tensor, variance: Tensor) {
+        let c = shape.last ?? 0
+        require(rank >= 2 && scale.shape == [c] && offset.shape == [c],
+                "SwiftGAN shape error: batchNormalized of \(describe(shape)) with scale \(describe(scale.shape)) and offset \(describe(offset.shape))")
+        let rows = count / c
+        require(rows > 0, "SwiftGAN: batch normalization of an empty batch \(describe(shape))")
+        let mean = Tensor(uninitialized: [c]), variance = Tensor(uninitialized: [c]), inverse = Tensor(uninitialized: [c])
+        let px = data, pm = mean.data, pv = variance.data, pi = inverse.data
+        // Two passes (mean, then centered squares) over the rows, each split into fixed blocks.
+        channelSums(rows: rows, channels: c, into: pm) { row, acc in for j in 0..<c { acc[j] += px[row * c + j] } }
+        for j in 0..<c { pm[j] /= Float(rows) }
+        channelSums(rows: rows, channels: c, into: pv) { row, acc in
+            for j in 0..<c { let d = px[row * c + j] - pm[j]; acc[j] += d * d }
+        }
+        for j in 0..<c {
+            pv[j] /= Float(rows)
+            pi[j] = 1 / (pv[j] + epsilon).squareRoot()
+        }
+        let out = Tensor(uninitialized: shape)
+        let po = out.data, pg = scale.data, pb = offset.data
+        Parallel.forEachChunk(rows, minimumChunk: Swift.max(1, Parallel.elementwiseThreshold / Swift.max(c, 1))) { r in
+            for i in r {
+                let src = px + i * c, dst = po + i * c
+                for j in 0..<c { dst[j] = (src[j] - pm[j]) * pi[j] * pg[j] + pb[j] }
+            }
+        }
+        let x = self
+        let output = Tensor.record("batchNorm", out, [x, scale, offset]) { g, wanted in
+            let axes = Array(0..<(x.rank - 1))
+            if GradMode.isEnabled {
+                // The same backward formula from differentiable operations (recorded).
+                let mu = x.mean(alongAxes: axes)
+                let centered = x - mu
+                let inv = ((centered * centered).mean(alongAxes: axes) + epsilon).pow(-0.5)
+                let normalized = centered * inv
+                let dOffset = g.sum(alongAxes: axes), dScale = (g * normalized).sum(alongAxes: axes)
+                let dx = (scale * inv) * (g - dOffset / Float(rows) - normalized * (dScale / Float(rows)))
+                return [wanted[0] ? dx : nil, wanted[1] ? dScale : nil, wanted[2] ? dOffset : nil]
+            }
+            // Pointers from tensors this closure holds: the statistics must outlive the forward call.
+            let gp = g.data, px = x.data, pm = mean.data, pi = inverse.data, pg = scale.data
+            let dOffsetTensor = Tensor(uninitialized: [c]), dScaleTensor = Tensor(uninitialized: [c])
+            channelSums(rows: rows, channels: c, into: dOffsetTensor.data) { i, acc in for j in 0..<c { acc[j] += gp[i * c + j] } }
+            channelSums(rows: rows, channels: c, into: dScaleTensor.data) { i, acc in
+                for j in 0..<c { acc[j] += gp[i * c + j] * (px[i * c + j] - pm[j]) * pi[j] }
+            }
+            let db = UnsafePointer(dOffsetTensor.data), ds = UnsafePointer(dScaleTensor.data)
+            var dx: Tensor?
+            if wanted[0] {
+                let result = Tensor(uninitialized: x.shape)
+                let pd = result.data
+                let n = Float(rows)
+                Parallel.forEachChunk(rows, minimumChunk: Swift.max(1, Parallel.elementwiseThreshold / Swift.max(c, 1))) { r in
+                    for i in r {
+                        let gr = gp + i * c, xr = px + i * c, dr = pd + i * c
+                        for j in 0..<c {
+                            let xhat = (xr[j] - pm[j]) * pi[j]
+                            dr[j] = pg[j] * pi[j] * (gr[j] - db[j] / n - xhat * ds[j] / n)
+                        }
+                    }
+                }
+                dx = result
+            }
+            return [dx, wanted[1] ? dScaleTensor : nil, wanted[2] ? dOffsetTensor : nil]
+        }
+        return (output, mean, variance)
+    }
+}
+
+/// Per-channel sums over rows: `body(row, accumulator)` adds one row into a [channels] accumulator.
+/// Rows are cut into fixed blocks summed in parallel, and the block partials are added in order,
+/// so the result does not depend on the thread count.
+private func channelSums(rows: Int, channels c: Int, into result: UnsafeMutablePointer<Float>,
+                         _ body: (Int, UnsafeMutablePointer<Float>) -> Void) {
+    let block = 256, blocks = (rows + block - 1) / block
+    let partials = UnsafeMutablePointer<Float>.allocate(capacity: blocks * c)
+    defer { partials.deallocate() }
+    partials.initialize(repeating: 0, count: blocks * c)
+    Parallel.forEachChunk(blocks, minimumChunk: Swift.max(1, Parallel.elementwiseThreshold / Swift.max(block * c, 1))) { range in
+        for b in range {
+            let acc = partials + b * c
+            for row in (b * block)..<Swift.min(rows, (b + 1) * block) { body(row, acc) }
+        }
+    }
+    result.initialize(repeating: 0, count: c)
+    for b in 0..<blocks { for j in 0..<c { result[j] += partials[b * c + j] } }
+}
