@@ -51,7 +51,9 @@ public enum Download {
                 result = .failure(DataError("\(url.absoluteString): HTTP status \(http.statusCode)"))
                 return
             }
-            if http.expectedContentLength >= 0 && Int64(data.count) != http.expectedContentLength {
+            // With a Content-Encoding the length counts encoded bytes; the SHA-256 check covers that case.
+            if http.value(forHTTPHeaderField: "Content-Encoding") == nil,
+               http.expectedContentLength >= 0 && Int64(data.count) != http.expectedContentLength {
                 result = .failure(DataError("\(url.absoluteString): connection dropped after \(data.count) of \(http.expectedContentLength) bytes"))
                 return
             }

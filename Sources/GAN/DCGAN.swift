@@ -11,7 +11,9 @@ import Tensors
 ///        → Flatten → Dense 1 (logit)
 ///
 /// Keras defaults everywhere else: Glorot-uniform kernels, BatchNorm(momentum 0.99, ε 1e-3), and
-/// Adam(1e-3, β₁ 0.9). Binary cross-entropy, batch 32, images in [−1, 1].
+/// Adam(1e-3, β₁ 0.9). Binary cross-entropy, batch 32, images in [−1, 1]. This is the layer list and
+/// optimizer as SwiftGAN's issue #4 specifies them; the book's own code differs in three places:
+/// 30-dimensional codings, Dropout(0.4) and RMSprop.
 public enum DCGAN {
     public static func make(options: ModelOptions, rng: RandomGenerator) -> GANModel {
         let generator = Sequential([

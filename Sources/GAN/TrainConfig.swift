@@ -40,6 +40,7 @@ public struct TrainConfig: Codable, Equatable {
         guard ["epochs", "random"].contains(sampling) else { throw GANError("--sampling must be 'epochs' or 'random', got '\(sampling)'") }
         guard batchesPerEpoch > 0 else { throw GANError("--batches-per-epoch must be positive") }
         if let lr = learningRate, !(lr > 0) { throw GANError("--lr must be positive, got \(lr)") }
+        if let beta1, !(0..<1).contains(beta1) { throw GANError("--beta1 must lie in [0, 1), got \(beta1)") }
         guard (0..<1).contains(options.discriminatorDropout) else { throw GANError("--d-dropout must lie in [0, 1)") }
         guard ["fashion-mnist", "mnist", "cifar10", "folder"].contains(dataset) else {
             throw GANError("unknown dataset '\(dataset)' (known: fashion-mnist, mnist, cifar10, folder)")

@@ -50,7 +50,7 @@ public final class TrainingRun {
     /// One line per notable event (data found, files written).
     public var log: (String) -> Void
 
-    private var data: RealData
+    var data: RealData
     let rng: RandomGenerator
     private let fixedNoise: Tensor
     /// Every sample picture so far: the frames of `training.gif`.
@@ -169,6 +169,10 @@ public final class TrainingRun {
     @discardableResult
     public func run() throws -> URL {
         try AtomicFile.write(config.json(), to: folder.appendingPathComponent("config.json"))
+        if startStep == 0 {
+            // A fresh run in an old folder: the old state must not be resumed into this run.
+            try? FileManager.default.removeItem(at: folder.appendingPathComponent(Self.stateFile))
+        }
         let started = Date(timeIntervalSinceNow: -(history.last?.seconds ?? 0))
         if startStep == 0 { try writeSamples(step: 0) }
         var lastSaved = startStep
@@ -183,10 +187,19 @@ public final class TrainingRun {
                                + (lastSaved > 0 ? "The last good checkpoint (step \(lastSaved)) is in \(folder.path)." : "No checkpoint was saved yet."))
             }
             if n % config.sampleEvery == 0 || n == config.steps {
+                // The losses were finite, but this step's updates may not be: never save NaN weights.
+                guard (model.generator.namedState + model.discriminator.namedState).allSatisfy({ $0.tensor.isFinite }) else {
+                    try? writeHistory()
+                    try? writeAnimation()
+                    throw GANError("training diverged at step \(n): the weights are no longer finite. "
+                                   + (lastSaved > 0 ? "The last good checkpoint (step \(lastSaved)) is in \(folder.path)." : "No checkpoint was saved yet."))
+                }
+                // History first and the training state last: an interrupted save leaves a state
+                // whose step the history already covers.
                 try writeSamples(step: n)
+                try writeHistory()
                 try saveCheckpoints(step: n)
                 try saveState(step: n)
-                try writeHistory()
                 lastSaved = n
             }
         }

@@ -4,17 +4,21 @@ import Foundation
 import NN
 import Tensors
 
-/// The part of a run's state that is not in the network checkpoints: both optimizers' moments and
-/// step counts, the random generator, the batch sampler and the clock. Saved beside the
-/// checkpoints as `training-state.safetensors`, so `swiftgan train --resume DIR` continues a run
-/// exactly where its last sample point left it: the resumed run draws the same batches, noise and
-/// dropout masks as an uninterrupted one.
+/// The whole training state in one file, `training-state.safetensors`: both networks (weights and
+/// BatchNorm statistics), both optimizers' moments and step counts, the random generator, the batch
+/// sampler and the clock. It is written last at every sample point, atomically, so whatever
+/// interrupts a save, the file describes one consistent step; `swiftgan train --resume DIR`
+/// continues from it and draws the same batches, noise and dropout masks as an uninterrupted run.
+/// (`generator.safetensors` and `discriminator.safetensors` are the exports for sampling.)
 extension TrainingRun {
     static let stateFile = "training-state.safetensors"
 
     func saveState(step n: Int) throws {
         var tensors: [(name: String, shape: [Int], values: [Float])] = []
-        for (prefix, optimizer) in [("discriminator", step.discriminatorOptimizer), ("generator", step.generatorOptimizer)] {
+        for (prefix, network) in [("discriminator", model.discriminator), ("generator", model.generator)] {
+            tensors += network.namedState.map { (name: "\(prefix).\($0.name)", shape: $0.tensor.shape, values: $0.tensor.scalars) }
+        }
+        for (prefix, optimizer) in [("discriminator_optimizer", step.discriminatorOptimizer), ("generator_optimizer", step.generatorOptimizer)] {
             tensors += optimizer.state.map { (name: "\(prefix).\($0.name)", shape: $0.tensor.shape, values: $0.tensor.scalars) }
         }
         var metadata = [
@@ -48,26 +52,48 @@ extension TrainingRun {
             throw GANError("\(url.path) is not the training state of a \(model.name) run")
         }
         let words = (meta["rng"] ?? "").split(separator: ",").compactMap { UInt64($0) }
-        guard words.count == 4 else { throw GANError("\(url.path): the random generator's state is missing") }
-        try Checkpoint.load(model.generator, of: model, role: "generator", from: folder.appendingPathComponent("generator.safetensors"), step: saved)
-        try Checkpoint.load(model.discriminator, of: model, role: "discriminator", from: folder.appendingPathComponent("discriminator.safetensors"), step: saved)
-        for (prefix, optimizer) in [("discriminator", step.discriminatorOptimizer), ("generator", step.generatorOptimizer)] {
-            var slots: [String: Tensor] = [:]
-            for (name, value) in file.tensors where name.hasPrefix(prefix + ".") {
-                slots[String(name.dropFirst(prefix.count + 1))] = Tensor(value.values, shape: value.shape)
+        guard words.count == 4, words.contains(where: { $0 != 0 }) else { throw GANError("\(url.path): the random generator's state is missing or damaged") }
+        func entries(_ prefix: String) -> [String: (shape: [Int], values: [Float])] {
+            Dictionary(uniqueKeysWithValues: file.tensors.filter { $0.key.hasPrefix(prefix + ".") }.map { (String($0.key.dropFirst(prefix.count + 1)), $0.value) })
+        }
+        for (prefix, network) in [("discriminator", model.discriminator), ("generator", model.generator)] {
+            do { try network.loadState(entries(prefix)) } catch { throw GANError("\(url.path): \(prefix): \(error)") }
+        }
+        for (prefix, optimizer) in [("discriminator_optimizer", step.discriminatorOptimizer), ("generator_optimizer", step.generatorOptimizer)] {
+            let slots = entries(prefix).mapValues { Tensor($0.values, shape: $0.shape) }
+            guard slots["step"].map({ $0.scalar.isFinite && $0.scalar >= 0 }) ?? false else { throw GANError("\(url.path): \(prefix) step count is missing or damaged") }
+            do { try optimizer.load(state: slots) } catch { throw GANError("\(url.path): \(prefix): \(error)") }
+        }
+        if let position = Int(meta["sampler.position"] ?? ""), let epoch = Int(meta["sampler.epoch"] ?? ""), case .images(let dataset, _) = data {
+            let order = file.tensors["sampler.order"]?.values.map { Int($0) } ?? []
+            guard order.allSatisfy({ (0..<dataset.count).contains($0) }), position >= 0, position <= max(order.count, 0) else {
+                throw GANError("\(url.path): the saved data order does not fit the \(dataset.count) examples found now (did the data change?)")
             }
-            do { try optimizer.load(state: slots) } catch { throw GANError("\(url.path): \(prefix) optimizer: \(error)") }
+            sampler = BatchSampler.State(order: order, position: position, epoch: epoch)
         }
         rng.state = words
-        if let position = Int(meta["sampler.position"] ?? ""), let epoch = Int(meta["sampler.epoch"] ?? "") {
-            sampler = BatchSampler.State(order: file.tensors["sampler.order"]?.values.map { Int($0) } ?? [], position: position, epoch: epoch)
+        let historyFile = folder.appendingPathComponent("history.csv")
+        guard FileManager.default.fileExists(atPath: historyFile.path) else { throw GANError("cannot resume: \(historyFile.path) is missing") }
+        history = try Self.readHistory(historyFile).filter { $0.step <= saved }
+        guard history.last?.step == saved else {
+            throw GANError("\(historyFile.path) ends at step \(history.last?.step ?? 0), the training state at step \(saved)")
         }
-        history = try Self.readHistory(folder.appendingPathComponent("history.csv")).filter { $0.step <= saved }
-        frames = try (0...saved).filter { $0 == 0 || $0 % config.sampleEvery == 0 || $0 == saved }.compactMap { n in
-            let png = folder.appendingPathComponent("samples").appendingPathComponent(String(format: "step-%06d.png", n))
-            return FileManager.default.fileExists(atPath: png.path) ? try PNG.read(from: png) : nil
-        }
+        frames = try sampleFrames(upTo: saved)
         return saved
+    }
+
+    /// The sample pictures already written, in step order; unreadable ones are skipped with a note.
+    private func sampleFrames(upTo saved: Int) throws -> [RasterImage] {
+        let samples = folder.appendingPathComponent("samples")
+        let names = ((try? FileManager.default.contentsOfDirectory(atPath: samples.path)) ?? [])
+            .filter { $0.hasPrefix("step-") && $0.hasSuffix(".png") }.sorted()
+        return names.compactMap { name in
+            guard let n = Int(name.dropFirst(5).dropLast(4)), n <= saved else { return nil }
+            do { return try PNG.read(from: samples.appendingPathComponent(name)) } catch {
+                log("skipping \(name) in the animation: \(error)")
+                return nil
+            }
+        }
     }
 
     static func readHistory(_ url: URL) throws -> [HistoryRow] {

@@ -7,7 +7,7 @@ import Tensors
 struct Sample: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Draw samples from a saved generator.",
-        discussion: "Writes a PNG (a grid of images, or a plot of curves) and optionally a NumPy .npy file: uint8 N×28×28 for image models, float32 N×16 for curve-gan."
+        discussion: "Writes a PNG (a grid of images, or a plot of curves) and optionally a NumPy .npy file: uint8 N×H×W for grayscale models (N×28×28), N×H×W×3 for colour ones, float32 N×16 for curve-gan."
     )
 
     @Option(help: "A generator.safetensors written by 'swiftgan train'.") var checkpoint: String
@@ -31,7 +31,8 @@ struct Sample: ParsableCommand {
         if let npy {
             let data = model.sampleShape == [16]
                 ? NPY.encode(float32: samples.scalars, shape: [count, 16])
-                : NPY.encode(uint8: RunPictures.bytes(samples, range: model.dataRange), shape: [count] + model.sampleShape.prefix(2))
+                : NPY.encode(uint8: RunPictures.bytes(samples, range: model.dataRange),
+                             shape: [count] + (model.sampleShape.last == 1 ? Array(model.sampleShape.dropLast()) : model.sampleShape))
             try AtomicFile.write(data, to: URL(fileURLWithPath: npy))
             print("wrote \(npy)")
         }

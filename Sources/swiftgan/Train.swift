@@ -26,17 +26,37 @@ struct Train: ParsableCommand {
     @Option(help: "Adam β₁ for both networks (default: the model's).") var beta1: Float?
     @Option(help: "Seed for initialization, data order, noise and dropout.") var seed: UInt64?
     @Option(help: "Write a sample grid every N steps.") var sampleEvery: Int?
-    @Option(name: .customLong("d-dropout"), help: "Dropout rate after each hidden layer of the discriminator (0 = none).") var dDropout: Float?
+    @Option(name: .customLong("d-dropout"), help: "Dropout rate after each hidden layer of the discriminator (0 = the model's own: none for mlp-gan and curve-gan, 0.3 for dcgan; dcgan64 has none).") var dDropout: Float?
     @Option(help: "Batching: epochs (shuffle without replacement) or random (draw each batch at random).") var sampling: String?
     @Option(help: "Batches per epoch in random sampling mode.") var batchesPerEpoch: Int?
     @Option(help: "Run folder (default: runs/<model>).") var out: String?
     @Option(help: "Start from a saved config.json; other options override it.") var config: String?
     @Option(help: "Continue the run in this folder from its last sample point (give a larger --steps to extend it).") var resume: String?
 
+    func validate() throws {
+        if resume != nil {
+            let fixed: [(String, Bool)] = [("--config", config != nil), ("--model", model != nil), ("--dataset", dataset != nil),
+                                           ("--data-dir", dataDir != nil), ("--batch-size", batchSize != nil), ("--lr", lr != nil),
+                                           ("--beta1", beta1 != nil), ("--seed", seed != nil), ("--d-dropout", dDropout != nil),
+                                           ("--sampling", sampling != nil), ("--batches-per-epoch", batchesPerEpoch != nil),
+                                           ("--width", width != nil), ("--image-size", imageSize != nil), ("--out", out != nil)]
+            let given = fixed.filter(\.1).map(\.0)
+            guard given.isEmpty else {
+                throw ValidationError("--resume continues a run as it was configured; only --steps, --epochs and --sample-every may change (got \(given.joined(separator: ", ")))")
+            }
+        }
+        if steps != nil && epochs != nil { throw ValidationError("give --steps or --epochs, not both") }
+    }
+
     func run() throws {
         let saved = resume.map { $0 + "/config.json" } ?? config
         var c = try saved.map { try TrainConfig.load(URL(fileURLWithPath: $0)) } ?? TrainConfig()
-        if let model { c.model = model; if out == nil && saved == nil { c.out = nil } }
+        if let model, model != c.model {
+            // Another model than the saved configuration's: its own default folder and batch size.
+            c.model = model
+            if out == nil { c.out = nil }
+            if batchSize == nil { c.batchSize = nil }
+        }
         if let dataset { c.dataset = dataset }
         if let dataDir { c.dataDir = dataDir }
         if let steps { c.steps = steps; c.epochs = nil }

@@ -5,7 +5,12 @@ import XCTest
 /// The `swiftgan` tool as a user runs it: train a short curve-gan, then sample from its checkpoint.
 final class CommandLineTests: XCTestCase {
     var tool: URL {
-        URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("swiftgan")
+        #if os(macOS)
+        // xctest runs the bundle; the products sit beside it.
+        return Bundle(for: Self.self).bundleURL.deletingLastPathComponent().appendingPathComponent("swiftgan")
+        #else
+        return URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("swiftgan")
+        #endif
     }
 
     @discardableResult

@@ -1,0 +1,31 @@
+import GAN
+import NN
+import Tensors
+import XCTest
+
+final class TrainingStepTests: XCTestCase {
+    /// The single discriminator pass over real and fake together (used when D has no batch
+    /// statistics) gives the same loss and gradients as the two separate passes it replaces.
+    func testJointDiscriminatorPassEqualsSeparatePasses() throws {
+        let rng = RandomGenerator(seed: 3)
+        let model = try ModelZoo.make("curve-gan", rng: rng)
+        let d = model.discriminator
+        let real = Tensor.normal([8, 16], using: rng), fake = Tensor.normal([8, 16], using: rng)
+        let ones = Tensor.ones([8, 1]), zeros = Tensor.zeros([8, 1])
+        let separate = (binaryCrossEntropy(logits: d(real), targets: ones) + binaryCrossEntropy(logits: d(fake), targets: zeros)) * 0.5
+        let both = d(Tensor.concatenate([real, fake], alongAxis: 0))
+        let joint = (binaryCrossEntropy(logits: both.slice(alongAxis: 0, 0..<8), targets: ones)
+                     + binaryCrossEntropy(logits: both.slice(alongAxis: 0, 8..<16), targets: zeros)) * 0.5
+        XCTAssertEqual(separate.scalar, joint.scalar, accuracy: 1e-6)
+        let a = gradients(of: separate, withRespectTo: d.parameters), b = gradients(of: joint, withRespectTo: d.parameters)
+        for (x, y) in zip(a, b) { assertClose(x.scalars, y.scalars, tolerance: 1e-5) }
+    }
+}
+
+func assertClose(_ a: [Float], _ b: [Float], tolerance: Float, file: StaticString = #filePath, line: UInt = #line) {
+    XCTAssertEqual(a.count, b.count, file: file, line: line)
+    for (i, (x, y)) in zip(a, b).enumerated() where abs(x - y) > tolerance * max(1, abs(y)) {
+        XCTFail("element \(i): \(x) vs \(y)", file: file, line: line)
+        return
+    }
+}
