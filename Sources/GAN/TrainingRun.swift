@@ -53,8 +53,6 @@ public final class TrainingRun {
     var data: RealData
     let rng: RandomGenerator
     private let fixedNoise: Tensor
-    /// Every sample picture so far: the frames of `training.gif`.
-    var frames: [RasterImage] = []
     /// The step the run starts after: 0, or the saved step when resuming.
     public private(set) var startStep = 0
     private let realExamples: Tensor
@@ -169,10 +167,10 @@ public final class TrainingRun {
     @discardableResult
     public func run() throws -> URL {
         try AtomicFile.write(config.json(), to: folder.appendingPathComponent("config.json"))
-        if startStep == 0 {
-            // A fresh run in an old folder: the old state must not be resumed into this run.
-            try? FileManager.default.removeItem(at: folder.appendingPathComponent(Self.stateFile))
-        }
+        // A fresh run in an old folder: the old state must not be resumed into this run, nor its
+        // pictures end up in this run's animation. A resumed one drops pictures past its state.
+        if startStep == 0 { try? FileManager.default.removeItem(at: folder.appendingPathComponent(Self.stateFile)) }
+        removeSamples(after: startStep)
         let started = Date(timeIntervalSinceNow: -(history.last?.seconds ?? 0))
         if startStep == 0 { try writeSamples(step: 0) }
         var lastSaved = startStep
@@ -220,14 +218,25 @@ public final class TrainingRun {
     private func writeSamples(step n: Int) throws {
         let url = folder.appendingPathComponent("samples").appendingPathComponent(String(format: "step-%06d.png", n))
         let generated = model.generate(fixedNoise)
-        let picture = try RunPictures.samples(generated: generated, real: realExamples, model: model, step: n)
-        try picture.write(to: url)
-        frames.append(picture)
+        try RunPictures.samples(generated: generated, real: realExamples, model: model, step: n).write(to: url)
     }
 
-    /// The sample frames so far as `training.gif`. Written when the run ends (or stops on a NaN),
-    /// not at every sample point: each write encodes every frame again.
-    public func writeAnimation() throws {
+    /// Deletes `samples/step-N.png` for N > `step`.
+    func removeSamples(after step: Int) {
+        let samples = folder.appendingPathComponent("samples")
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: samples.path)) ?? []
+        where name.hasPrefix("step-") && name.hasSuffix(".png") && (Int(name.dropFirst(5).dropLast(4)) ?? -1) > step {
+            try? FileManager.default.removeItem(at: samples.appendingPathComponent(name))
+        }
+    }
+
+    /// The sample pictures in the run folder as `training.gif`, read back from disk when the run
+    /// ends (or stops on a NaN) rather than held in memory; at most `maxFrames`, evenly spaced, the
+    /// first and last always included.
+    public func writeAnimation(maxFrames: Int = 100) throws {
+        let all = sampleFrames()
+        guard !all.isEmpty else { return }
+        let frames = all.count <= maxFrames ? all : (0..<maxFrames).map { all[$0 * (all.count - 1) / (maxFrames - 1)] }
         try GIF.writeAnimation(frames, frameDelay: 40, lastFrameDelay: 300, to: folder.appendingPathComponent("training.gif"))
     }
 }

@@ -78,12 +78,11 @@ extension TrainingRun {
         guard history.last?.step == saved else {
             throw GANError("\(historyFile.path) ends at step \(history.last?.step ?? 0), the training state at step \(saved)")
         }
-        frames = try sampleFrames(upTo: saved)
         return saved
     }
 
-    /// The sample pictures already written, in step order; unreadable ones are skipped with a note.
-    private func sampleFrames(upTo saved: Int) throws -> [RasterImage] {
+    /// The sample pictures written so far, in step order; unreadable ones are skipped with a note.
+    func sampleFrames(upTo saved: Int = .max) -> [RasterImage] {
         let samples = folder.appendingPathComponent("samples")
         let names = ((try? FileManager.default.contentsOfDirectory(atPath: samples.path)) ?? [])
             .filter { $0.hasPrefix("step-") && $0.hasSuffix(".png") }.sorted()
