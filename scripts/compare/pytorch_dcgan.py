@@ -7,11 +7,11 @@ and fake together, one generator update, batch 32, random data in [-1, 1].
 Usage: python3 scripts/compare/pytorch_dcgan.py [--seconds 5]
 """
 import argparse
-import json
-import time
 
 import torch
 from torch import nn
+
+from timing import report
 
 parser = argparse.ArgumentParser()
 parser.add_argument("--seconds", type=float, default=5)
@@ -58,14 +58,4 @@ def step():
     opt_g.step()
 
 
-for _ in range(5):
-    step()
-times = []
-start = time.perf_counter()
-while time.perf_counter() - start < args.seconds or len(times) < 5:
-    t0 = time.perf_counter()
-    step()
-    times.append(time.perf_counter() - t0)
-times.sort()
-print(json.dumps({"framework": f"pytorch {torch.__version__}", "threads": torch.get_num_threads(), "batch_size": b,
-                  "steps_per_second": len(times) / sum(times), "median_step_ms": times[len(times) // 2] * 1e3}))
+report(step, args.seconds, b, warmup=5)

@@ -1,0 +1,21 @@
+"""Shared by the PyTorch reference benchmarks: time a training step the way `swiftgan bench` does."""
+import json
+import time
+
+import torch
+
+
+def report(step, seconds, batch_size, warmup=10):
+    """Runs `step` `warmup` times, then for at least `seconds` (and 5 steps); prints one JSON line."""
+    for _ in range(warmup):
+        step()
+    times = []
+    start = time.perf_counter()
+    while time.perf_counter() - start < seconds or len(times) < 5:
+        t0 = time.perf_counter()
+        step()
+        times.append(time.perf_counter() - t0)
+    times.sort()
+    print(json.dumps({"framework": f"pytorch {torch.__version__}", "threads": torch.get_num_threads(),
+                      "batch_size": batch_size, "steps_per_second": len(times) / sum(times),
+                      "median_step_ms": times[len(times) // 2] * 1e3}))
