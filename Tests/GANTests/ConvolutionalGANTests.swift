@@ -57,6 +57,9 @@ final class ConvolutionalGANTests: XCTestCase {
         }
         try Data("not a picture".utf8).write(to: images.appendingPathComponent("broken.png"))
 
+        // Keep the decoded-folder cache out of the user's ~/.cache.
+        setenv("SWIFTGAN_CACHE", runFolder("cache"), 1)
+        defer { unsetenv("SWIFTGAN_CACHE") }
         var config = TrainConfig()
         config.model = "dcgan64"
         config.dataset = "folder"
