@@ -39,9 +39,10 @@ public struct ConvGeometry: Equatable {
     }
 
     /// The output size of Keras's `Conv2DTranspose` for an input size: input × stride for `same`,
-    /// (input − 1) × stride + kernel for `valid`.
+    /// input × stride + max(kernel − stride, 0) for `valid` (= (input − 1) × stride + kernel when
+    /// the kernel is at least the stride).
     public static func transposedOutputSize(_ input: Int, kernel: Int, stride: Int, padding: Padding) -> Int {
-        padding == .same ? input * stride : (input - 1) * stride + kernel
+        padding == .same ? input * stride : input * stride + Swift.max(kernel - stride, 0)
     }
 
     var windowSize: Int { kernelHeight * kernelWidth }

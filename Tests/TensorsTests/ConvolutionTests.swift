@@ -33,7 +33,8 @@ final class ConvolutionTests: XCTestCase {
     func naiveTransposed(_ x: Tensor, _ k: Tensor, stride s: Int, padding: Padding) -> Tensor {
         let (n, h, w, cin) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
         let (kh, kw, cout) = (k.shape[0], k.shape[1], k.shape[2])
-        let oh = padding == .same ? h * s : (h - 1) * s + kh, ow = padding == .same ? w * s : (w - 1) * s + kw
+        // Keras's deconv_output_length: input·stride (+ kernel − stride when positive, for 'valid').
+        let oh = padding == .same ? h * s : h * s + max(kh - s, 0), ow = padding == .same ? w * s : w * s + max(kw - s, 0)
         let pt = padding == .same ? max(kh - s, 0) / 2 : 0, pl = padding == .same ? max(kw - s, 0) / 2 : 0
         var y = [Double](repeating: 0, count: n * oh * ow * cout)
         for b in 0..<n { for r in 0..<h { for q in 0..<w { for i in 0..<kh { for j in 0..<kw {
@@ -52,6 +53,7 @@ final class ConvolutionTests: XCTestCase {
     let cases: [(Int, Int, Int, Int, Int, Int, Padding)] = [
         (5, 5, 1, 2, 3, 1, .valid), (5, 5, 2, 3, 3, 1, .same), (7, 6, 3, 2, 5, 2, .same), (7, 7, 2, 1, 3, 2, .valid),
         (6, 5, 1, 4, 5, 2, .same), (8, 8, 3, 2, 4, 2, .same), (9, 7, 2, 2, 3, 3, .same), (4, 4, 2, 3, 1, 1, .valid),
+        (5, 4, 3, 2, 1, 2, .valid),
     ]
 
     func testConvolutionMatchesDirectLoops() {
