@@ -37,14 +37,15 @@ public final class ProgressBar {
         self.isTerminal = isTerminal ?? (isatty(output.fileDescriptor) != 0)
     }
 
-    /// Reports progress after `step` (1-based); `values` are shown as `name value` pairs.
-    public func update(step: Int, values: [(String, String)]) {
+    /// Reports progress after `step` (1-based); `values` are shown as `name value` pairs and are
+    /// only evaluated when the line is drawn (at most ten times a second), not at every step.
+    public func update(step: Int, values: @autoclosure () -> [(String, String)]) {
         lastStep = step
         let now = Date()
         let interval = isTerminal ? 0.1 : plainInterval
         guard now.timeIntervalSince(lastDraw) >= interval || (step == total && isTerminal) else { return }
         lastDraw = now
-        draw(step: step, values: values, final: false)
+        draw(step: step, values: values(), final: false)
     }
 
     /// Draws the final state and ends the line.
