@@ -30,7 +30,8 @@ public struct ModelBenchmark {
         let step = GANTrainingStep(model: gan, rng: rng)
         let batchSize = self.batchSize ?? gan.batchSize
         let real = Tensor.uniform([batchSize] + gan.sampleShape, low: gan.dataRange.lowerBound, high: gan.dataRange.upperBound, using: rng)
-        let times = measure(warmup: 10, seconds: seconds) { _ = step(real: real) }
+        let labels = gan.classCount > 0 ? gan.randomLabels(batchSize, using: rng) : nil
+        let times = measure(warmup: 10, seconds: seconds) { _ = step(real: real, labels: labels) }
         let total = times.reduce(0, +)
         return Report(model: model, batch_size: batchSize, steps_per_second: Double(times.count) / total,
                       median_step_ms: times.median * 1e3, steps: times.count, seconds: total,

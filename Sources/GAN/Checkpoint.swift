@@ -8,17 +8,20 @@ import Tensors
 /// to load into another one.
 ///
 /// Metadata keys: `format` = `swiftgan`, `version`, `model` (zoo name), `network`
-/// (`generator` or `discriminator`), `options` (JSON of `ModelOptions`), `step`.
+/// (`generator` or `discriminator`), `options` (JSON of `ModelOptions`), `step`, and for models
+/// trained on labelled data `classes` (JSON array of the class names, in label order).
 public enum Checkpoint {
     public static let formatVersion = "1"
 
-    public static func save(_ network: Sequential, of model: GANModel, role: String, step: Int, to url: URL) throws {
+    public static func save(_ network: Sequential, of model: GANModel, role: String, step: Int, classNames: [String]? = nil,
+                            to url: URL) throws {
         let tensors = network.namedState.map { (name: $0.name, shape: $0.tensor.shape, values: $0.tensor.scalars) }
-        let metadata = [
+        var metadata = [
             "format": "swiftgan", "version": formatVersion, "model": model.name, "network": role,
             "options": String(decoding: try JSONEncoder().encode(model.options), as: UTF8.self),
             "step": String(step),
         ]
+        if let classNames { metadata["classes"] = String(decoding: try JSONEncoder().encode(classNames), as: UTF8.self) }
         try AtomicFile.write(try Safetensors.encode(tensors, metadata: metadata), to: url)
     }
 
@@ -47,7 +50,7 @@ public enum Checkpoint {
 
     /// Rebuilds the model named in a generator checkpoint and loads the generator's weights.
     /// The discriminator is freshly initialized (it is not needed for sampling).
-    public static func loadGenerator(from url: URL) throws -> (model: GANModel, step: Int) {
+    public static func loadGenerator(from url: URL) throws -> (model: GANModel, step: Int, classNames: [String]?) {
         let file = try read(url)
         let meta = file.metadata
         guard meta["format"] == "swiftgan", let name = meta["model"] else {
@@ -63,6 +66,7 @@ public enum Checkpoint {
         } catch {
             throw GANError("\(url.path): \(error)")
         }
-        return (model, Int(meta["step"] ?? "") ?? 0)
+        let classNames = meta["classes"].flatMap { try? JSONDecoder().decode([String].self, from: Data($0.utf8)) }
+        return (model, Int(meta["step"] ?? "") ?? 0, classNames)
     }
 }

@@ -15,15 +15,16 @@ import Tensors
 /// optimizer as SwiftGAN's issue #4 specifies them; the book's own code differs in three places:
 /// 30-dimensional codings, Dropout(0.4) and RMSprop.
 public enum DCGAN {
-    public static func make(options: ModelOptions, rng: RandomGenerator) -> GANModel {
+    /// `generatorInputs` and `imageChannels` widen the first layers for a conditional variant (``CGAN``).
+    public static func make(options: ModelOptions, rng: RandomGenerator, generatorInputs: Int = 100, imageChannels: Int = 1) -> GANModel {
         let generator = Sequential([
-            Dense(100, 7 * 7 * 128, rng: rng), Reshape([7, 7, 128]), BatchNorm(featureCount: 128),
+            Dense(generatorInputs, 7 * 7 * 128, rng: rng), Reshape([7, 7, 128]), BatchNorm(featureCount: 128),
             ConvTranspose2D(128, 64, kernelSize: 5, stride: 2, padding: .same, rng: rng), SELU(), BatchNorm(featureCount: 64),
             ConvTranspose2D(64, 1, kernelSize: 5, stride: 2, padding: .same, rng: rng), Tanh(),
         ])
         let dropout = options.discriminatorDropout > 0 ? options.discriminatorDropout : 0.3
         let discriminator = Sequential([
-            Conv2D(1, 64, kernelSize: 5, stride: 2, padding: .same, rng: rng), LeakyReLU(0.2), Dropout(rate: dropout, rng: rng),
+            Conv2D(imageChannels, 64, kernelSize: 5, stride: 2, padding: .same, rng: rng), LeakyReLU(0.2), Dropout(rate: dropout, rng: rng),
             Conv2D(64, 128, kernelSize: 5, stride: 2, padding: .same, rng: rng), LeakyReLU(0.2), Dropout(rate: dropout, rng: rng),
             Flatten(), Dense(7 * 7 * 128, 1, rng: rng),
         ])

@@ -22,52 +22,139 @@ public final class GANModel {
     public let batchSize: Int
     /// The options that built this model (saved in checkpoints to rebuild it).
     public let options: ModelOptions
+    /// Whether and how class labels enter the networks (`.none` for unconditional models).
+    public let conditioning: Conditioning
+    /// The discriminator's targets as the source makes them (smoothing, noise); a run may override them.
+    public let targets: DiscriminatorTargets
+    /// Batching as the source does it: nil for epochs over the data, or the batches per "epoch"
+    /// when the source draws each batch at random (the ACGAN tutorial: 40).
+    public let randomBatchesPerEpoch: Int?
 
     public init(name: String, generator: Sequential, discriminator: Sequential, noiseSize: Int, sampleShape: [Int],
-                dataRange: ClosedRange<Float>, learningRate: Float, beta1: Float, batchSize: Int, options: ModelOptions) {
+                dataRange: ClosedRange<Float>, learningRate: Float, beta1: Float, batchSize: Int, options: ModelOptions,
+                conditioning: Conditioning = .none, targets: DiscriminatorTargets = DiscriminatorTargets(),
+                randomBatchesPerEpoch: Int? = nil) {
         (self.name, self.generator, self.discriminator, self.noiseSize) = (name, generator, discriminator, noiseSize)
         (self.sampleShape, self.dataRange, self.learningRate, self.beta1, self.options) = (sampleShape, dataRange, learningRate, beta1, options)
-        self.batchSize = batchSize
+        (self.batchSize, self.conditioning, self.targets, self.randomBatchesPerEpoch) = (batchSize, conditioning, targets, randomBatchesPerEpoch)
     }
+
+    /// The number of classes a conditional model draws (0: unconditional).
+    public var classCount: Int { conditioning.classCount }
 
     /// Draws z ~ N(0, 1), shape [count, noiseSize].
     public func noise(_ count: Int, using rng: RandomGenerator) -> Tensor {
         Tensor.normal([count, noiseSize], using: rng)
     }
 
-    /// Generates `noise.shape[0]` examples in inference mode (BatchNorm uses its running
-    /// statistics, so a sample does not depend on the others drawn with it), recording nothing.
-    public func generate(_ noise: Tensor) -> Tensor {
+    /// Draws `count` class labels uniformly (the labels a conditional generator is asked for in training).
+    public func randomLabels(_ count: Int, using rng: RandomGenerator) -> [Int] {
+        (0..<count).map { _ in rng.integer(below: classCount) }
+    }
+
+    /// Checks labels given from outside (command line, files) against the model.
+    public func validate(labels: [Int]?) throws {
+        guard let labels else {
+            if classCount > 0 { throw GANError("\(name) is conditional: give the class labels to draw (0..<\(classCount))") }
+            return
+        }
+        guard classCount > 0 else { throw GANError("\(name) is unconditional: it takes no class labels") }
+        if let bad = labels.first(where: { !(0..<classCount).contains($0) }) {
+            throw GANError("label \(bad) is out of range: \(name) draws classes 0...\(classCount - 1)")
+        }
+    }
+
+    /// The generator's input: the noise, followed by the one-hot labels for a conditional model.
+    public func generatorInput(noise: Tensor, labels: [Int]?) -> Tensor {
+        guard classCount > 0 else { return noise }
+        guard let labels else { fatalError("\(name) is conditional: generating needs class labels") }
+        return Tensor.concatenate([noise, oneHot(labels, classes: classCount)], alongAxis: 1)
+    }
+
+    /// The discriminator's input: the images, with the labels joined as `conditioning` says.
+    public func discriminatorInput(_ images: Tensor, labels: [Int]?) -> Tensor {
+        switch conditioning.discriminatorSees {
+        case .imagesOnly:
+            return images
+        case .flattenedWithOneHot:
+            return Tensor.concatenate([images.flattenedBatch(), oneHot(labels!, classes: classCount)], alongAxis: 1)
+        case .oneHotPlanes:
+            // Label c becomes C extra channels, all 0 but channel c, all 1 (the Keras conditional-GAN example).
+            let (b, h, w) = (images.shape[0], images.shape[1], images.shape[2])
+            let planes = Tensor.zeros([b, h, w, classCount])
+            for (row, label) in labels!.enumerated() {
+                let base = planes.data + row * h * w * classCount + label
+                for p in 0..<(h * w) { base[p * classCount] = 1 }
+            }
+            return Tensor.concatenate([images, planes], alongAxis: 3)
+        }
+    }
+
+    /// Generates `noise.shape[0]` examples (of the given classes, for a conditional model) in
+    /// inference mode (BatchNorm uses its running statistics, so a sample does not depend on the
+    /// others drawn with it), recording nothing.
+    public func generate(_ noise: Tensor, labels: [Int]? = nil) -> Tensor {
         generator.eval()
         defer { generator.train() }
-        return withoutGrad { generator(noise) }
+        return withoutGrad { generator(generatorInput(noise: noise, labels: labels)) }
+    }
+}
+
+/// How class labels enter a model (Mirza & Osindero 2014; Odena et al. 2017).
+public struct Conditioning: Equatable {
+    /// How the discriminator is shown the label.
+    public enum DiscriminatorInput: Equatable {
+        /// Not at all: unconditional models, and ACGAN (whose D predicts the label instead).
+        case imagesOnly
+        /// The flattened image followed by the one-hot label (an MLP discriminator).
+        case flattenedWithOneHot
+        /// The one-hot label as constant extra channels of the image (a convolutional discriminator).
+        case oneHotPlanes
+    }
+
+    /// 0 for an unconditional model. A conditional generator takes concat(noise, one-hot label).
+    public var classCount: Int
+    public var discriminatorSees: DiscriminatorInput
+    /// ACGAN: D's output is [batch, 1 + classCount], the real/fake logit then the class logits.
+    public var auxiliaryClassifier: Bool
+
+    public static let none = Conditioning(classCount: 0, discriminatorSees: .imagesOnly, auxiliaryClassifier: false)
+    public static func concatenated(classes: Int, discriminatorSees: DiscriminatorInput) -> Conditioning {
+        Conditioning(classCount: classes, discriminatorSees: discriminatorSees, auxiliaryClassifier: false)
+    }
+    public static func auxiliaryClassifier(classes: Int) -> Conditioning {
+        Conditioning(classCount: classes, discriminatorSees: .imagesOnly, auxiliaryClassifier: true)
     }
 }
 
 /// What varies between builds of a zoo model. Saved in checkpoints and configuration files.
 public struct ModelOptions: Codable, Equatable {
     /// Dropout after each hidden layer of the discriminator (0 = the model's own choice: none for
-    /// mlp-gan and dcgan64, 0.3 for dcgan); `mlp-gan --d-dropout 0.4`.
+    /// mlp-gan and dcgan64, 0.3 for dcgan, 0.2 for acgan); `mlp-gan --d-dropout 0.4`.
     public var discriminatorDropout: Float = 0
     /// dcgan64: the base channel count w (nil: 32).
     public var width: Int?
     /// dcgan64: 64 or 32 pixels (nil: 64).
     public var imageSize: Int?
+    /// cgan: the unconditional body it extends, `mlp` or `dcgan` (nil: mlp).
+    public var body: String?
 
-    public init(discriminatorDropout: Float = 0, width: Int? = nil, imageSize: Int? = nil) {
-        (self.discriminatorDropout, self.width, self.imageSize) = (discriminatorDropout, width, imageSize)
+    public init(discriminatorDropout: Float = 0, width: Int? = nil, imageSize: Int? = nil, body: String? = nil) {
+        (self.discriminatorDropout, self.width, self.imageSize, self.body) = (discriminatorDropout, width, imageSize, body)
     }
 }
 
 /// The zoo: model names and their builders.
 public enum ModelZoo {
-    public static let names = ["mlp-gan", "curve-gan", "dcgan", "dcgan64"]
+    public static let names = ["mlp-gan", "curve-gan", "dcgan", "dcgan64", "cgan", "acgan"]
 
     public static func make(_ name: String, options: ModelOptions = ModelOptions(), rng: RandomGenerator) throws -> GANModel {
         switch name {
         case "mlp-gan": return MLPGAN.make(options: options, rng: rng)
         case "curve-gan": return CurveGAN.make(options: options, rng: rng)
         case "dcgan": return DCGAN.make(options: options, rng: rng)
+        case "cgan": return try CGAN.make(options: options, rng: rng)
+        case "acgan": return ACGAN.make(options: options, rng: rng)
         case "dcgan64":
             guard [nil, 32, 64].contains(options.imageSize) else { throw GANError("dcgan64 makes 64×64 or 32×32 images, not \(options.imageSize!)") }
             guard (options.width ?? 32) >= 1 else { throw GANError("--width must be positive") }

@@ -15,19 +15,20 @@ import Tensors
 /// PyTorch-GAN's port passes 0.8 as *epsilon* by mistake). With `discriminatorDropout` > 0, D gets
 /// Dropout after each hidden activation, as the TensorFlow tutorial variant does (0.4 there).
 public enum MLPGAN {
-    public static func make(options: ModelOptions, rng: RandomGenerator) -> GANModel {
+    /// `generatorInputs` and `discriminatorInputs` widen the first layers for a conditional variant (``CGAN``).
+    public static func make(options: ModelOptions, rng: RandomGenerator, generatorInputs: Int = 100, discriminatorInputs: Int? = nil) -> GANModel {
         func block(_ input: Int, _ output: Int) -> [any Module] {
             [Dense(input, output, rng: rng), LeakyReLU(0.2), BatchNorm(featureCount: output, momentum: 0.8)]
         }
         let generator = Sequential(
-            block(100, 256) + block(256, 512) + block(512, 1024)
+            block(generatorInputs, 256) + block(256, 512) + block(512, 1024)
             + [Dense(1024, 784, rng: rng), Tanh(), Reshape([28, 28, 1])]
         )
         func dropout() -> [any Module] {
             options.discriminatorDropout > 0 ? [Dropout(rate: options.discriminatorDropout, rng: rng)] : []
         }
         let discriminator = Sequential(
-            [Flatten(), Dense(784, 512, rng: rng), LeakyReLU(0.2)] + dropout()
+            (discriminatorInputs.map { [Dense($0, 512, rng: rng)] } ?? [Flatten(), Dense(784, 512, rng: rng)]) + [LeakyReLU(0.2)] + dropout()
             + [Dense(512, 256, rng: rng), LeakyReLU(0.2)] + dropout()
             + [Dense(256, 1, rng: rng)]
         )

@@ -6,9 +6,11 @@ import Tensors
 /// The pictures and tables of a run: sample grids, curve plots, training charts, history CSV.
 public enum RunPictures {
     /// Generated samples, with real examples beneath for comparison when given. Images: a grid of
-    /// 10 columns shown at 2×, one row of real examples below (one per class). Curves: generated curves (orange)
+    /// `columns` (default 10) shown at 2×, one row of real examples below (one per class);
+    /// `rowLabels` name the rows (a conditional model's classes). Curves: generated curves (orange)
     /// drawn over real ones (gray).
-    public static func samples(generated: Tensor, real: Tensor?, model: GANModel, step: Int) throws -> RasterImage {
+    public static func samples(generated: Tensor, real: Tensor?, model: GANModel, step: Int,
+                               columns: Int? = nil, rowLabels: [String]? = nil) throws -> RasterImage {
         if model.sampleShape.count == 1 {
             let xs = QuadraticCurves.xs.map(Double.init)
             func curves(_ t: Tensor) -> [[Double]] {
@@ -23,7 +25,8 @@ public enum RunPictures {
         }
         let (h, w, c) = (model.sampleShape[0], model.sampleShape[1], model.sampleShape[2])
         let grid = try ImageGrid.render(nhwc: generated.scalars, height: h, width: w, channels: c,
-                                        valueRange: model.dataRange, columns: Swift.min(10, generated.shape[0]), scale: 2)
+                                        valueRange: model.dataRange, columns: columns ?? Swift.min(10, generated.shape[0]), scale: 2,
+                                        rowLabels: rowLabels)
         guard let real else { return grid }
         let band = try ImageGrid.render(nhwc: real.scalars, height: h, width: w, channels: c,
                                         valueRange: model.dataRange, columns: Swift.min(10, real.shape[0]), scale: 2)

@@ -21,10 +21,13 @@ public struct TrainConfig: Codable, Equatable {
     /// Steps between sample grids (and the last step always).
     public var sampleEvery = 500
     public var options = ModelOptions()
-    /// `epochs` (shuffle without replacement) or `random` (draw each batch at random).
-    public var sampling = "epochs"
-    /// Batches per "epoch" in random sampling mode.
-    public var batchesPerEpoch = 100
+    /// The discriminator's real/fake targets (label smoothing, noisy labels); nil: the model's own.
+    public var targets: DiscriminatorTargets?
+    /// `epochs` (shuffle without replacement) or `random` (draw each batch at random); nil: the
+    /// model's own (random for acgan, as its source; epochs otherwise).
+    public var sampling: String?
+    /// Batches per "epoch" in random sampling mode (nil: the model's own, or 100).
+    public var batchesPerEpoch: Int?
     /// The run folder; nil means `runs/<model>`.
     public var out: String?
 
@@ -37,8 +40,9 @@ public struct TrainConfig: Codable, Equatable {
         guard steps > 0 else { throw GANError("--steps must be positive, got \(steps)") }
         if let batchSize, batchSize < 2 { throw GANError("--batch-size must be at least 2, got \(batchSize)") }
         guard sampleEvery > 0 else { throw GANError("--sample-every must be positive, got \(sampleEvery)") }
-        guard ["epochs", "random"].contains(sampling) else { throw GANError("--sampling must be 'epochs' or 'random', got '\(sampling)'") }
-        guard batchesPerEpoch > 0 else { throw GANError("--batches-per-epoch must be positive") }
+        if let sampling, !["epochs", "random"].contains(sampling) { throw GANError("--sampling must be 'epochs' or 'random', got '\(sampling)'") }
+        if let batchesPerEpoch, batchesPerEpoch <= 0 { throw GANError("--batches-per-epoch must be positive") }
+        try targets?.validate()
         if let lr = learningRate, !(lr > 0) { throw GANError("--lr must be positive, got \(lr)") }
         if let beta1, !(0..<1).contains(beta1) { throw GANError("--beta1 must lie in [0, 1), got \(beta1)") }
         guard (0..<1).contains(options.discriminatorDropout) else { throw GANError("--d-dropout must lie in [0, 1)") }

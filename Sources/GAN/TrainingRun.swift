@@ -53,6 +53,9 @@ public final class TrainingRun {
     var data: RealData
     let rng: RandomGenerator
     private let fixedNoise: Tensor
+    private let fixedLabels: [Int]?
+    /// Whether the one-time warning about one network overpowering the other was given.
+    private var balanceWarned = false
     /// The step the run starts after: 0, or the saved step when resuming.
     public private(set) var startStep = 0
     private let realExamples: Tensor
@@ -69,31 +72,40 @@ public final class TrainingRun {
         let batchSize = config.batchSize ?? model.batchSize
         config.batchSize = batchSize
         self.batchSize = batchSize
-        step = GANTrainingStep(model: model, learningRate: config.learningRate, beta1: config.beta1, rng: rng)
+        step = GANTrainingStep(model: model, learningRate: config.learningRate, beta1: config.beta1, targets: config.targets, rng: rng)
+        config.sampling = config.sampling ?? (model.randomBatchesPerEpoch == nil ? "epochs" : "random")
+        config.batchesPerEpoch = config.batchesPerEpoch ?? model.randomBatchesPerEpoch ?? 100
 
         if model.sampleShape == [16] {
             data = .curves
             fixedNoise = model.noise(48, using: rng)
             realExamples = QuadraticCurves.sample(48, using: rng)
             classNames = nil
+            fixedLabels = nil
         } else {
             let dataset = try Self.loadImages(config, shape: model.sampleShape, log: log)
             guard dataset.imageShape == model.sampleShape else {
                 throw GANError("\(config.model) makes \(model.sampleShape) images but \(dataset.name) holds \(dataset.imageShape)")
             }
-            let mode: BatchSampler.Mode = config.sampling == "random" ? .randomSampling(batchesPerEpoch: config.batchesPerEpoch) : .epochs
+            if model.classCount > 0 && dataset.classNames.count != model.classCount {
+                throw GANError("\(config.model) draws \(model.classCount) classes but \(dataset.name) has \(dataset.classNames.count)")
+            }
+            let mode: BatchSampler.Mode = config.sampling == "random" ? .randomSampling(batchesPerEpoch: config.batchesPerEpoch!) : .epochs
             guard mode != .epochs || dataset.count >= batchSize else {
                 throw GANError("batch size \(batchSize) exceeds the \(dataset.count) images of \(dataset.name)")
             }
             data = .images(dataset, BatchSampler(count: dataset.count, batchSize: batchSize, mode: mode, rng: rng))
             fixedNoise = model.noise(80, using: rng)
+            // A conditional model's grid: one row of 8 per class.
+            let classCount = model.classCount
+            fixedLabels = classCount > 0 ? (0..<80).map { $0 / 8 % classCount } : nil
             realExamples = dataset.batch(dataset.examplesPerClass(1), range: model.dataRange)
             classNames = dataset.classNames
         }
         if let epochs = config.epochs {
             let perEpoch: Int
             switch data {
-            case .curves: perEpoch = config.batchesPerEpoch
+            case .curves: perEpoch = config.batchesPerEpoch!
             case .images(_, let sampler): perEpoch = sampler.batchesPerEpoch
             }
             config.steps = epochs * perEpoch
@@ -151,15 +163,35 @@ public final class TrainingRun {
         log("resuming \(model.name) at step \(startStep) of \(config.steps)")
     }
 
-    /// The next real batch.
-    private func realBatch() -> Tensor {
+    /// The next real batch, with its labels for a conditional model.
+    private func realBatch() -> (Tensor, [Int]?) {
         switch data {
         case .curves:
-            return QuadraticCurves.sample(batchSize, using: rng)
+            return (QuadraticCurves.sample(batchSize, using: rng), nil)
         case .images(let dataset, var sampler):
             let indices = sampler.next()
             data = .images(dataset, sampler)
-            return dataset.batch(indices, range: model.dataRange)
+            return (dataset.batch(indices, range: model.dataRange), model.classCount > 0 ? indices.map { dataset.labels[$0] } : nil)
+        }
+    }
+
+    /// Steps over which the balance signal is watched before warning.
+    static let balanceWindow = 500
+
+    /// Warns once when the share of fakes D calls real (the generator's accuracy) stays near 0
+    /// (D overpowers G: G gets no useful gradient) or near 1 (G overpowers D) for a long stretch.
+    func checkBalance(step n: Int) {
+        let window = Self.balanceWindow
+        guard !balanceWarned, history.count >= window else { return }
+        let recent = history.suffix(window).map { Double($0.metrics.generatorAccuracy) }
+        let mean = recent.reduce(0, +) / Double(window)
+        if mean < 0.02 || mean > 0.98 {
+            balanceWarned = true
+            let who = mean < 0.02 ? "the discriminator is overpowering the generator (it calls almost every fake fake)"
+                                  : "the generator is overpowering the discriminator (it calls almost every fake real)"
+            log(String(format: "warning: at step %d, %@: the share of fakes D calls real averaged %.3f over the last %d steps. "
+                       + "Try a lower learning rate for the stronger network's side, label smoothing (--label-smoothing 0.1), or more D dropout.",
+                       n, who, mean, window))
         }
     }
 
@@ -175,9 +207,11 @@ public final class TrainingRun {
         if startStep == 0 { try writeSamples(step: 0) }
         var lastSaved = startStep
         for n in (startStep + 1)...config.steps {
-            let metrics = step(real: realBatch())
+            let (real, labels) = realBatch()
+            let metrics = step(real: real, labels: labels)
             history.append(HistoryRow(step: n, epoch: data.epoch, metrics: metrics, seconds: Date().timeIntervalSince(started)))
             onStep?(n, metrics)
+            checkBalance(step: n)
             guard metrics.isFinite else {
                 try? writeHistory()
                 try? writeAnimation()
@@ -206,8 +240,8 @@ public final class TrainingRun {
     }
 
     public func saveCheckpoints(step n: Int) throws {
-        try Checkpoint.save(model.generator, of: model, role: "generator", step: n, to: folder.appendingPathComponent("generator.safetensors"))
-        try Checkpoint.save(model.discriminator, of: model, role: "discriminator", step: n, to: folder.appendingPathComponent("discriminator.safetensors"))
+        try Checkpoint.save(model.generator, of: model, role: "generator", step: n, classNames: classNames, to: folder.appendingPathComponent("generator.safetensors"))
+        try Checkpoint.save(model.discriminator, of: model, role: "discriminator", step: n, classNames: classNames, to: folder.appendingPathComponent("discriminator.safetensors"))
     }
 
     public func writeHistory() throws {
@@ -217,8 +251,10 @@ public final class TrainingRun {
 
     private func writeSamples(step n: Int) throws {
         let url = folder.appendingPathComponent("samples").appendingPathComponent(String(format: "step-%06d.png", n))
-        let generated = model.generate(fixedNoise)
-        try RunPictures.samples(generated: generated, real: realExamples, model: model, step: n).write(to: url)
+        let generated = model.generate(fixedNoise, labels: fixedLabels)
+        let rowLabels = fixedLabels.map { labels in stride(from: 0, to: labels.count, by: 8).map { classNames?[labels[$0]] ?? "class \(labels[$0])" } }
+        try RunPictures.samples(generated: generated, real: realExamples, model: model, step: n,
+                                columns: fixedLabels == nil ? nil : 8, rowLabels: rowLabels).write(to: url)
     }
 
     /// Deletes `samples/step-N.png` for N > `step`.

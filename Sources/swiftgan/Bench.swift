@@ -1,11 +1,13 @@
 import ArgumentParser
 import Benchmarks
+import GAN
 
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Measure speed; prints one JSON object. Build with -c release.",
         discussion: "OPENBLAS_NUM_THREADS sets BLAS threads. The machine's load matters: compare ratios measured back to back.",
-        subcommands: [Engine.self, MLPGAN.self, CurveGAN.self, DCGAN.self, DCGAN64.self]
+        subcommands: [Engine.self, Model.self],
+        defaultSubcommand: Model.self
     )
 
     struct Engine: ParsableCommand {
@@ -16,37 +18,23 @@ struct Bench: ParsableCommand {
         func run() throws { print(jsonLine(EngineBenchmark(seconds: seconds).run())) }
     }
 
-    /// Options shared by the model benchmarks.
-    struct ModelOptions: ParsableArguments {
+    /// `swiftgan bench dcgan`: the default subcommand, so a model name follows `bench` directly.
+    struct Model: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "model",
+            abstract: "Training steps per second of a zoo model: one D and one G update per step at the model's batch size.",
+            discussion: "Models: \(ModelZoo.names.joined(separator: ", ")) (cgan: mlp body; dcgan64: 64×64×3, width 32)."
+        )
+        @Argument(help: "The zoo model to measure.") var name: String
         @Option(help: "Seconds to measure, after a warm-up.") var seconds: Double = 5
         @Option(help: "Batch size (default: the model's).") var batchSize: Int?
 
-        func run(_ model: String) throws {
-            print(jsonLine(try ModelBenchmark(model: model, batchSize: batchSize, seconds: seconds).run()))
+        func validate() throws {
+            guard ModelZoo.names.contains(name) else { throw ValidationError("unknown model '\(name)' (known: \(ModelZoo.names.joined(separator: ", ")))") }
         }
-    }
 
-    struct MLPGAN: ParsableCommand {
-        static let configuration = CommandConfiguration(commandName: "mlp-gan", abstract: "Training steps per second of mlp-gan (one D and one G update per step).")
-        @OptionGroup var options: ModelOptions
-        func run() throws { try options.run("mlp-gan") }
-    }
-
-    struct DCGAN: ParsableCommand {
-        static let configuration = CommandConfiguration(commandName: "dcgan", abstract: "Training steps per second of dcgan (batch 32).")
-        @OptionGroup var options: ModelOptions
-        func run() throws { try options.run("dcgan") }
-    }
-
-    struct DCGAN64: ParsableCommand {
-        static let configuration = CommandConfiguration(commandName: "dcgan64", abstract: "Training steps per second of dcgan64 (64×64×3, width 32, batch 64).")
-        @OptionGroup var options: ModelOptions
-        func run() throws { try options.run("dcgan64") }
-    }
-
-    struct CurveGAN: ParsableCommand {
-        static let configuration = CommandConfiguration(commandName: "curve-gan", abstract: "Training steps per second of curve-gan.")
-        @OptionGroup var options: ModelOptions
-        func run() throws { try options.run("curve-gan") }
+        func run() throws {
+            print(jsonLine(try ModelBenchmark(model: name, batchSize: batchSize, seconds: seconds).run()))
+        }
     }
 }

@@ -27,6 +27,11 @@ struct Train: ParsableCommand {
     @Option(help: "Seed for initialization, data order, noise and dropout.") var seed: UInt64?
     @Option(help: "Write a sample grid every N steps.") var sampleEvery: Int?
     @Option(name: .customLong("d-dropout"), help: "Dropout rate after each hidden layer of the discriminator (0 = the model's own: none for mlp-gan and curve-gan, 0.3 for dcgan; dcgan64 has none).") var dDropout: Float?
+    @Option(help: "cgan: the body it conditions, mlp (mlp-gan's layers) or dcgan.") var body: String?
+    @Option(help: "Label smoothing s for D's targets: real targets 1 − s (one-sided, Salimans et al. 2016). Default: the model's (acgan: 0.2, two-sided, per example; others: none).") var labelSmoothing: Float?
+    @Flag(help: "With --label-smoothing: fake targets s as well.") var twoSided = false
+    @Flag(help: "With --label-smoothing: draw each target from U(1 − s, 1) (and U(0, s) if two-sided) instead of the fixed values.") var perExample = false
+    @Option(help: "Noisy labels: the probability that each of D's targets is flipped.") var labelFlip: Float?
     @Option(help: "Batching: epochs (shuffle without replacement) or random (draw each batch at random).") var sampling: String?
     @Option(help: "Batches per epoch in random sampling mode.") var batchesPerEpoch: Int?
     @Option(help: "Run folder (default: runs/<model>).") var out: String?
@@ -39,13 +44,16 @@ struct Train: ParsableCommand {
                                            ("--data-dir", dataDir != nil), ("--batch-size", batchSize != nil), ("--lr", lr != nil),
                                            ("--beta1", beta1 != nil), ("--seed", seed != nil), ("--d-dropout", dDropout != nil),
                                            ("--sampling", sampling != nil), ("--batches-per-epoch", batchesPerEpoch != nil),
-                                           ("--width", width != nil), ("--image-size", imageSize != nil), ("--out", out != nil)]
+                                           ("--width", width != nil), ("--image-size", imageSize != nil), ("--out", out != nil),
+                                           ("--body", body != nil), ("--label-smoothing", labelSmoothing != nil), ("--two-sided", twoSided),
+                                           ("--per-example", perExample), ("--label-flip", labelFlip != nil)]
             let given = fixed.filter(\.1).map(\.0)
             guard given.isEmpty else {
                 throw ValidationError("--resume continues a run as it was configured; only --steps, --epochs and --sample-every may change (got \(given.joined(separator: ", ")))")
             }
         }
         if steps != nil && epochs != nil { throw ValidationError("give --steps or --epochs, not both") }
+        if (twoSided || perExample) && labelSmoothing == nil { throw ValidationError("--two-sided and --per-example qualify --label-smoothing S; give it too") }
     }
 
     func run() throws {
@@ -56,6 +64,10 @@ struct Train: ParsableCommand {
             c.model = model
             if out == nil { c.out = nil }
             if batchSize == nil { c.batchSize = nil }
+            if sampling == nil { c.sampling = nil }
+            if batchesPerEpoch == nil { c.batchesPerEpoch = nil }
+            c.options = ModelOptions()
+            c.targets = nil
         }
         if let dataset { c.dataset = dataset }
         if let dataDir { c.dataDir = dataDir }
@@ -69,6 +81,11 @@ struct Train: ParsableCommand {
         if let dDropout { c.options.discriminatorDropout = dDropout }
         if let width { c.options.width = width }
         if let imageSize { c.options.imageSize = imageSize }
+        if let body { c.options.body = body }
+        if labelSmoothing != nil || labelFlip != nil {
+            c.targets = DiscriminatorTargets(smoothing: labelSmoothing ?? 0, twoSided: twoSided, perExample: perExample,
+                                             flipProbability: labelFlip ?? 0)
+        }
         if c.model == "dcgan64" && c.dataset == "cifar10" && c.options.imageSize == nil { c.options.imageSize = 32 }
         if let sampling { c.sampling = sampling }
         if let batchesPerEpoch { c.batchesPerEpoch = batchesPerEpoch }

@@ -1,5 +1,7 @@
 import Artifacts
 import Foundation
+import GAN
+import Tensors
 import XCTest
 
 /// The `swiftgan` tool as a user runs it: train a short curve-gan, then sample from its checkpoint.
@@ -52,5 +54,43 @@ final class CommandLineTests: XCTestCase {
         let missing = try swiftgan(["train", "--model", "mlp-gan", "--data-dir", out + "/nothing-here", "--steps", "1"], expectSuccess: false)
         XCTAssertNotEqual(missing.status, 0)
         XCTAssertTrue(missing.output.contains("missing"), missing.output)
+    }
+
+    /// A conditional generator draws the class asked for; labels go beside the images in the .npy
+    /// output; bad labels are refused with a clear message and a non-zero exit.
+    func testConditionalSample() throws {
+        try XCTSkipUnless(FileManager.default.isExecutableFile(atPath: tool.path), "swiftgan is not built next to the tests")
+        let out = runFolder()
+        try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
+        let model = try ModelZoo.make("cgan", rng: RandomGenerator(seed: 1))
+        let names = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"]
+        let checkpoint = out + "/generator.safetensors"
+        try Checkpoint.save(model.generator, of: model, role: "generator", step: 5, classNames: names, to: URL(fileURLWithPath: checkpoint))
+
+        let sevens = try swiftgan(["sample", "--checkpoint", checkpoint, "--label", "7", "--count", "4", "--npy", out + "/sevens.npy", "--out", out + "/sevens.png"])
+        XCTAssertTrue(sevens.output.contains("Sneaker"), sevens.output)
+        let labels = try NPY.decode(Data(contentsOf: URL(fileURLWithPath: out + "/sevens-labels.npy")))
+        XCTAssertEqual(labels.descr, "<i8")
+        XCTAssertEqual(labels.shape, [4])
+        XCTAssertEqual(try NPY.decode(Data(contentsOf: URL(fileURLWithPath: out + "/sevens.npy"))).shape, [4, 28, 28])
+
+        try swiftgan(["sample", "--checkpoint", checkpoint, "--label", "all", "--count", "3", "--out", out + "/all.png", "--npy", out + "/all.npy"])
+        let grid = try PNG.decode(Data(contentsOf: URL(fileURLWithPath: out + "/all.png")))
+        XCTAssertGreaterThan(grid.height, 10 * 56)   // ten rows of 28×28 at 2×
+        XCTAssertEqual(try NPY.decode(Data(contentsOf: URL(fileURLWithPath: out + "/all-labels.npy"))).shape, [30])
+
+        for (label, message) in [("10", "out of range"), ("=-1", "out of range"), ("seven", "class number")] {
+            let arguments = ["sample", "--checkpoint", checkpoint, "--out", out + "/x.png"] + (label.hasPrefix("=") ? ["--label" + label] : ["--label", label])
+            let bad = try swiftgan(arguments, expectSuccess: false)
+            XCTAssertNotEqual(bad.status, 0)
+            XCTAssertTrue(bad.output.contains(message), bad.output)
+        }
+        let none = try swiftgan(["sample", "--checkpoint", checkpoint, "--out", out + "/x.png"], expectSuccess: false)
+        XCTAssertTrue(none.output.contains("conditional"), none.output)
+
+        let plain = try ModelZoo.make("mlp-gan", rng: RandomGenerator(seed: 1))
+        try Checkpoint.save(plain.generator, of: plain, role: "generator", step: 5, to: URL(fileURLWithPath: out + "/plain.safetensors"))
+        let unconditional = try swiftgan(["sample", "--checkpoint", out + "/plain.safetensors", "--label", "1", "--out", out + "/x.png"], expectSuccess: false)
+        XCTAssertTrue(unconditional.output.contains("unconditional"), unconditional.output)
     }
 }

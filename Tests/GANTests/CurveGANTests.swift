@@ -60,7 +60,7 @@ final class CurveGANTests: XCTestCase {
         }
         XCTAssertEqual(a.history.map(\.metrics.generatorLoss), b.history.map(\.metrics.generatorLoss))
 
-        let (loaded, step) = try Checkpoint.loadGenerator(from: fa.appendingPathComponent("generator.safetensors"))
+        let (loaded, step, _) = try Checkpoint.loadGenerator(from: fa.appendingPathComponent("generator.safetensors"))
         XCTAssertEqual(step, 60)
         XCTAssertEqual(loaded.name, "curve-gan")
         let z = a.model.noise(5, using: RandomGenerator(seed: 3))
