@@ -44,7 +44,8 @@ let package = Package(
         .target(name: "NN", dependencies: ["Tensors"]),
         .target(name: "Artifacts", dependencies: ["CZlib"]),
         .target(name: "Datasets", dependencies: ["Tensors", "CZlib", "CPNG", "CJPEG"]),
-        .target(name: "GAN", dependencies: ["NN", "Tensors", "Datasets", "Artifacts"]),
+        // The trained evaluator networks behind `swiftgan evaluate` ship as resources.
+        .target(name: "GAN", dependencies: ["NN", "Tensors", "Datasets", "Artifacts"], resources: [.copy("Evaluators")]),
         .target(name: "Benchmarks", dependencies: ["GAN", "NN", "Tensors"]),
         .executableTarget(
             name: "swiftgan",

@@ -93,8 +93,10 @@ public final class GANModel {
     /// Generates `noise.shape[0]` examples (of the given classes, for a conditional model) in
     /// inference mode (BatchNorm uses its running statistics, so a sample does not depend on the
     /// others drawn with it), recording nothing.
-    public func generate(_ noise: Tensor, labels: [Int]? = nil) -> Tensor {
-        generator.eval()
+    /// `batchStatistics`: normalize with the batch's own statistics instead (training mode, as many
+    /// PyTorch scripts sample), for comparison.
+    public func generate(_ noise: Tensor, labels: [Int]? = nil, batchStatistics: Bool = false) -> Tensor {
+        if !batchStatistics { generator.eval() }
         defer { generator.train() }
         return withoutGrad { generator(generatorInput(noise: noise, labels: labels)) }
     }

@@ -49,6 +49,12 @@ public enum RunPictures {
             return out
         }
         let note = window > 1 ? " (running mean of \(window) steps)" : ""
+        let measured = history.filter { $0.fid != nil }
+        let quality: [LineChart.Panel] = measured.isEmpty ? [] : [
+            .init(title: "FID of \(title)'s samples (evaluator features; lower is better)", xLabel: "step", series: [
+                .init(name: "FID", color: .blue, x: measured.map { Double($0.step) }, y: measured.map { $0.fid! }),
+            ]),
+        ]
         return LineChart(panels: [
             .init(title: "\(title) loss\(note)", xLabel: "step", series: [
                 .init(name: "D loss", color: .blue, x: steps, y: smooth(\.discriminatorLoss)),
@@ -58,16 +64,17 @@ public enum RunPictures {
                 .init(name: "D accuracy", color: .blue, x: steps, y: smooth(\.discriminatorAccuracy)),
                 .init(name: "G accuracy", color: .orange, x: steps, y: smooth(\.generatorAccuracy)),
             ], yRange: 0...1),
-        ]).render()
+        ] + quality).render()
     }
 
-    /// The history as CSV: step, epoch, d_loss, d_accuracy, g_loss, g_accuracy, seconds.
+    /// The history as CSV: step, epoch, d_loss, d_accuracy, g_loss, g_accuracy, seconds, and fid
+    /// and kid where they were measured (empty elsewhere).
     public static func historyCSV(_ history: [HistoryRow]) -> String {
-        var text = "step,epoch,d_loss,d_accuracy,g_loss,g_accuracy,seconds\n"
+        var text = "step,epoch,d_loss,d_accuracy,g_loss,g_accuracy,seconds,fid,kid\n"
         for r in history {
             let m = r.metrics
             text += "\(r.step),\(r.epoch),\(m.discriminatorLoss),\(m.discriminatorAccuracy),\(m.generatorLoss),\(m.generatorAccuracy),"
-                + String(format: "%.3f", r.seconds) + "\n"
+                + String(format: "%.3f", r.seconds) + "," + (r.fid.map { "\($0)" } ?? "") + "," + (r.kid.map { "\($0)" } ?? "") + "\n"
         }
         return text
     }

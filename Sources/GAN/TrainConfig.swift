@@ -28,6 +28,11 @@ public struct TrainConfig: Codable, Equatable {
     public var sampling: String?
     /// Batches per "epoch" in random sampling mode (nil: the model's own, or 100).
     public var batchesPerEpoch: Int?
+    /// Measure FID and KID every N steps (and at the end) on `evalSamples` generated images, in the
+    /// shipped evaluator's feature space against the test split (Fashion-MNIST/MNIST models).
+    public var evalEvery: Int?
+    /// Images generated for each measurement during training (nil: 2,000).
+    public var evalSamples: Int?
     /// The run folder; nil means `runs/<model>`.
     public var out: String?
 
@@ -43,6 +48,8 @@ public struct TrainConfig: Codable, Equatable {
         if let sampling, !["epochs", "random"].contains(sampling) { throw GANError("--sampling must be 'epochs' or 'random', got '\(sampling)'") }
         if let batchesPerEpoch, batchesPerEpoch <= 0 { throw GANError("--batches-per-epoch must be positive") }
         try targets?.validate()
+        if let evalEvery, evalEvery <= 0 { throw GANError("--eval-every must be positive, got \(evalEvery)") }
+        if let evalSamples, evalSamples < 2 { throw GANError("--eval-samples must be at least 2, got \(evalSamples)") }
         if let lr = learningRate, !(lr > 0) { throw GANError("--lr must be positive, got \(lr)") }
         if let beta1, !(0..<1).contains(beta1) { throw GANError("--beta1 must lie in [0, 1), got \(beta1)") }
         guard (0..<1).contains(options.discriminatorDropout) else { throw GANError("--d-dropout must lie in [0, 1)") }

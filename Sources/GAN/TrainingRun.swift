@@ -11,6 +11,8 @@ public struct HistoryRow {
     public var metrics: StepMetrics
     /// Seconds since training started.
     public var seconds: Double
+    /// FID and KID of this step's samples, at the steps where they were measured (`--eval-every`).
+    public var fid: Double? = nil, kid: Double? = nil
 }
 
 /// Where the real examples come from.
@@ -47,6 +49,10 @@ public final class TrainingRun {
     public internal(set) var history: [HistoryRow] = []
     /// Called after every step with the step number (1-based) and its metrics.
     public var onStep: ((Int, StepMetrics) -> Void)?
+    /// Called after each quality measurement (`evalEvery`).
+    public var onEvaluation: ((Int, QualityReport) -> Void)?
+    /// Measures generated samples during training (`evalEvery`).
+    let judge: QualityJudge?
     /// One line per notable event (data found, files written).
     public var log: (String) -> Void
 
@@ -110,8 +116,31 @@ public final class TrainingRun {
             }
             config.steps = epochs * perEpoch
         }
+        if config.evalEvery != nil {
+            guard model.sampleShape == [28, 28, 1], ["fashion-mnist", "mnist"].contains(config.dataset) else {
+                throw GANError("--eval-every measures 28×28 Fashion-MNIST or MNIST models, not \(config.model) on \(config.dataset)")
+            }
+            let evaluator = try Evaluator.shipped(for: config.dataset).evaluator
+            var locator = DatasetLocator(explicitFolder: config.dataDir.map { URL(fileURLWithPath: $0) })
+            locator.log = log
+            judge = try QualityJudge(evaluator: evaluator, real: try locator.load(try DatasetSpec.named(config.dataset), train: false).dataset)
+        } else {
+            judge = nil
+        }
         config.out = config.outputFolder
         self.config = config
+    }
+
+    /// FID and KID of freshly generated samples, recorded in the last history row. Noise comes from
+    /// a generator of its own, so measuring does not change the training run.
+    private func evaluate(step n: Int) throws {
+        guard let judge else { return }
+        let rng = RandomGenerator(seed: config.seed &+ 0x9E37_79B9 &+ UInt64(n))
+        let (images, labels) = model.generateForEvaluation(count: config.evalSamples ?? 2000, using: rng)
+        let report = try judge.report(images: images, labels: labels, full: false, rng: rng)
+        history[history.count - 1].fid = report.fid
+        history[history.count - 1].kid = report.kid
+        onEvaluation?(n, report)
     }
 
     /// The training split of the configured dataset.
@@ -176,23 +205,29 @@ public final class TrainingRun {
     }
 
     /// Steps over which the balance signal is watched before warning.
-    static let balanceWindow = 500
+    public var balanceWindow = 500
 
     /// Warns once when the share of fakes D calls real (the generator's accuracy) stays near 0
-    /// (D overpowers G: G gets no useful gradient) or near 1 (G overpowers D) for a long stretch.
+    /// or near 1 for `balanceWindow` steps.
     func checkBalance(step n: Int) {
-        let window = Self.balanceWindow
-        guard !balanceWarned, history.count >= window else { return }
-        let recent = history.suffix(window).map { Double($0.metrics.generatorAccuracy) }
-        let mean = recent.reduce(0, +) / Double(window)
-        if mean < 0.02 || mean > 0.98 {
+        guard !balanceWarned, history.count >= balanceWindow else { return }
+        if let warning = Self.balanceWarning(generatorAccuracies: history.suffix(balanceWindow).map(\.metrics.generatorAccuracy), step: n) {
             balanceWarned = true
-            let who = mean < 0.02 ? "the discriminator is overpowering the generator (it calls almost every fake fake)"
-                                  : "the generator is overpowering the discriminator (it calls almost every fake real)"
-            log(String(format: "warning: at step %d, %@: the share of fakes D calls real averaged %.3f over the last %d steps. "
-                       + "Try a lower learning rate for the stronger network's side, label smoothing (--label-smoothing 0.1), or more D dropout.",
-                       n, who, mean, window))
+            log(warning)
         }
+    }
+
+    /// The warning for a stretch of generator accuracies whose mean is below 0.02 (D overpowers G:
+    /// G gets no useful gradient) or above 0.98 (G overpowers D), or nil.
+    public static func balanceWarning(generatorAccuracies: [Float], step: Int) -> String? {
+        guard !generatorAccuracies.isEmpty else { return nil }
+        let mean = generatorAccuracies.reduce(0, +) / Float(generatorAccuracies.count)
+        guard mean < 0.02 || mean > 0.98 else { return nil }
+        let who = mean < 0.02 ? "the discriminator is overpowering the generator (it calls almost every fake fake)"
+                              : "the generator is overpowering the discriminator (it calls almost every fake real)"
+        return String(format: "warning: at step %d, %@: the share of fakes D calls real averaged %.3f over the last %d steps. "
+                      + "Try a lower learning rate, label smoothing (--label-smoothing 0.1), or more D dropout.",
+                      step, who, mean, generatorAccuracies.count)
     }
 
     /// Trains for `config.steps` steps. Returns the run folder.
@@ -218,6 +253,7 @@ public final class TrainingRun {
                 throw GANError("training diverged at step \(n): D loss \(metrics.discriminatorLoss), G loss \(metrics.generatorLoss). "
                                + (lastSaved > 0 ? "The last good checkpoint (step \(lastSaved)) is in \(folder.path)." : "No checkpoint was saved yet."))
             }
+            if let every = config.evalEvery, n % every == 0 || n == config.steps { try evaluate(step: n) }
             if n % config.sampleEvery == 0 || n == config.steps {
                 // The losses were finite, but this step's updates may not be: never save NaN weights.
                 guard (model.generator.namedState + model.discriminator.namedState).allSatisfy({ $0.tensor.isFinite }) else {

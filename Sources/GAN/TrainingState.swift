@@ -98,15 +98,16 @@ extension TrainingRun {
     static func readHistory(_ url: URL) throws -> [HistoryRow] {
         guard let text = try? String(contentsOf: url, encoding: .utf8) else { return [] }
         return try text.split(separator: "\n").dropFirst().map { line in
-            let f = line.split(separator: ",").map(String.init)
-            guard f.count == 7, let step = Int(f[0]), let epoch = Int(f[1]), let values = Optional(f[2...5].compactMap(Float.init)),
+            // 7 fields, or 9 with the (possibly empty) fid and kid columns.
+            let f = line.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+            guard f.count == 7 || f.count == 9, let step = Int(f[0]), let epoch = Int(f[1]), let values = Optional(f[2...5].compactMap(Float.init)),
                   values.count == 4, let seconds = Double(f[6]) else {
                 throw GANError("\(url.path): unreadable history line '\(line)'")
             }
             return HistoryRow(step: step, epoch: epoch,
                               metrics: StepMetrics(discriminatorLoss: values[0], discriminatorAccuracy: values[1],
                                                    generatorLoss: values[2], generatorAccuracy: values[3]),
-                              seconds: seconds)
+                              seconds: seconds, fid: f.count == 9 ? Double(f[7]) : nil, kid: f.count == 9 ? Double(f[8]) : nil)
         }
     }
 }

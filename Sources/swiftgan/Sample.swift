@@ -22,6 +22,7 @@ struct Sample: ParsableCommand {
     @Option(help: "Seed for the noise.") var seed: UInt64 = 0
     @Option(help: "PNG file to write.") var out: String?
     @Option(help: "NumPy .npy file to write the samples to.") var npy: String?
+    @Flag(help: "Normalize with each batch's own statistics (BatchNorm in training mode) instead of the running ones.") var batchStatistics = false
 
     func validate() throws {
         guard count > 0 else { throw ValidationError("--count must be positive") }
@@ -40,7 +41,7 @@ struct Sample: ParsableCommand {
         }
         do { try model.validate(labels: labels) } catch { throw ValidationError("\(error)") }
         let total = labels?.count ?? count
-        let samples = model.generate(model.noise(total, using: RandomGenerator(seed: seed)), labels: labels)
+        let samples = model.generate(model.noise(total, using: RandomGenerator(seed: seed)), labels: labels, batchStatistics: batchStatistics)
         if let out {
             let name: (Int) -> String = { classNames?[$0] ?? "class \($0)" }
             let picture: RasterImage

@@ -32,6 +32,8 @@ struct Train: ParsableCommand {
     @Flag(help: "With --label-smoothing: fake targets s as well.") var twoSided = false
     @Flag(help: "With --label-smoothing: draw each target from U(1 − s, 1) (and U(0, s) if two-sided) instead of the fixed values.") var perExample = false
     @Option(help: "Noisy labels: the probability that each of D's targets is flipped.") var labelFlip: Float?
+    @Option(help: "Measure FID and KID every N steps (and at the end) with the shipped evaluator (Fashion-MNIST models); shown live and in history.csv and curves.png.") var evalEvery: Int?
+    @Option(help: "Images generated for each --eval-every measurement.") var evalSamples: Int?
     @Option(help: "Batching: epochs (shuffle without replacement) or random (draw each batch at random).") var sampling: String?
     @Option(help: "Batches per epoch in random sampling mode.") var batchesPerEpoch: Int?
     @Option(help: "Run folder (default: runs/<model>).") var out: String?
@@ -46,7 +48,8 @@ struct Train: ParsableCommand {
                                            ("--sampling", sampling != nil), ("--batches-per-epoch", batchesPerEpoch != nil),
                                            ("--width", width != nil), ("--image-size", imageSize != nil), ("--out", out != nil),
                                            ("--body", body != nil), ("--label-smoothing", labelSmoothing != nil), ("--two-sided", twoSided),
-                                           ("--per-example", perExample), ("--label-flip", labelFlip != nil)]
+                                           ("--per-example", perExample), ("--label-flip", labelFlip != nil),
+                                           ("--eval-samples", evalSamples != nil)]
             let given = fixed.filter(\.1).map(\.0)
             guard given.isEmpty else {
                 throw ValidationError("--resume continues a run as it was configured; only --steps, --epochs and --sample-every may change (got \(given.joined(separator: ", ")))")
@@ -89,6 +92,8 @@ struct Train: ParsableCommand {
         if c.model == "dcgan64" && c.dataset == "cifar10" && c.options.imageSize == nil { c.options.imageSize = 32 }
         if let sampling { c.sampling = sampling }
         if let batchesPerEpoch { c.batchesPerEpoch = batchesPerEpoch }
+        if let evalEvery { c.evalEvery = evalEvery }
+        if let evalSamples { c.evalSamples = evalSamples }
         if let out { c.out = out }
         if let resume { c.out = resume }
 
@@ -97,10 +102,15 @@ struct Train: ParsableCommand {
         if resume != nil { try run.resume() }
         let bar = ProgressBar(title: run.model.name, total: run.config.steps, initialStep: run.startStep)
         var recent: [StepMetrics] = []
+        var quality: QualityReport?
         run.onStep = { n, m in
             recent.append(m)
             if recent.count > 50 { recent.removeFirst() }
-            bar.update(step: n, values: Self.summary(recent))
+            bar.update(step: n, values: Self.summary(recent, quality))
+        }
+        run.onEvaluation = { n, report in
+            quality = report
+            bar.update(step: n, values: Self.summary(recent, quality))
         }
         log("training \(run.model.name) for \(run.config.steps) steps, batch \(run.batchSize), seed \(run.config.seed) → \(run.folder.path)")
         do {
@@ -109,7 +119,7 @@ struct Train: ParsableCommand {
             bar.finish()
             throw error
         }
-        bar.finish(values: Self.summary(recent))
+        bar.finish(values: Self.summary(recent, quality))
         let f = run.folder.path
         print("""
         samples:     \(f)/samples/  (last: step-\(String(format: "%06d", run.config.steps)).png)
@@ -120,12 +130,12 @@ struct Train: ParsableCommand {
     }
 
     /// Running means over the recent steps, formatted for the progress line.
-    static func summary(_ recent: [StepMetrics]) -> [(String, String)] {
+    static func summary(_ recent: [StepMetrics], _ quality: QualityReport? = nil) -> [(String, String)] {
         guard !recent.isEmpty else { return [] }
         func mean(_ f: (StepMetrics) -> Float) -> Float { recent.map(f).reduce(0, +) / Float(recent.count) }
         return [
             ("D", String(format: "%.3f (acc %.2f)", mean(\.discriminatorLoss), mean(\.discriminatorAccuracy))),
             ("G", String(format: "%.3f (acc %.2f)", mean(\.generatorLoss), mean(\.generatorAccuracy))),
-        ]
+        ] + (quality.map { [("FID", String(format: "%.2f", $0.fid)), ("KID", String(format: "%.4f", $0.kid))] } ?? [])
     }
 }

@@ -6,31 +6,6 @@ import XCTest
 
 /// The `swiftgan` tool as a user runs it: train a short curve-gan, then sample from its checkpoint.
 final class CommandLineTests: XCTestCase {
-    var tool: URL {
-        #if os(macOS)
-        // xctest runs the bundle; the products sit beside it.
-        return Bundle(for: Self.self).bundleURL.deletingLastPathComponent().appendingPathComponent("swiftgan")
-        #else
-        return URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("swiftgan")
-        #endif
-    }
-
-    @discardableResult
-    func swiftgan(_ arguments: [String], expectSuccess: Bool = true, file: StaticString = #filePath, line: UInt = #line) throws -> (status: Int32, output: String) {
-        let process = Process()
-        process.executableURL = tool
-        process.arguments = arguments
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        let output = String(decoding: data, as: UTF8.self)
-        if expectSuccess { XCTAssertEqual(process.terminationStatus, 0, output, file: file, line: line) }
-        return (process.terminationStatus, output)
-    }
-
     func testTrainThenSample() throws {
         try XCTSkipUnless(FileManager.default.isExecutableFile(atPath: tool.path), "swiftgan is not built next to the tests")
         let out = runFolder()

@@ -128,3 +128,29 @@ final class ConditionalGANTests: XCTestCase {
         XCTAssertThrowsError(try unconditional.validate(labels: [1])) { XCTAssertTrue("\($0)".contains("unconditional"), "\($0)") }
     }
 }
+
+final class BalanceWarningTests: XCTestCase {
+    func testWarnsWhenOneNetworkOverpowersTheOther() throws {
+        XCTAssertNil(TrainingRun.balanceWarning(generatorAccuracies: [Float](repeating: 0.3, count: 500), step: 500))
+        let dominated = try XCTUnwrap(TrainingRun.balanceWarning(generatorAccuracies: [Float](repeating: 0.01, count: 500), step: 700))
+        XCTAssertTrue(dominated.contains("discriminator is overpowering") && dominated.contains("step 700"), dominated)
+        let fooled = try XCTUnwrap(TrainingRun.balanceWarning(generatorAccuracies: [Float](repeating: 0.99, count: 500), step: 900))
+        XCTAssertTrue(fooled.contains("generator is overpowering"), fooled)
+
+        // In a run: a window of 3 steps, and curve-gan's D quickly wins at a huge learning rate… or
+        // not; either way the warning is given at most once.
+        var config = TrainConfig()
+        config.model = "curve-gan"
+        config.steps = 30
+        config.sampleEvery = 30
+        config.out = runFolder()
+        var warnings: [String] = []
+        let run = try TrainingRun(config: config, log: { if $0.hasPrefix("warning") { warnings.append($0) } })
+        run.balanceWindow = 3
+        try run.run()
+        let expected = (3...30).contains { n in
+            TrainingRun.balanceWarning(generatorAccuracies: run.history[(n - 3)..<n].map(\.metrics.generatorAccuracy), step: n) != nil
+        }
+        XCTAssertEqual(warnings.count, expected ? 1 : 0)
+    }
+}

@@ -6,20 +6,12 @@ padding pixel differently, which does not matter for speed), same step: one disc
 and fake together, one generator update, batch 32, random data in [-1, 1].
 Usage: python3 scripts/compare/pytorch_dcgan.py [--seconds 5]
 """
-import argparse
-
 import torch
 from torch import nn
 
-from timing import report
+from timing import report, setup
 
-parser = argparse.ArgumentParser()
-parser.add_argument("--seconds", type=float, default=5)
-parser.add_argument("--threads", type=int, default=0)
-args = parser.parse_args()
-if args.threads:
-    torch.set_num_threads(args.threads)
-torch.manual_seed(0)
+args = setup(batch_size=32)
 
 
 class Reshape(nn.Module):
@@ -38,7 +30,7 @@ discriminator = nn.Sequential(
 opt_g = torch.optim.Adam(generator.parameters(), lr=1e-3, eps=1e-7)
 opt_d = torch.optim.Adam(discriminator.parameters(), lr=1e-3, eps=1e-7)
 bce = nn.BCEWithLogitsLoss()
-b = 32
+b = args.batch_size
 real = torch.rand(b, 1, 28, 28) * 2 - 1
 targets = torch.cat([torch.ones(b, 1), torch.zeros(b, 1)])
 ones = torch.ones(b, 1)

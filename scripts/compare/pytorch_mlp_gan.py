@@ -4,21 +4,12 @@ Same networks, loss, optimizer and step as SwiftGAN's mlp-gan: one discriminator
 of the real and fake BCE losses, then one generator update, batch 64, random data in [-1, 1].
 Prints one JSON object with steps_per_second. Usage: python3 scripts/compare/pytorch_mlp_gan.py [--seconds 5]
 """
-import argparse
-
 import torch
 from torch import nn
 
-from timing import report
+from timing import report, setup
 
-parser = argparse.ArgumentParser()
-parser.add_argument("--seconds", type=float, default=5)
-parser.add_argument("--batch-size", type=int, default=64)
-parser.add_argument("--threads", type=int, default=0, help="torch.set_num_threads (0: PyTorch's default)")
-args = parser.parse_args()
-if args.threads:
-    torch.set_num_threads(args.threads)
-torch.manual_seed(0)
+args = setup(batch_size=64)
 
 
 def block(i, o):

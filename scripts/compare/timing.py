@@ -1,8 +1,22 @@
 """Shared by the PyTorch reference benchmarks: time a training step the way `swiftgan bench` does."""
+import argparse
 import json
 import time
 
 import torch
+
+
+def setup(batch_size):
+    """Parses the shared options (--seconds, --batch-size, --threads), applies them, seeds torch."""
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--seconds", type=float, default=5)
+    parser.add_argument("--batch-size", type=int, default=batch_size)
+    parser.add_argument("--threads", type=int, default=0, help="torch.set_num_threads (0: PyTorch's default)")
+    args = parser.parse_args()
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    torch.manual_seed(0)
+    return args
 
 
 def report(step, seconds, batch_size, warmup=10):
