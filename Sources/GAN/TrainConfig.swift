@@ -21,6 +21,8 @@ public struct TrainConfig: Codable, Equatable {
     /// Steps between sample grids (and the last step always).
     public var sampleEvery = 500
     public var options = ModelOptions()
+    /// Generator updates per training step (nil: 1).
+    public var generatorSteps: Int?
     /// The discriminator's real/fake targets (label smoothing, noisy labels); nil: the model's own.
     public var targets: DiscriminatorTargets?
     /// `epochs` (shuffle without replacement) or `random` (draw each batch at random); nil: the
@@ -48,6 +50,7 @@ public struct TrainConfig: Codable, Equatable {
         if let sampling, !["epochs", "random"].contains(sampling) { throw GANError("--sampling must be 'epochs' or 'random', got '\(sampling)'") }
         if let batchesPerEpoch, batchesPerEpoch <= 0 { throw GANError("--batches-per-epoch must be positive") }
         try targets?.validate()
+        if let generatorSteps, generatorSteps < 1 { throw GANError("--g-steps must be at least 1, got \(generatorSteps)") }
         if let evalEvery, evalEvery <= 0 { throw GANError("--eval-every must be positive, got \(evalEvery)") }
         if let evalSamples, evalSamples < 2 { throw GANError("--eval-samples must be at least 2, got \(evalSamples)") }
         if let lr = learningRate, !(lr > 0) { throw GANError("--lr must be positive, got \(lr)") }

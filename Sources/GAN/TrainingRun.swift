@@ -78,7 +78,8 @@ public final class TrainingRun {
         let batchSize = config.batchSize ?? model.batchSize
         config.batchSize = batchSize
         self.batchSize = batchSize
-        step = GANTrainingStep(model: model, learningRate: config.learningRate, beta1: config.beta1, targets: config.targets, rng: rng)
+        step = GANTrainingStep(model: model, learningRate: config.learningRate, beta1: config.beta1, targets: config.targets,
+                               generatorSteps: config.generatorSteps ?? 1, rng: rng)
         config.sampling = config.sampling ?? (model.randomBatchesPerEpoch == nil ? "epochs" : "random")
         config.batchesPerEpoch = config.batchesPerEpoch ?? model.randomBatchesPerEpoch ?? 100
 

@@ -36,6 +36,9 @@ public final class GANTrainingStep {
     public let discriminatorOptimizer: Adam
     public let generatorOptimizer: Adam
     public let targets: DiscriminatorTargets
+    /// Generator updates per step: the first on the fakes D just saw, the others on fresh noise
+    /// (DCGAN-tensorflow's remedy when D wins too easily: "run g_optim twice").
+    public let generatorSteps: Int
     private let rng: RandomGenerator
     /// Real and fake batches go through D separately when D normalizes by batch statistics (each
     /// batch must be normalized by its own statistics, as in the DCGAN reference code).
@@ -44,8 +47,10 @@ public final class GANTrainingStep {
     private var ones: [Int: Tensor] = [:]
 
     public init(model: GANModel, learningRate: Float? = nil, beta1: Float? = nil, targets: DiscriminatorTargets? = nil,
-                rng: RandomGenerator) {
+                generatorSteps: Int = 1, rng: RandomGenerator) {
+        require(generatorSteps >= 1, "generator steps must be at least 1, got \(generatorSteps)")
         self.model = model
+        self.generatorSteps = generatorSteps
         self.rng = rng
         self.targets = targets ?? model.targets
         separateDiscriminatorPasses = model.discriminator.contains(where: { $0 is BatchNorm })
@@ -88,19 +93,30 @@ public final class GANTrainingStep {
         discriminatorOptimizer.step(gradients(of: dLoss, withRespectTo: discriminatorOptimizer.parameters))
 
         // ---- Train Generator ----
-        let judged = discriminator(model.discriminatorInput(fake, labels: fakeLabels))
-        let judgedLogits = adversarialLogit(judged)
-        var gLoss = binaryCrossEntropy(logits: judgedLogits, targets: allOnes(batch))
-        if model.conditioning.auxiliaryClassifier {
-            gLoss = gLoss + categoricalCrossEntropy(logits: classLogits(judged), targets: oneHot(fakeLabels!, classes: model.classCount))
+        var (gLoss, judgedLogits) = generatorUpdate(fake: fake, labels: fakeLabels)
+        for _ in 1..<generatorSteps {
+            let labels = conditional ? model.randomLabels(batch, using: rng) : nil
+            (gLoss, judgedLogits) = generatorUpdate(fake: generator(model.generatorInput(noise: model.noise(batch, using: rng), labels: labels)),
+                                                    labels: labels)
         }
-        generatorOptimizer.step(gradients(of: gLoss, withRespectTo: generatorOptimizer.parameters))
 
         // Accuracies against the hard targets, whatever the smoothing.
         let hardOnes = allOnes(batch), hardZeros = Tensor.zeros([batch, 1])
         let dAccuracy = (binaryAccuracy(logits: realLogits, targets: hardOnes) + binaryAccuracy(logits: fakeLogits, targets: hardZeros)) / 2
         return StepMetrics(discriminatorLoss: dLoss.scalar, discriminatorAccuracy: dAccuracy,
                            generatorLoss: gLoss.scalar, generatorAccuracy: binaryAccuracy(logits: judgedLogits, targets: hardOnes))
+    }
+
+    /// One Adam update of G through D on `fake` (made from `labels`); returns G's loss and D's logits.
+    private func generatorUpdate(fake: Tensor, labels: [Int]?) -> (Tensor, Tensor) {
+        let judged = model.discriminator(model.discriminatorInput(fake, labels: labels))
+        let judgedLogits = adversarialLogit(judged)
+        var gLoss = binaryCrossEntropy(logits: judgedLogits, targets: allOnes(fake.shape[0]))
+        if model.conditioning.auxiliaryClassifier {
+            gLoss = gLoss + categoricalCrossEntropy(logits: classLogits(judged), targets: oneHot(labels!, classes: model.classCount))
+        }
+        generatorOptimizer.step(gradients(of: gLoss, withRespectTo: generatorOptimizer.parameters))
+        return (gLoss, judgedLogits)
     }
 
     /// Column 0 of an auxiliary-classifier D's output; the whole output otherwise.

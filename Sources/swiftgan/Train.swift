@@ -31,6 +31,7 @@ struct Train: ParsableCommand {
     @Option(help: "Label smoothing s for D's targets: real targets 1 − s (one-sided, Salimans et al. 2016). Default: the model's (acgan: 0.2, two-sided, per example; others: none).") var labelSmoothing: Float?
     @Flag(help: "With --label-smoothing: fake targets s as well.") var twoSided = false
     @Flag(help: "With --label-smoothing: draw each target from U(1 − s, 1) (and U(0, s) if two-sided) instead of the fixed values.") var perExample = false
+    @Option(name: .customLong("g-steps"), help: "Generator updates per step (2: DCGAN-tensorflow's remedy when D wins too easily).") var gSteps: Int?
     @Option(help: "Noisy labels: the probability that each of D's targets is flipped.") var labelFlip: Float?
     @Option(help: "Measure FID and KID every N steps (and at the end) with the shipped evaluator (Fashion-MNIST models); shown live and in history.csv and curves.png.") var evalEvery: Int?
     @Option(help: "Images generated for each --eval-every measurement.") var evalSamples: Int?
@@ -48,7 +49,7 @@ struct Train: ParsableCommand {
                                            ("--sampling", sampling != nil), ("--batches-per-epoch", batchesPerEpoch != nil),
                                            ("--width", width != nil), ("--image-size", imageSize != nil), ("--out", out != nil),
                                            ("--body", body != nil), ("--label-smoothing", labelSmoothing != nil), ("--two-sided", twoSided),
-                                           ("--per-example", perExample), ("--label-flip", labelFlip != nil),
+                                           ("--per-example", perExample), ("--label-flip", labelFlip != nil), ("--g-steps", gSteps != nil),
                                            ("--eval-samples", evalSamples != nil)]
             let given = fixed.filter(\.1).map(\.0)
             guard given.isEmpty else {
@@ -92,6 +93,7 @@ struct Train: ParsableCommand {
         if c.model == "dcgan64" && c.dataset == "cifar10" && c.options.imageSize == nil { c.options.imageSize = 32 }
         if let sampling { c.sampling = sampling }
         if let batchesPerEpoch { c.batchesPerEpoch = batchesPerEpoch }
+        if let gSteps { c.generatorSteps = gSteps }
         if let evalEvery { c.evalEvery = evalEvery }
         if let evalSamples { c.evalSamples = evalSamples }
         if let out { c.out = out }
