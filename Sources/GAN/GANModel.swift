@@ -73,16 +73,20 @@ public final class GANModel {
 
     /// The discriminator's input: the images, with the labels joined as `conditioning` says.
     public func discriminatorInput(_ images: Tensor, labels: [Int]?) -> Tensor {
+        if conditioning.discriminatorSees == .imagesOnly { return images }
+        guard let labels, labels.count == images.shape[0] else {
+            fatalError("\(name): the discriminator needs one label per image (\(images.shape[0]) images, \(labels?.count ?? 0) labels)")
+        }
         switch conditioning.discriminatorSees {
         case .imagesOnly:
             return images
         case .flattenedWithOneHot:
-            return Tensor.concatenate([images.flattenedBatch(), oneHot(labels!, classes: classCount)], alongAxis: 1)
+            return Tensor.concatenate([images.flattenedBatch(), oneHot(labels, classes: classCount)], alongAxis: 1)
         case .oneHotPlanes:
             // Label c becomes C extra channels, all 0 but channel c, all 1 (the Keras conditional-GAN example).
             let (b, h, w) = (images.shape[0], images.shape[1], images.shape[2])
             let planes = Tensor.zeros([b, h, w, classCount])
-            for (row, label) in labels!.enumerated() {
+            for (row, label) in labels.enumerated() {
                 let base = planes.data + row * h * w * classCount + label
                 for p in 0..<(h * w) { base[p * classCount] = 1 }
             }

@@ -1,3 +1,4 @@
+import Datasets
 import GAN
 import NN
 import Tensors
@@ -19,6 +20,17 @@ final class TrainingStepTests: XCTestCase {
         XCTAssertEqual(separate.scalar, joint.scalar, accuracy: 1e-6)
         let a = gradients(of: separate, withRespectTo: d.parameters), b = gradients(of: joint, withRespectTo: d.parameters)
         for (x, y) in zip(a, b) { assertClose(x.scalars, y.scalars, tolerance: 1e-5) }
+    }
+
+    /// `generatorSteps: 2` makes two generator updates per step (the second on fresh noise) and
+    /// one discriminator update.
+    func testTwoGeneratorUpdatesPerStep() throws {
+        let rng = RandomGenerator(seed: 4)
+        let model = try ModelZoo.make("curve-gan", rng: rng)
+        let step = GANTrainingStep(model: model, generatorSteps: 2, rng: rng)
+        for _ in 0..<3 { XCTAssertTrue(step(real: QuadraticCurves.sample(8, using: rng)).isFinite) }
+        XCTAssertEqual(step.generatorOptimizer.stepCount, 6)
+        XCTAssertEqual(step.discriminatorOptimizer.stepCount, 3)
     }
 }
 
