@@ -50,3 +50,21 @@ public struct DiscriminatorTargets: Codable, Equatable {
         return (real, fake)
     }
 }
+
+/// Changes to a model's ``DiscriminatorTargets`` given for a run: each field that is set replaces
+/// the model's, the others stay (`--label-flip 0.05` on acgan keeps its smoothed targets).
+public struct TargetOptions: Codable, Equatable {
+    public var smoothing: Float?
+    public var twoSided: Bool?
+    public var perExample: Bool?
+    public var flipProbability: Float?
+
+    public init(smoothing: Float? = nil, twoSided: Bool? = nil, perExample: Bool? = nil, flipProbability: Float? = nil) {
+        (self.smoothing, self.twoSided, self.perExample, self.flipProbability) = (smoothing, twoSided, perExample, flipProbability)
+    }
+
+    public func applied(to base: DiscriminatorTargets) -> DiscriminatorTargets {
+        DiscriminatorTargets(smoothing: smoothing ?? base.smoothing, twoSided: twoSided ?? base.twoSided,
+                             perExample: perExample ?? base.perExample, flipProbability: flipProbability ?? base.flipProbability)
+    }
+}

@@ -23,8 +23,8 @@ public struct TrainConfig: Codable, Equatable {
     public var options = ModelOptions()
     /// Generator updates per training step (nil: 1).
     public var generatorSteps: Int?
-    /// The discriminator's real/fake targets (label smoothing, noisy labels); nil: the model's own.
-    public var targets: DiscriminatorTargets?
+    /// Changes to the model's discriminator targets (label smoothing, noisy labels); nil: the model's own.
+    public var targets: TargetOptions?
     /// `epochs` (shuffle without replacement) or `random` (draw each batch at random); nil: the
     /// model's own (random for acgan, as its source; epochs otherwise).
     public var sampling: String?
@@ -33,6 +33,8 @@ public struct TrainConfig: Codable, Equatable {
     /// Measure FID and KID every N steps (and at the end) on `evalSamples` generated images, in the
     /// shipped evaluator's feature space against the test split (Fashion-MNIST/MNIST models).
     public var evalEvery: Int?
+    /// An evaluator file for `evalEvery` (nil: the one shipped for the dataset).
+    public var evaluator: String?
     /// Images generated for each measurement during training (nil: 2,000).
     public var evalSamples: Int?
     /// The run folder; nil means `runs/<model>`.
@@ -49,7 +51,7 @@ public struct TrainConfig: Codable, Equatable {
         guard sampleEvery > 0 else { throw GANError("--sample-every must be positive, got \(sampleEvery)") }
         if let sampling, !["epochs", "random"].contains(sampling) { throw GANError("--sampling must be 'epochs' or 'random', got '\(sampling)'") }
         if let batchesPerEpoch, batchesPerEpoch <= 0 { throw GANError("--batches-per-epoch must be positive") }
-        try targets?.validate()
+        if let targets { try targets.applied(to: DiscriminatorTargets()).validate() }
         if let generatorSteps, generatorSteps < 1 { throw GANError("--g-steps must be at least 1, got \(generatorSteps)") }
         if let evalEvery, evalEvery <= 0 { throw GANError("--eval-every must be positive, got \(evalEvery)") }
         if let evalSamples, evalSamples < 2 { throw GANError("--eval-samples must be at least 2, got \(evalSamples)") }

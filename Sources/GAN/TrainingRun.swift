@@ -78,7 +78,7 @@ public final class TrainingRun {
         let batchSize = config.batchSize ?? model.batchSize
         config.batchSize = batchSize
         self.batchSize = batchSize
-        step = GANTrainingStep(model: model, learningRate: config.learningRate, beta1: config.beta1, targets: config.targets,
+        step = GANTrainingStep(model: model, learningRate: config.learningRate, beta1: config.beta1, targets: config.targets?.applied(to: model.targets),
                                generatorSteps: config.generatorSteps ?? 1, rng: rng)
         config.sampling = config.sampling ?? (model.randomBatchesPerEpoch == nil ? "epochs" : "random")
         config.batchesPerEpoch = config.batchesPerEpoch ?? model.randomBatchesPerEpoch ?? 100
@@ -121,7 +121,8 @@ public final class TrainingRun {
             guard model.sampleShape == [28, 28, 1], ["fashion-mnist", "mnist"].contains(config.dataset) else {
                 throw GANError("--eval-every measures 28×28 Fashion-MNIST or MNIST models, not \(config.model) on \(config.dataset)")
             }
-            let evaluator = try Evaluator.shipped(for: config.dataset).evaluator
+            let evaluator = try config.evaluator.map { try Evaluator.load(from: URL(fileURLWithPath: $0)).evaluator }
+                ?? Evaluator.shipped(for: config.dataset).evaluator
             var locator = DatasetLocator(explicitFolder: config.dataDir.map { URL(fileURLWithPath: $0) })
             locator.log = log
             judge = try QualityJudge(evaluator: evaluator, real: try locator.load(try DatasetSpec.named(config.dataset), train: false).dataset)
@@ -254,15 +255,21 @@ public final class TrainingRun {
                 throw GANError("training diverged at step \(n): D loss \(metrics.discriminatorLoss), G loss \(metrics.generatorLoss). "
                                + (lastSaved > 0 ? "The last good checkpoint (step \(lastSaved)) is in \(folder.path)." : "No checkpoint was saved yet."))
             }
-            if let every = config.evalEvery, n % every == 0 || n == config.steps { try evaluate(step: n) }
-            if n % config.sampleEvery == 0 || n == config.steps {
-                // The losses were finite, but this step's updates may not be: never save NaN weights.
-                guard (model.generator.namedState + model.discriminator.namedState).allSatisfy({ $0.tensor.isFinite }) else {
-                    try? writeHistory()
-                    try? writeAnimation()
-                    throw GANError("training diverged at step \(n): the weights are no longer finite. "
-                                   + (lastSaved > 0 ? "The last good checkpoint (step \(lastSaved)) is in \(folder.path)." : "No checkpoint was saved yet."))
-                }
+            let measure = config.evalEvery.map { n % $0 == 0 || n == config.steps } ?? false
+            let save = n % config.sampleEvery == 0 || n == config.steps
+            // The losses were finite, but this step's updates may not be: never save NaN weights
+            // (nor measure samples made from them).
+            if measure || save, !(model.generator.namedState + model.discriminator.namedState).allSatisfy({ $0.tensor.isFinite }) {
+                try? writeHistory()
+                try? writeAnimation()
+                throw GANError("training diverged at step \(n): the weights are no longer finite. "
+                               + (lastSaved > 0 ? "The last good checkpoint (step \(lastSaved)) is in \(folder.path)." : "No checkpoint was saved yet."))
+            }
+            if measure {
+                // A failed measurement is reported, not fatal: the run goes on.
+                do { try evaluate(step: n) } catch { log("warning: the quality measurement at step \(n) failed: \(error)") }
+            }
+            if save {
                 // History first and the training state last: an interrupted save leaves a state
                 // whose step the history already covers.
                 try writeSamples(step: n)

@@ -64,9 +64,11 @@ extension TrainingRun {
             guard slots["step"].map({ $0.scalar.isFinite && $0.scalar >= 0 }) ?? false else { throw GANError("\(url.path): \(prefix) step count is missing or damaged") }
             do { try optimizer.load(state: slots) } catch { throw GANError("\(url.path): \(prefix): \(error)") }
         }
-        if let position = Int(meta["sampler.position"] ?? ""), let epoch = Int(meta["sampler.epoch"] ?? ""), case .images(let dataset, _) = data {
+        if let position = Int(meta["sampler.position"] ?? ""), let epoch = Int(meta["sampler.epoch"] ?? ""), case .images(let dataset, let current) = data {
             let order = file.tensors["sampler.order"]?.values.map { Int($0) } ?? []
-            guard order.allSatisfy({ (0..<dataset.count).contains($0) }), position >= 0, position <= max(order.count, 0) else {
+            // Epochs: a position in the shuffled order. Random batches: the batch count within the "epoch".
+            let limit = current.mode == .epochs ? order.count : current.batchesPerEpoch
+            guard order.allSatisfy({ (0..<dataset.count).contains($0) }), position >= 0, position <= limit else {
                 throw GANError("\(url.path): the saved data order does not fit the \(dataset.count) examples found now (did the data change?)")
             }
             sampler = BatchSampler.State(order: order, position: position, epoch: epoch)

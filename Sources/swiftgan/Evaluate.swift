@@ -58,7 +58,7 @@ struct Evaluate: ParsableCommand {
             try writeJSON(Dictionary(uniqueKeysWithValues: rows))
             return
         }
-        let (images, requested, what) = try loadImages(rng: rng)
+        let (images, requested, what) = try loadImages(rng: rng, testClassNames: test.classNames)
         let report = try judge.report(images: images, labels: requested, rng: rng)
         print("\(what), against \(test.count) \(dataset) test images")
         print(Self.table(report, classNames: test.classNames))
@@ -76,9 +76,12 @@ struct Evaluate: ParsableCommand {
     }
 
     /// The images to measure, in [0, 1], with their requested labels and a description.
-    private func loadImages(rng: RandomGenerator) throws -> (Tensor, [Int]?, String) {
+    private func loadImages(rng: RandomGenerator, testClassNames: [String]) throws -> (Tensor, [Int]?, String) {
         if let checkpoint {
-            let (model, step, _) = try Checkpoint.loadGenerator(from: URL(fileURLWithPath: checkpoint))
+            let (model, step, classNames) = try Checkpoint.loadGenerator(from: URL(fileURLWithPath: checkpoint))
+            if let classNames, classNames != testClassNames {
+                throw ValidationError("\(checkpoint) was trained on other classes (\(classNames.prefix(3).joined(separator: ", ")), …) than \(dataset)'s; give its --dataset")
+            }
             guard model.sampleShape == [28, 28, 1] else {
                 throw ValidationError("\(model.name) makes \(model.sampleShape) samples; the evaluators measure 28×28 grayscale images")
             }
@@ -97,6 +100,9 @@ struct Evaluate: ParsableCommand {
         case "|u1": array.payload.withUnsafeBytes { raw in for i in 0..<values.count { values[i] = Float(raw[i]) / 255 } }
         case "<f4": array.payload.withUnsafeBytes { raw in for i in 0..<values.count { values[i] = raw.loadUnaligned(fromByteOffset: 4 * i, as: Float.self) } }
         default: throw ValidationError("\(file): images must be uint8 or float32, not '\(array.descr)'")
+        }
+        if let bad = values.first(where: { !(0...1).contains($0) }) {
+            throw ValidationError("\(file): float32 images must lie in [0, 1] (found \(bad)); map tanh outputs with (x + 1) / 2")
         }
         var requested: [Int]?
         if let labels {

@@ -18,7 +18,8 @@ struct Sample: ParsableCommand {
 
     @Option(help: "A generator.safetensors written by 'swiftgan train'.") var checkpoint: String
     @Option(help: "How many samples (with --label all: per class).") var count: Int = 64
-    @Option(help: "Conditional models: the class to draw (0-based), or 'all' for one row per class.") var label: String?
+    // Unconditional parsing, so `--label -1` reaches the range check instead of reading as an option.
+    @Option(parsing: .unconditional, help: "Conditional models: the class to draw (0-based), or 'all' for one row per class.") var label: String?
     @Option(help: "Seed for the noise.") var seed: UInt64 = 0
     @Option(help: "PNG file to write.") var out: String?
     @Option(help: "NumPy .npy file to write the samples to.") var npy: String?
@@ -43,7 +44,7 @@ struct Sample: ParsableCommand {
         let total = labels?.count ?? count
         let samples = model.generate(model.noise(total, using: RandomGenerator(seed: seed)), labels: labels, batchStatistics: batchStatistics)
         if let out {
-            let name: (Int) -> String = { classNames?[$0] ?? "class \($0)" }
+            let name: (Int) -> String = { c in classNames.flatMap { $0.indices.contains(c) ? $0[c] : nil } ?? "class \(c)" }
             let picture: RasterImage
             if label == "all" {
                 picture = try RunPictures.samples(generated: samples, real: nil, model: model, step: step, columns: count,

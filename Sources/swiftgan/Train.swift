@@ -28,13 +28,14 @@ struct Train: ParsableCommand {
     @Option(help: "Write a sample grid every N steps.") var sampleEvery: Int?
     @Option(name: .customLong("d-dropout"), help: "Dropout rate after each hidden layer of the discriminator (0 = the model's own: none for mlp-gan and curve-gan, 0.3 for dcgan; dcgan64 has none).") var dDropout: Float?
     @Option(help: "cgan: the body it conditions, mlp (mlp-gan's layers) or dcgan.") var body: String?
-    @Option(help: "Label smoothing s for D's targets: real targets 1 − s (one-sided, Salimans et al. 2016). Default: the model's (acgan: 0.2, two-sided, per example; others: none).") var labelSmoothing: Float?
+    @Option(help: "Label smoothing s for D's targets: real targets 1 − s (one-sided, Salimans et al. 2016). Default: the model's (acgan: 0.2, two-sided, per example; others: none); the model's other target settings stay unless given.") var labelSmoothing: Float?
     @Flag(help: "With --label-smoothing: fake targets s as well.") var twoSided = false
     @Flag(help: "With --label-smoothing: draw each target from U(1 − s, 1) (and U(0, s) if two-sided) instead of the fixed values.") var perExample = false
     @Option(name: .customLong("g-steps"), help: "Generator updates per step (2: DCGAN-tensorflow's remedy when D wins too easily).") var gSteps: Int?
     @Option(help: "Noisy labels: the probability that each of D's targets is flipped.") var labelFlip: Float?
     @Option(help: "Measure FID and KID every N steps (and at the end) with the shipped evaluator (Fashion-MNIST models); shown live and in history.csv and curves.png.") var evalEvery: Int?
     @Option(help: "Images generated for each --eval-every measurement.") var evalSamples: Int?
+    @Option(help: "With --eval-every: an evaluator from 'swiftgan train-evaluator' (default: the one shipped for the dataset).") var evaluator: String?
     @Option(help: "Batching: epochs (shuffle without replacement) or random (draw each batch at random).") var sampling: String?
     @Option(help: "Batches per epoch in random sampling mode.") var batchesPerEpoch: Int?
     @Option(help: "Run folder (default: runs/<model>).") var out: String?
@@ -53,11 +54,12 @@ struct Train: ParsableCommand {
                                            ("--eval-samples", evalSamples != nil)]
             let given = fixed.filter(\.1).map(\.0)
             guard given.isEmpty else {
-                throw ValidationError("--resume continues a run as it was configured; only --steps, --epochs and --sample-every may change (got \(given.joined(separator: ", ")))")
+                throw ValidationError("--resume continues a run as it was configured; only --steps, --epochs, --sample-every, --eval-every and --evaluator may change (got \(given.joined(separator: ", ")))")
             }
         }
         if steps != nil && epochs != nil { throw ValidationError("give --steps or --epochs, not both") }
         if (twoSided || perExample) && labelSmoothing == nil { throw ValidationError("--two-sided and --per-example qualify --label-smoothing S; give it too") }
+        if let evalSamples, evalSamples < 2 { throw ValidationError("--eval-samples must be at least 2") }
     }
 
     func run() throws {
@@ -87,8 +89,12 @@ struct Train: ParsableCommand {
         if let imageSize { c.options.imageSize = imageSize }
         if let body { c.options.body = body }
         if labelSmoothing != nil || labelFlip != nil {
-            c.targets = DiscriminatorTargets(smoothing: labelSmoothing ?? 0, twoSided: twoSided, perExample: perExample,
-                                             flipProbability: labelFlip ?? 0)
+            var t = c.targets ?? TargetOptions()
+            if let labelSmoothing { t.smoothing = labelSmoothing }
+            if twoSided { t.twoSided = true }
+            if perExample { t.perExample = true }
+            if let labelFlip { t.flipProbability = labelFlip }
+            c.targets = t
         }
         if c.model == "dcgan64" && c.dataset == "cifar10" && c.options.imageSize == nil { c.options.imageSize = 32 }
         if let sampling { c.sampling = sampling }
@@ -96,6 +102,7 @@ struct Train: ParsableCommand {
         if let gSteps { c.generatorSteps = gSteps }
         if let evalEvery { c.evalEvery = evalEvery }
         if let evalSamples { c.evalSamples = evalSamples }
+        if let evaluator { c.evaluator = evaluator }
         if let out { c.out = out }
         if let resume { c.out = resume }
 

@@ -19,6 +19,10 @@ struct TrainEvaluator: ParsableCommand {
     @Option(help: "Seed for initialization, data order, shifts and dropout.") var seed: UInt64 = 0
     @Option(help: "Where to write the weights (safetensors).") var out: String
 
+    func validate() throws {
+        guard epochs >= 1 else { throw ValidationError("--epochs must be at least 1, got \(epochs)") }
+    }
+
     func run() throws {
         let log: (String) -> Void = { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }
         var locator = DatasetLocator(explicitFolder: dataDir.map { URL(fileURLWithPath: $0) })

@@ -66,6 +66,57 @@ final class ConditionalGANTests: XCTestCase {
         }
     }
 
+    /// ACGAN's losses by value, recomputed here from D's outputs with the same random draws: D gets
+    /// ½(BCE real + BCE fake) with per-example smoothed targets + ½ CE on the real labels; G gets
+    /// BCE against 1 + CE on the labels it was asked for.
+    func testAuxiliaryClassifierLossesByValue() throws {
+        let rng = RandomGenerator(seed: 8)
+        let tiny = Self.tinyModel(.auxiliaryClassifier(classes: 2), rng: rng)
+        let targets = DiscriminatorTargets(smoothing: 0.2, twoSided: true, perExample: true)
+        let model = GANModel(name: "tiny", generator: tiny.generator, discriminator: tiny.discriminator, noiseSize: 8, sampleShape: [8, 8, 1],
+                             dataRange: -1...1, learningRate: 1e-3, beta1: 0.5, batchSize: 4, options: ModelOptions(),
+                             conditioning: .auxiliaryClassifier(classes: 2), targets: targets)
+        let step = GANTrainingStep(model: model, rng: rng)
+        let real = Tensor.uniform([4, 8, 8, 1], low: -1, high: 1, using: rng), realLabels = [0, 1, 1, 0]
+
+        // The step draws, in order: the fakes' labels, the targets, the noise.
+        let mirror = RandomGenerator(seed: 0)
+        mirror.state = rng.state
+        let fakeLabels = model.randomLabels(4, using: mirror)
+        let (realTargets, fakeTargets) = targets.make(4, using: mirror)
+        let fake = withoutGrad { model.generator(model.generatorInput(noise: model.noise(4, using: mirror), labels: fakeLabels)) }
+        let out = withoutGrad { model.discriminator(Tensor.concatenate([real, fake], alongAxis: 0)) }
+        func column(_ t: Tensor, _ rows: Range<Int>, _ columns: Range<Int>) -> Tensor {
+            t.slice(alongAxis: 0, rows).slice(alongAxis: 1, columns)
+        }
+        let expectedD = (binaryCrossEntropy(logits: column(out, 0..<4, 0..<1), targets: realTargets)
+                         + binaryCrossEntropy(logits: column(out, 4..<8, 0..<1), targets: fakeTargets)).scalar / 2
+            + categoricalCrossEntropy(logits: column(out, 0..<4, 1..<3), targets: oneHot(realLabels, classes: 2)).scalar / 2
+
+        let metrics = step(real: real, labels: realLabels)
+        XCTAssertEqual(metrics.discriminatorLoss, expectedD, accuracy: 1e-5)
+        // G's loss is measured through the updated D, on the fakes made before G's update.
+        let judged = withoutGrad { model.discriminator(fake) }
+        let expectedG = binaryCrossEntropy(logits: judged.slice(alongAxis: 1, 0..<1), targets: Tensor.ones([4, 1])).scalar
+            + categoricalCrossEntropy(logits: judged.slice(alongAxis: 1, 1..<3), targets: oneHot(fakeLabels, classes: 2)).scalar
+        XCTAssertEqual(metrics.generatorLoss, expectedG, accuracy: 1e-5)
+    }
+
+    /// cgan with a convolutional D: the label arrives as constant one-hot channels after the image's.
+    func testOneHotPlanes() throws {
+        let model = try ModelZoo.make("cgan", options: ModelOptions(body: "dcgan"), rng: RandomGenerator(seed: 0))
+        let images = Tensor.uniform([2, 28, 28, 1], low: -1, high: 1, using: RandomGenerator(seed: 1))
+        let joined = model.discriminatorInput(images, labels: [3, 9])
+        XCTAssertEqual(joined.shape, [2, 28, 28, 11])
+        for (n, label) in [3, 9].enumerated() {
+            for p in [0, 401, 783] {
+                let pixel = joined.data + (n * 784 + p) * 11
+                XCTAssertEqual(pixel[0], images.data[n * 784 + p])
+                XCTAssertEqual((1...10).map { pixel[$0] }, (0..<10).map { $0 == label ? 1 : 0 })
+            }
+        }
+    }
+
     func testZooModelsShapesAndOneStep() throws {
         for (name, options) in [("acgan", ModelOptions()), ("cgan", ModelOptions()), ("cgan", ModelOptions(body: "dcgan"))] {
             let rng = RandomGenerator(seed: 2)

@@ -64,6 +64,44 @@ final class ResumeTests: XCTestCase {
         try assertResumeIsExact(config)
     }
 
+    /// A conditional model with random targets, label noise, two G updates per step, random
+    /// batches and quality measurements: every random draw must continue where it stopped.
+    func testConditionalRunWithEveryOptionResumesExactly() throws {
+        let data = URL(fileURLWithPath: runFolder("idx-data-conditional"))
+        try FileManager.default.createDirectory(at: data, withIntermediateDirectories: true)
+        let rng = RandomGenerator(seed: 5)
+        let images = IDXFile(dimensions: [40, 28, 28], values: (0..<(40 * 784)).map { _ in UInt8(rng.integer(below: 256)) })
+        let labels = IDXFile(dimensions: [40], values: (0..<40).map { UInt8($0 % 10) })
+        for (name, file) in [("train-images-idx3-ubyte", images), ("train-labels-idx1-ubyte", labels),
+                             ("t10k-images-idx3-ubyte", images), ("t10k-labels-idx1-ubyte", labels)] {
+            try file.encoded().write(to: data.appendingPathComponent(name))
+        }
+        var config = TrainConfig()
+        config.model = "cgan"
+        config.dataDir = data.path
+        config.batchSize = 8
+        config.steps = 12
+        config.sampleEvery = 6
+        config.seed = 4
+        config.targets = TargetOptions(smoothing: 0.2, twoSided: true, perExample: true, flipProbability: 0.05)
+        config.generatorSteps = 2
+        config.sampling = "random"
+        config.batchesPerEpoch = 5
+        config.evalEvery = 3
+        config.evalSamples = 10
+        try assertResumeIsExact(config)
+        // The measurements too (fid and kid columns), at steps 3, 6, 9 and 12.
+        func quality(_ folder: String) throws -> [String] {
+            // runFolder's path, without the clean-up runFolder does.
+            let path = FileManager.default.temporaryDirectory.appendingPathComponent("swiftgan-gan-\(getpid())-\(folder.filter(\.isLetter))").path
+            return try String(contentsOfFile: path + "/history.csv", encoding: .utf8).split(separator: "\n").dropFirst()
+                .map { $0.split(separator: ",", omittingEmptySubsequences: false).suffix(2).joined(separator: ",") }
+        }
+        let straight = try quality("straight-cgan"), resumed = try quality("resumed-cgan")
+        XCTAssertEqual(straight, resumed)
+        XCTAssertEqual(straight.enumerated().filter { $0.element != "," }.map { $0.offset + 1 }, [3, 6, 9, 12])
+    }
+
     func testResumingAFinishedRunAsksForMoreSteps() throws {
         var config = curveConfig(steps: 4, sampleEvery: 2)
         try TrainingRun(config: config).run()

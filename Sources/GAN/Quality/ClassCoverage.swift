@@ -67,8 +67,9 @@ public struct ClassCoverage: Equatable {
 public func conditionalAccuracy(probabilities: Tensor, labels: [Int]) throws -> Double {
     try checkProbabilities(probabilities)
     let (n, c) = (probabilities.shape[0], probabilities.shape[1])
-    guard labels.count == n, labels.allSatisfy({ (0..<c).contains($0) }) else {
-        throw GANError("conditional accuracy needs \(n) labels in 0..<\(c), got \(labels.count) labels")
+    guard labels.count == n else { throw GANError("conditional accuracy needs one label per image: \(n) images, \(labels.count) labels") }
+    if let i = labels.firstIndex(where: { !(0..<c).contains($0) }) {
+        throw GANError("label \(labels[i]) (at index \(i)) is outside the evaluator's classes 0..<\(c)")
     }
     let p = UnsafePointer(probabilities.data)
     let correct = labels.enumerated().reduce(0) { $0 + (argmax(p + $1.offset * c, count: c) == $1.element ? 1 : 0) }

@@ -87,6 +87,9 @@ extension Evaluator {
         var accuracy = 0.0
         for epoch in 1...epochs {
             var seen = 0, loss = 0.0
+            // The sampler counts an epoch as begun when its first batch is drawn, so each pass
+            // here ends one batch into the next epoch (469 + 468 + 468 batches for 3 epochs of
+            // Fashion-MNIST at 128); the shipped evaluator was trained this way.
             while sampler.epoch < epoch {
                 let indices = sampler.next()
                 let images = shifted(train.batch(indices, range: 0...1), by: 2, rng: rng)
