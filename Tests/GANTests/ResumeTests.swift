@@ -38,21 +38,27 @@ final class ResumeTests: XCTestCase {
         XCTAssertEqual(gif, try Data(contentsOf: URL(fileURLWithPath: straight.out! + "/training.gif")), file: file, line: line)
     }
 
+    /// `count` random 28×28 images labelled 0…9 in turn, as the four MNIST-style IDX files.
+    func randomIDXFolder(_ name: String, count: Int, seed: UInt64) throws -> URL {
+        let data = URL(fileURLWithPath: runFolder(name))
+        try FileManager.default.createDirectory(at: data, withIntermediateDirectories: true)
+        let rng = RandomGenerator(seed: seed)
+        let images = IDXFile(dimensions: [count, 28, 28], values: (0..<(count * 784)).map { _ in UInt8(rng.integer(below: 256)) })
+        let labels = IDXFile(dimensions: [count], values: (0..<count).map { UInt8($0 % 10) })
+        for (name, file) in [("train-images-idx3-ubyte", images), ("train-labels-idx1-ubyte", labels),
+                             ("t10k-images-idx3-ubyte", images), ("t10k-labels-idx1-ubyte", labels)] {
+            try file.encoded().write(to: data.appendingPathComponent(name))
+        }
+        return data
+    }
+
     func testCurveGANResumesExactly() throws {
         try assertResumeIsExact(curveConfig(steps: 40, sampleEvery: 10, seed: 3))
     }
 
     /// An image model: the data order (a shuffled epoch half consumed) must survive the restart too.
     func testImageGANResumesExactlyAcrossEpochs() throws {
-        let data = URL(fileURLWithPath: runFolder("idx-data"))
-        try FileManager.default.createDirectory(at: data, withIntermediateDirectories: true)
-        let rng = RandomGenerator(seed: 1)
-        let images = IDXFile(dimensions: [37, 28, 28], values: (0..<(37 * 784)).map { _ in UInt8(rng.integer(below: 256)) })
-        let labels = IDXFile(dimensions: [37], values: (0..<37).map { UInt8($0 % 10) })
-        for (name, file) in [("train-images-idx3-ubyte", images), ("train-labels-idx1-ubyte", labels),
-                             ("t10k-images-idx3-ubyte", images), ("t10k-labels-idx1-ubyte", labels)] {
-            try file.encoded().write(to: data.appendingPathComponent(name))
-        }
+        let data = try randomIDXFolder("idx-data", count: 37, seed: 1)
         var config = TrainConfig()
         config.model = "mlp-gan"
         config.dataset = "mnist"
@@ -67,15 +73,7 @@ final class ResumeTests: XCTestCase {
     /// A conditional model with random targets, label noise, two G updates per step, random
     /// batches and quality measurements: every random draw must continue where it stopped.
     func testConditionalRunWithEveryOptionResumesExactly() throws {
-        let data = URL(fileURLWithPath: runFolder("idx-data-conditional"))
-        try FileManager.default.createDirectory(at: data, withIntermediateDirectories: true)
-        let rng = RandomGenerator(seed: 5)
-        let images = IDXFile(dimensions: [40, 28, 28], values: (0..<(40 * 784)).map { _ in UInt8(rng.integer(below: 256)) })
-        let labels = IDXFile(dimensions: [40], values: (0..<40).map { UInt8($0 % 10) })
-        for (name, file) in [("train-images-idx3-ubyte", images), ("train-labels-idx1-ubyte", labels),
-                             ("t10k-images-idx3-ubyte", images), ("t10k-labels-idx1-ubyte", labels)] {
-            try file.encoded().write(to: data.appendingPathComponent(name))
-        }
+        let data = try randomIDXFolder("idx-data-conditional", count: 40, seed: 5)
         var config = TrainConfig()
         config.model = "cgan"
         config.dataDir = data.path
