@@ -124,6 +124,7 @@ extension Tensor {
                              kernelWidth: kernel.shape[1], stride: stride, padding: padding)
         let outChannels = kernel.shape[3]
         if g.windowSize * shape[3] <= Self.directConvolutionLimit { return directConv2d(kernel, bias: bias, g) }
+        if Self.isSymmetricStride1(g) { return symmetricStride1Conv2d(kernel, bias: bias, g) }
         let columns = im2col(g)
         let weights = kernel.reshaped([-1, outChannels])
         let y = bias.map { columns.linear(weights, bias: $0) } ?? columns.matmul(weights)
@@ -144,9 +145,51 @@ extension Tensor {
         let g = ConvGeometry(inputHeight: outH, inputWidth: outW, kernelHeight: kh, kernelWidth: kw, stride: stride, padding: padding)
         require(g.outputHeight == h && g.outputWidth == w, "SwiftGAN internal error: transposed convolution geometry")
         if g.windowSize * outChannels <= Self.directConvolutionLimit { return directConvTranspose2d(kernel, bias: bias, g) }
+        // Stride 1 with symmetric padding: the convolution with the kernel flipped in space and its
+        // channel roles swapped, whose GEMM has kh·kw·in as inner dimension (not just in) and no
+        // kh·kw-fold column matrix to fold back.
+        if Self.isSymmetricStride1(g) { return conv2d(kernel.spatiallyFlippedTransposed(), bias: bias, stride: 1, padding: .same) }
         let columns = reshaped([n * h * w, inChannels]).matmul(kernel.reshaped([kh * kw * outChannels, inChannels]), transposeOther: true)
         let y = columns.col2im(g, batch: n, channels: outChannels)
         return bias.map { y + $0 } ?? y
+    }
+
+    // MARK: Stride 1, symmetric padding
+
+    /// Stride 1 with (k − 1)/2 padding on every side ('same' with an odd kernel, or 1×1): the
+    /// output has the input's size and the convolution's adjoint is again such a convolution
+    /// (kernel flipped, channels swapped).
+    static func isSymmetricStride1(_ g: ConvGeometry) -> Bool {
+        g.stride == 1 && 2 * g.padTop == g.kernelHeight - 1 && 2 * g.padLeft == g.kernelWidth - 1
+    }
+
+    /// [kh, kw, a, b] → [kh, kw, b, a], reversed along both spatial axes.
+    func spatiallyFlippedTransposed() -> Tensor {
+        gathering(Array((0..<shape[0]).reversed()), alongAxis: 0)
+            .gathering(Array((0..<shape[1]).reversed()), alongAxis: 1)
+            .permuted([0, 1, 3, 2])
+    }
+
+    /// conv2d for `isSymmetricStride1` geometries, with its own backward rule: the input gradient
+    /// is the convolution of the output gradient with the flipped, transposed kernel (im2col +
+    /// a GEMM with inner dimension kh·kw·out) instead of a GEMM with inner dimension `out` whose
+    /// kh·kw-times-larger result col2im folds back. The rule is built from differentiable
+    /// operations, so higher-order gradients work as for the general form.
+    private func symmetricStride1Conv2d(_ kernel: Tensor, bias: Tensor?, _ g: ConvGeometry) -> Tensor {
+        let (n, outChannels) = (shape[0], kernel.shape[3])
+        let y = withoutGrad { () -> Tensor in
+            let columns = im2col(g), weights = kernel.reshaped([-1, outChannels])
+            return (bias.map { columns.linear(weights, bias: $0) } ?? columns.matmul(weights))
+                .reshaped([n, g.outputHeight, g.outputWidth, outChannels])
+        }
+        let x = self
+        return Tensor.record("conv2d", y, [self, kernel] + (bias.map { [$0] } ?? [])) { grad, wanted in
+            let dx = wanted[0] ? grad.conv2d(kernel.spatiallyFlippedTransposed(), stride: 1, padding: .same) : nil
+            let dKernel = wanted[1]
+                ? x.im2col(g).matmul(grad.reshaped([-1, outChannels]), transposeSelf: true).reshaped(kernel.shape) : nil
+            let dBias = wanted.count > 2 && wanted[2] ? grad.sum(alongAxes: [0, 1, 2]) : nil
+            return [dx, dKernel] + (bias == nil ? [] : [dBias])
+        }
     }
 
     // MARK: Direct kernels for tiny windows

@@ -54,6 +54,8 @@ final class ConvolutionTests: XCTestCase {
         (5, 5, 1, 2, 3, 1, .valid), (5, 5, 2, 3, 3, 1, .same), (7, 6, 3, 2, 5, 2, .same), (7, 7, 2, 1, 3, 2, .valid),
         (6, 5, 1, 4, 5, 2, .same), (8, 8, 3, 2, 4, 2, .same), (9, 7, 2, 2, 3, 3, .same), (4, 4, 2, 3, 1, 1, .valid),
         (5, 4, 3, 2, 1, 2, .valid),
+        // Stride 1, odd kernel, 'same', windows over 32 values: the flipped-kernel path with its own backward rule.
+        (6, 5, 4, 5, 3, 1, .same), (7, 6, 2, 3, 5, 1, .same),
     ]
 
     func testConvolutionMatchesDirectLoops() {
@@ -92,6 +94,13 @@ final class ConvolutionTests: XCTestCase {
             assertGradients([x, kernel, bias]) { $0[0].conv2d($0[1], bias: $0[2], stride: s, padding: padding) }
             let tk = awayFromZero([k, k, cout, cin], seed: UInt64(i + 19)) * 0.5
             assertGradients([x, tk, bias]) { $0[0].convTranspose2d($0[1], bias: $0[2], stride: s, padding: padding) }
+        }
+        for (i, (h, w, cin, cout, k, s, padding)) in cases.suffix(2).enumerated() {
+            let x = awayFromZero([1, h, w, cin], seed: UInt64(i + 30)) * 0.5
+            let kernel = awayFromZero([k, k, cin, cout], seed: UInt64(i + 39)) * 0.5, bias = awayFromZero([cout], seed: 3)
+            assertGradients([x, kernel, bias]) { ($0[0].conv2d($0[1], bias: $0[2], stride: s, padding: padding)).tanh() }
+            let tk = awayFromZero([k, k, cout, cin], seed: UInt64(i + 49)) * 0.5
+            assertGradients([x, tk, bias]) { ($0[0].convTranspose2d($0[1], bias: $0[2], stride: s, padding: padding)).tanh() }
         }
         // Through a nonlinearity, so second derivatives are not all zero.
         let x = awayFromZero([1, 5, 5, 2], seed: 4) * 0.5, kernel = awayFromZero([3, 3, 2, 2], seed: 5) * 0.5
