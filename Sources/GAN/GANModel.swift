@@ -77,21 +77,18 @@ public final class GANModel {
         guard let labels, labels.count == images.shape[0] else {
             fatalError("\(name): the discriminator needs one label per image (\(images.shape[0]) images, \(labels?.count ?? 0) labels)")
         }
-        switch conditioning.discriminatorSees {
-        case .imagesOnly:
-            return images
-        case .flattenedWithOneHot:
+        if conditioning.discriminatorSees == .flattenedWithOneHot {
             return Tensor.concatenate([images.flattenedBatch(), oneHot(labels, classes: classCount)], alongAxis: 1)
-        case .oneHotPlanes:
-            // Label c becomes C extra channels, all 0 but channel c, all 1 (the Keras conditional-GAN example).
-            let (b, h, w) = (images.shape[0], images.shape[1], images.shape[2])
-            let planes = Tensor.zeros([b, h, w, classCount])
-            for (row, label) in labels.enumerated() {
-                let base = planes.data + row * h * w * classCount + label
-                for p in 0..<(h * w) { base[p * classCount] = 1 }
-            }
-            return Tensor.concatenate([images, planes], alongAxis: 3)
         }
+        // One-hot planes: label c becomes C extra channels, all 0 but channel c, all 1 (the Keras
+        // conditional-GAN example).
+        let (b, h, w) = (images.shape[0], images.shape[1], images.shape[2])
+        let planes = Tensor.zeros([b, h, w, classCount])
+        for (row, label) in labels.enumerated() {
+            let base = planes.data + row * h * w * classCount + label
+            for p in 0..<(h * w) { base[p * classCount] = 1 }
+        }
+        return Tensor.concatenate([images, planes], alongAxis: 3)
     }
 
     /// Generates `noise.shape[0]` examples (of the given classes, for a conditional model) in

@@ -43,8 +43,10 @@ public final class GANTrainingStep {
     /// Real and fake batches go through D separately when D normalizes by batch statistics (each
     /// batch must be normalized by its own statistics, as in the DCGAN reference code).
     private let separateDiscriminatorPasses: Bool
+    /// Per batch size: the fixed D targets (when `targets.isFixed`) and the hard 1/0 targets that
+    /// G's loss and the accuracies use, made once.
     private var fixedTargets: [Int: (real: Tensor, fake: Tensor)] = [:]
-    private var ones: [Int: Tensor] = [:]
+    private var hardTargets: [Int: (ones: Tensor, zeros: Tensor)] = [:]
 
     public init(model: GANModel, learningRate: Float? = nil, beta1: Float? = nil, targets: DiscriminatorTargets? = nil,
                 generatorSteps: Int = 1, rng: RandomGenerator) {
@@ -101,7 +103,7 @@ public final class GANTrainingStep {
         }
 
         // Accuracies against the hard targets, whatever the smoothing.
-        let hardOnes = allOnes(batch), hardZeros = Tensor.zeros([batch, 1])
+        let (hardOnes, hardZeros) = hard(batch)
         let dAccuracy = (binaryAccuracy(logits: realLogits, targets: hardOnes) + binaryAccuracy(logits: fakeLogits, targets: hardZeros)) / 2
         return StepMetrics(discriminatorLoss: dLoss.scalar, discriminatorAccuracy: dAccuracy,
                            generatorLoss: gLoss.scalar, generatorAccuracy: binaryAccuracy(logits: judgedLogits, targets: hardOnes))
@@ -111,7 +113,7 @@ public final class GANTrainingStep {
     private func generatorUpdate(fake: Tensor, labels: [Int]?) -> (Tensor, Tensor) {
         let judged = model.discriminator(model.discriminatorInput(fake, labels: labels))
         let judgedLogits = adversarialLogit(judged)
-        var gLoss = binaryCrossEntropy(logits: judgedLogits, targets: allOnes(fake.shape[0]))
+        var gLoss = binaryCrossEntropy(logits: judgedLogits, targets: hard(fake.shape[0]).ones)
         if model.conditioning.auxiliaryClassifier {
             gLoss = gLoss + categoricalCrossEntropy(logits: classLogits(judged), targets: oneHot(labels!, classes: model.classCount))
         }
@@ -136,10 +138,10 @@ public final class GANTrainingStep {
         return t
     }
 
-    private func allOnes(_ batch: Int) -> Tensor {
-        if let t = ones[batch] { return t }
-        let t = Tensor.ones([batch, 1])
-        ones[batch] = t
+    private func hard(_ batch: Int) -> (ones: Tensor, zeros: Tensor) {
+        if let t = hardTargets[batch] { return t }
+        let t = (Tensor.ones([batch, 1]), Tensor.zeros([batch, 1]))
+        hardTargets[batch] = t
         return t
     }
 }

@@ -46,6 +46,36 @@ public struct ConvGeometry: Equatable {
     }
 
     var windowSize: Int { kernelHeight * kernelWidth }
+
+    /// Walks image `b`'s windows in im2col row order: for each output pixel and kernel tap,
+    /// `body(row, tap, inputPixel)`, with `inputPixel` the index into the batch's [n·H·W] input
+    /// pixels, or nil where the tap falls on padding. im2col, col2im and the direct kernels all
+    /// move data along this one walk.
+    @inline(__always)
+    func forEachTap(ofImage b: Int, _ body: (_ row: Int, _ tap: Int, _ inputPixel: Int?) -> Void) {
+        for oh in 0..<outputHeight {
+            for ow in 0..<outputWidth {
+                let row = (b * outputHeight + oh) * outputWidth + ow
+                for kh in 0..<kernelHeight {
+                    let ih = oh * stride - padTop + kh
+                    for kw in 0..<kernelWidth {
+                        let iw = ow * stride - padLeft + kw
+                        let inside = ih >= 0 && ih < inputHeight && iw >= 0 && iw < inputWidth
+                        body(row, kh * kernelWidth + kw, inside ? (b * inputHeight + ih) * inputWidth + iw : nil)
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Runs `body` for each of `n` images, whole images per thread (so no two threads write one
+/// pixel), splitting only when an image's work is a sizeable share of the elementwise threshold.
+@inline(__always)
+private func forEachImage(_ n: Int, valuesPerImage: Int, _ body: (Int) -> Void) {
+    Parallel.forEachChunk(n, minimumChunk: Swift.max(1, Parallel.elementwiseThreshold / Swift.max(valuesPerImage, 1))) { images in
+        for b in images { body(b) }
+    }
 }
 
 extension Tensor {
@@ -58,25 +88,10 @@ extension Tensor {
         let rowLength = g.windowSize * c
         let out = Tensor(uninitialized: [n * g.outputHeight * g.outputWidth, rowLength])
         let px = data, po = out.data
-        Parallel.forEachChunk(n, minimumChunk: Swift.max(1, Parallel.elementwiseThreshold / Swift.max(out.count / Swift.max(n, 1), 1))) { images in
-            for b in images {
-                for oh in 0..<g.outputHeight {
-                    for ow in 0..<g.outputWidth {
-                        var dst = po + ((b * g.outputHeight + oh) * g.outputWidth + ow) * rowLength
-                        for kh in 0..<g.kernelHeight {
-                            let ih = oh * g.stride - g.padTop + kh
-                            for kw in 0..<g.kernelWidth {
-                                let iw = ow * g.stride - g.padLeft + kw
-                                if ih >= 0 && ih < g.inputHeight && iw >= 0 && iw < g.inputWidth {
-                                    dst.update(from: px + ((b * g.inputHeight + ih) * g.inputWidth + iw) * c, count: c)
-                                } else {
-                                    dst.initialize(repeating: 0, count: c)
-                                }
-                                dst += c
-                            }
-                        }
-                    }
-                }
+        forEachImage(n, valuesPerImage: out.count / Swift.max(n, 1)) { b in
+            g.forEachTap(ofImage: b) { row, tap, pixel in
+                let dst = po + row * rowLength + tap * c
+                if let pixel { dst.update(from: px + pixel * c, count: c) } else { dst.initialize(repeating: 0, count: c) }
             }
         }
         let inputShape = shape
@@ -91,25 +106,11 @@ extension Tensor {
         let out = Tensor.zeros([n, g.inputHeight, g.inputWidth, c])
         let rowLength = g.windowSize * c
         let px = data, po = out.data
-        // Images are independent, so each thread owns whole images: no two threads add to one pixel.
-        Parallel.forEachChunk(n, minimumChunk: Swift.max(1, Parallel.elementwiseThreshold / Swift.max(count / Swift.max(n, 1), 1))) { images in
-            for b in images {
-                for oh in 0..<g.outputHeight {
-                    for ow in 0..<g.outputWidth {
-                        var src = px + ((b * g.outputHeight + oh) * g.outputWidth + ow) * rowLength
-                        for kh in 0..<g.kernelHeight {
-                            let ih = oh * g.stride - g.padTop + kh
-                            for kw in 0..<g.kernelWidth {
-                                let iw = ow * g.stride - g.padLeft + kw
-                                if ih >= 0 && ih < g.inputHeight && iw >= 0 && iw < g.inputWidth {
-                                    let dst = po + ((b * g.inputHeight + ih) * g.inputWidth + iw) * c
-                                    for j in 0..<c { dst[j] += src[j] }
-                                }
-                                src += c
-                            }
-                        }
-                    }
-                }
+        forEachImage(n, valuesPerImage: count / Swift.max(n, 1)) { b in
+            g.forEachTap(ofImage: b) { row, tap, pixel in
+                guard let pixel else { return }
+                let src = px + row * rowLength + tap * c, dst = po + pixel * c
+                for j in 0..<c { dst[j] += src[j] }
             }
         }
         return Tensor.record("col2im", out, [self]) { grad, _ in [grad.im2col(g)] }
@@ -205,27 +206,17 @@ extension Tensor {
         let (n, cin, cout) = (shape[0], shape[3], kernel.shape[3])
         let out = Tensor(uninitialized: [n, g.outputHeight, g.outputWidth, cout])
         let px = data, pk = kernel.data, po = out.data, pb = bias?.data
-        Parallel.forEachChunk(n, minimumChunk: Swift.max(1, Parallel.elementwiseThreshold / Swift.max(out.count / Swift.max(n, 1), 1))) { images in
-            for b in images {
-                for oh in 0..<g.outputHeight {
-                    for ow in 0..<g.outputWidth {
-                        let dst = po + ((b * g.outputHeight + oh) * g.outputWidth + ow) * cout
-                        if let pb { dst.update(from: pb, count: cout) } else { dst.initialize(repeating: 0, count: cout) }
-                        for kh in 0..<g.kernelHeight {
-                            let ih = oh * g.stride - g.padTop + kh
-                            guard ih >= 0 && ih < g.inputHeight else { continue }
-                            for kw in 0..<g.kernelWidth {
-                                let iw = ow * g.stride - g.padLeft + kw
-                                guard iw >= 0 && iw < g.inputWidth else { continue }
-                                let src = px + ((b * g.inputHeight + ih) * g.inputWidth + iw) * cin
-                                let taps = pk + (kh * g.kernelWidth + kw) * cin * cout
-                                for c in 0..<cin {
-                                    let v = src[c], row = taps + c * cout
-                                    for o in 0..<cout { dst[o] += v * row[o] }
-                                }
-                            }
-                        }
-                    }
+        forEachImage(n, valuesPerImage: out.count / Swift.max(n, 1)) { b in
+            g.forEachTap(ofImage: b) { row, tap, pixel in
+                let dst = po + row * cout
+                if tap == 0 {
+                    if let pb { dst.update(from: pb, count: cout) } else { dst.initialize(repeating: 0, count: cout) }
+                }
+                guard let pixel else { return }
+                let src = px + pixel * cin, taps = pk + tap * cin * cout
+                for c in 0..<cin {
+                    let v = src[c], row = taps + c * cout
+                    for o in 0..<cout { dst[o] += v * row[o] }
                 }
             }
         }
@@ -251,34 +242,22 @@ extension Tensor {
         let out = Tensor(uninitialized: [n, g.inputHeight, g.inputWidth, cout])
         let px = data, pk = kernel.data, po = out.data, pb = bias?.data
         let perImage = g.inputHeight * g.inputWidth * cout
-        Parallel.forEachChunk(n, minimumChunk: Swift.max(1, Parallel.elementwiseThreshold / Swift.max(perImage, 1))) { images in
-            for b in images {
-                let image = po + b * perImage
-                if let pb {
-                    for p in 0..<(g.inputHeight * g.inputWidth) { (image + p * cout).update(from: pb, count: cout) }
-                } else {
-                    image.initialize(repeating: 0, count: perImage)
-                }
-                for ih in 0..<h {
-                    for iw in 0..<w {
-                        let src = px + ((b * h + ih) * w + iw) * cin
-                        for kh in 0..<g.kernelHeight {
-                            let oh = ih * g.stride - g.padTop + kh
-                            guard oh >= 0 && oh < g.inputHeight else { continue }
-                            for kw in 0..<g.kernelWidth {
-                                let ow = iw * g.stride - g.padLeft + kw
-                                guard ow >= 0 && ow < g.inputWidth else { continue }
-                                let dst = image + (oh * g.inputWidth + ow) * cout
-                                let taps = pk + (kh * g.kernelWidth + kw) * cout * cin
-                                for o in 0..<cout {
-                                    let row = taps + o * cin
-                                    var s: Float = 0
-                                    for c in 0..<cin { s += src[c] * row[c] }
-                                    dst[o] += s
-                                }
-                            }
-                        }
-                    }
+        forEachImage(n, valuesPerImage: perImage) { b in
+            let image = po + b * perImage
+            if let pb {
+                for p in 0..<(g.inputHeight * g.inputWidth) { (image + p * cout).update(from: pb, count: cout) }
+            } else {
+                image.initialize(repeating: 0, count: perImage)
+            }
+            // The walk's rows are this op's input pixels; its "input" pixels are this op's outputs.
+            g.forEachTap(ofImage: b) { row, tap, pixel in
+                guard let pixel else { return }
+                let src = px + row * cin, dst = po + pixel * cout, taps = pk + tap * cout * cin
+                for o in 0..<cout {
+                    let weights = taps + o * cin
+                    var s: Float = 0
+                    for c in 0..<cin { s += src[c] * weights[c] }
+                    dst[o] += s
                 }
             }
         }

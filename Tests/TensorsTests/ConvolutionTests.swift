@@ -58,24 +58,26 @@ final class ConvolutionTests: XCTestCase {
         (6, 5, 4, 5, 3, 1, .same), (7, 6, 2, 3, 5, 1, .same),
     ]
 
-    func testConvolutionMatchesDirectLoops() {
+    /// `op` against `reference` on every case; `transposed` picks the kernel layout [k, k, out, in].
+    func assertMatchesLoops(transposed: Bool, _ op: (Tensor, Tensor, Int, Padding) -> Tensor,
+                            _ reference: (Tensor, Tensor, Int, Padding) -> Tensor, line: UInt = #line) {
         for (i, (h, w, cin, cout, k, s, padding)) in cases.enumerated() {
-            let x = awayFromZero([2, h, w, cin], seed: UInt64(i)), kernel = awayFromZero([k, k, cin, cout], seed: UInt64(i + 50))
-            let y = x.conv2d(kernel, stride: s, padding: padding)
-            let reference = naiveConv(x, kernel, stride: s, padding: padding)
-            XCTAssertEqual(y.shape, reference.shape, "case \(i)")
-            assertClose(y.scalars, reference.scalars, tolerance: 1e-4)
+            let x = awayFromZero([2, h, w, cin], seed: UInt64(i))
+            let kernel = awayFromZero(transposed ? [k, k, cout, cin] : [k, k, cin, cout], seed: UInt64(i + 50))
+            let y = op(x, kernel, s, padding), expected = reference(x, kernel, s, padding)
+            XCTAssertEqual(y.shape, expected.shape, "case \(i)", line: line)
+            assertClose(y.scalars, expected.scalars, tolerance: 1e-4, line: line)
         }
     }
 
+    func testConvolutionMatchesDirectLoops() {
+        assertMatchesLoops(transposed: false, { $0.conv2d($1, stride: $2, padding: $3) },
+                           { self.naiveConv($0, $1, stride: $2, padding: $3) })
+    }
+
     func testTransposedConvolutionMatchesDirectLoops() {
-        for (i, (h, w, cin, cout, k, s, padding)) in cases.enumerated() {
-            let x = awayFromZero([2, h, w, cin], seed: UInt64(i)), kernel = awayFromZero([k, k, cout, cin], seed: UInt64(i + 50))
-            let y = x.convTranspose2d(kernel, stride: s, padding: padding)
-            let reference = naiveTransposed(x, kernel, stride: s, padding: padding)
-            XCTAssertEqual(y.shape, reference.shape, "case \(i)")
-            assertClose(y.scalars, reference.scalars, tolerance: 1e-4)
-        }
+        assertMatchesLoops(transposed: true, { $0.convTranspose2d($1, stride: $2, padding: $3) },
+                           { self.naiveTransposed($0, $1, stride: $2, padding: $3) })
     }
 
     func testKerasOutputSizes() {

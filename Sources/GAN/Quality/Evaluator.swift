@@ -50,14 +50,12 @@ public final class Evaluator: Module {
     /// Class probabilities, [n, classes].
     public func probabilities(_ images: Tensor) -> Tensor { inference(images) { self($0).softmax(alongAxis: 1) } }
 
-    /// Features and probabilities from one pass.
+    /// Features and probabilities: the head runs on the features already computed.
     public func featuresAndProbabilities(_ images: Tensor) -> (features: Tensor, probabilities: Tensor) {
-        let both = inference(images) { x in
-            let f = self.body(x)
-            return Tensor.concatenate([f, self.head(f).softmax(alongAxis: 1)], alongAxis: 1)
-        }
-        return (both.slice(alongAxis: 1, 0..<Self.featureSize),
-                both.slice(alongAxis: 1, Self.featureSize..<(Self.featureSize + classCount)))
+        let f = features(images)
+        eval()
+        defer { train() }
+        return (f, withoutGrad { head(f).softmax(alongAxis: 1) })
     }
 
     private func inference(_ images: Tensor, chunk: Int = 500, _ f: (Tensor) -> Tensor) -> Tensor {
@@ -109,12 +107,8 @@ extension Evaluator {
     public func accuracy(on data: ImageDataset, limit: Int? = nil) -> Double {
         let n = Swift.min(limit ?? data.count, data.count)
         let p = probabilities(data.batch(Array(0..<n), range: 0...1))
-        let c = p.shape[1]
-        let correct = (0..<n).filter { i in
-            let row = UnsafeBufferPointer(start: p.data + i * c, count: c)
-            return row.indices.max(by: { row[$0] < row[$1] }) == data.labels[i]
-        }.count
-        return Double(correct) / Double(max(n, 1))
+        // The labels come from a validated dataset with the evaluator's classes.
+        return try! conditionalAccuracy(probabilities: p, labels: Array(data.labels.prefix(n)))
     }
 
     /// Each image moved by up to `maxShift` pixels in x and y (uniform), empty space filled with 0.
