@@ -34,11 +34,15 @@ let package = Package(
         // Small C kernels for loops Swift cannot vectorize without compiler flags
         // (square roots: Swift keeps the errno-setting libm fallback per element).
         .target(name: "CKernels"),
+        // oneDNN 2.x convolutions when the machine has them (Debian `libdnnl-dev`): the header is
+        // optional at build time and the library is opened with dlopen, so nothing links to it and
+        // a machine without it builds and runs the portable path.
+        .target(name: "CDNNL", linkerSettings: [.linkedLibrary("dl", .when(platforms: [.linux]))]),
         .target(
             name: "Tensors",
             dependencies: [
                 .target(name: "COpenBLAS", condition: .when(platforms: [.linux])),
-                "CKernels",
+                "CKernels", "CDNNL",
             ]
         ),
         .target(name: "NN", dependencies: ["Tensors"]),

@@ -4,6 +4,8 @@
 // kernel; a transposed convolution is one GEMM followed by col2im. Because both primitives are
 // differentiable operations whose backward is the other, convolutions differentiate to any order.
 // Tiny windows (one input channel, one output channel) skip im2col and run a direct loop.
+// Where oneDNN is loaded and has a fast kernel for the shape, it runs all three passes instead
+// (ConvolutionBackend.swift); this file's path is the portable one and the reference.
 
 /// TensorFlow/Keras padding: `valid` uses no padding; `same` pads so the output is ⌈input/stride⌉
 /// (a transposed convolution's output is input × stride), the odd pixel going to the bottom/right.
@@ -124,6 +126,10 @@ extension Tensor {
         let g = ConvGeometry(inputHeight: shape[1], inputWidth: shape[2], kernelHeight: kernel.shape[0],
                              kernelWidth: kernel.shape[1], stride: stride, padding: padding)
         let outChannels = kernel.shape[3]
+        if let dnnl = OneDNNConvolution(g, batch: shape[0], inChannels: shape[3], outChannels: outChannels) {
+            let y = dnnl.forward(self, kernel)
+            return bias.map { y + $0 } ?? y
+        }
         if g.windowSize * shape[3] <= Self.directConvolutionLimit { return directConv2d(kernel, bias: bias, g) }
         if Self.isSymmetricStride1(g) { return symmetricStride1Conv2d(kernel, bias: bias, g) }
         let columns = im2col(g)
@@ -145,6 +151,10 @@ extension Tensor {
         // The convolution this one is the adjoint of: from the outH×outW output back to H×W.
         let g = ConvGeometry(inputHeight: outH, inputWidth: outW, kernelHeight: kh, kernelWidth: kw, stride: stride, padding: padding)
         require(g.outputHeight == h && g.outputWidth == w, "SwiftGAN internal error: transposed convolution geometry")
+        if let dnnl = OneDNNConvolution(g, batch: n, inChannels: outChannels, outChannels: inChannels) {
+            let y = dnnl.backwardData(self, kernel)
+            return bias.map { y + $0 } ?? y
+        }
         if g.windowSize * outChannels <= Self.directConvolutionLimit { return directConvTranspose2d(kernel, bias: bias, g) }
         // Stride 1 with symmetric padding: the convolution with the kernel flipped in space and its
         // channel roles swapped, whose GEMM has kh·kw·in as inner dimension (not just in) and no

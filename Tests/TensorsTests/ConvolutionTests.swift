@@ -1,7 +1,11 @@
 import Tensors
 import XCTest
 
-/// Convolutions against direct loops written plainly here, and against finite differences.
+/// The backends this machine has: always the portable one, and oneDNN where it loads.
+let availableConvolutionBackends = ConvolutionBackend.allCases.filter { $0 == .portable || ConvolutionBackend.isOneDNNAvailable }
+
+/// Convolutions against direct loops written plainly here, and against finite differences, on
+/// every convolution backend this machine has.
 final class ConvolutionTests: XCTestCase {
     /// y[n, oh, ow, o] = Σ x[n, oh·s − pt + i, ow·s − pl + j, c] · k[i, j, c, o] over taps inside the image.
     func naiveConv(_ x: Tensor, _ k: Tensor, stride s: Int, padding: Padding) -> Tensor {
@@ -71,13 +75,21 @@ final class ConvolutionTests: XCTestCase {
     }
 
     func testConvolutionMatchesDirectLoops() {
-        assertMatchesLoops(transposed: false, { $0.conv2d($1, stride: $2, padding: $3) },
-                           { self.naiveConv($0, $1, stride: $2, padding: $3) })
+        for backend in availableConvolutionBackends {
+            ConvolutionBackend.with(backend) {
+                assertMatchesLoops(transposed: false, { $0.conv2d($1, stride: $2, padding: $3) },
+                                   { self.naiveConv($0, $1, stride: $2, padding: $3) })
+            }
+        }
     }
 
     func testTransposedConvolutionMatchesDirectLoops() {
-        assertMatchesLoops(transposed: true, { $0.convTranspose2d($1, stride: $2, padding: $3) },
-                           { self.naiveTransposed($0, $1, stride: $2, padding: $3) })
+        for backend in availableConvolutionBackends {
+            ConvolutionBackend.with(backend) {
+                assertMatchesLoops(transposed: true, { $0.convTranspose2d($1, stride: $2, padding: $3) },
+                                   { self.naiveTransposed($0, $1, stride: $2, padding: $3) })
+            }
+        }
     }
 
     func testKerasOutputSizes() {
@@ -90,6 +102,12 @@ final class ConvolutionTests: XCTestCase {
     }
 
     func testGradientsFirstAndSecondOrder() {
+        for backend in availableConvolutionBackends {
+            ConvolutionBackend.with(backend) { checkGradients() }
+        }
+    }
+
+    func checkGradients() {
         for (i, (h, w, cin, cout, k, s, padding)) in cases.prefix(5).enumerated() {
             let x = awayFromZero([1, h, w, cin], seed: UInt64(i)) * 0.5
             let kernel = awayFromZero([k, k, cin, cout], seed: UInt64(i + 9)) * 0.5, bias = awayFromZero([cout], seed: 3)

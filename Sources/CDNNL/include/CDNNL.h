@@ -1,0 +1,45 @@
+#ifndef SWIFTGAN_CDNNL_H
+#define SWIFTGAN_CDNNL_H
+
+/// The shape of one 2-D convolution, NHWC activations and a Keras kernel [kh, kw, in, out]
+/// (oneDNN's `hwio`), seen from its forward direction: `in_*` is the side the window slides
+/// over, `out_*` the side it produces. A transposed convolution is the backward-data pass of the
+/// convolution it is the adjoint of.
+typedef struct {
+    int batch;
+    int in_height, in_width, in_channels;
+    int out_height, out_width, out_channels;
+    int kernel_height, kernel_width;
+    int stride, pad_top, pad_left;
+} sg_conv_shape;
+
+/// output = conv(input, weights); input and weights are read.
+#define SG_CONV_FORWARD 0
+/// input = conv_backward_data(output, weights): the adjoint with respect to the input.
+#define SG_CONV_BACKWARD_DATA 1
+/// weights = conv_backward_weights(input, output): the adjoint with respect to the kernel.
+#define SG_CONV_BACKWARD_WEIGHTS 2
+
+/// 1 when oneDNN was found at build time (its header) and at run time (libdnnl.so.2, opened
+/// with dlopen on first use), else 0. Never fails hard: without it, callers use their own path.
+int sg_dnnl_available(void);
+
+/// A line saying which oneDNN is in use, or why none is.
+const char *sg_dnnl_description(void);
+
+/// Runs one pass of the convolution `shape` through oneDNN: the pass writes the one of `input`,
+/// `weights`, `output` that it computes (overwriting it) and reads the other two's data.
+/// Returns 0 on success; nonzero when oneDNN is unavailable, has only its reference (slow)
+/// implementation for this shape, or refuses it, in which case nothing was written.
+/// Thread-safe (one call at a time); primitives are created once per shape and pass.
+int sg_dnnl_convolution(const sg_conv_shape *shape, int pass,
+                        float *input, float *weights, float *output);
+
+/// 1 when oneDNN runs all three passes of `shape` with a fast (non-reference) kernel. Builds the
+/// three primitives on first use.
+int sg_dnnl_supports(const sg_conv_shape *shape);
+
+/// The oneDNN implementation chosen for a shape and pass ("jit:avx2", ...), or NULL.
+const char *sg_dnnl_implementation(const sg_conv_shape *shape, int pass);
+
+#endif

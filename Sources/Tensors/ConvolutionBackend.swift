@@ -1,0 +1,100 @@
+import CDNNL
+
+/// Which kernels run 2-D convolutions.
+///
+/// - `oneDNN`: Intel's oneDNN 2.x (Debian `libdnnl-dev`, the library behind PyTorch's CPU
+///   convolutions), opened at run time; its direct JIT kernels for AVX2 and AVX-512 run on NHWC
+///   activations with the kernel reordered into a blocked format per call. Used for every shape
+///   where it has a fast kernel for all three passes (forward, gradient of the input, gradient of
+///   the kernel); others keep the portable path.
+/// - `portable`: im2col/col2im plus one BLAS GEMM (OpenBLAS or Accelerate), and direct loops for
+///   tiny windows. Builds and runs everywhere; it is the reference the oneDNN path is tested
+///   against.
+///
+/// The default is `oneDNN` where it loads (set `SWIFTGAN_NO_DNNL=1` to keep it from loading),
+/// else `portable`. Both give the same values up to float rounding (summation order differs).
+public enum ConvolutionBackend: String, CaseIterable, Sendable {
+    case oneDNN = "onednn", portable
+
+    /// The backend convolutions use from now on. Set it from one thread, between steps.
+    nonisolated(unsafe) public static var current: ConvolutionBackend = isOneDNNAvailable ? .oneDNN : .portable
+
+    /// Whether oneDNN was found at build time (header) and loads at run time.
+    public static var isOneDNNAvailable: Bool { sg_dnnl_available() != 0 }
+
+    /// Which oneDNN is loaded, or why none is.
+    public static var oneDNNDescription: String { String(cString: sg_dnnl_description()) }
+
+    /// Runs `body` with `backend` as the current backend, restoring the previous one after.
+    public static func with<T>(_ backend: ConvolutionBackend, _ body: () throws -> T) rethrows -> T {
+        let saved = current
+        current = backend
+        defer { current = saved }
+        return try body()
+    }
+}
+
+/// The three passes of a convolution; each is bilinear in its two inputs, and the adjoints of
+/// each are the other two, so a graph built from them differentiates to any order:
+///
+///     y  = forward(x, W)          ∂/∂x: backwardData(g, W)      ∂/∂W: backwardWeights(x, g)
+///     dx = backwardData(dy, W)    ∂/∂dy: forward(g, W)          ∂/∂W: backwardWeights(g, dy)
+///     dW = backwardWeights(x, dy) ∂/∂x: backwardData(dy, g)     ∂/∂dy: forward(x, g)
+struct OneDNNConvolution {
+    let shape: sg_conv_shape
+    let kernelShape: [Int]  // [kh, kw, in, out] (Keras's Conv2D layout, oneDNN's hwio)
+    let inputShape: [Int], outputShape: [Int]
+
+    /// The convolution `g` over a batch of `n` images of `inChannels` to `outChannels`, when
+    /// oneDNN is the current backend and has fast kernels for it.
+    init?(_ g: ConvGeometry, batch n: Int, inChannels: Int, outChannels: Int) {
+        guard ConvolutionBackend.current == .oneDNN, n > 0 else { return nil }
+        let shape = sg_conv_shape(
+            batch: Int32(n), in_height: Int32(g.inputHeight), in_width: Int32(g.inputWidth), in_channels: Int32(inChannels),
+            out_height: Int32(g.outputHeight), out_width: Int32(g.outputWidth), out_channels: Int32(outChannels),
+            kernel_height: Int32(g.kernelHeight), kernel_width: Int32(g.kernelWidth),
+            stride: Int32(g.stride), pad_top: Int32(g.padTop), pad_left: Int32(g.padLeft))
+        var s = shape
+        guard sg_dnnl_supports(&s) != 0 else { return nil }
+        self.shape = shape
+        kernelShape = [g.kernelHeight, g.kernelWidth, inChannels, outChannels]
+        inputShape = [n, g.inputHeight, g.inputWidth, inChannels]
+        outputShape = [n, g.outputHeight, g.outputWidth, outChannels]
+    }
+
+    /// The oneDNN implementation of a pass, e.g. "jit:avx2" (for benchmarks and docs).
+    func implementation(_ pass: Int32) -> String {
+        var s = shape
+        return sg_dnnl_implementation(&s, pass).map { String(cString: $0) } ?? "none"
+    }
+
+    private func run(_ pass: Int32, input: Tensor, weights: Tensor, output: Tensor) {
+        var s = shape
+        let status = sg_dnnl_convolution(&s, pass, input.data, weights.data, output.data)
+        require(status == 0, "SwiftGAN internal error: oneDNN failed a convolution it accepted (\(describe(inputShape)) → \(describe(outputShape)))")
+    }
+
+    func forward(_ x: Tensor, _ kernel: Tensor) -> Tensor {
+        let y = Tensor(uninitialized: outputShape)
+        run(SG_CONV_FORWARD, input: x, weights: kernel, output: y)
+        return Tensor.record("conv2d", y, [x, kernel]) { g, wanted in
+            [wanted[0] ? backwardData(g, kernel) : nil, wanted[1] ? backwardWeights(x, g) : nil]
+        }
+    }
+
+    func backwardData(_ dy: Tensor, _ kernel: Tensor) -> Tensor {
+        let dx = Tensor(uninitialized: inputShape)
+        run(SG_CONV_BACKWARD_DATA, input: dx, weights: kernel, output: dy)
+        return Tensor.record("conv2dBackwardData", dx, [dy, kernel]) { g, wanted in
+            [wanted[0] ? forward(g, kernel) : nil, wanted[1] ? backwardWeights(g, dy) : nil]
+        }
+    }
+
+    func backwardWeights(_ x: Tensor, _ dy: Tensor) -> Tensor {
+        let dW = Tensor(uninitialized: kernelShape)
+        run(SG_CONV_BACKWARD_WEIGHTS, input: x, weights: dW, output: dy)
+        return Tensor.record("conv2dBackwardWeights", dW, [x, dy]) { g, wanted in
+            [wanted[0] ? backwardData(dy, g) : nil, wanted[1] ? forward(x, g) : nil]
+        }
+    }
+}
