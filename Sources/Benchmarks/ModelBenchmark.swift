@@ -16,6 +16,16 @@ public struct ModelBenchmark {
         public let seconds: Double
         public let peak_rss_mb: Double
         public let threads: Int
+        /// Floating-point operations of one step's products (matrix products, convolutions),
+        /// counted as the engine issues them.
+        public let gflop_per_step: Double
+        public let gflops: Double
+        /// This machine's sgemm rate on a large square product, measured just before, and the
+        /// step's GFLOP/s as a share of it: how close to the arithmetic limit the step runs.
+        public let sgemm_gflops: Double
+        public let share_of_sgemm: Double
+        public let convolution_backend: String
+        public let cpu: String
     }
 
     public let model: String, batchSize: Int?, seconds: Double
@@ -32,9 +42,25 @@ public struct ModelBenchmark {
         let real = Tensor.uniform([batchSize] + gan.sampleShape, low: gan.dataRange.lowerBound, high: gan.dataRange.upperBound, using: rng)
         let labels = gan.classCount > 0 ? gan.randomLabels(batchSize, using: rng) : nil
         let times = measure(warmup: 10, seconds: seconds) { _ = step(real: real, labels: labels) }
+        let flop = Double(FLOPCounter.counting { _ = step(real: real, labels: labels) })
         let total = times.reduce(0, +)
-        return Report(model: model, batch_size: batchSize, steps_per_second: Double(times.count) / total,
+        let stepsPerSecond = Double(times.count) / total
+        let sgemm = Self.sgemmRate()
+        return Report(model: model, batch_size: batchSize, steps_per_second: stepsPerSecond,
                       median_step_ms: times.median * 1e3, steps: times.count, seconds: total,
-                      peak_rss_mb: peakResidentMegabytes(), threads: Parallel.workers)
+                      peak_rss_mb: peakResidentMegabytes(), threads: Parallel.workers,
+                      gflop_per_step: flop / 1e9, gflops: flop * stepsPerSecond / 1e9,
+                      sgemm_gflops: sgemm, share_of_sgemm: flop * stepsPerSecond / 1e9 / sgemm,
+                      convolution_backend: ConvolutionBackend.current == .oneDNN
+                          ? ConvolutionBackend.oneDNNDescription : ConvolutionBackend.current.rawValue,
+                      cpu: cpuModel())
+    }
+
+    /// GFLOP/s of a 1024³ sgemm, best of a few, with the threads the step uses.
+    static func sgemmRate() -> Double {
+        let rng = RandomGenerator(seed: 1)
+        let a = Tensor.normal([1024, 1024], using: rng), b = Tensor.normal([1024, 1024], using: rng)
+        let best = measure(warmup: 2, seconds: 0.5) { _ = withoutGrad { a.matmul(b) } }.min()!
+        return 2 * 1024 * 1024 * 1024 / best / 1e9
     }
 }

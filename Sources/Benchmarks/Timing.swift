@@ -36,3 +36,22 @@ public func peakResidentMegabytes() -> Double {
     return Double(usage.ru_maxrss) / (1024 * 1024)
     #endif
 }
+
+/// The processor's name and widest vector extension as /proc/cpuinfo gives them, e.g.
+/// "AMD EPYC (avx2)" (Linux; "unknown" elsewhere), so every figure names the CPU it came from.
+public func cpuModel() -> String {
+    #if os(Linux)
+    if let text = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8) {
+        let lines = text.split(separator: "\n")
+        func field(_ name: String) -> String? {
+            lines.first(where: { $0.hasPrefix(name) }).flatMap { line in
+                line.firstIndex(of: ":").map { line[line.index(after: $0)...].trimmingCharacters(in: .whitespaces) }
+            }
+        }
+        let flags = Set((field("flags") ?? "").split(separator: " ").map(String.init))
+        let isa = flags.contains("avx512f") ? "avx512" : flags.contains("avx2") ? "avx2" : "no avx2"
+        return "\(field("model name") ?? "unknown") (\(isa))"
+    }
+    #endif
+    return "unknown"
+}

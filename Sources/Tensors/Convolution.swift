@@ -216,6 +216,7 @@ extension Tensor {
         let (n, cin, cout) = (shape[0], shape[3], kernel.shape[3])
         let out = Tensor(uninitialized: [n, g.outputHeight, g.outputWidth, cout])
         let px = data, pk = kernel.data, po = out.data, pb = bias?.data
+        FLOPCounter.addMultiplyAdds(out.count * g.windowSize * cin)
         forEachImage(n, valuesPerImage: out.count / Swift.max(n, 1)) { b in
             g.forEachTap(ofImage: b) { row, tap, pixel in
                 let dst = po + row * cout
@@ -252,6 +253,7 @@ extension Tensor {
         let out = Tensor(uninitialized: [n, g.inputHeight, g.inputWidth, cout])
         let px = data, pk = kernel.data, po = out.data, pb = bias?.data
         let perImage = g.inputHeight * g.inputWidth * cout
+        FLOPCounter.addMultiplyAdds(count * g.windowSize * cout)
         forEachImage(n, valuesPerImage: perImage) { b in
             let image = po + b * perImage
             if let pb {

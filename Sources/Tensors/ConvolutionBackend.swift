@@ -70,6 +70,7 @@ struct OneDNNConvolution {
 
     private func run(_ pass: Int32, input: Tensor, weights: Tensor, output: Tensor) {
         var s = shape
+        FLOPCounter.addMultiplyAdds(outputShape.reduce(1, *) * kernelShape[0] * kernelShape[1] * kernelShape[2])
         let status = sg_dnnl_convolution(&s, pass, input.data, weights.data, output.data)
         require(status == 0, "SwiftGAN internal error: oneDNN failed a convolution it accepted (\(describe(inputShape)) → \(describe(outputShape)))")
     }

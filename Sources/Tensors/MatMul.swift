@@ -10,6 +10,7 @@ import COpenBLAS
 func sgemm(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ c: UnsafeMutablePointer<Float>,
            m: Int, n: Int, k: Int, transposeA: Bool, transposeB: Bool, accumulate: Bool = false) {
     if m == 0 || n == 0 { return }
+    FLOPCounter.addMultiplyAdds(m * n * k)
     if k == 0 {
         if !accumulate { c.initialize(repeating: 0, count: m * n) }
         return
