@@ -1,4 +1,6 @@
 import CDNNL
+import Dispatch
+import Foundation
 
 /// Which kernels run 2-D convolutions.
 ///
@@ -18,6 +20,11 @@ public enum ConvolutionBackend: String, CaseIterable, Sendable {
 
     /// The backend convolutions use from now on. Set it from one thread, between steps.
     nonisolated(unsafe) public static var current: ConvolutionBackend = isOneDNNAvailable ? .oneDNN : .portable
+
+    /// Whether oneDNN convolutions split the batch into one part per core, each part on one
+    /// thread (true), or run the whole batch on oneDNN's own OpenMP threads (false).
+    /// `SWIFTGAN_DNNL_SPLIT=1` starts it true.
+    nonisolated(unsafe) public static var splitsBatch = ProcessInfo.processInfo.environment["SWIFTGAN_DNNL_SPLIT"] == "1"
 
     /// Whether oneDNN was found at build time (header) and loads at run time.
     public static var isOneDNNAvailable: Bool { sg_dnnl_available() != 0 }
@@ -41,22 +48,32 @@ public enum ConvolutionBackend: String, CaseIterable, Sendable {
 ///     dx = backwardData(dy, W)    ∂/∂dy: forward(g, W)          ∂/∂W: backwardWeights(g, dy)
 ///     dW = backwardWeights(x, dy) ∂/∂x: backwardData(dy, g)     ∂/∂dy: forward(x, g)
 struct OneDNNConvolution {
-    let shape: sg_conv_shape
     let kernelShape: [Int]  // [kh, kw, in, out] (Keras's Conv2D layout, oneDNN's hwio)
     let inputShape: [Int], outputShape: [Int]
+    /// The batch in contiguous parts, one per core, each run single-threaded on its own core:
+    /// on 2 cores that was faster than one call on oneDNN's two OpenMP threads (see the README's
+    /// speed notes). Parts' kernel gradients are added in part order, so results are the same
+    /// on every run with the same number of workers.
+    let parts: [(shape: sg_conv_shape, firstImage: Int)]
 
     /// The convolution `g` over a batch of `n` images of `inChannels` to `outChannels`, when
     /// oneDNN is the current backend and has fast kernels for it.
     init?(_ g: ConvGeometry, batch n: Int, inChannels: Int, outChannels: Int) {
         guard ConvolutionBackend.current == .oneDNN, n > 0 else { return nil }
-        let shape = sg_conv_shape(
-            batch: Int32(n), in_height: Int32(g.inputHeight), in_width: Int32(g.inputWidth), in_channels: Int32(inChannels),
-            out_height: Int32(g.outputHeight), out_width: Int32(g.outputWidth), out_channels: Int32(outChannels),
-            kernel_height: Int32(g.kernelHeight), kernel_width: Int32(g.kernelWidth),
-            stride: Int32(g.stride), pad_top: Int32(g.padTop), pad_left: Int32(g.padLeft))
-        var s = shape
-        guard sg_dnnl_supports(&s) != 0 else { return nil }
-        self.shape = shape
+        func shape(_ images: Int) -> sg_conv_shape {
+            sg_conv_shape(
+                batch: Int32(images), in_height: Int32(g.inputHeight), in_width: Int32(g.inputWidth), in_channels: Int32(inChannels),
+                out_height: Int32(g.outputHeight), out_width: Int32(g.outputWidth), out_channels: Int32(outChannels),
+                kernel_height: Int32(g.kernelHeight), kernel_width: Int32(g.kernelWidth),
+                stride: Int32(g.stride), pad_top: Int32(g.padTop), pad_left: Int32(g.padLeft))
+        }
+        let count = ConvolutionBackend.splitsBatch ? Swift.min(Parallel.workers, n) : 1
+        let bounds = (0...count).map { $0 * n / count }
+        parts = (0..<count).map { (shape(bounds[$0 + 1] - bounds[$0]), bounds[$0]) }
+        for part in parts {
+            var s = part.shape
+            guard sg_dnnl_supports(&s) != 0 else { return nil }
+        }
         kernelShape = [g.kernelHeight, g.kernelWidth, inChannels, outChannels]
         inputShape = [n, g.inputHeight, g.inputWidth, inChannels]
         outputShape = [n, g.outputHeight, g.outputWidth, outChannels]
@@ -64,15 +81,30 @@ struct OneDNNConvolution {
 
     /// The oneDNN implementation of a pass, e.g. "jit:avx2" (for benchmarks and docs).
     func implementation(_ pass: Int32) -> String {
-        var s = shape
+        var s = parts[0].shape
         return sg_dnnl_implementation(&s, pass).map { String(cString: $0) } ?? "none"
     }
 
     private func run(_ pass: Int32, input: Tensor, weights: Tensor, output: Tensor) {
-        var s = shape
         FLOPCounter.addMultiplyAdds(outputShape.reduce(1, *) * kernelShape[0] * kernelShape[1] * kernelShape[2])
-        let status = sg_dnnl_convolution(&s, pass, input.data, weights.data, output.data)
-        require(status == 0, "SwiftGAN internal error: oneDNN failed a convolution it accepted (\(describe(inputShape)) → \(describe(outputShape)))")
+        let inputImage = inputShape.dropFirst().reduce(1, *), outputImage = outputShape.dropFirst().reduce(1, *)
+        // Kernel gradients: part 0 writes `weights`, the others their own buffers, added after.
+        let partials = pass == SG_CONV_BACKWARD_WEIGHTS ? (1..<parts.count).map { _ in Tensor(uninitialized: kernelShape) } : []
+        let threads = parts.count == 1 ? Int32(Parallel.workers) : 1
+        var failed = false
+        let (pi, pw, po) = (input.data, weights.data, output.data)
+        func runPart(_ i: Int) {
+            var s = parts[i].shape
+            let first = parts[i].firstImage
+            let w = i == 0 || partials.isEmpty ? pw : partials[i - 1].data
+            if sg_dnnl_convolution(&s, pass, pi + first * inputImage, w, po + first * outputImage, threads) != 0 { failed = true }
+        }
+        if parts.count == 1 { runPart(0) } else { DispatchQueue.concurrentPerform(iterations: parts.count, execute: runPart) }
+        require(!failed, "SwiftGAN internal error: oneDNN failed a convolution it accepted (\(describe(inputShape)) → \(describe(outputShape)))")
+        for partial in partials {
+            let src = partial.data
+            for j in 0..<weights.count { pw[j] += src[j] }
+        }
     }
 
     func forward(_ x: Tensor, _ kernel: Tensor) -> Tensor {

@@ -47,17 +47,23 @@ final class ConvolutionBackendTests: XCTestCase {
             let yShape = ConvolutionBackend.with(.portable) { apply(layer, x, kernel).shape }
             let u = awayFromZero(yShape, seed: UInt64(i + 200))
             let reference = ConvolutionBackend.with(.portable) { passes(layer, x, kernel, u) }
-            let fast = ConvolutionBackend.with(.oneDNN) { passes(layer, x, kernel, u) }
-            for (pass, (a, b)) in zip(["forward", "input gradient", "kernel gradient"], zip(fast, reference)) {
-                XCTAssertEqual(a.shape, b.shape, "\(layer.name) \(pass)")
-                // Both sum the same K products of values of size ≈1 in Float32, in different orders;
-                // the error of such a sum grows like √K·ε·(its scale), here ≤ √(25·140)·6e-8·√K ≈
-                // 2e-4 of the largest value. 1e-4 relative to that scale is loose against that, but a
-                // wrong tap, flip or channel order gives errors of order 1.
-                let scale = b.scalars.map(abs).max() ?? 1
-                let worst = zip(a.scalars, b.scalars).map { abs($0 - $1) }.max() ?? 0
-                XCTAssertLessThan(worst, 1e-5 * Float(layer.kernel * layer.kernel * max(layer.inChannels, layer.outChannels)).squareRoot() * scale,
-                                  "\(layer.name) \(pass): worst difference \(worst) of scale \(scale)")
+            // Whole batch on oneDNN's threads, and split into one part per core.
+            let saved = ConvolutionBackend.splitsBatch
+            defer { ConvolutionBackend.splitsBatch = saved }
+            for split in [false, true] {
+                ConvolutionBackend.splitsBatch = split
+                let fast = ConvolutionBackend.with(.oneDNN) { passes(layer, x, kernel, u) }
+                for (pass, (a, b)) in zip(["forward", "input gradient", "kernel gradient"], zip(fast, reference)) {
+                    XCTAssertEqual(a.shape, b.shape, "\(layer.name) \(pass) split \(split)")
+                    // Both sum the same K products of values of size ≈1 in Float32, in different orders;
+                    // the error of such a sum grows like √K·ε·(its scale), here ≤ √(25·140)·6e-8·√K ≈
+                    // 2e-4 of the largest value. 1e-4 relative to that scale is loose against that, but a
+                    // wrong tap, flip or channel order gives errors of order 1.
+                    let scale = b.scalars.map(abs).max() ?? 1
+                    let worst = zip(a.scalars, b.scalars).map { abs($0 - $1) }.max() ?? 0
+                    XCTAssertLessThan(worst, 1e-5 * Float(layer.kernel * layer.kernel * max(layer.inChannels, layer.outChannels)).squareRoot() * scale,
+                                      "\(layer.name) \(pass) split \(split): worst difference \(worst) of scale \(scale)")
+                }
             }
         }
     }

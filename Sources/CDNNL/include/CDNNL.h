@@ -31,9 +31,11 @@ const char *sg_dnnl_description(void);
 /// `weights`, `output` that it computes (overwriting it) and reads the other two's data.
 /// Returns 0 on success; nonzero when oneDNN is unavailable, has only its reference (slow)
 /// implementation for this shape, or refuses it, in which case nothing was written.
-/// Thread-safe (one call at a time); primitives are created once per shape and pass.
+/// `threads` (> 0) sets the calling thread's OpenMP team size first (0 leaves it).
+/// Thread-safe and concurrent: primitives are created once per shape and pass, and each thread
+/// runs them with its own kernel and scratchpad buffers.
 int sg_dnnl_convolution(const sg_conv_shape *shape, int pass,
-                        float *input, float *weights, float *output);
+                        float *input, float *weights, float *output, int threads);
 
 /// 1 when oneDNN runs all three passes of `shape` with a fast (non-reference) kernel. Builds the
 /// three primitives on first use.
