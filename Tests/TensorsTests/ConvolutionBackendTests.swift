@@ -55,10 +55,10 @@ final class ConvolutionBackendTests: XCTestCase {
                 let fast = ConvolutionBackend.with(.oneDNN) { passes(layer, x, kernel, u) }
                 for (pass, (a, b)) in zip(["forward", "input gradient", "kernel gradient"], zip(fast, reference)) {
                     XCTAssertEqual(a.shape, b.shape, "\(layer.name) \(pass) split \(split)")
-                    // Both sum the same K products of values of size ≈1 in Float32, in different orders;
-                    // the error of such a sum grows like √K·ε·(its scale), here ≤ √(25·140)·6e-8·√K ≈
-                    // 2e-4 of the largest value. 1e-4 relative to that scale is loose against that, but a
-                    // wrong tap, flip or channel order gives errors of order 1.
+                    // Both sum the same K = k²·channels products in Float32 in different orders:
+                    // rounding differences grow like √K·ε of the output's scale (ε ≈ 6e-8; for
+                    // K = 25·140, ≈ 4e-6). The bound, 1e-5·√K of the scale, leaves two orders of
+                    // magnitude for that; a wrong tap, flip or channel order errs by the scale itself.
                     let scale = b.scalars.map(abs).max() ?? 1
                     let worst = zip(a.scalars, b.scalars).map { abs($0 - $1) }.max() ?? 0
                     XCTAssertLessThan(worst, 1e-5 * Float(layer.kernel * layer.kernel * max(layer.inChannels, layer.outChannels)).squareRoot() * scale,

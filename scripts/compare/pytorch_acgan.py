@@ -6,7 +6,7 @@ stride is 2) for Keras's 'same'; same step: one discriminator update on real and
 (real/fake BCE with per-example smoothed targets, class cross-entropy on the real half), one
 generator update (BCE against 1 plus the requested labels' cross-entropy); batch 128, random data
 in [0, 1].
-Usage: python3 scripts/compare/pytorch_acgan.py [--seconds 5]
+Usage: python3 scripts/compare/pytorch_acgan.py [--seconds 5] [--threads N] [--compile]
 """
 import torch
 from torch import nn
@@ -67,4 +67,4 @@ def step():
     opt_g.step()
 
 
-report(step, args.seconds, b, warmup=3)
+report(step, args.seconds, b, warmup=3, modules=(generator, discriminator))

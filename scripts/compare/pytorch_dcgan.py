@@ -4,7 +4,7 @@ Same networks as SwiftGAN's dcgan (Géron's Fashion-MNIST DCGAN) in PyTorch's NC
 padding=2/output_padding=1 for Keras's 'same' (the same shapes and work; TensorFlow places the odd
 padding pixel differently, which does not matter for speed), same step: one discriminator update on real
 and fake together, one generator update, batch 32, random data in [-1, 1].
-Usage: python3 scripts/compare/pytorch_dcgan.py [--seconds 5]
+Usage: python3 scripts/compare/pytorch_dcgan.py [--seconds 5] [--threads N] [--compile]
 """
 import torch
 from torch import nn
@@ -50,4 +50,4 @@ def step():
     opt_g.step()
 
 
-report(step, args.seconds, b, warmup=5)
+report(step, args.seconds, b, warmup=5, modules=(generator, discriminator))

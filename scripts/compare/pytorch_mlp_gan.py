@@ -2,7 +2,8 @@
 
 Same networks, loss, optimizer and step as SwiftGAN's mlp-gan: one discriminator update on the mean
 of the real and fake BCE losses, then one generator update, batch 64, random data in [-1, 1].
-Prints one JSON object with steps_per_second. Usage: python3 scripts/compare/pytorch_mlp_gan.py [--seconds 5]
+Prints one JSON object with steps_per_second (options: see timing.py).
+Usage: python3 scripts/compare/pytorch_mlp_gan.py [--seconds 5] [--threads N] [--compile]
 """
 import torch
 from torch import nn
@@ -41,4 +42,4 @@ def step():
     opt_g.step()
 
 
-report(step, args.seconds, b, warmup=10)
+report(step, args.seconds, b, warmup=10, modules=(generator, discriminator))
