@@ -1,7 +1,9 @@
 """The mlp-gan training step in PyTorch eager mode, for comparing with `swiftgan bench mlp-gan`.
 
-Same networks, loss, optimizer and step as SwiftGAN's mlp-gan: one discriminator update on the mean
-of the real and fake BCE losses, then one generator update, batch 64, random data in [-1, 1].
+Same networks, loss, optimizer and step as SwiftGAN's mlp-gan: one discriminator update on real and
+fake together (one pass over the 2n examples, as SwiftGAN's GANTrainingStep does when D has no batch
+statistics; the mean BCE over them is the mean of the real and fake losses), then one generator
+update, batch 64, random data in [-1, 1].
 Prints one JSON object with steps_per_second (options: see timing.py).
 Usage: python3 scripts/compare/pytorch_mlp_gan.py [--seconds 5] [--threads N] [--compile]
 """
@@ -25,14 +27,15 @@ opt_d = torch.optim.Adam(discriminator.parameters(), lr=2e-4, betas=(0.5, 0.999)
 bce = nn.BCEWithLogitsLoss()
 b = args.batch_size
 real = torch.rand(b, 784) * 2 - 1
-ones, zeros = torch.ones(b, 1), torch.zeros(b, 1)
+targets = torch.cat([torch.ones(b, 1), torch.zeros(b, 1)])
+ones = torch.ones(b, 1)
 
 
 def step():
     fake = generator(torch.randn(b, 100))
     # ---- Train Discriminator ----
     opt_d.zero_grad(set_to_none=True)
-    d_loss = (bce(discriminator(real), ones) + bce(discriminator(fake.detach()), zeros)) / 2
+    d_loss = bce(discriminator(torch.cat([real, fake.detach()])), targets)
     d_loss.backward()
     opt_d.step()
     # ---- Train Generator ----

@@ -1,0 +1,179 @@
+#!/usr/bin/env bash
+# SwiftGAN against its peers, one training step (one D and one G update) per model.
+#
+#   scripts/compare/run.sh [--rounds N] [--seconds S] [--no-compile] MODEL...
+#
+# MODEL: mlp-gan, dcgan, acgan, dcgan64 (or "all"). For each model it runs, alternately for N rounds
+# (default 3) of S measured seconds each (default 5):
+#   swiftgan        .build/release/swiftgan bench MODEL --seconds S  (built with `swift build -c release` if missing)
+#   pytorch-1t      scripts/compare/pytorch_MODEL.py, eager, 1 thread
+#   pytorch         the same with PyTorch's default threads
+#   pytorch-compile the same under torch.compile (--no-compile leaves it out: its first compile takes minutes)
+#   keras           scripts/compare/keras_MODEL.py: Keras layers, tf.function custom step, TensorFlow's default threads
+# printing each JSON line as it comes, then a summary: per framework the median steps/s over the rounds,
+# and SwiftGAN's ratio (its steps/s ÷ the peer's: above 1, SwiftGAN is faster) to each peer and to the
+# fastest. The order of the runs rotates from round to round. A peer whose framework does not import, or
+# whose script fails, is reported as missing; the other runs go on.
+#
+# Environment: PYTHON (default python3); OPENBLAS_NUM_THREADS reaches swiftgan as usual.
+# The machine's load matters (uptime is printed before and after): compare ratios measured back to back.
+set -u
+
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/../.." && pwd)
+python=${PYTHON:-python3}
+rounds=3 seconds=5 compile=1 models=()
+known=(mlp-gan dcgan acgan dcgan64)
+
+usage() { sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; exit "${1:-0}"; }
+while [ $# -gt 0 ]; do
+    case "$1" in
+        --rounds) rounds=${2:?--rounds needs a number}; shift 2 ;;
+        --rounds=*) rounds=${1#*=}; shift ;;
+        --seconds) seconds=${2:?--seconds needs a number}; shift 2 ;;
+        --seconds=*) seconds=${1#*=}; shift ;;
+        --no-compile) compile=0; shift ;;
+        -h|--help) usage 0 ;;
+        all) models+=("${known[@]}"); shift ;;
+        -*) echo "run.sh: unknown option $1" >&2; usage 2 ;;
+        *) models+=("$1"); shift ;;
+    esac
+done
+[ ${#models[@]} -gt 0 ] || { echo "run.sh: name at least one model: ${known[*]} (or all)" >&2; usage 2; }
+for m in "${models[@]}"; do
+    [[ " ${known[*]} " == *" $m "* ]] || { echo "run.sh: unknown model '$m' (known: ${known[*]})" >&2; exit 2; }
+done
+[[ "$rounds" =~ ^[1-9][0-9]*$ ]] || { echo "run.sh: --rounds must be a positive integer" >&2; exit 2; }
+[[ "$seconds" =~ ^[0-9]+([.][0-9]+)?$ ]] || { echo "run.sh: --seconds must be a number" >&2; exit 2; }
+
+swiftgan=$root/.build/release/swiftgan
+if [ ! -x "$swiftgan" ]; then
+    echo "== $swiftgan is missing: swift build -c release"
+    (cd "$root" && swift build -c release) || { echo "run.sh: the release build failed" >&2; exit 1; }
+fi
+
+export TF_CPP_MIN_LOG_LEVEL=2
+work=$(mktemp -d "${TMPDIR:-/tmp}/swiftgan-compare.XXXXXX")
+trap 'rm -rf "$work"' EXIT
+results=$work/results.tsv   # model, peer, JSON line (or "MISSING", reason)
+: > "$results"
+
+cpu=$(grep -m1 '^model name' /proc/cpuinfo 2>/dev/null | cut -d: -f2- | sed 's/^ *//')
+[ -n "$cpu" ] || cpu=$(lscpu 2>/dev/null | sed -n 's/^Model name: *//p' | head -1)
+echo "== CPU: ${cpu:-unknown}, $(nproc) cores available"
+load_before=$(uptime)
+echo "== load before: $load_before"
+
+# Which frameworks import at all (a missing one makes its peers "missing", not a failure of the run).
+declare -A broken=()
+for module in torch tensorflow; do
+    if ! err=$(cd "$work" && "$python" -c "import $module" 2>&1); then
+        broken[$module]="import $module failed: $(printf '%s\n' "$err" | tail -1)"
+        echo "== $module is missing: ${broken[$module]}"
+    fi
+done
+
+peers=(swiftgan pytorch-1t pytorch)
+[ "$compile" = 1 ] && peers+=(pytorch-compile)
+peers+=(keras)
+
+# The command for a peer on a model (one word per line), or nothing if the peer cannot run.
+command_for() {
+    local peer=$1 model=$2 script=${2//-/_}
+    case "$peer" in
+        swiftgan) printf '%s\n' "$swiftgan" bench "$model" --seconds "$seconds" ;;
+        pytorch-1t) printf '%s\n' "$python" "$here/pytorch_$script.py" --seconds "$seconds" --threads 1 ;;
+        pytorch) printf '%s\n' "$python" "$here/pytorch_$script.py" --seconds "$seconds" ;;
+        pytorch-compile) printf '%s\n' "$python" "$here/pytorch_$script.py" --seconds "$seconds" --compile ;;
+        keras) printf '%s\n' "$python" "$here/keras_$script.py" --seconds "$seconds" ;;
+    esac
+}
+framework_of() { case "$1" in pytorch*) echo torch ;; keras) echo tensorflow ;; *) echo "" ;; esac; }
+
+# Generous: torch.compile's first compile of a model takes minutes on a small machine.
+limit=$(awk -v s="$seconds" 'BEGIN { printf "%d", 1200 + 3 * s }')
+
+declare -A failed=()
+for model in "${models[@]}"; do
+    for name in "${peers[@]}"; do
+        fw=$(framework_of "$name")
+        if [ -n "$fw" ] && [ -n "${broken[$fw]:-}" ]; then
+            printf '%s\t%s\tMISSING\t%s\n' "$model" "$name" "${broken[$fw]}" >> "$results"
+            failed[$model/$name]=1
+        fi
+    done
+    for ((round = 1; round <= rounds; round++)); do
+        n=${#peers[@]}
+        for ((k = 0; k < n; k++)); do
+            name=${peers[$(( (k + round - 1) % n ))]}
+            [ -n "${failed[$model/$name]:-}" ] && continue
+            mapfile -t cmd < <(command_for "$name" "$model")
+            out=$(cd "$here" && timeout "$limit" "${cmd[@]}" 2> "$work/stderr")
+            rc=$?
+            line=$(printf '%s\n' "$out" | grep '^{' | tail -1)
+            if [ $rc -ne 0 ] || [ -z "$line" ]; then
+                reason=$(grep -v '^\s*$' "$work/stderr" | tail -1)
+                [ $rc -eq 124 ] && reason="timed out after ${limit}s"
+                echo "[$model round $round/$rounds] $name FAILED (exit $rc): ${reason:-no JSON line}" >&2
+                tail -5 "$work/stderr" | sed 's/^/    /' >&2
+                printf '%s\t%s\tMISSING\tfailed (exit %s): %s\n' "$model" "$name" "$rc" "${reason:-no JSON line}" >> "$results"
+                failed[$model/$name]=1
+                continue
+            fi
+            echo "[$model round $round/$rounds] $name: $line"
+            printf '%s\t%s\t%s\n' "$model" "$name" "$line" >> "$results"
+        done
+    done
+done
+
+load_after=$(uptime)
+echo "== load after: $load_after"
+
+"$python" - "$results" "$rounds" "$seconds" "$cpu" "$load_before" "$load_after" <<'EOF'
+import json
+import statistics
+import sys
+
+path, rounds, seconds, cpu, before, after = sys.argv[1:]
+order = ["swiftgan", "pytorch-1t", "pytorch", "pytorch-compile", "keras"]
+runs, missing, frameworks, threads = {}, {}, {}, {}
+for row in open(path):
+    model, peer, rest = row.rstrip("\n").split("\t", 2)
+    if rest.startswith("MISSING\t"):
+        missing[(model, peer)] = rest.split("\t", 1)[1]
+        continue
+    report = json.loads(rest)
+    runs.setdefault((model, peer), []).append(report["steps_per_second"])
+    frameworks[(model, peer)] = report.get("framework", "swiftgan" if peer == "swiftgan" else peer)
+    threads[(model, peer)] = report.get("threads", "")
+
+models = list(dict.fromkeys(m for m, _ in list(runs) + list(missing)))
+print(f"\n== summary: median steps/s over {rounds} round(s) of {seconds} s; "
+      "SwiftGAN × = SwiftGAN's steps/s ÷ the peer's (above 1: SwiftGAN is faster)")
+print(f"   CPU: {cpu}\n   load before: {before.strip()}\n   load after:  {after.strip()}")
+header = f"{'model':<8} {'peer':<16} {'framework':<34} {'threads':>7} {'runs':>4} {'steps/s':>9} {'spread':>13} {'SwiftGAN ×':>10}"
+print(header)
+print("-" * len(header))
+for model in models:
+    medians = {p: statistics.median(v) for (m, p), v in runs.items() if m == model}
+    swift = medians.get("swiftgan")
+    for peer in order:
+        if (model, peer) in missing and (model, peer) not in runs:
+            print(f"{model:<8} {peer:<16} missing: {missing[(model, peer)]}")
+            continue
+        if peer not in medians:
+            continue
+        values = runs[(model, peer)]
+        spread = f"{min(values):.2f}–{max(values):.2f}"
+        ratio = "" if peer == "swiftgan" or swift is None else f"{swift / medians[peer]:.2f}"
+        note = "" if (model, peer) not in missing else f"  (then failed: {missing[(model, peer)]})"
+        print(f"{model:<8} {peer:<16} {frameworks[(model, peer)][:34]:<34} {threads[(model, peer)]!s:>7} "
+              f"{len(values):>4} {medians[peer]:>9.2f} {spread:>13} {ratio:>10}{note}")
+    others = {p: v for p, v in medians.items() if p != "swiftgan"}
+    if swift is not None and others:
+        fastest = max(others, key=others.get)
+        print(f"{model:<8} fastest peer: {fastest} ({others[fastest]:.2f} steps/s); SwiftGAN × fastest = {swift / others[fastest]:.2f}")
+    elif swift is None:
+        print(f"{model:<8} no SwiftGAN figure: no ratios")
+    print()
+EOF
