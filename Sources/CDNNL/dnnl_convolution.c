@@ -32,6 +32,11 @@ int sg_dnnl_convolution(const sg_conv_shape *shape, int pass, float *input, floa
     return 1;
 }
 int sg_dnnl_supports(const sg_conv_shape *shape) { (void)shape; return 0; }
+int sg_dnnl_sgemm(char transa, char transb, long m, long n, long k, const float *a, long lda,
+                  const float *b, long ldb, float beta, float *c, long ldc) {
+    (void)transa; (void)transb; (void)m; (void)n; (void)k; (void)a; (void)lda; (void)b; (void)ldb; (void)beta; (void)c; (void)ldc;
+    return 1;
+}
 const char *sg_dnnl_implementation(const sg_conv_shape *shape, int pass) { (void)shape; (void)pass; return NULL; }
 
 #else
@@ -44,7 +49,7 @@ const char *sg_dnnl_implementation(const sg_conv_shape *shape, int pass) { (void
     X(dnnl_convolution_backward_weights_desc_init) X(dnnl_reorder_primitive_desc_create) \
     X(dnnl_primitive_attr_create) X(dnnl_primitive_attr_destroy) X(dnnl_primitive_attr_set_scratchpad_mode) \
     X(dnnl_primitive_desc_create) X(dnnl_primitive_desc_destroy) X(dnnl_primitive_desc_query) \
-    X(dnnl_primitive_desc_query_md) X(dnnl_primitive_create) X(dnnl_primitive_execute)
+    X(dnnl_primitive_desc_query_md) X(dnnl_primitive_create) X(dnnl_primitive_execute) X(dnnl_sgemm)
 
 #define SG_DECLARE(f) static __typeof__(f) *p_##f;
 SG_DNNL_FUNCTIONS(SG_DECLARE)
@@ -278,6 +283,12 @@ int sg_dnnl_convolution(const sg_conv_shape *shape, int pass, float *input, floa
     dnnl_memory_t memories[5] = {in, out, user_w, w, pad};
     for (int i = 0; i < 5; i++) if (memories[i]) p_dnnl_memory_destroy(memories[i]);
     return ok ? 0 : 1;
+}
+
+int sg_dnnl_sgemm(char transa, char transb, long m, long n, long k, const float *a, long lda,
+                  const float *b, long ldb, float beta, float *c, long ldc) {
+    if (!sg_dnnl_available()) return 1;
+    return p_dnnl_sgemm(transa, transb, m, n, k, 1.0f, a, lda, b, ldb, beta, c, ldc) == dnnl_success ? 0 : 1;
 }
 
 int sg_dnnl_supports(const sg_conv_shape *shape) {

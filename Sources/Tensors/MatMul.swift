@@ -3,6 +3,28 @@ import Accelerate
 #else
 import COpenBLAS
 #endif
+import CDNNL
+import Foundation
+
+/// Which library runs matrix products: the platform's BLAS (OpenBLAS or Accelerate), or oneDNN's
+/// sgemm where oneDNN is loaded. With oneDNN's convolutions in the same step, one threading
+/// runtime (OpenMP) for both avoids OpenBLAS's and OpenMP's threads competing for the cores;
+/// it was also faster on the MLP GAN's 64-row products (README, Benchmarks). `SWIFTGAN_GEMM=blas`
+/// starts it as `.blas`.
+public enum MatrixProductBackend: String, CaseIterable, Sendable {
+    case blas, oneDNN = "onednn"
+
+    nonisolated(unsafe) public static var current: MatrixProductBackend =
+        ProcessInfo.processInfo.environment["SWIFTGAN_GEMM"] != "blas" && ConvolutionBackend.isOneDNNAvailable ? .oneDNN : .blas
+
+    /// Runs `body` with `backend` as the current backend, restoring the previous one after.
+    public static func with<T>(_ backend: MatrixProductBackend, _ body: () throws -> T) rethrows -> T {
+        let saved = current
+        current = backend
+        defer { current = saved }
+        return try body()
+    }
+}
 
 /// C = op(A)·op(B) for row-major matrices through the platform's sgemm (OpenBLAS or Accelerate).
 /// Transposes are flags to BLAS: nothing is copied.
@@ -13,6 +35,11 @@ func sgemm(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ c: UnsafeMuta
     FLOPCounter.addMultiplyAdds(m * n * k)
     if k == 0 {
         if !accumulate { c.initialize(repeating: 0, count: m * n) }
+        return
+    }
+    if MatrixProductBackend.current == .oneDNN,
+       sg_dnnl_sgemm(transposeA ? 84 : 78, transposeB ? 84 : 78, m, n, k, a, transposeA ? m : k, b, transposeB ? k : n,
+                     accumulate ? 1 : 0, c, n) == 0 {  // 84 = "T", 78 = "N"
         return
     }
     cblas_sgemm(CblasRowMajor,

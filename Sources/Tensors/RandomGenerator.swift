@@ -51,6 +51,25 @@ public final class RandomGenerator: RandomNumberGenerator {
     /// Uniform in [0, 1), 24 random bits (every representable step of a Float in that range).
     @inline(__always) public func uniform() -> Float { Float(next() >> 40) * 0x1p-24 }
 
+    /// Fills a buffer with `low + span·u`, u = ``uniform()``: the same values as that many calls,
+    /// with the state held in locals for the loop (a class's stored state read and written per
+    /// element is several times slower).
+    func fillUniform(_ out: UnsafeMutablePointer<Float>, count: Int, low: Float, span: Float) {
+        var (s0, s1, s2, s3) = s
+        for i in 0..<count {
+            let result = rotl(s1 &* 5, 7) &* 9
+            let t = s1 << 17
+            s2 ^= s0
+            s3 ^= s1
+            s1 ^= s2
+            s0 ^= s3
+            s2 ^= t
+            s3 = rotl(s3, 45)
+            out[i] = low + span * (Float(result >> 40) * 0x1p-24)
+        }
+        s = (s0, s1, s2, s3)
+    }
+
     /// Uniform in [0, 1) with 53 random bits.
     @inline(__always) public func uniformDouble() -> Double { Double(next() >> 11) * 0x1p-53 }
 

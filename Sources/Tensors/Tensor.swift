@@ -98,9 +98,7 @@ public final class Tensor {
     /// Independent draws from U(low, high).
     public static func uniform(_ shape: [Int], low: Float = 0, high: Float = 1, using rng: RandomGenerator) -> Tensor {
         let t = Tensor(uninitialized: shape)
-        let span = high - low
-        let p = t.data
-        for i in 0..<t.count { p[i] = low + span * rng.uniform() }
+        rng.fillUniform(t.data, count: t.count, low: low, span: high - low)
         return t
     }
 

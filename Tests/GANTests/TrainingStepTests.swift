@@ -32,6 +32,25 @@ final class TrainingStepTests: XCTestCase {
         XCTAssertEqual(step.generatorOptimizer.stepCount, 6)
         XCTAssertEqual(step.discriminatorOptimizer.stepCount, 3)
     }
+
+    /// A steady dcgan training step (convolutions, BatchNorm, dropout, Adam) takes every tensor
+    /// buffer from the pool, on each convolution backend this machine has.
+    func testSteadyConvolutionalStepAllocatesNothingNew() throws {
+        for backend in ConvolutionBackend.allCases where backend == .portable || ConvolutionBackend.isOneDNNAvailable {
+            try ConvolutionBackend.with(backend) {
+                let rng = RandomGenerator(seed: 6)
+                let model = try ModelZoo.make("dcgan", rng: rng)
+                let step = GANTrainingStep(model: model, rng: rng)
+                let real = Tensor.uniform([4, 28, 28, 1], low: -1, high: 1, using: rng)
+                for _ in 0..<3 { _ = step(real: real) }
+                let before = BufferPool.shared.statistics
+                for _ in 0..<3 { XCTAssertTrue(step(real: real).isFinite) }
+                let after = BufferPool.shared.statistics
+                XCTAssertEqual(after.freshAllocations, before.freshAllocations, "\(backend)")
+                XCTAssertGreaterThan(after.reuses, before.reuses)
+            }
+        }
+    }
 }
 
 func assertClose(_ a: [Float], _ b: [Float], tolerance: Float, file: StaticString = #filePath, line: UInt = #line) {

@@ -41,6 +41,11 @@ int sg_dnnl_convolution(const sg_conv_shape *shape, int pass,
 /// three primitives on first use.
 int sg_dnnl_supports(const sg_conv_shape *shape);
 
+/// Row-major C = op(A)·op(B) + beta·C through oneDNN's sgemm (its own JIT kernels, on the same
+/// OpenMP threads as its convolutions). Returns 0 on success, nonzero without oneDNN.
+int sg_dnnl_sgemm(char transa, char transb, long m, long n, long k, const float *a, long lda,
+                  const float *b, long ldb, float beta, float *c, long ldc);
+
 /// The oneDNN implementation chosen for a shape and pass ("jit:avx2", ...), or NULL.
 const char *sg_dnnl_implementation(const sg_conv_shape *shape, int pass);
 
