@@ -6,16 +6,16 @@ import COpenBLAS
 import CDNNL
 import Foundation
 
-/// Which library runs matrix products: the platform's BLAS (OpenBLAS or Accelerate), or oneDNN's
-/// sgemm where oneDNN is loaded. With oneDNN's convolutions in the same step, one threading
-/// runtime (OpenMP) for both avoids OpenBLAS's and OpenMP's threads competing for the cores;
-/// it was also faster on the MLP GAN's 64-row products (README, Benchmarks). `SWIFTGAN_GEMM=blas`
-/// starts it as `.blas`.
+/// Which library runs matrix products: the platform's BLAS (OpenBLAS or Accelerate, the
+/// default), or oneDNN's sgemm where oneDNN is loaded (`SWIFTGAN_GEMM=onednn` starts it so): one
+/// threading runtime (OpenMP) with oneDNN's convolutions instead of two. Measured back to back on
+/// the 2-core AMD machine neither won on mlp-gan or dcgan beyond the machine's noise (README,
+/// Benchmarks), so the default stays with BLAS.
 public enum MatrixProductBackend: String, CaseIterable, Sendable {
     case blas, oneDNN = "onednn"
 
     nonisolated(unsafe) public static var current: MatrixProductBackend =
-        ProcessInfo.processInfo.environment["SWIFTGAN_GEMM"] != "blas" && ConvolutionBackend.isOneDNNAvailable ? .oneDNN : .blas
+        ProcessInfo.processInfo.environment["SWIFTGAN_GEMM"] == "onednn" && ConvolutionBackend.isOneDNNAvailable ? .oneDNN : .blas
 
     /// Runs `body` with `backend` as the current backend, restoring the previous one after.
     public static func with<T>(_ backend: MatrixProductBackend, _ body: () throws -> T) rethrows -> T {
