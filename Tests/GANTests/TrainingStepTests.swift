@@ -60,3 +60,40 @@ func assertClose(_ a: [Float], _ b: [Float], tolerance: Float, file: StaticStrin
         return
     }
 }
+
+/// The convolution backends agree on a whole dcgan training step's losses and gradients (D on
+/// real + fake, G through D, BatchNorm and dropout included) at the model's batch size.
+final class BackendAgreementTests: XCTestCase {
+    func lossesAndGradientsOfOneStep(_ backend: ConvolutionBackend) throws -> (d: [Tensor], g: [Tensor]) {
+        try ConvolutionBackend.with(backend) {
+            let rng = RandomGenerator(seed: 11)
+            let model = try ModelZoo.make("dcgan", rng: rng)
+            let (g, d) = (model.generator, model.discriminator)
+            let real = Tensor.uniform([32, 28, 28, 1], low: -1, high: 1, using: rng)
+            let fake = g(Tensor.normal([32, 100], using: rng))
+            let targets = Tensor.concatenate([Tensor.ones([32, 1]), Tensor.zeros([32, 1])], alongAxis: 0)
+            let dLoss = binaryCrossEntropy(logits: d(Tensor.concatenate([real, fake.detached()], alongAxis: 0)), targets: targets)
+            let gLoss = binaryCrossEntropy(logits: d(fake), targets: Tensor.ones([32, 1]))
+            return ([dLoss, gLoss] + gradients(of: dLoss, withRespectTo: d.parameters),
+                    gradients(of: gLoss, withRespectTo: g.parameters))
+        }
+    }
+
+    func testOneDNNAndPortableGiveTheSameStep() throws {
+        try XCTSkipUnless(ConvolutionBackend.isOneDNNAvailable, "oneDNN is not loaded here")
+        let a = try lossesAndGradientsOfOneStep(.oneDNN), b = try lossesAndGradientsOfOneStep(.portable)
+        // Each convolution pass agrees to 1e-7–2e-6 of its scale (ConvolutionBackendTests). D's
+        // losses and gradients stay within 1e-4. G's gradients pass back through D and two batch
+        // normalizations, whose backward subtracts batch means and amplifies rounding: changing
+        // the noise by a random 2e-6 of itself moves them by up to 0.5% of their scale on one
+        // backend alone. 2% still fails any wrong rule, whose errors are of the order of the scale.
+        for (tolerance, (xs, ys)) in [(Float(1e-4), (a.d, b.d)), (2e-2, (a.g, b.g))] {
+            XCTAssertEqual(xs.count, ys.count)
+            for (i, (x, y)) in zip(xs, ys).enumerated() {
+                let scale = y.scalars.map(abs).max() ?? 0
+                let worst = zip(x.scalars, y.scalars).map { abs($0 - $1) }.max() ?? 0
+                XCTAssertLessThanOrEqual(worst, tolerance * scale + 1e-7, "tensor \(i) (\(describe(y.shape))): worst difference \(worst) of scale \(scale)")
+            }
+        }
+    }
+}
