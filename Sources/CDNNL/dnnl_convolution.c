@@ -37,7 +37,6 @@ int sg_dnnl_sgemm(char transa, char transb, long m, long n, long k, const float 
     (void)transa; (void)transb; (void)m; (void)n; (void)k; (void)a; (void)lda; (void)b; (void)ldb; (void)beta; (void)c; (void)ldc;
     return 1;
 }
-const char *sg_dnnl_implementation(const sg_conv_shape *shape, int pass) { (void)shape; (void)pass; return NULL; }
 
 #else
 
@@ -115,7 +114,6 @@ typedef struct {
     sg_conv_shape shape;
     int pass;
     int usable;  // 0: oneDNN refused or has only a reference implementation
-    char implementation[64];
     dnnl_primitive_t convolution, reorder;  // reorder: NULL when oneDNN takes the kernel as it is
     dnnl_memory_desc_t input_md, output_md, user_weight_md, weight_md;
     size_t weight_bytes, scratchpad_bytes;
@@ -170,7 +168,6 @@ static int build(entry *e) {
     }
     const char *name = NULL;
     p_dnnl_primitive_desc_query(pd, dnnl_query_impl_info_str, 0, &name);
-    snprintf(e->implementation, sizeof e->implementation, "%s", name ? name : "?");
     // oneDNN's reference kernels are plain loops, far slower than im2col + BLAS.
     if (!name || strncmp(name, "ref", 3) == 0) goto fail;
     e->weight_md = *p_dnnl_primitive_desc_query_md(pd, weight_query, 0);  // a copy: pd goes away
@@ -300,10 +297,5 @@ int sg_dnnl_supports(const sg_conv_shape *shape) {
     return ok;
 }
 
-const char *sg_dnnl_implementation(const sg_conv_shape *shape, int pass) {
-    if (pass < SG_CONV_FORWARD || pass > SG_CONV_BACKWARD_WEIGHTS) return NULL;
-    entry *e = find(shape, pass);
-    return e && e->implementation[0] ? e->implementation : NULL;
-}
 
 #endif

@@ -79,12 +79,6 @@ struct OneDNNConvolution {
         outputShape = [n, g.outputHeight, g.outputWidth, outChannels]
     }
 
-    /// The oneDNN implementation of a pass, e.g. "jit:avx2" (for benchmarks and docs).
-    func implementation(_ pass: Int32) -> String {
-        var s = parts[0].shape
-        return sg_dnnl_implementation(&s, pass).map { String(cString: $0) } ?? "none"
-    }
-
     private func run(_ pass: Int32, input: Tensor, weights: Tensor, output: Tensor) {
         FLOPCounter.addMultiplyAdds(outputShape.reduce(1, *) * kernelShape[0] * kernelShape[1] * kernelShape[2])
         let inputImage = inputShape.dropFirst().reduce(1, *), outputImage = outputShape.dropFirst().reduce(1, *)

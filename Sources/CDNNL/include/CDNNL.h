@@ -46,7 +46,4 @@ int sg_dnnl_supports(const sg_conv_shape *shape);
 int sg_dnnl_sgemm(char transa, char transb, long m, long n, long k, const float *a, long lda,
                   const float *b, long ldb, float beta, float *c, long ldc);
 
-/// The oneDNN implementation chosen for a shape and pass ("jit:avx2", ...), or NULL.
-const char *sg_dnnl_implementation(const sg_conv_shape *shape, int pass);
-
 #endif
