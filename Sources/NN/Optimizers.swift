@@ -21,7 +21,7 @@ public protocol UpdateRule {
 /// let optG = Adam(parameters: g.parameters, learningRate: 2e-4, beta1: 0.5)
 /// optG.step(gradients(of: gLoss, withRespectTo: optG.parameters))
 /// ```
-public final class Optimizer<Rule: UpdateRule> {
+public final class Optimizer<Rule: UpdateRule>: ParameterOptimizer {
     public let parameters: [Tensor]
     public var rule: Rule
     /// Steps taken so far.
@@ -125,8 +125,87 @@ public struct SGDRule: UpdateRule {
     }
 }
 
+/// RMSprop (Hinton's lecture 6e) in the form Keras and PyTorch share:
+///
+///     v ← ρv + (1 − ρ)g²,   θ ← θ − lr·g / (√v + ε)
+///
+/// Defaults are Keras's: lr 0.001, ρ 0.9, ε 1e-7. PyTorch's defaults differ (α = ρ = 0.99,
+/// ε 1e-8); the WGAN recipe uses those, as the paper's code does. No momentum, not centered.
+public struct RMSpropRule: UpdateRule {
+    public var learningRate: Float
+    public var rho: Float
+    public var epsilon: Float
+
+    public init(learningRate: Float = 0.001, rho: Float = 0.9, epsilon: Float = 1e-7) {
+        require(learningRate >= 0 && (0..<1).contains(rho) && epsilon > 0,
+                "RMSprop needs lr ≥ 0, ρ in [0, 1), ε > 0; got lr \(learningRate), ρ \(rho), ε \(epsilon)")
+        (self.learningRate, self.rho, self.epsilon) = (learningRate, rho, epsilon)
+    }
+
+    public var slotNames: [String] { ["v"] }
+
+    public func update(_ parameter: Tensor, gradient: Tensor, slots: [Tensor], step: Int) {
+        parameter.rmspropUpdate(gradient: gradient, meanSquare: slots[0], learningRate: learningRate, rho: rho, epsilon: epsilon)
+    }
+}
+
 public typealias Adam = Optimizer<AdamRule>
 public typealias SGD = Optimizer<SGDRule>
+public typealias RMSprop = Optimizer<RMSpropRule>
+
+/// What a training loop needs of an optimizer, whatever its rule: a GAN holds one per network
+/// without knowing whether it is Adam, RMSprop or SGD.
+public protocol ParameterOptimizer: AnyObject {
+    var parameters: [Tensor] { get }
+    var stepCount: Int { get }
+    func step(_ gradients: [Tensor])
+    var state: [(name: String, tensor: Tensor)] { get }
+    func load(state: [String: Tensor]) throws
+}
+
+/// An optimizer and its settings as data (configuration files, recipes), made into an optimizer
+/// with ``make(parameters:)``.
+///
+/// ```swift
+/// let spec = OptimizerSpec.adam(learningRate: 1e-4, beta1: 0.5, beta2: 0.9)
+/// let optD = spec.make(parameters: d.parameters)
+/// ```
+public enum OptimizerSpec: Codable, Equatable, CustomStringConvertible {
+    case adam(learningRate: Float, beta1: Float, beta2: Float)
+    case rmsprop(learningRate: Float, rho: Float, epsilon: Float)
+    case sgd(learningRate: Float, momentum: Float)
+
+    public var learningRate: Float {
+        switch self {
+        case .adam(let lr, _, _), .rmsprop(let lr, _, _), .sgd(let lr, _): return lr
+        }
+    }
+
+    /// The same optimizer with another learning rate.
+    public func with(learningRate lr: Float) -> OptimizerSpec {
+        switch self {
+        case .adam(_, let b1, let b2): return .adam(learningRate: lr, beta1: b1, beta2: b2)
+        case .rmsprop(_, let rho, let eps): return .rmsprop(learningRate: lr, rho: rho, epsilon: eps)
+        case .sgd(_, let mu): return .sgd(learningRate: lr, momentum: mu)
+        }
+    }
+
+    public func make(parameters: [Tensor]) -> any ParameterOptimizer {
+        switch self {
+        case .adam(let lr, let b1, let b2): return Adam(parameters: parameters, learningRate: lr, beta1: b1, beta2: b2)
+        case .rmsprop(let lr, let rho, let eps): return RMSprop(parameters: parameters, rule: RMSpropRule(learningRate: lr, rho: rho, epsilon: eps))
+        case .sgd(let lr, let mu): return SGD(parameters: parameters, learningRate: lr, momentum: mu)
+        }
+    }
+
+    public var description: String {
+        switch self {
+        case .adam(let lr, let b1, let b2): return "Adam(lr \(lr), β₁ \(b1), β₂ \(b2))"
+        case .rmsprop(let lr, let rho, _): return "RMSprop(lr \(lr), ρ \(rho))"
+        case .sgd(let lr, let mu): return "SGD(lr \(lr), momentum \(mu))"
+        }
+    }
+}
 
 extension Optimizer where Rule == AdamRule {
     /// Adam over `parameters`; see ``AdamRule`` for the update and defaults.

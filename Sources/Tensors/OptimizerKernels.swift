@@ -36,4 +36,18 @@ extension Tensor {
             p[i] += nesterov ? mu * ui - lr * pg[i] : ui
         }
     }
+
+    /// RMSprop on this parameter: v ← ρv + (1−ρ)g², θ ← θ − lr·g/(√v + ε).
+    public func rmspropUpdate(gradient g: Tensor, meanSquare v: Tensor, learningRate lr: Float, rho: Float, epsilon: Float) {
+        require(g.shape == shape && v.shape == shape, "SwiftGAN shape error: RMSprop update of \(describe(shape)) with gradient \(describe(g.shape))")
+        let (p, pv, pg) = (data, v.data, g.data)
+        Parallel.forEachChunk(count, minimumChunk: Parallel.elementwiseThreshold / 2) { r in
+            for i in r {
+                let vi = rho * pv[i] + (1 - rho) * pg[i] * pg[i]
+                pv[i] = vi
+                p[i] -= lr * pg[i] / (vi.squareRoot() + epsilon)
+            }
+        }
+        markModified()
+    }
 }

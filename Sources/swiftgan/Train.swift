@@ -38,6 +38,17 @@ struct Train: ParsableCommand {
     @Option(help: "With --eval-every: an evaluator from 'swiftgan train-evaluator' (default: the one shipped for the dataset).") var evaluator: String?
     @Option(help: "Batching: epochs (shuffle without replacement) or random (draw each batch at random).") var sampling: String?
     @Option(help: "Batches per epoch in random sampling mode.") var batchesPerEpoch: Int?
+    @Option(help: "Objective: \(Objectives.names.joined(separator: ", ")) (default: bce, the non-saturating GAN loss). wgan and wgan-gp bring their papers' optimizer and 5 D updates per step unless given.") var loss: String?
+    @Option(help: "Optimizer of both networks: adam, rmsprop or sgd (default: the objective's — RMSprop for wgan — or Adam).") var optimizer: String?
+    @Option(name: .customLong("d-lr"), help: "D's learning rate (default: --lr or the recipe's).") var dLr: Float?
+    @Option(name: .customLong("g-lr"), help: "G's learning rate (default: --lr or the recipe's).") var gLr: Float?
+    @Option(help: "Adam β₂ for both networks (default: 0.9 for wgan-gp, 0.999 otherwise).") var beta2: Float?
+    @Option(name: .customLong("d-steps"), help: "D updates per step, each on a fresh real batch (default: 5 for wgan and wgan-gp, 1 otherwise).") var dSteps: Int?
+    @Option(help: "Clamp D's parameters to ±C after each update (default: 0.01 for wgan, none otherwise).") var clip: Float?
+    @Option(name: .customLong("gp-weight"), help: "Gradient penalty λ on interpolates of real and fake (default: 10 for wgan-gp, none otherwise; 0: off).") var gpWeight: Float?
+    @Option(help: "R1 penalty γ on real data (γ/2·E‖∇D(x)‖²; default: none).") var r1: Float?
+    @Option(name: .customLong("d-norm"), help: "dcgan64: D's normalization, batch or none (default: none for wgan-gp, batch otherwise).") var dNorm: String?
+    @Option(help: "Stop after this many seconds of training, saving everything as at the last step.") var timeBudget: Double?
     @Option(help: "Run folder (default: runs/<model>).") var out: String?
     @Option(help: "Start from a saved config.json; other options override it.") var config: String?
     @Option(help: "Continue the run in this folder from its last sample point (give a larger --steps to extend it).") var resume: String?
@@ -51,10 +62,12 @@ struct Train: ParsableCommand {
                                            ("--width", width != nil), ("--image-size", imageSize != nil), ("--out", out != nil),
                                            ("--body", body != nil), ("--label-smoothing", labelSmoothing != nil), ("--two-sided", twoSided),
                                            ("--per-example", perExample), ("--label-flip", labelFlip != nil), ("--g-steps", gSteps != nil),
-                                           ("--eval-samples", evalSamples != nil)]
+                                           ("--eval-samples", evalSamples != nil), ("--loss", loss != nil), ("--optimizer", optimizer != nil),
+                                           ("--d-lr", dLr != nil), ("--g-lr", gLr != nil), ("--beta2", beta2 != nil), ("--d-steps", dSteps != nil),
+                                           ("--clip", clip != nil), ("--gp-weight", gpWeight != nil), ("--r1", r1 != nil), ("--d-norm", dNorm != nil)]
             let given = fixed.filter(\.1).map(\.0)
             guard given.isEmpty else {
-                throw ValidationError("--resume continues a run as it was configured; only --steps, --epochs, --sample-every, --eval-every and --evaluator may change (got \(given.joined(separator: ", ")))")
+                throw ValidationError("--resume continues a run as it was configured; only --steps, --epochs, --time-budget, --sample-every, --eval-every and --evaluator may change (got \(given.joined(separator: ", ")))")
             }
         }
         if steps != nil && epochs != nil { throw ValidationError("give --steps or --epochs, not both") }
@@ -103,6 +116,17 @@ struct Train: ParsableCommand {
         if let evalEvery { c.evalEvery = evalEvery }
         if let evalSamples { c.evalSamples = evalSamples }
         if let evaluator { c.evaluator = evaluator }
+        if let loss { c.loss = loss }
+        if let optimizer { c.optimizer = optimizer }
+        if let dLr { c.discriminatorLearningRate = dLr }
+        if let gLr { c.generatorLearningRate = gLr }
+        if let beta2 { c.beta2 = beta2 }
+        if let dSteps { c.criticSteps = dSteps }
+        if let clip { c.weightClip = clip }
+        if let gpWeight { c.gradientPenalty = gpWeight }
+        if let r1 { c.r1 = r1 }
+        if let dNorm { c.options.discriminatorNormalization = dNorm }
+        if let timeBudget { c.timeBudget = timeBudget }
         if let out { c.out = out }
         if let resume { c.out = resume }
 
@@ -131,7 +155,7 @@ struct Train: ParsableCommand {
         bar.finish(values: Self.summary(recent, quality))
         let f = run.folder.path
         print("""
-        samples:     \(f)/samples/  (last: step-\(String(format: "%06d", run.config.steps)).png)
+        samples:     \(f)/samples/  (last: step-\(String(format: "%06d", run.finalStep)).png)
         curves:      \(f)/curves.png
         history:     \(f)/history.csv
         generator:   \(f)/generator.safetensors   (swiftgan sample --checkpoint \(f)/generator.safetensors --out grid.png)
@@ -141,10 +165,15 @@ struct Train: ParsableCommand {
     /// Running means over the recent steps, formatted for the progress line.
     static func summary(_ recent: [StepMetrics], _ quality: QualityReport? = nil) -> [(String, String)] {
         guard !recent.isEmpty else { return [] }
-        func mean(_ f: (StepMetrics) -> Float) -> Float { recent.map(f).reduce(0, +) / Float(recent.count) }
-        return [
+        func mean(_ f: (StepMetrics) -> Float?) -> Float { recent.compactMap(f).reduce(0, +) / Float(recent.count) }
+        // A critic has no accuracies: its Wasserstein estimate is the number to watch.
+        let values: [(String, String)] = recent[0].discriminatorAccuracy == nil ? [
+            ("D", String(format: "%.3f", mean(\.discriminatorLoss))), ("G", String(format: "%.3f", mean(\.generatorLoss))),
+            ("W", String(format: "%.3f", mean { $0.extra("wasserstein") })),
+        ] : [
             ("D", String(format: "%.3f (acc %.2f)", mean(\.discriminatorLoss), mean(\.discriminatorAccuracy))),
             ("G", String(format: "%.3f (acc %.2f)", mean(\.generatorLoss), mean(\.generatorAccuracy))),
-        ] + (quality.map { [("FID", String(format: "%.2f", $0.fid)), ("KID", String(format: "%.4f", $0.kid))] } ?? [])
+        ]
+        return values + (quality.map { [("FID", String(format: "%.2f", $0.fid)), ("KID", String(format: "%.4f", $0.kid))] } ?? [])
     }
 }

@@ -31,6 +31,30 @@ final class CommandLineTests: XCTestCase {
         XCTAssertTrue(missing.output.contains("missing"), missing.output)
     }
 
+    /// `--loss` and its options from the command line: the recipe is logged, a critic's progress
+    /// line shows its Wasserstein estimate, the options are fixed on resume (the time budget may
+    /// grow), and a wrong value is refused with the known names.
+    func testObjectiveOptions() throws {
+        try XCTSkipUnless(FileManager.default.isExecutableFile(atPath: tool.path), "swiftgan is not built next to the tests")
+        let out = runFolder()
+        let train = try swiftgan(["train", "--model", "curve-gan", "--loss", "wgan-gp", "--d-lr", "2e-4", "--d-steps", "3", "--steps", "20",
+                                  "--sample-every", "10", "--out", out])
+        XCTAssertTrue(train.output.contains("recipe: loss wgan-gp, D Adam(lr 0.0002, β₁ 0.5, β₂ 0.9), G Adam(lr 0.0001, β₁ 0.5, β₂ 0.9), 3 D updates per step, gradient penalty λ 10.0"), train.output)
+        XCTAssertTrue(train.output.contains(" W "), train.output)
+        let header = try String(contentsOfFile: out + "/history.csv", encoding: .utf8).split(separator: "\n")[0]
+        XCTAssertTrue(header.hasSuffix(",wasserstein,gradient_penalty"), String(header))
+        let refused = try swiftgan(["train", "--resume", out, "--loss", "hinge", "--steps", "30"], expectSuccess: false)
+        XCTAssertNotEqual(refused.status, 0)
+        XCTAssertTrue(refused.output.contains("--loss"), refused.output)
+        try swiftgan(["train", "--resume", out, "--steps", "30", "--time-budget", "600"])
+        let bad = try swiftgan(["train", "--model", "curve-gan", "--loss", "wasserstein", "--steps", "1", "--out", out + "-bad"], expectSuccess: false)
+        XCTAssertNotEqual(bad.status, 0)
+        XCTAssertTrue(bad.output.contains("unknown loss 'wasserstein' (known: bce, lsgan, hinge, wgan, wgan-gp)"), bad.output)
+        let smoothing = try swiftgan(["train", "--model", "curve-gan", "--loss", "hinge", "--label-smoothing", "0.1", "--steps", "1", "--out", out + "-bad"],
+                                     expectSuccess: false)
+        XCTAssertTrue(smoothing.output.contains("no targets"), smoothing.output)
+    }
+
     /// A conditional generator draws the class asked for; labels go beside the images in the .npy
     /// output; bad labels are refused with a clear message and a non-zero exit.
     func testConditionalSample() throws {

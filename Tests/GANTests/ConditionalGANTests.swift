@@ -199,7 +199,7 @@ final class BalanceWarningTests: XCTestCase {
         let run = try TrainingRun(config: config, log: { if $0.hasPrefix("warning") { warnings.append($0) } })
         run.balanceWindow = 1
         try run.run()
-        let lopsided = run.history.filter { $0.metrics.generatorAccuracy < 0.02 || $0.metrics.generatorAccuracy > 0.98 }.map(\.step)
+        let lopsided = run.history.filter { $0.metrics.generatorAccuracy! < 0.02 || $0.metrics.generatorAccuracy! > 0.98 }.map(\.step)
         XCTAssertFalse(lopsided.isEmpty, "curve-gan's D calls every fake fake in some early step")
         XCTAssertEqual(warnings.count, 1)
         XCTAssertTrue(warnings.first?.contains("at step \(lopsided[0]),") ?? false, "\(warnings) \(lopsided)")

@@ -5,8 +5,8 @@ import GAN
 import Tensors
 import XCTest
 
-/// A run stopped at a sample point and resumed ends exactly where an uninterrupted run ends.
-final class ResumeTests: XCTestCase {
+extension XCTestCase {
+    /// A run stopped at a sample point and resumed ends exactly where an uninterrupted run ends.
     func assertResumeIsExact(_ config: TrainConfig, file: StaticString = #filePath, line: UInt = #line) throws {
         var straight = config
         straight.out = runFolder("straight-\(config.model)")
@@ -51,7 +51,9 @@ final class ResumeTests: XCTestCase {
         }
         return data
     }
+}
 
+final class ResumeTests: XCTestCase {
     func testCurveGANResumesExactly() throws {
         try assertResumeIsExact(curveConfig(steps: 40, sampleEvery: 10, seed: 3))
     }

@@ -17,6 +17,27 @@ final class OptimizerTests: XCTestCase {
         XCTAssertEqual(adam.state.map(\.name), ["step", "m.0", "v.0"])
     }
 
+    /// Two RMSprop steps, lr 0.1, ρ 0.9, ε 1e-7; expected values from NumPy with the update written
+    /// out: v = ρv + (1−ρ)g²; p −= lr·g/(√v + ε).
+    func testRMSpropHandComputed() {
+        let p = Tensor([1, -2]).requiringGradient()
+        let rmsprop = RMSprop(parameters: [p], rule: RMSpropRule(learningRate: 0.1))
+        rmsprop.step([Tensor([0.5, -1])])
+        assertClose(p.scalars, [0.683_772_43, -1.683_772_33], tolerance: 1e-6)
+        rmsprop.step([Tensor([0.1, 0.3])])
+        assertClose(p.scalars, [0.618_539_67, -1.779_118_56], tolerance: 1e-6)
+        XCTAssertEqual(rmsprop.state.map(\.name), ["step", "v.0"])
+    }
+
+    /// A spec makes the optimizer it names, with its settings.
+    func testOptimizerSpecMakesTheNamedOptimizer() {
+        let p = Tensor([1]).requiringGradient()
+        XCTAssertTrue(OptimizerSpec.rmsprop(learningRate: 5e-5, rho: 0.99, epsilon: 1e-8).make(parameters: [p]) is RMSprop)
+        let adam = OptimizerSpec.adam(learningRate: 1e-4, beta1: 0.5, beta2: 0.9).make(parameters: [p]) as? Adam
+        XCTAssertEqual(adam?.rule.beta2, 0.9)
+        XCTAssertEqual(OptimizerSpec.sgd(learningRate: 0.1, momentum: 0).with(learningRate: 0.2).learningRate, 0.2)
+    }
+
     func testKerasDefaults() {
         let rule = AdamRule()
         XCTAssertEqual([rule.learningRate, rule.beta1, rule.beta2, rule.epsilon], [0.001, 0.9, 0.999, 1e-7])

@@ -74,12 +74,17 @@ public final class TrainingRun {
         folder = URL(fileURLWithPath: config.outputFolder)
         // One generator, in a fixed order: weights, then sample noise, then data order, noise and dropout.
         rng = RandomGenerator(seed: config.seed)
+        let objective = try config.objective()
+        if !objective.defaults.allowsBatchNorm && config.options.discriminatorNormalization == nil {
+            config.options.discriminatorNormalization = "none"
+        }
         model = try ModelZoo.make(config.model, options: config.options, rng: rng)
         let batchSize = config.batchSize ?? model.batchSize
         config.batchSize = batchSize
         self.batchSize = batchSize
-        step = GANTrainingStep(model: model, learningRate: config.learningRate, beta1: config.beta1, targets: config.targets?.applied(to: model.targets),
-                               generatorSteps: config.generatorSteps ?? 1, rng: rng)
+        let recipe = try config.recipe(for: model)
+        step = GANTrainingStep(model: model, recipe: recipe, rng: rng)
+        log("recipe: \(recipe.summary)")
         config.sampling = config.sampling ?? (model.randomBatchesPerEpoch == nil ? "epochs" : "random")
         config.batchesPerEpoch = config.batchesPerEpoch ?? model.randomBatchesPerEpoch ?? 100
 
@@ -115,7 +120,8 @@ public final class TrainingRun {
             case .curves: perEpoch = config.batchesPerEpoch!
             case .images(_, let sampler): perEpoch = sampler.batchesPerEpoch
             }
-            config.steps = epochs * perEpoch
+            // A step draws one real batch per D update.
+            config.steps = Swift.max(1, epochs * perEpoch / recipe.criticSteps)
         }
         if config.evalEvery != nil {
             guard model.sampleShape == [28, 28, 1], ["fashion-mnist", "mnist"].contains(config.dataset) else {
@@ -191,6 +197,10 @@ public final class TrainingRun {
         guard startStep < config.steps else {
             throw GANError("the run in \(folder.path) already reached step \(startStep); give a larger --steps to continue it")
         }
+        if let budget = config.timeBudget, let spent = history.last?.seconds, spent >= budget {
+            throw GANError(String(format: "the run in %@ already spent its time budget (%.0f of %.0f s); give a larger --time-budget to continue it",
+                                  folder.path, spent, budget))
+        }
         log("resuming \(model.name) at step \(startStep) of \(config.steps)")
     }
 
@@ -213,7 +223,7 @@ public final class TrainingRun {
     /// or near 1 for `balanceWindow` steps.
     func checkBalance(step n: Int) {
         guard !balanceWarned, history.count >= balanceWindow else { return }
-        if let warning = Self.balanceWarning(generatorAccuracies: history.suffix(balanceWindow).map(\.metrics.generatorAccuracy), step: n) {
+        if let warning = Self.balanceWarning(generatorAccuracies: history.suffix(balanceWindow).compactMap(\.metrics.generatorAccuracy), step: n) {
             balanceWarned = true
             log(warning)
         }
@@ -232,7 +242,10 @@ public final class TrainingRun {
                       step, who, mean, generatorAccuracies.count)
     }
 
-    /// Trains for `config.steps` steps. Returns the run folder.
+    /// The last step trained: `config.steps`, or where the time budget ran out.
+    public private(set) var finalStep = 0
+
+    /// Trains for `config.steps` steps, or until `config.timeBudget` is spent. Returns the run folder.
     @discardableResult
     public func run() throws -> URL {
         try AtomicFile.write(config.json(), to: folder.appendingPathComponent("config.json"))
@@ -243,9 +256,9 @@ public final class TrainingRun {
         let started = Date(timeIntervalSinceNow: -(history.last?.seconds ?? 0))
         if startStep == 0 { try writeSamples(step: 0) }
         var lastSaved = startStep
+        finalStep = config.steps
         for n in (startStep + 1)...config.steps {
-            let (real, labels) = realBatch()
-            let metrics = step(real: real, labels: labels)
+            let metrics = step(batches: (0..<step.recipe.criticSteps).map { _ in realBatch() })
             history.append(HistoryRow(step: n, epoch: data.epoch, metrics: metrics, seconds: Date().timeIntervalSince(started)))
             onStep?(n, metrics)
             checkBalance(step: n)
@@ -255,8 +268,10 @@ public final class TrainingRun {
                 throw GANError("training diverged at step \(n): D loss \(metrics.discriminatorLoss), G loss \(metrics.generatorLoss). "
                                + (lastSaved > 0 ? "The last good checkpoint (step \(lastSaved)) is in \(folder.path)." : "No checkpoint was saved yet."))
             }
-            let measure = config.evalEvery.map { n % $0 == 0 || n == config.steps } ?? false
-            let save = n % config.sampleEvery == 0 || n == config.steps
+            let budgetSpent = config.timeBudget.map { Date().timeIntervalSince(started) >= $0 } ?? false
+            let last = n == config.steps || budgetSpent
+            let measure = config.evalEvery.map { n % $0 == 0 || last } ?? false
+            let save = n % config.sampleEvery == 0 || last
             // The losses were finite, but this step's updates may not be: never save NaN weights
             // (nor measure samples made from them).
             if measure || save, !(model.generator.namedState + model.discriminator.namedState).allSatisfy({ $0.tensor.isFinite }) {
@@ -277,6 +292,11 @@ public final class TrainingRun {
                 try saveCheckpoints(step: n)
                 try saveState(step: n)
                 lastSaved = n
+            }
+            if budgetSpent {
+                finalStep = n
+                if n < config.steps { log(String(format: "time budget of %.0f s spent: stopped at step %d of %d", config.timeBudget!, n, config.steps)) }
+                break
             }
         }
         try writeAnimation()

@@ -34,8 +34,10 @@ public enum DCGAN64 {
         var d: [any Module] = [Conv2D(3, w, kernelSize: 4, stride: 2, padding: .same, kernelInitializer: init02, rng: rng), LeakyReLU(0.2)]
         channels = w
         for _ in 0..<(stages - 1) {
-            d += [Conv2D(channels, channels * 2, kernelSize: 4, stride: 2, padding: .same, useBias: false, kernelInitializer: init02, rng: rng),
-                  norm(channels * 2), LeakyReLU(0.2)]
+            // Without BatchNorm (a WGAN-GP critic) the convolution keeps its bias.
+            let normalized = options.discriminatorNormalization != "none"
+            d += [Conv2D(channels, channels * 2, kernelSize: 4, stride: 2, padding: .same, useBias: !normalized, kernelInitializer: init02, rng: rng)]
+                + (normalized ? [norm(channels * 2)] : []) + [LeakyReLU(0.2)]
             channels *= 2
         }
         d += [Flatten(), Dense(4 * 4 * channels, 1, weightInitializer: init02, rng: rng)]

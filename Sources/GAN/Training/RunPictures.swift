@@ -38,9 +38,9 @@ public enum RunPictures {
     public static func trainingCurves(_ history: [HistoryRow], title: String) -> RasterImage {
         let window = Swift.max(1, history.count / 200)
         let steps = history.map { Double($0.step) }
-        func smooth(_ f: (StepMetrics) -> Float) -> [Double] {
+        func smooth(_ f: (StepMetrics) -> Float?) -> [Double] {
             var out: [Double] = [], sum = 0.0
-            let values = history.map { Double(f($0.metrics)) }
+            let values = history.map { Double(f($0.metrics) ?? .nan) }
             for (i, v) in values.enumerated() {
                 sum += v
                 if i >= window { sum -= values[i - window] }
@@ -55,26 +55,47 @@ public enum RunPictures {
                 .init(name: "FID", color: .blue, x: measured.map { Double($0.step) }, y: measured.map { $0.fid! }),
             ]),
         ]
+        // A critic (WGAN) has no accuracies; its Wasserstein estimate and penalties are shown instead.
+        let accuracy: [LineChart.Panel] = history.first?.metrics.discriminatorAccuracy == nil ? [] : [
+            .init(title: "accuracy\(note); G = share of fakes D calls real", xLabel: "step", series: [
+                .init(name: "D accuracy", color: .blue, x: steps, y: smooth(\.discriminatorAccuracy)),
+                .init(name: "G accuracy", color: .orange, x: steps, y: smooth(\.generatorAccuracy)),
+            ], yRange: 0...1),
+        ]
+        let colors: [RGBColor] = [.blue, .orange, .gray]
+        let names = extraNames(history)
+        let extras: [LineChart.Panel] = names.isEmpty ? [] : [
+            .init(title: names.joined(separator: ", ") + note, xLabel: "step", series: names.enumerated().map { i, name in
+                .init(name: name, color: colors[i % colors.count], x: steps, y: smooth { $0.extra(name) })
+            }),
+        ]
         return LineChart(panels: [
             .init(title: "\(title) loss\(note)", xLabel: "step", series: [
                 .init(name: "D loss", color: .blue, x: steps, y: smooth(\.discriminatorLoss)),
                 .init(name: "G loss", color: .orange, x: steps, y: smooth(\.generatorLoss)),
             ]),
-            .init(title: "accuracy\(note); G = share of fakes D calls real", xLabel: "step", series: [
-                .init(name: "D accuracy", color: .blue, x: steps, y: smooth(\.discriminatorAccuracy)),
-                .init(name: "G accuracy", color: .orange, x: steps, y: smooth(\.generatorAccuracy)),
-            ], yRange: 0...1),
-        ] + quality).render()
+        ] + accuracy + extras + quality).render()
     }
 
-    /// The history as CSV: step, epoch, d_loss, d_accuracy, g_loss, g_accuracy, seconds, and fid
-    /// and kid where they were measured (empty elsewhere).
+    /// The objective's and regularizers' metric names in the history, in order of appearance.
+    static func extraNames(_ history: [HistoryRow]) -> [String] {
+        var names: [String] = []
+        for r in history { for e in r.metrics.extras where !names.contains(e.name) { names.append(e.name) } }
+        return names
+    }
+
+    /// The history as CSV: step, epoch, d_loss, d_accuracy, g_loss, g_accuracy, seconds, fid and kid,
+    /// then the objective's own metrics (`wasserstein`, `gradient_penalty`…). Empty fields: not
+    /// measured at that step (fid, kid) or not defined for the objective (a critic's accuracies).
     public static func historyCSV(_ history: [HistoryRow]) -> String {
-        var text = "step,epoch,d_loss,d_accuracy,g_loss,g_accuracy,seconds,fid,kid\n"
+        let names = extraNames(history)
+        var text = (["step", "epoch", "d_loss", "d_accuracy", "g_loss", "g_accuracy", "seconds", "fid", "kid"] + names).joined(separator: ",") + "\n"
+        func field<T>(_ v: T?) -> String { v.map { "\($0)" } ?? "" }
         for r in history {
             let m = r.metrics
-            text += "\(r.step),\(r.epoch),\(m.discriminatorLoss),\(m.discriminatorAccuracy),\(m.generatorLoss),\(m.generatorAccuracy),"
-                + String(format: "%.3f", r.seconds) + "," + (r.fid.map { "\($0)" } ?? "") + "," + (r.kid.map { "\($0)" } ?? "") + "\n"
+            text += "\(r.step),\(r.epoch),\(m.discriminatorLoss),\(field(m.discriminatorAccuracy)),\(m.generatorLoss),\(field(m.generatorAccuracy)),"
+                + String(format: "%.3f", r.seconds) + "," + field(r.fid) + "," + field(r.kid)
+                + names.map { "," + field(m.extra($0)) }.joined() + "\n"
         }
         return text
     }

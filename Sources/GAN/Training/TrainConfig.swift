@@ -37,6 +37,27 @@ public struct TrainConfig: Codable, Equatable {
     public var evaluator: String?
     /// Images generated for each measurement during training (nil: 2,000).
     public var evalSamples: Int?
+    /// The objective (`bce`, `lsgan`, `hinge`, `wgan`, `wgan-gp`); nil: bce.
+    public var loss: String?
+    /// The optimizer of both networks (`adam`, `rmsprop`, `sgd`); nil: the objective's (RMSprop for
+    /// wgan) or the model's (Adam).
+    public var optimizer: String?
+    /// Per-network learning rates (TTUR, Heusel et al. 2017); nil: `learningRate`, or the default.
+    public var discriminatorLearningRate: Float?
+    public var generatorLearningRate: Float?
+    /// Adam's β₂ (nil: 0.9 for wgan-gp, 0.999 otherwise).
+    public var beta2: Float?
+    /// D updates per step (nil: 5 for wgan and wgan-gp, 1 otherwise).
+    public var criticSteps: Int?
+    /// WGAN's weight clipping c (nil: 0.01 for wgan, none otherwise).
+    public var weightClip: Float?
+    /// The gradient penalty's λ (nil: 10 for wgan-gp, none otherwise; 0 turns it off).
+    public var gradientPenalty: Float?
+    /// The R1 penalty's γ on real data (nil: none).
+    public var r1: Float?
+    /// Stop cleanly after this many seconds of training (pictures, checkpoints, evaluation as at
+    /// the last step), so recipes can be compared at equal time.
+    public var timeBudget: Double?
     /// The run folder; nil means `runs/<model>`.
     public var out: String?
 
@@ -57,6 +78,19 @@ public struct TrainConfig: Codable, Equatable {
         if let evalSamples, evalSamples < 2 { throw GANError("--eval-samples must be at least 2, got \(evalSamples)") }
         if let lr = learningRate, !(lr > 0) { throw GANError("--lr must be positive, got \(lr)") }
         if let beta1, !(0..<1).contains(beta1) { throw GANError("--beta1 must lie in [0, 1), got \(beta1)") }
+        if let loss { _ = try Objectives.named(loss) }
+        if let optimizer, !["adam", "rmsprop", "sgd"].contains(optimizer) { throw GANError("--optimizer must be adam, rmsprop or sgd, got '\(optimizer)'") }
+        for (flag, value) in [("--d-lr", discriminatorLearningRate), ("--g-lr", generatorLearningRate), ("--clip", weightClip), ("--r1", r1)] {
+            if let value, !(value > 0 && value.isFinite) { throw GANError("\(flag) must be positive and finite, got \(value)") }
+        }
+        if let lr = learningRate, !lr.isFinite { throw GANError("--lr must be finite, got \(lr)") }
+        if let beta2, !(0..<1).contains(beta2) { throw GANError("--beta2 must lie in [0, 1), got \(beta2)") }
+        if let criticSteps, criticSteps < 1 { throw GANError("--d-steps must be at least 1, got \(criticSteps)") }
+        if let gradientPenalty, !(gradientPenalty >= 0 && gradientPenalty.isFinite) { throw GANError("--gp-weight must be ≥ 0 and finite, got \(gradientPenalty)") }
+        if let timeBudget, !(timeBudget > 0 && timeBudget.isFinite) { throw GANError("--time-budget must be a positive number of seconds, got \(timeBudget)") }
+        if let n = options.discriminatorNormalization, !["batch", "none"].contains(n) {
+            throw GANError("--d-norm must be batch or none, got '\(n)'")
+        }
         guard (0..<1).contains(options.discriminatorDropout) else { throw GANError("--d-dropout must lie in [0, 1)") }
         guard ["fashion-mnist", "mnist", "cifar10", "folder"].contains(dataset) else {
             throw GANError("unknown dataset '\(dataset)' (known: fashion-mnist, mnist, cifar10, folder)")

@@ -16,12 +16,15 @@ public enum Checkpoint {
     public static func save(_ network: Sequential, of model: GANModel, role: String, step: Int, classNames: [String]? = nil,
                             to url: URL) throws {
         let tensors = network.namedState.map { (name: $0.name, shape: $0.tensor.shape, values: $0.tensor.scalars) }
+        // Sorted keys: the same model gives the same bytes in every process.
+        let sortedEncoder = JSONEncoder()
+        sortedEncoder.outputFormatting = .sortedKeys
         var metadata = [
             "format": "swiftgan", "version": formatVersion, "model": model.name, "network": role,
-            "options": String(decoding: try JSONEncoder().encode(model.options), as: UTF8.self),
+            "options": String(decoding: try sortedEncoder.encode(model.options), as: UTF8.self),
             "step": String(step),
         ]
-        if let classNames { metadata["classes"] = String(decoding: try JSONEncoder().encode(classNames), as: UTF8.self) }
+        if let classNames { metadata["classes"] = String(decoding: try sortedEncoder.encode(classNames), as: UTF8.self) }
         try AtomicFile.write(try Safetensors.encode(tensors, metadata: metadata), to: url)
     }
 

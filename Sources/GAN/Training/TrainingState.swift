@@ -97,19 +97,33 @@ extension TrainingRun {
         }
     }
 
-    static func readHistory(_ url: URL) throws -> [HistoryRow] {
+    /// Reads a run's `history.csv` (columns by name; files from older versions too).
+    public static func readHistory(_ url: URL) throws -> [HistoryRow] {
         guard let text = try? String(contentsOf: url, encoding: .utf8) else { return [] }
-        return try text.split(separator: "\n").dropFirst().map { line in
-            // 7 fields, or 9 with the (possibly empty) fid and kid columns.
+        let lines = text.split(separator: "\n")
+        guard let header = lines.first?.split(separator: ",", omittingEmptySubsequences: false).map(String.init) else { return [] }
+        // Columns by name: step … seconds always; fid and kid, then the objective's metrics, in newer files.
+        let fixed = ["step", "epoch", "d_loss", "d_accuracy", "g_loss", "g_accuracy", "seconds"]
+        guard Array(header.prefix(fixed.count)) == fixed, Set(header).count == header.count else {
+            throw GANError("\(url.path): the header '\(lines[0])' is not a SwiftGAN history's")
+        }
+        let fidColumn = header.firstIndex(of: "fid"), kidColumn = header.firstIndex(of: "kid")
+        let extraColumns = header.indices.dropFirst(fixed.count).filter { header[$0] != "fid" && header[$0] != "kid" }
+        return try lines.dropFirst().map { line in
             let f = line.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
-            guard f.count == 7 || f.count == 9, let step = Int(f[0]), let epoch = Int(f[1]), let values = Optional(f[2...5].compactMap(Float.init)),
-                  values.count == 4, let seconds = Double(f[6]) else {
+            func optional<T: LosslessStringConvertible>(_ i: Int?, as: T.Type) throws -> T? {
+                guard let i, !f[i].isEmpty else { return nil }
+                guard let v = T(f[i]) else { throw GANError("\(url.path): unreadable history line '\(line)'") }
+                return v
+            }
+            guard f.count == header.count, let step = Int(f[0]), let epoch = Int(f[1]), let dLoss = Float(f[2]), let gLoss = Float(f[4]),
+                  let seconds = Double(f[6]) else {
                 throw GANError("\(url.path): unreadable history line '\(line)'")
             }
-            return HistoryRow(step: step, epoch: epoch,
-                              metrics: StepMetrics(discriminatorLoss: values[0], discriminatorAccuracy: values[1],
-                                                   generatorLoss: values[2], generatorAccuracy: values[3]),
-                              seconds: seconds, fid: f.count == 9 ? Double(f[7]) : nil, kid: f.count == 9 ? Double(f[8]) : nil)
+            let metrics = StepMetrics(discriminatorLoss: dLoss, discriminatorAccuracy: try optional(3, as: Float.self), generatorLoss: gLoss,
+                                      generatorAccuracy: try optional(5, as: Float.self),
+                                      extras: try extraColumns.compactMap { i in try optional(i, as: Float.self).map { (header[i], $0) } })
+            return HistoryRow(step: step, epoch: epoch, metrics: metrics, seconds: seconds, fid: try optional(fidColumn, as: Double.self), kid: try optional(kidColumn, as: Double.self))
         }
     }
 }

@@ -142,8 +142,14 @@ public struct ModelOptions: Codable, Equatable {
     /// cgan: the unconditional body it extends, `mlp` or `dcgan` (nil: mlp).
     public var body: String?
 
-    public init(discriminatorDropout: Float = 0, width: Int? = nil, imageSize: Int? = nil, body: String? = nil) {
+    /// dcgan64: `none` builds D without BatchNorm, as a WGAN-GP critic must be (the gradient
+    /// penalty is per example); nil or `batch`: the model's BatchNorm. (The other models' Ds have none.)
+    public var discriminatorNormalization: String?
+
+    public init(discriminatorDropout: Float = 0, width: Int? = nil, imageSize: Int? = nil, body: String? = nil,
+                discriminatorNormalization: String? = nil) {
         (self.discriminatorDropout, self.width, self.imageSize, self.body) = (discriminatorDropout, width, imageSize, body)
+        self.discriminatorNormalization = discriminatorNormalization
     }
 }
 

@@ -1,0 +1,24 @@
+import NN
+import Tensors
+
+/// Least-squares GAN (Mao et al. 2017, eq. 2), `--loss lsgan`: D's raw output is regressed onto
+/// b for real and a for fake examples, G's onto c:
+///
+///     D: ½·E[(D(x) − b)²] + ½·E[(D(G(z)) − a)²]      G: ½·E[(D(G(z)) − c)²]
+///
+/// with the paper's a = 0, b = c = 1. Label smoothing moves b (and a, two-sided) as it moves
+/// BCE's targets. D calls an example real above ½, halfway between the targets.
+public struct LeastSquaresGAN: GANObjective {
+    public init() {}
+    public var name: String { "lsgan" }
+    public var decisionThreshold: Float? { 0.5 }
+    public var usesTargets: Bool { true }
+
+    public func discriminatorLoss(real: Tensor, fake: Tensor, targets: (real: Tensor, fake: Tensor)) -> Tensor {
+        (meanSquaredError(real, targets.real) + meanSquaredError(fake, targets.fake)) * 0.5
+    }
+
+    public func generatorLoss(fake: Tensor) -> Tensor {
+        ((fake - 1) * (fake - 1)).mean() * 0.5
+    }
+}
