@@ -10,7 +10,7 @@ import Tensors
 /// let conv = Conv2D(1, 64, kernelSize: 5, stride: 2, padding: .same, rng: rng)
 /// let y = conv(images)   // [32, 28, 28, 1] → [32, 14, 14, 64]
 /// ```
-public final class Conv2D: Module {
+public final class Conv2D: WeightedLayer {
     public let kernel: Tensor
     public let bias: Tensor?
     public let stride: Int
@@ -23,7 +23,12 @@ public final class Conv2D: Module {
         (self.stride, self.padding) = (stride, padding)
     }
 
-    public func callAsFunction(_ x: Tensor) -> Tensor {
+    public func callAsFunction(_ x: Tensor) -> Tensor { self(x, weight: kernel) }
+
+    public var weight: Tensor { kernel }
+
+    /// The layer with `kernel` in place of its own (spectral normalization).
+    public func callAsFunction(_ x: Tensor, weight kernel: Tensor) -> Tensor {
         require(x.rank == 4 && x.shape[3] == kernel.shape[2],
                 "SwiftGAN shape error: Conv2D(\(kernel.shape[2]) → \(kernel.shape[3])) expects [batch, height, width, \(kernel.shape[2])], got \(describe(x.shape))")
         return x.conv2d(kernel, bias: bias, stride: stride, padding: padding)

@@ -10,7 +10,7 @@ import Tensors
 /// let layer = Dense(784, 512, rng: rng)
 /// let y = layer(x)   // [batch, 784] → [batch, 512]
 /// ```
-public final class Dense: Module {
+public final class Dense: WeightedLayer {
     public let weight: Tensor
     public let bias: Tensor?
 
@@ -21,7 +21,10 @@ public final class Dense: Module {
         bias = useBias ? biasInitializer.make([outputSize], rng: rng).requiringGradient() : nil
     }
 
-    public func callAsFunction(_ input: Tensor) -> Tensor {
+    public func callAsFunction(_ input: Tensor) -> Tensor { self(input, weight: weight) }
+
+    /// The layer with `weight` in place of its own (spectral normalization).
+    public func callAsFunction(_ input: Tensor, weight: Tensor) -> Tensor {
         require(input.rank == 2 && input.shape[1] == weight.shape[0],
                      "SwiftGAN shape error: Dense(\(weight.shape[0]) → \(weight.shape[1])) expects [batch, \(weight.shape[0])], got \(describe(input.shape))")
         guard let bias else { return input.matmul(weight) }

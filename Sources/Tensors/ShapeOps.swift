@@ -164,3 +164,27 @@ extension Tensor {
         return Tensor.record("scatterAdd", out, [self]) { g, _ in [g.gathering(indices, alongAxis: axis)] }
     }
 }
+
+extension Tensor {
+    /// Shifts each image of an NHWC batch by whole pixels, filling with zeros: output pixel (i, j)
+    /// of image b is input pixel (i + rows[b], j + columns[b]), or 0 where that falls outside
+    /// (DiffAugment's translation). Its adjoint is the opposite shift, so it differentiates to any order.
+    public func translated(rows: [Int], columns: [Int]) -> Tensor {
+        require(rank == 4 && rows.count == shape[0] && columns.count == shape[0],
+                "SwiftGAN shape error: translated(rows:columns:) needs an NHWC batch and one shift per image; got \(describe(shape)), \(rows.count) and \(columns.count) shifts")
+        let (n, h, w, c) = (shape[0], shape[1], shape[2], shape[3])
+        let out = Tensor.zeros(shape)
+        let px = data, po = out.data
+        for b in 0..<n {
+            let dy = rows[b], dx = columns[b]
+            // Output rows i with 0 ≤ i + dy < h, columns j with 0 ≤ j + dx < w.
+            let i0 = Swift.max(0, -dy), i1 = Swift.min(h, h - dy), j0 = Swift.max(0, -dx), j1 = Swift.min(w, w - dx)
+            guard i0 < i1 && j0 < j1 else { continue }
+            for i in i0..<i1 {
+                let src = px + ((b * h + i + dy) * w + j0 + dx) * c, dst = po + ((b * h + i) * w + j0) * c
+                dst.update(from: src, count: (j1 - j0) * c)
+            }
+        }
+        return Tensor.record("translate", out, [self]) { g, _ in [g.translated(rows: rows.map { -$0 }, columns: columns.map { -$0 })] }
+    }
+}

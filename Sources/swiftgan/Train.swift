@@ -48,6 +48,9 @@ struct Train: ParsableCommand {
     @Option(name: .customLong("gp-weight"), help: "Gradient penalty λ on interpolates of real and fake (default: 10 for wgan-gp, none otherwise; 0: off).") var gpWeight: Float?
     @Option(help: "R1 penalty γ on real data (γ/2·E‖∇D(x)‖²; default: none).") var r1: Float?
     @Option(name: .customLong("d-norm"), help: "dcgan64: D's normalization, batch or none (default: none for wgan-gp, batch otherwise).") var dNorm: String?
+    @Flag(help: "Spectral normalization of D's Dense and Conv2D weights (Miyato et al. 2018; one power iteration per D update).") var spectralNorm = false
+    @Option(help: "Samples, evaluation and the saved generator use a moving average of G's weights with this decay (0.999 is usual; with a warm-up).") var ema: Float?
+    @Option(help: "DiffAugment for every image D sees, real and fake: any of color,translation,cutout (Zhao et al. 2020).") var diffaugment: String?
     @Option(help: "Stop after this many seconds of training, saving everything as at the last step.") var timeBudget: Double?
     @Option(help: "Run folder (default: runs/<model>).") var out: String?
     @Option(help: "Start from a saved config.json; other options override it.") var config: String?
@@ -64,7 +67,7 @@ struct Train: ParsableCommand {
                                            ("--per-example", perExample), ("--label-flip", labelFlip != nil), ("--g-steps", gSteps != nil),
                                            ("--eval-samples", evalSamples != nil), ("--loss", loss != nil), ("--optimizer", optimizer != nil),
                                            ("--d-lr", dLr != nil), ("--g-lr", gLr != nil), ("--beta2", beta2 != nil), ("--d-steps", dSteps != nil),
-                                           ("--clip", clip != nil), ("--gp-weight", gpWeight != nil), ("--r1", r1 != nil), ("--d-norm", dNorm != nil)]
+                                           ("--clip", clip != nil), ("--gp-weight", gpWeight != nil), ("--r1", r1 != nil), ("--d-norm", dNorm != nil), ("--spectral-norm", spectralNorm), ("--ema", ema != nil), ("--diffaugment", diffaugment != nil)]
             let given = fixed.filter(\.1).map(\.0)
             guard given.isEmpty else {
                 throw ValidationError("--resume continues a run as it was configured; only --steps, --epochs, --time-budget, --sample-every, --eval-every and --evaluator may change (got \(given.joined(separator: ", ")))")
@@ -126,6 +129,9 @@ struct Train: ParsableCommand {
         if let gpWeight { c.gradientPenalty = gpWeight }
         if let r1 { c.r1 = r1 }
         if let dNorm { c.options.discriminatorNormalization = dNorm }
+        if spectralNorm { c.options.spectralNorm = true }
+        if let ema { c.ema = ema }
+        if let diffaugment { c.diffAugment = diffaugment }
         if let timeBudget { c.timeBudget = timeBudget }
         if let out { c.out = out }
         if let resume { c.out = resume }

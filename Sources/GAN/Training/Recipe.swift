@@ -20,6 +20,11 @@ public struct TrainingRecipe {
     public var regularizers: [any DiscriminatorRegularizer]
     /// D's parameters are clamped to ±c after each update (WGAN).
     public var weightClip: Float?
+    /// Samples, evaluation and the saved generator use an exponential moving average of G's
+    /// weights with this decay (``ParameterAverage``); nil: the live weights.
+    public var averageDecay: Float?
+    /// Augmentations applied to every image D sees (``DiffAugment``); nil: none.
+    public var augment: DiffAugment?
 
     /// The model's source settings with `objective` and the settings its paper prescribes.
     public init(model: GANModel, objective: any GANObjective = NonSaturatingGAN()) {
@@ -39,6 +44,8 @@ public struct TrainingRecipe {
         if criticSteps > 1 { parts.append("\(criticSteps) D updates per step") }
         if generatorSteps > 1 { parts.append("\(generatorSteps) G updates per step") }
         if let weightClip { parts.append("D weights clipped to ±\(weightClip)") }
+        if let augment { parts.append("DiffAugment " + augment.policies.map(\.rawValue).joined(separator: ",")) }
+        if let averageDecay { parts.append("G weights averaged (EMA \(averageDecay))") }
         for r in regularizers {
             if let gp = r as? GradientPenalty { parts.append("gradient penalty λ \(gp.weight)") }
             if let r1 = r as? R1Penalty { parts.append("R1 γ \(r1.gamma)") }
@@ -86,6 +93,11 @@ extension TrainConfig {
             if gradientPenalty > 0 { recipe.regularizers.append(GradientPenalty(weight: gradientPenalty)) }
         }
         if let r1 { recipe.regularizers.append(R1Penalty(gamma: r1)) }
+        recipe.averageDecay = ema
+        if let diffAugment {
+            guard model.sampleShape.count == 3 else { throw GANError("--diffaugment augments images; \(model.name) makes \(model.sampleShape) curves") }
+            recipe.augment = try DiffAugment(diffAugment)
+        }
         return recipe
     }
 }

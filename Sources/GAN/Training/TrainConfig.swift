@@ -55,6 +55,11 @@ public struct TrainConfig: Codable, Equatable {
     public var gradientPenalty: Float?
     /// The R1 penalty's γ on real data (nil: none).
     public var r1: Float?
+    /// The decay of the moving average of G's weights used for samples, evaluation and the saved
+    /// generator (nil: none; 0.999 is usual).
+    public var ema: Float?
+    /// DiffAugment policies for every image D sees, comma-separated (`color,translation,cutout`).
+    public var diffAugment: String?
     /// Stop cleanly after this many seconds of training (pictures, checkpoints, evaluation as at
     /// the last step), so recipes can be compared at equal time.
     public var timeBudget: Double?
@@ -84,6 +89,8 @@ public struct TrainConfig: Codable, Equatable {
             if let value, !(value > 0 && value.isFinite) { throw GANError("\(flag) must be positive and finite, got \(value)") }
         }
         if let lr = learningRate, !lr.isFinite { throw GANError("--lr must be finite, got \(lr)") }
+        if let diffAugment { _ = try DiffAugment(diffAugment) }
+        if let ema, !(0..<1).contains(ema) { throw GANError("--ema must lie in [0, 1), got \(ema)") }
         if let beta2, !(0..<1).contains(beta2) { throw GANError("--beta2 must lie in [0, 1), got \(beta2)") }
         if let criticSteps, criticSteps < 1 { throw GANError("--d-steps must be at least 1, got \(criticSteps)") }
         if let gradientPenalty, !(gradientPenalty >= 0 && gradientPenalty.isFinite) { throw GANError("--gp-weight must be ≥ 0 and finite, got \(gradientPenalty)") }

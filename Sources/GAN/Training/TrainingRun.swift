@@ -144,7 +144,7 @@ public final class TrainingRun {
     private func evaluate(step n: Int) throws {
         guard let judge else { return }
         let rng = RandomGenerator(seed: config.seed &+ 0x9E37_79B9 &+ UInt64(n))
-        let (images, labels) = model.generateForEvaluation(count: config.evalSamples ?? 2000, using: rng)
+        let (images, labels) = step.withGeneratorForSampling { model.generateForEvaluation(count: config.evalSamples ?? 2000, using: rng) }
         let report = try judge.report(images: images, labels: labels, full: false, rng: rng)
         history[history.count - 1].fid = report.fid
         history[history.count - 1].kid = report.kid
@@ -304,7 +304,9 @@ public final class TrainingRun {
     }
 
     public func saveCheckpoints(step n: Int) throws {
-        try Checkpoint.save(model.generator, of: model, role: "generator", step: n, classNames: classNames, to: folder.appendingPathComponent("generator.safetensors"))
+        try step.withGeneratorForSampling {
+            try Checkpoint.save(model.generator, of: model, role: "generator", step: n, classNames: classNames, to: folder.appendingPathComponent("generator.safetensors"))
+        }
         try Checkpoint.save(model.discriminator, of: model, role: "discriminator", step: n, classNames: classNames, to: folder.appendingPathComponent("discriminator.safetensors"))
     }
 
@@ -315,7 +317,7 @@ public final class TrainingRun {
 
     private func writeSamples(step n: Int) throws {
         let url = folder.appendingPathComponent("samples").appendingPathComponent(String(format: "step-%06d.png", n))
-        let generated = model.generate(fixedNoise, labels: fixedLabels)
+        let generated = step.withGeneratorForSampling { model.generate(fixedNoise, labels: fixedLabels) }
         let rowLabels = fixedLabels.map { labels in stride(from: 0, to: labels.count, by: 8).map { classNames?[labels[$0]] ?? "class \(labels[$0])" } }
         try RunPictures.samples(generated: generated, real: realExamples, model: model, step: n,
                                 columns: fixedLabels == nil ? nil : 8, rowLabels: rowLabels).write(to: url)

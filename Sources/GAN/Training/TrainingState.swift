@@ -21,11 +21,15 @@ extension TrainingRun {
         for (prefix, optimizer) in [("discriminator_optimizer", step.discriminatorOptimizer), ("generator_optimizer", step.generatorOptimizer)] {
             tensors += optimizer.state.map { (name: "\(prefix).\($0.name)", shape: $0.tensor.shape, values: $0.tensor.scalars) }
         }
+        if let average = step.generatorAverage {
+            tensors += average.averages.enumerated().map { (name: "generator_average.\($0.offset)", shape: $0.element.shape, values: $0.element.scalars) }
+        }
         var metadata = [
             "format": "swiftgan-training-state", "version": Checkpoint.formatVersion, "model": model.name, "step": String(n),
             "rng": rng.state.map(String.init).joined(separator: ","),
             "seconds": String(history.last?.seconds ?? 0),
         ]
+        if let average = step.generatorAverage { metadata["generator_average.updates"] = String(average.updates) }
         if let sampler = sampler {
             // Indices below 2²⁴ are exact in Float32; datasets are far smaller.
             if !sampler.order.isEmpty {
@@ -63,6 +67,13 @@ extension TrainingRun {
             let slots = entries(prefix).mapValues { Tensor($0.values, shape: $0.shape) }
             guard slots["step"].map({ $0.scalar.isFinite && $0.scalar >= 0 }) ?? false else { throw GANError("\(url.path): \(prefix) step count is missing or damaged") }
             do { try optimizer.load(state: slots) } catch { throw GANError("\(url.path): \(prefix): \(error)") }
+        }
+        if let average = step.generatorAverage {
+            let saved = (0..<average.averages.count).compactMap { i in file.tensors["generator_average.\(i)"].map { Tensor($0.values, shape: $0.shape) } }
+            guard let updates = Int(meta["generator_average.updates"] ?? "") else {
+                throw GANError("\(url.path) holds no moving average of the generator's weights (was the run started without --ema?)")
+            }
+            do { try average.load(averages: saved, updates: updates) } catch { throw GANError("\(url.path): \(error)") }
         }
         if let position = Int(meta["sampler.position"] ?? ""), let epoch = Int(meta["sampler.epoch"] ?? ""), case .images(let dataset, let current) = data {
             let order = file.tensors["sampler.order"]?.values.map { Int($0) } ?? []

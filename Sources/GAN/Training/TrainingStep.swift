@@ -48,12 +48,16 @@ public final class GANTrainingStep {
     public let recipe: TrainingRecipe
     public let discriminatorOptimizer: any ParameterOptimizer
     public let generatorOptimizer: any ParameterOptimizer
+    /// The moving average of G's weights, when the recipe keeps one.
+    public let generatorAverage: ParameterAverage?
     public var targets: DiscriminatorTargets { recipe.targets }
     public var generatorSteps: Int { recipe.generatorSteps }
     private let rng: RandomGenerator
     /// Real and fake batches go through D separately when D normalizes by batch statistics (each
     /// batch must be normalized by its own statistics, as in the DCGAN reference code).
     private let separateDiscriminatorPasses: Bool
+    /// Spectral normalization iterates once per D update: in its first D pass, not in the others.
+    private let hasSpectralNorm: Bool
     /// Per batch size: the fixed D targets (when `targets.isFixed`) and the hard 1/0 targets the
     /// accuracies use, made once.
     private var fixedTargets: [Int: (real: Tensor, fake: Tensor)] = [:]
@@ -66,8 +70,10 @@ public final class GANTrainingStep {
         self.recipe = recipe
         self.rng = rng
         separateDiscriminatorPasses = model.discriminator.contains(where: { $0 is BatchNorm })
+        hasSpectralNorm = model.discriminator.contains(where: { $0 is SpectralNorm })
         discriminatorOptimizer = recipe.discriminatorOptimizer.make(parameters: model.discriminator.parameters)
         generatorOptimizer = recipe.generatorOptimizer.make(parameters: model.generator.parameters)
+        generatorAverage = recipe.averageDecay.map { ParameterAverage(parameters: model.generator.parameters, decay: $0) }
     }
 
     /// The model's own settings (BCE, Adam), with the given changes.
@@ -137,16 +143,21 @@ public final class GANTrainingStep {
         let fake = GradMode.with(enabled: keepGraph && GradMode.isEnabled) { generator(model.generatorInput(noise: noise, labels: fakeLabels)) }
 
         let realOutput: Tensor, fakeOutput: Tensor
+        if hasSpectralNorm { discriminator.setSpectralIteration(true) }
+        defer { if hasSpectralNorm { discriminator.setSpectralIteration(false) } }
+        let realSeen = seen(real), fakeSeen = seen(fake.detached())
         if separateDiscriminatorPasses {
-            realOutput = discriminator(model.discriminatorInput(real, labels: realLabels))
-            fakeOutput = discriminator(model.discriminatorInput(fake.detached(), labels: fakeLabels))
+            realOutput = discriminator(model.discriminatorInput(realSeen, labels: realLabels))
+            if hasSpectralNorm { discriminator.setSpectralIteration(false) }
+            fakeOutput = discriminator(model.discriminatorInput(fakeSeen, labels: fakeLabels))
         } else {
             // One pass over real and fake together: the same loss and gradients (D has no batch
             // statistics), from GEMMs twice as tall, which BLAS runs faster.
-            let both = discriminator(model.discriminatorInput(Tensor.concatenate([real, fake.detached()], alongAxis: 0),
+            let both = discriminator(model.discriminatorInput(Tensor.concatenate([realSeen, fakeSeen], alongAxis: 0),
                                                               labels: realLabels.map { $0 + fakeLabels! }))
             realOutput = both.slice(alongAxis: 0, 0..<batch)
             fakeOutput = both.slice(alongAxis: 0, batch..<(2 * batch))
+            if hasSpectralNorm { discriminator.setSpectralIteration(false) }
         }
         let realAdversarial = adversarialOutput(realOutput), fakeAdversarial = adversarialOutput(fakeOutput)
         var loss = recipe.objective.discriminatorLoss(real: realAdversarial, fake: fakeAdversarial, targets: (realTargets, fakeTargets))
@@ -173,14 +184,27 @@ public final class GANTrainingStep {
 
     /// One update of G through D on `fake` (made from `labels`); returns G's loss and D's adversarial outputs.
     private func generatorUpdate(fake: Tensor, labels: [Int]?) -> (Tensor, Tensor) {
-        let judged = model.discriminator(model.discriminatorInput(fake, labels: labels))
+        let judged = model.discriminator(model.discriminatorInput(seen(fake), labels: labels))
         let adversarial = adversarialOutput(judged)
         var gLoss = recipe.objective.generatorLoss(fake: adversarial)
         if model.conditioning.auxiliaryClassifier {
             gLoss = gLoss + categoricalCrossEntropy(logits: classLogits(judged), targets: oneHot(labels!, classes: model.classCount))
         }
         generatorOptimizer.step(gradients(of: gLoss, withRespectTo: generatorOptimizer.parameters))
+        generatorAverage?.update()
         return (gLoss, adversarial)
+    }
+
+    /// What D is shown of a batch: the batch itself, or its DiffAugment.
+    private func seen(_ images: Tensor) -> Tensor {
+        guard let augment = recipe.augment else { return images }
+        return augment(images, range: model.dataRange, using: rng)
+    }
+
+    /// Runs `body` with G's averaged weights in place, when the recipe keeps an average.
+    public func withGeneratorForSampling<T>(_ body: () throws -> T) rethrows -> T {
+        guard let generatorAverage else { return try body() }
+        return try generatorAverage.withAverages(body)
     }
 
     /// Column 0 of an auxiliary-classifier D's output; the whole output otherwise.

@@ -56,8 +56,8 @@ public enum ACGAN {
 /// Two output layers on the same features, their outputs side by side: [batch, a + b]
 /// (a Keras model with two outputs, as one tensor).
 public final class TwoHeads: Module {
-    public let first: Dense, second: Dense
-    public init(_ first: Dense, _ second: Dense) { (self.first, self.second) = (first, second) }
+    public let first: any Module, second: any Module
+    public init(_ first: any Module, _ second: any Module) { (self.first, self.second) = (first, second) }
     public func callAsFunction(_ x: Tensor) -> Tensor { Tensor.concatenate([first(x), second(x)], alongAxis: 1) }
     public var children: [(name: String, module: any Module)] { [("0", first), ("1", second)] }
 }

@@ -39,6 +39,13 @@ public final class GANModel {
         (self.batchSize, self.conditioning, self.targets, self.randomBatchesPerEpoch) = (batchSize, conditioning, targets, randomBatchesPerEpoch)
     }
 
+    /// This model with another discriminator (spectral normalization wraps the zoo's).
+    func replacingDiscriminator(_ discriminator: Sequential) -> GANModel {
+        GANModel(name: name, generator: generator, discriminator: discriminator, noiseSize: noiseSize, sampleShape: sampleShape,
+                 dataRange: dataRange, learningRate: learningRate, beta1: beta1, batchSize: batchSize, options: options,
+                 conditioning: conditioning, targets: targets, randomBatchesPerEpoch: randomBatchesPerEpoch)
+    }
+
     /// The number of classes a conditional model draws (0: unconditional).
     public var classCount: Int { conditioning.classCount }
 
@@ -145,11 +152,13 @@ public struct ModelOptions: Codable, Equatable {
     /// dcgan64: `none` builds D without BatchNorm, as a WGAN-GP critic must be (the gradient
     /// penalty is per example); nil or `batch`: the model's BatchNorm. (The other models' Ds have none.)
     public var discriminatorNormalization: String?
+    /// Spectral normalization of every Dense and Conv2D weight in D (Miyato et al. 2018).
+    public var spectralNorm: Bool?
 
     public init(discriminatorDropout: Float = 0, width: Int? = nil, imageSize: Int? = nil, body: String? = nil,
-                discriminatorNormalization: String? = nil) {
+                discriminatorNormalization: String? = nil, spectralNorm: Bool? = nil) {
         (self.discriminatorDropout, self.width, self.imageSize, self.body) = (discriminatorDropout, width, imageSize, body)
-        self.discriminatorNormalization = discriminatorNormalization
+        (self.discriminatorNormalization, self.spectralNorm) = (discriminatorNormalization, spectralNorm)
     }
 }
 
@@ -158,6 +167,24 @@ public enum ModelZoo {
     public static let names = ["mlp-gan", "curve-gan", "dcgan", "dcgan64", "cgan", "acgan"]
 
     public static func make(_ name: String, options: ModelOptions = ModelOptions(), rng: RandomGenerator) throws -> GANModel {
+        let model = try architecture(name, options: options, rng: rng)
+        guard options.spectralNorm == true else { return model }
+        return model.replacingDiscriminator(spectrallyNormalized(model.discriminator, rng: rng))
+    }
+
+    /// `module` with every Dense and Conv2D in it wrapped in ``SpectralNorm``.
+    static func spectrallyNormalized<M: Module>(_ module: M, rng: RandomGenerator) -> M {
+        func wrap(_ m: any Module) -> any Module {
+            if let layer = m as? any WeightedLayer { return SpectralNorm(layer, rng: rng) }
+            if let s = m as? Sequential { return Sequential(s.layers.map(wrap)) }
+            if let heads = m as? TwoHeads { return TwoHeads(wrap(heads.first), wrap(heads.second)) }
+            precondition(m.children.isEmpty, "spectral norm: \(type(of: m)) holds layers it cannot reach")
+            return m
+        }
+        return wrap(module) as! M
+    }
+
+    static func architecture(_ name: String, options: ModelOptions, rng: RandomGenerator) throws -> GANModel {
         switch name {
         case "mlp-gan": return MLPGAN.make(options: options, rng: rng)
         case "curve-gan": return CurveGAN.make(options: options, rng: rng)
