@@ -38,6 +38,7 @@ struct Train: ParsableCommand {
     @Option(help: "With --eval-every: an evaluator from 'swiftgan train-evaluator' (default: the one shipped for the dataset).") var evaluator: String?
     @Option(help: "Batching: epochs (shuffle without replacement) or random (draw each batch at random).") var sampling: String?
     @Option(help: "Batches per epoch in random sampling mode.") var batchesPerEpoch: Int?
+    @Option(help: "A named set of options, filling those not given: \(Recipes.all.map { "\($0.name) (\($0.summary))" }.joined(separator: "; ")).") var recipe: String?
     @Option(help: "Objective: \(Objectives.names.joined(separator: ", ")) (default: bce, the non-saturating GAN loss). wgan and wgan-gp bring their papers' optimizer and 5 D updates per step unless given.") var loss: String?
     @Option(help: "Optimizer of both networks: adam, rmsprop or sgd (default: the objective's — RMSprop for wgan — or Adam).") var optimizer: String?
     @Option(name: .customLong("d-lr"), help: "D's learning rate (default: --lr or the recipe's).") var dLr: Float?
@@ -65,7 +66,7 @@ struct Train: ParsableCommand {
                                            ("--width", width != nil), ("--image-size", imageSize != nil), ("--out", out != nil),
                                            ("--body", body != nil), ("--label-smoothing", labelSmoothing != nil), ("--two-sided", twoSided),
                                            ("--per-example", perExample), ("--label-flip", labelFlip != nil), ("--g-steps", gSteps != nil),
-                                           ("--eval-samples", evalSamples != nil), ("--loss", loss != nil), ("--optimizer", optimizer != nil),
+                                           ("--eval-samples", evalSamples != nil), ("--loss", loss != nil), ("--recipe", recipe != nil), ("--optimizer", optimizer != nil),
                                            ("--d-lr", dLr != nil), ("--g-lr", gLr != nil), ("--beta2", beta2 != nil), ("--d-steps", dSteps != nil),
                                            ("--clip", clip != nil), ("--gp-weight", gpWeight != nil), ("--r1", r1 != nil), ("--d-norm", dNorm != nil), ("--spectral-norm", spectralNorm), ("--ema", ema != nil), ("--diffaugment", diffaugment != nil)]
             let given = fixed.filter(\.1).map(\.0)
@@ -119,6 +120,7 @@ struct Train: ParsableCommand {
         if let evalEvery { c.evalEvery = evalEvery }
         if let evalSamples { c.evalSamples = evalSamples }
         if let evaluator { c.evaluator = evaluator }
+        if let recipe { c.recipe = recipe }
         if let loss { c.loss = loss }
         if let optimizer { c.optimizer = optimizer }
         if let dLr { c.discriminatorLearningRate = dLr }

@@ -252,6 +252,48 @@ final class ObjectiveTests: XCTestCase {
         XCTAssertEqual(RunPictures.historyCSV(try TrainingRun.readHistory(URL(fileURLWithPath: config.out! + "/history.csv"))), text)
     }
 
+    /// A recipe fills only what the configuration leaves unset; `tutorial` changes nothing.
+    func testRecipesFillUnsetOptions() throws {
+        var config = TrainConfig()
+        config.model = "dcgan"
+        config.recipe = "tutorial"
+        var expected = config
+        expected.recipe = "tutorial"
+        XCTAssertEqual(try config.applyingRecipe(), expected)
+        config.recipe = "hinge-sn"
+        config.discriminatorLearningRate = 2e-4
+        let applied = try config.applyingRecipe()
+        XCTAssertEqual(applied.loss, "hinge")
+        XCTAssertEqual(applied.options.spectralNorm, true)
+        XCTAssertEqual(applied.discriminatorLearningRate, 2e-4, "the option given wins")
+        XCTAssertEqual(applied.generatorLearningRate, 1e-4)
+        XCTAssertEqual(applied.ema, 0.999)
+        XCTAssertEqual(applied.model, "dcgan")
+        let recipe = try applied.recipe(for: try ModelZoo.make("dcgan", options: applied.options, rng: RandomGenerator(seed: 0)))
+        XCTAssertEqual(recipe.discriminatorOptimizer, .adam(learningRate: 2e-4, beta1: 0, beta2: 0.9))
+        config.recipe = "best"
+        XCTAssertThrowsError(try config.validate()) { XCTAssertTrue("\($0)".contains("unknown recipe 'best'"), "\($0)") }
+    }
+
+    /// A misspelled key in config.json is an error that names it, not a silently ignored option.
+    func testConfigurationRefusesUnknownKeys() throws {
+        let folder = URL(fileURLWithPath: runFolder())
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        var config = TrainConfig()
+        config.loss = "hinge"
+        config.options.spectralNorm = true
+        let good = folder.appendingPathComponent("good.json")
+        try config.json().write(to: good, atomically: true, encoding: .utf8)
+        XCTAssertEqual(try TrainConfig.load(good), config)
+        let json = config.json()
+        for (text, key) in [(json.replacingOccurrences(of: "\"loss\"", with: "\"lerningRate\" : 0.001, \"loss\""), "'lerningRate'"),
+                            (json.replacingOccurrences(of: "\"spectralNorm\"", with: "\"spectral_norm\""), "'options.spectral_norm'")] {
+            let bad = folder.appendingPathComponent("bad.json")
+            try text.write(to: bad, atomically: true, encoding: .utf8)
+            XCTAssertThrowsError(try TrainConfig.load(bad)) { XCTAssertTrue("\($0)".contains("unknown key \(key)"), "\($0)") }
+        }
+    }
+
     /// `timeBudget` stops the run at the first step past it, and saves that step as the last one.
     func testTimeBudgetStopsCleanly() throws {
         var config = curveConfig(steps: 1_000_000, sampleEvery: 1_000_000, seed: 1)

@@ -37,6 +37,8 @@ public struct TrainConfig: Codable, Equatable {
     public var evaluator: String?
     /// Images generated for each measurement during training (nil: 2,000).
     public var evalSamples: Int?
+    /// A named set of options (``Recipes``) filling the ones left unset.
+    public var recipe: String?
     /// The objective (`bce`, `lsgan`, `hinge`, `wgan`, `wgan-gp`); nil: bce.
     public var loss: String?
     /// The optimizer of both networks (`adam`, `rmsprop`, `sgd`); nil: the objective's (RMSprop for
@@ -83,6 +85,7 @@ public struct TrainConfig: Codable, Equatable {
         if let evalSamples, evalSamples < 2 { throw GANError("--eval-samples must be at least 2, got \(evalSamples)") }
         if let lr = learningRate, !(lr > 0) { throw GANError("--lr must be positive, got \(lr)") }
         if let beta1, !(0..<1).contains(beta1) { throw GANError("--beta1 must lie in [0, 1), got \(beta1)") }
+        if let recipe { _ = try Recipes.named(recipe) }
         if let loss { _ = try Objectives.named(loss) }
         if let optimizer, !["adam", "rmsprop", "sgd"].contains(optimizer) { throw GANError("--optimizer must be adam, rmsprop or sgd, got '\(optimizer)'") }
         for (flag, value) in [("--d-lr", discriminatorLearningRate), ("--g-lr", generatorLearningRate), ("--clip", weightClip), ("--r1", r1)] {
@@ -112,10 +115,26 @@ public struct TrainConfig: Codable, Equatable {
     }
 
     public static func load(_ url: URL) throws -> TrainConfig {
+        let data: Data
+        do { data = try Data(contentsOf: url) } catch { throw GANError("\(url.path): cannot read the configuration (\(error.localizedDescription))") }
+        // A misspelled key would otherwise be ignored silently, and its option left at the default.
+        if let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] {
+            try checkKeys(object, of: TrainConfig(), in: url.path, path: "")
+            if let options = object["options"] as? [String: Any] { try checkKeys(options, of: ModelOptions(), in: url.path, path: "options.") }
+            if let targets = object["targets"] as? [String: Any] { try checkKeys(targets, of: TargetOptions(), in: url.path, path: "targets.") }
+        }
         do {
-            return try JSONDecoder().decode(TrainConfig.self, from: Data(contentsOf: url))
+            return try JSONDecoder().decode(TrainConfig.self, from: data)
         } catch {
             throw GANError("\(url.path): not a SwiftGAN configuration (\(error))")
+        }
+    }
+
+    /// Refuses keys that are not stored properties of `value`'s type (the synthesized coding keys).
+    private static func checkKeys(_ object: [String: Any], of value: Any, in file: String, path: String) throws {
+        let known = Mirror(reflecting: value).children.compactMap(\.label)
+        if let unknown = object.keys.sorted().first(where: { !known.contains($0) }) {
+            throw GANError("\(file): unknown key '\(path)\(unknown)' (known: \(known.sorted().map { path + $0 }.joined(separator: ", ")))")
         }
     }
 }

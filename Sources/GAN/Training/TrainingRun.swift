@@ -69,7 +69,8 @@ public final class TrainingRun {
 
     public init(config requested: TrainConfig, log: @escaping (String) -> Void = { _ in }) throws {
         try requested.validate()
-        var config = requested
+        var config = try requested.applyingRecipe()
+        try config.validate()
         self.log = log
         folder = URL(fileURLWithPath: config.outputFolder)
         // One generator, in a fixed order: weights, then sample noise, then data order, noise and dropout.

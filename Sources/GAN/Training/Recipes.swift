@@ -1,0 +1,69 @@
+import Foundation
+
+/// Named sets of training options (`--recipe NAME`). A recipe fills only the options a run leaves
+/// unset, so `--recipe hinge-sn --d-lr 2e-4` is the recipe with another D learning rate. The
+/// resolved options, and the recipe's name, are written to `config.json`.
+public enum Recipes {
+    public struct Entry {
+        public let name: String
+        public let summary: String
+        public let options: TrainConfig
+    }
+
+    public static let all: [Entry] = [
+        Entry(name: "tutorial", summary: "the model's source: its tutorial's loss, optimizer, targets and batch size", options: TrainConfig()),
+        Entry(name: "stable-bce", summary: "BCE with Adam(2e-4, β₁ 0.5), one-sided label smoothing 0.1 and two G updates per step (DCGAN-tensorflow's remedies)",
+              options: with { $0.learningRate = 2e-4; $0.beta1 = 0.5; $0.targets = TargetOptions(smoothing: 0.1); $0.generatorSteps = 2 }),
+        Entry(name: "lsgan", summary: "least squares (Mao et al. 2017) with Adam(2e-4, β₁ 0.5)",
+              options: with { $0.loss = "lsgan"; $0.learningRate = 2e-4; $0.beta1 = 0.5 }),
+        Entry(name: "hinge-sn", summary: "hinge loss, spectral norm in D, TTUR Adam(D 4e-4, G 1e-4, β₁ 0, β₂ 0.9) and an EMA of G (SAGAN/BigGAN's settings)",
+              options: with {
+                  $0.loss = "hinge"; $0.options.spectralNorm = true; $0.discriminatorLearningRate = 4e-4; $0.generatorLearningRate = 1e-4
+                  $0.beta1 = 0; $0.beta2 = 0.9; $0.ema = 0.999
+              }),
+        Entry(name: "wgan-gp", summary: "WGAN-GP as its paper: λ 10, Adam(1e-4, β₁ 0.5, β₂ 0.9), 5 critic updates per step",
+              options: with { $0.loss = "wgan-gp" }),
+        Entry(name: "diffaugment", summary: "stable-bce with DiffAugment (color, translation, cutout) and an EMA of G",
+              options: with {
+                  $0.learningRate = 2e-4; $0.beta1 = 0.5; $0.targets = TargetOptions(smoothing: 0.1); $0.generatorSteps = 2
+                  $0.diffAugment = "color,translation,cutout"; $0.ema = 0.999
+              }),
+    ]
+
+    public static var names: [String] { all.map(\.name) }
+
+    public static func named(_ name: String) throws -> Entry {
+        guard let entry = all.first(where: { $0.name == name }) else {
+            throw GANError("unknown recipe '\(name)' (known: \(names.joined(separator: ", ")))")
+        }
+        return entry
+    }
+
+    private static func with(_ change: (inout TrainConfig) -> Void) -> TrainConfig {
+        var c = TrainConfig()
+        change(&c)
+        return c
+    }
+}
+
+extension TrainConfig {
+    /// This configuration with its recipe's options filling the ones it leaves unset (itself when
+    /// it names no recipe). Unset means absent from the JSON form: a nil option.
+    public func applyingRecipe() throws -> TrainConfig {
+        guard let recipe else { return self }
+        let preset = try Recipes.named(recipe).options
+        func object(_ c: TrainConfig) throws -> [String: Any] {
+            try JSONSerialization.jsonObject(with: JSONEncoder().encode(c)) as? [String: Any] ?? [:]
+        }
+        func merged(_ mine: [String: Any], _ theirs: [String: Any]) -> [String: Any] {
+            var out = mine
+            for (key, value) in theirs {
+                if let nested = value as? [String: Any], let own = mine[key] as? [String: Any] { out[key] = merged(own, nested) }
+                else if mine[key] == nil { out[key] = value }
+            }
+            return out
+        }
+        let data = try JSONSerialization.data(withJSONObject: merged(try object(self), try object(preset)))
+        return try JSONDecoder().decode(TrainConfig.self, from: data)
+    }
+}
