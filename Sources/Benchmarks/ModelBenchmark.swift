@@ -25,6 +25,8 @@ public struct ModelBenchmark {
         public let sgemm_gflops: Double
         public let share_of_sgemm: Double
         public let convolution_backend: String
+        /// `blas` or `onednn`: the library running the matrix products.
+        public let matrix_product_backend: String
         public let cpu: String
     }
 
@@ -53,7 +55,7 @@ public struct ModelBenchmark {
                       sgemm_gflops: sgemm, share_of_sgemm: flop * stepsPerSecond / 1e9 / sgemm,
                       convolution_backend: ConvolutionBackend.current == .oneDNN
                           ? ConvolutionBackend.oneDNNDescription : ConvolutionBackend.current.rawValue,
-                      cpu: cpuModel())
+                      matrix_product_backend: MatrixProductBackend.current.rawValue, cpu: cpuModel())
     }
 
     /// GFLOP/s of a 1024³ sgemm, best of a few, with the threads the step uses.

@@ -6,16 +6,17 @@ import COpenBLAS
 import CDNNL
 import Foundation
 
-/// Which library runs matrix products: the platform's BLAS (OpenBLAS or Accelerate, the
-/// default), or oneDNN's sgemm where oneDNN is loaded (`SWIFTGAN_GEMM=onednn` starts it so): one
-/// threading runtime (OpenMP) with oneDNN's convolutions instead of two. Measured back to back on
-/// the 2-core AMD machine neither won on mlp-gan or dcgan beyond the machine's noise (README,
-/// Benchmarks), so the default stays with BLAS.
+/// Which library runs matrix products: oneDNN's sgemm where oneDNN is loaded, so that its
+/// convolutions and the products share one threading runtime (OpenMP, passive waits), or the
+/// platform's BLAS (OpenBLAS or Accelerate) otherwise and with `SWIFTGAN_GEMM=blas`. Two runtimes
+/// fought on 2 cores: OpenBLAS's idle threads spin in `sched_yield` after every product, and in
+/// a dcgan training run the kernel's share of the time fell from ≈25% to ≈3% with one runtime,
+/// 300 steps taking 39 s instead of 41–48 s (mlp-gan: the same wall time, 15% less CPU).
 public enum MatrixProductBackend: String, CaseIterable, Sendable {
     case blas, oneDNN = "onednn"
 
     nonisolated(unsafe) public static var current: MatrixProductBackend =
-        ProcessInfo.processInfo.environment["SWIFTGAN_GEMM"] == "onednn" && ConvolutionBackend.isOneDNNAvailable ? .oneDNN : .blas
+        ProcessInfo.processInfo.environment["SWIFTGAN_GEMM"] != "blas" && ConvolutionBackend.isOneDNNAvailable ? .oneDNN : .blas
 
     /// Runs `body` with `backend` as the current backend, restoring the previous one after.
     public static func with<T>(_ backend: MatrixProductBackend, _ body: () throws -> T) rethrows -> T {
