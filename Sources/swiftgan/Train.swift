@@ -121,6 +121,9 @@ struct Train: ParsableCommand {
         if let evalSamples { c.evalSamples = evalSamples }
         if let evaluator { c.evaluator = evaluator }
         if let recipe { c.recipe = recipe }
+        // A new run without a recipe gets the model's best measured one; a saved configuration
+        // is repeated as it was.
+        if saved == nil && c.recipe == nil { c.recipe = Recipes.commandLineDefault(for: c.model) }
         if let loss { c.loss = loss }
         if let optimizer { c.optimizer = optimizer }
         if let dLr { c.discriminatorLearningRate = dLr }

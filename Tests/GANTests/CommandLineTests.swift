@@ -53,6 +53,14 @@ final class CommandLineTests: XCTestCase {
         let smoothing = try swiftgan(["train", "--model", "curve-gan", "--loss", "hinge", "--label-smoothing", "0.1", "--steps", "1", "--out", out + "-bad"],
                                      expectSuccess: false)
         XCTAssertTrue(smoothing.output.contains("no targets"), smoothing.output)
+
+        // Without --recipe, dcgan gets its best measured recipe (stable-bce), the others their tutorial's.
+        let data = try randomIDXFolder("idx-cli-recipe", count: 40, seed: 2)
+        try swiftgan(["train", "--model", "dcgan", "--dataset", "mnist", "--data-dir", data.path, "--batch-size", "8", "--steps", "1", "--out", out + "-dcgan"])
+        let dcgan = try TrainConfig.load(URL(fileURLWithPath: out + "-dcgan/config.json"))
+        XCTAssertEqual(dcgan.recipe, "stable-bce")
+        XCTAssertEqual(dcgan.generatorSteps, 2)
+        XCTAssertEqual(try TrainConfig.load(URL(fileURLWithPath: out + "/config.json")).recipe, "tutorial")
     }
 
     /// A conditional generator draws the class asked for; labels go beside the images in the .npy

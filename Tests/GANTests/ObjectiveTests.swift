@@ -231,6 +231,30 @@ final class ObjectiveTests: XCTestCase {
         }
     }
 
+    /// Conditioning (cgan) and ACGAN's class loss combine with every objective (acgan's own smoothed
+    /// targets apply to bce and lsgan; the others have none).
+    func testConditionalModelsTrainWithEveryObjective() throws {
+        let data = try randomIDXFolder("idx-objectives-conditional", count: 40, seed: 4)
+        for model in ["cgan", "acgan"] {
+            for loss in Objectives.names {
+                var config = TrainConfig()
+                config.model = model
+                config.dataset = "mnist"
+                config.dataDir = data.path
+                config.batchSize = 8
+                config.steps = 3
+                config.sampleEvery = 1000
+                config.loss = loss
+                config.criticSteps = 1
+                config.out = runFolder("objective-\(model)-\(loss)")
+                let run = try TrainingRun(config: config)
+                try run.run()
+                XCTAssertTrue(run.history.allSatisfy { $0.metrics.isFinite }, "\(model) \(loss)")
+                XCTAssertEqual(run.step.recipe.objective.name, loss)
+            }
+        }
+    }
+
     /// history.csv keeps a critic's empty accuracies and the objective's own columns, and reads
     /// back to the same rows (a resumed WGAN-GP run continues from them).
     func testCriticHistoryRoundTripsAndResumesExactly() throws {

@@ -32,6 +32,13 @@ public enum Recipes {
 
     public static var names: [String] { all.map(\.name) }
 
+    /// The recipe `swiftgan train` uses for a model when none is given: the best measured per
+    /// CPU-minute (README, "Recipes at equal time"), or the model's tutorial settings where no
+    /// recipe has been measured better yet.
+    public static func commandLineDefault(for model: String) -> String {
+        model == "dcgan" ? "stable-bce" : "tutorial"
+    }
+
     public static func named(_ name: String) throws -> Entry {
         guard let entry = all.first(where: { $0.name == name }) else {
             throw GANError("unknown recipe '\(name)' (known: \(names.joined(separator: ", ")))")
