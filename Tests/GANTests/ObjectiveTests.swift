@@ -198,6 +198,20 @@ final class ObjectiveTests: XCTestCase {
         XCTAssertTrue(run.history.allSatisfy { $0.metrics.extra("gradient_penalty")!.isFinite })
     }
 
+    /// A few steps of `model` with `loss` at batch 8 on the IDX files in `data`.
+    func shortRun(_ model: String, loss: String, data: URL, steps: Int) -> TrainConfig {
+        var config = TrainConfig()
+        config.model = model
+        config.dataset = "mnist"
+        config.dataDir = data.path
+        config.batchSize = 8
+        config.steps = steps
+        config.sampleEvery = 1000
+        config.loss = loss
+        config.out = runFolder("objective-\(model)-\(loss)")
+        return config
+    }
+
     /// Every objective trains mlp-gan and dcgan (on small random image files) without diverging:
     /// finite losses throughout, and D not stuck: a classifier's accuracy below 1 and G's above 0
     /// over the last steps, a critic's Wasserstein estimate finite and not exploding.
@@ -205,15 +219,7 @@ final class ObjectiveTests: XCTestCase {
         let data = try randomIDXFolder("idx-objectives", count: 64, seed: 3)
         for model in ["mlp-gan", "dcgan"] {
             for loss in Objectives.names {
-                var config = TrainConfig()
-                config.model = model
-                config.dataset = "mnist"
-                config.dataDir = data.path
-                config.batchSize = 8
-                config.steps = model == "dcgan" ? 8 : 20
-                config.sampleEvery = 1000
-                config.loss = loss
-                config.out = runFolder("objective-\(model)-\(loss)")
+                let config = shortRun(model, loss: loss, data: data, steps: model == "dcgan" ? 8 : 20)
                 let run = try TrainingRun(config: config)
                 try run.run()
                 let label = "\(model) \(loss)"
@@ -237,16 +243,8 @@ final class ObjectiveTests: XCTestCase {
         let data = try randomIDXFolder("idx-objectives-conditional", count: 40, seed: 4)
         for model in ["cgan", "acgan"] {
             for loss in Objectives.names {
-                var config = TrainConfig()
-                config.model = model
-                config.dataset = "mnist"
-                config.dataDir = data.path
-                config.batchSize = 8
-                config.steps = 3
-                config.sampleEvery = 1000
-                config.loss = loss
+                var config = shortRun(model, loss: loss, data: data, steps: 3)
                 config.criticSteps = 1
-                config.out = runFolder("objective-\(model)-\(loss)")
                 let run = try TrainingRun(config: config)
                 try run.run()
                 XCTAssertTrue(run.history.allSatisfy { $0.metrics.isFinite }, "\(model) \(loss)")
