@@ -38,7 +38,7 @@ struct Train: ParsableCommand {
     @Option(help: "With --eval-every: an evaluator from 'swiftgan train-evaluator' (default: the one shipped for the dataset).") var evaluator: String?
     @Option(help: "Batching: epochs (shuffle without replacement) or random (draw each batch at random).") var sampling: String?
     @Option(help: "Batches per epoch in random sampling mode.") var batchesPerEpoch: Int?
-    @Option(help: "A named set of options, filling those not given: \(Recipes.all.map { "\($0.name) (\($0.summary))" }.joined(separator: "; ")).") var recipe: String?
+    @Option(help: "A named set of options, filling those not given (default for a new run: stable-bce for dcgan, tutorial for the others): \(Recipes.all.map { "\($0.name) (\($0.summary))" }.joined(separator: "; ")).") var recipe: String?
     @Option(help: "Objective: \(Objectives.names.joined(separator: ", ")) (default: bce, the non-saturating GAN loss). wgan and wgan-gp bring their papers' optimizer and 5 D updates per step unless given.") var loss: String?
     @Option(help: "Optimizer of both networks: adam, rmsprop or sgd (default: the objective's — RMSprop for wgan — or Adam).") var optimizer: String?
     @Option(name: .customLong("d-lr"), help: "D's learning rate (default: --lr or the recipe's).") var dLr: Float?
