@@ -29,18 +29,19 @@ public struct GradientPenalty: DiscriminatorRegularizer {
 
     public func penalty(real: Tensor, fake: Tensor, critic: (Tensor) -> Tensor, rng: RandomGenerator) -> Tensor {
         require(real.shape == fake.shape, "gradient penalty: real \(describe(real.shape)) and fake \(describe(fake.shape)) batches differ")
-        let interpolates = withoutGrad { () -> Tensor in
-            let eps = Tensor.uniform([real.shape[0]] + Array(repeating: 1, count: real.rank - 1), using: rng)
-            return fake.detached() + eps * (real.detached() - fake.detached())
-        }
+        let eps = Tensor.uniform([real.shape[0]] + Array(repeating: 1, count: real.rank - 1), using: rng)
+        let interpolates = withoutGrad { Self.interpolate(real: real.detached(), fake: fake.detached(), eps: eps) }
         let norms = (squaredInputGradientNorms(interpolates, critic: critic) + 1e-12).sqrt()
         return ((norms - 1) * (norms - 1)).mean() * weight
     }
 
-    /// The interpolates for given ε (tests).
+    /// x̂ = x̃ + ε·(x − x̃), with ε of shape [n, 1, …] (one per example).
+    public static func interpolate(real: Tensor, fake: Tensor, eps: Tensor) -> Tensor {
+        fake + eps * (real - fake)
+    }
+
     public static func interpolate(real: Tensor, fake: Tensor, eps: [Float]) -> Tensor {
-        let e = Tensor(eps, shape: [eps.count] + Array(repeating: 1, count: real.rank - 1))
-        return fake + e * (real - fake)
+        interpolate(real: real, fake: fake, eps: Tensor(eps, shape: [eps.count] + Array(repeating: 1, count: real.rank - 1)))
     }
 }
 

@@ -45,10 +45,10 @@ public struct WassersteinGANGP: GANObjective {
     }
 
     public func discriminatorLoss(real: Tensor, fake: Tensor, targets: (real: Tensor, fake: Tensor)) -> Tensor {
-        fake.mean() - real.mean()
+        WassersteinGAN().discriminatorLoss(real: real, fake: fake, targets: targets)
     }
 
     public func generatorLoss(fake: Tensor) -> Tensor {
-        -fake.mean()
+        WassersteinGAN().generatorLoss(fake: fake)
     }
 }

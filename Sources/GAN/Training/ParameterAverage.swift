@@ -30,8 +30,11 @@ public final class ParameterAverage {
     public func update() {
         let d = currentDecay
         updates += 1
-        withoutGrad {
-            for (average, p) in zip(averages, parameters) { average.assign(average * d + p * (1 - d)) }
+        // In place: this runs after every G update.
+        for (average, p) in zip(averages, parameters) {
+            let (a, x) = (average.data, p.data)
+            for i in 0..<average.count { a[i] = a[i] * d + x[i] * (1 - d) }
+            average.markModified()
         }
     }
 

@@ -68,7 +68,7 @@ public final class TrainingRun {
     public let classNames: [String]?
 
     public init(config requested: TrainConfig, log: @escaping (String) -> Void = { _ in }) throws {
-        try requested.validate()
+        // Validated after the recipe fills its options: the recipe only sets what was left unset.
         var config = try requested.applyingRecipe()
         try config.validate()
         self.log = log

@@ -144,7 +144,6 @@ public final class GANTrainingStep {
 
         let realOutput: Tensor, fakeOutput: Tensor
         if hasSpectralNorm { discriminator.setSpectralIteration(true) }
-        defer { if hasSpectralNorm { discriminator.setSpectralIteration(false) } }
         let realSeen = seen(real), fakeSeen = seen(fake.detached())
         if separateDiscriminatorPasses {
             realOutput = discriminator(model.discriminatorInput(realSeen, labels: realLabels))
