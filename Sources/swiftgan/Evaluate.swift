@@ -82,8 +82,8 @@ struct Evaluate: ParsableCommand {
             if let classNames, classNames != testClassNames {
                 throw ValidationError("\(checkpoint) was trained on other classes (\(classNames.prefix(3).joined(separator: ", ")), …) than \(dataset)'s; give its --dataset")
             }
-            guard model.sampleShape == [28, 28, 1] else {
-                throw ValidationError("\(model.name) makes \(model.sampleShape) samples; the evaluators measure 28×28 grayscale images")
+            guard model.sample == .grayscale28 else {
+                throw ValidationError("\(model.name) makes \(model.sample); the evaluators measure 28×28 gray images")
             }
             let (images, labels) = model.generateForEvaluation(count: count, using: rng)
             return (images, labels, "\(count) images of \(model.name) (step \(step))")

@@ -56,10 +56,14 @@ struct Sample: ParsableCommand {
             print("wrote \(out) (\(total) samples of \(model.name), step \(step)\(labels.map { _ in label == "all" ? ", one row per class" : ", class " + name(labels![0]) } ?? ""))")
         }
         if let npy {
-            let data = model.sampleShape == [16]
-                ? NPY.encode(float32: samples.scalars, shape: [total, 16])
-                : NPY.encode(uint8: RunPictures.bytes(samples, range: model.dataRange),
-                             shape: [total] + (model.sampleShape.last == 1 ? Array(model.sampleShape.dropLast()) : model.sampleShape))
+            let data: Data
+            switch model.sample {
+            case .curves(let points):
+                data = NPY.encode(float32: samples.scalars, shape: [total, points])
+            case .images(let h, let w, let c):
+                // Gray images as [N, H, W], as MNIST's .npy files are.
+                data = NPY.encode(uint8: RunPictures.bytes(samples, range: model.dataRange), shape: [total, h, w] + (c == 1 ? [] : [c]))
+            }
             try AtomicFile.write(data, to: URL(fileURLWithPath: npy))
             print("wrote \(npy)")
             if let labels {

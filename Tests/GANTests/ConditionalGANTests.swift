@@ -36,7 +36,7 @@ final class ConditionalGANTests: XCTestCase {
         let dInputs = conditioning.discriminatorSees == .flattenedWithOneHot ? 64 + 2 : 64
         let dOutputs = conditioning.auxiliaryClassifier ? 3 : 1
         let discriminator = Sequential((dInputs == 64 ? [Flatten()] : []) + [Dense(dInputs, 128, rng: rng), LeakyReLU(0.2), Dense(128, 128, rng: rng), LeakyReLU(0.2), Dense(128, dOutputs, rng: rng)])
-        return GANModel(name: "tiny", generator: generator, discriminator: discriminator, noiseSize: 8, sampleShape: [8, 8, 1],
+        return GANModel(name: "tiny", generator: generator, discriminator: discriminator, noiseSize: 8, sample: .images(height: 8, width: 8, channels: 1),
                         dataRange: -1...1, learningRate: 1e-3, beta1: 0.5, batchSize: 32, options: ModelOptions(), conditioning: conditioning)
     }
 
@@ -73,7 +73,7 @@ final class ConditionalGANTests: XCTestCase {
         let rng = RandomGenerator(seed: 8)
         let tiny = Self.tinyModel(.auxiliaryClassifier(classes: 2), rng: rng)
         let targets = DiscriminatorTargets(smoothing: 0.2, twoSided: true, perExample: true)
-        let model = GANModel(name: "tiny", generator: tiny.generator, discriminator: tiny.discriminator, noiseSize: 8, sampleShape: [8, 8, 1],
+        let model = GANModel(name: "tiny", generator: tiny.generator, discriminator: tiny.discriminator, noiseSize: 8, sample: .images(height: 8, width: 8, channels: 1),
                              dataRange: -1...1, learningRate: 1e-3, beta1: 0.5, batchSize: 4, options: ModelOptions(),
                              conditioning: .auxiliaryClassifier(classes: 2), targets: targets)
         let step = GANTrainingStep(model: model, rng: rng)

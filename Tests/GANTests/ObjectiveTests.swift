@@ -271,7 +271,7 @@ final class ObjectiveTests: XCTestCase {
         XCTAssertEqual(lines[0], "step,epoch,d_loss,d_accuracy,g_loss,g_accuracy,seconds,fid,kid,wasserstein,gradient_penalty,r1_penalty")
         XCTAssertTrue(lines[1].hasPrefix("1,0,"))
         XCTAssertEqual(lines[1].split(separator: ",", omittingEmptySubsequences: false)[3], "")
-        XCTAssertEqual(RunPictures.historyCSV(try TrainingRun.readHistory(URL(fileURLWithPath: config.out! + "/history.csv"))), text)
+        XCTAssertEqual(History.csv(try History.read(URL(fileURLWithPath: config.out! + "/history.csv"))), text)
     }
 
     /// A recipe fills only what the configuration leaves unset; `tutorial` changes nothing.

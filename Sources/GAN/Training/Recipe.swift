@@ -95,7 +95,7 @@ extension TrainConfig {
         if let r1 { recipe.regularizers.append(R1Penalty(gamma: r1)) }
         recipe.averageDecay = ema
         if let diffAugment {
-            guard model.sampleShape.count == 3 else { throw GANError("--diffaugment augments images; \(model.name) makes \(model.sampleShape) curves") }
+            guard case .images = model.sample else { throw GANError("--diffaugment augments images; \(model.name) makes \(model.sample)") }
             recipe.augment = try DiffAugment(diffAugment)
         }
         return recipe

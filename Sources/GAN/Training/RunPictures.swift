@@ -3,7 +3,7 @@ import Datasets
 import Foundation
 import Tensors
 
-/// The pictures and tables of a run: sample grids, curve plots, training charts, history CSV.
+/// The pictures of a run: sample grids, curve plots, training charts.
 public enum RunPictures {
     /// Generated samples, with real examples beneath for comparison when given. Images: a grid of
     /// `columns` (default 10) shown at 2×, one row of real examples below (one per class);
@@ -11,7 +11,7 @@ public enum RunPictures {
     /// drawn over real ones (gray).
     public static func samples(generated: Tensor, real: Tensor?, model: GANModel, step: Int,
                                columns: Int? = nil, rowLabels: [String]? = nil) throws -> RasterImage {
-        if model.sampleShape.count == 1 {
+        guard case .images(let h, let w, let c) = model.sample else {
             let xs = QuadraticCurves.xs.map(Double.init)
             func curves(_ t: Tensor) -> [[Double]] {
                 let n = t.shape[1]
@@ -23,7 +23,6 @@ public enum RunPictures {
             let title = "\(model.name) at step \(step): y = a*x^2 + (a - 1), a ~ U(1, 2)"
             return LineChart(panels: [.init(title: title, xLabel: "x", series: series, yRange: -1.5...3.5)], width: 800, height: 500).render()
         }
-        let (h, w, c) = (model.sampleShape[0], model.sampleShape[1], model.sampleShape[2])
         let grid = try ImageGrid.render(nhwc: generated.scalars, height: h, width: w, channels: c,
                                         valueRange: model.dataRange, columns: columns ?? Swift.min(10, generated.shape[0]), scale: 2,
                                         rowLabels: rowLabels)
@@ -63,7 +62,7 @@ public enum RunPictures {
             ], yRange: 0...1),
         ]
         let colors: [RGBColor] = [.blue, .orange, .gray]
-        let names = extraNames(history)
+        let names = History.extraNames(history)
         let extras: [LineChart.Panel] = names.isEmpty ? [] : [
             .init(title: names.joined(separator: ", ") + note, xLabel: "step", series: names.enumerated().map { i, name in
                 .init(name: name, color: colors[i % colors.count], x: steps, y: smooth { $0.extra(name) })
@@ -75,29 +74,6 @@ public enum RunPictures {
                 .init(name: "G loss", color: .orange, x: steps, y: smooth(\.generatorLoss)),
             ]),
         ] + accuracy + extras + quality).render()
-    }
-
-    /// The objective's and regularizers' metric names in the history, in order of appearance.
-    static func extraNames(_ history: [HistoryRow]) -> [String] {
-        var names: [String] = []
-        for r in history { for e in r.metrics.extras where !names.contains(e.name) { names.append(e.name) } }
-        return names
-    }
-
-    /// The history as CSV: step, epoch, d_loss, d_accuracy, g_loss, g_accuracy, seconds, fid and kid,
-    /// then the objective's own metrics (`wasserstein`, `gradient_penalty`…). Empty fields: not
-    /// measured at that step (fid, kid) or not defined for the objective (a critic's accuracies).
-    public static func historyCSV(_ history: [HistoryRow]) -> String {
-        let names = extraNames(history)
-        var text = (["step", "epoch", "d_loss", "d_accuracy", "g_loss", "g_accuracy", "seconds", "fid", "kid"] + names).joined(separator: ",") + "\n"
-        func field<T>(_ v: T?) -> String { v.map { "\($0)" } ?? "" }
-        for r in history {
-            let m = r.metrics
-            text += "\(r.step),\(r.epoch),\(m.discriminatorLoss),\(field(m.discriminatorAccuracy)),\(m.generatorLoss),\(field(m.generatorAccuracy)),"
-                + String(format: "%.3f", r.seconds) + "," + field(r.fid) + "," + field(r.kid)
-                + names.map { "," + field(m.extra($0)) }.joined() + "\n"
-        }
-        return text
     }
 
     /// Samples mapped from `range` to bytes 0...255 (rounded, clamped): the .npy form of images.

@@ -4,46 +4,13 @@ import Foundation
 import NN
 import Tensors
 
-/// One row of the training history (`history.csv`).
-public struct HistoryRow {
-    public var step: Int
-    public var epoch: Int
-    public var metrics: StepMetrics
-    /// Seconds since training started.
-    public var seconds: Double
-    /// FID and KID of this step's samples, at the steps where they were measured (`--eval-every`).
-    public var fid: Double? = nil, kid: Double? = nil
-}
-
-/// Where the real examples come from.
-enum RealData {
-    case images(ImageDataset, BatchSampler)
-    case curves
-
-    var epoch: Int {
-        if case .images(_, let sampler) = self { return sampler.epoch }
-        return 0
-    }
-}
-
 /// A whole training run: builds the model and data from a `TrainConfig`, trains, and keeps the
-/// run folder up to date:
-///
-///     DIR/config.json                  the resolved configuration
-///     DIR/generator.safetensors        generator weights and BatchNorm statistics
-///     DIR/discriminator.safetensors
-///     DIR/history.csv                  step, epoch, losses, accuracies, seconds
-///     DIR/curves.png                   losses and accuracies over steps
-///     DIR/samples/step-NNNNNN.png      fixed-noise samples (and real examples) every `sampleEvery` steps
-///     DIR/training.gif                 those samples as an animation (written at the end)
-///     DIR/training-state.safetensors   optimizers, random state and data order, for `--resume`
-///
-/// Every file is written atomically, at each sample point and at the end, so an interrupted or
+/// run folder (``RunFolder``) up to date at each sample point and at the end, so an interrupted or
 /// diverged run keeps its last good state. A non-finite loss stops the run with an error.
 public final class TrainingRun {
     public let config: TrainConfig
     public let model: GANModel
-    public let folder: URL
+    public let folder: RunFolder
     public let step: GANTrainingStep
     public let batchSize: Int
     public internal(set) var history: [HistoryRow] = []
@@ -60,8 +27,10 @@ public final class TrainingRun {
     let rng: RandomGenerator
     private let fixedNoise: Tensor
     private let fixedLabels: [Int]?
+    /// Steps over which the balance signal is watched before warning (``checkBalance(step:)``).
+    public var balanceWindow = 500
     /// Whether the one-time warning about one network overpowering the other was given.
-    private var balanceWarned = false
+    var balanceWarned = false
     /// The step the run starts after: 0, or the saved step when resuming.
     public private(set) var startStep = 0
     private let realExamples: Tensor
@@ -72,7 +41,7 @@ public final class TrainingRun {
         var config = try requested.applyingRecipe()
         try config.validate()
         self.log = log
-        folder = URL(fileURLWithPath: config.outputFolder)
+        folder = RunFolder(URL(fileURLWithPath: config.outputFolder))
         // One generator, in a fixed order: weights, then sample noise, then data order, noise and dropout.
         rng = RandomGenerator(seed: config.seed)
         let objective = try config.objective()
@@ -89,14 +58,15 @@ public final class TrainingRun {
         config.sampling = config.sampling ?? (model.randomBatchesPerEpoch == nil ? "epochs" : "random")
         config.batchesPerEpoch = config.batchesPerEpoch ?? model.randomBatchesPerEpoch ?? 100
 
-        if model.sampleShape == [16] {
+        switch model.sample {
+        case .curves:
             data = .curves
             fixedNoise = model.noise(48, using: rng)
             realExamples = QuadraticCurves.sample(48, using: rng)
             classNames = nil
             fixedLabels = nil
-        } else {
-            let dataset = try Self.loadImages(config, shape: model.sampleShape, log: log)
+        case .images(let height, _, let channels):
+            let dataset = try RealData.loadImages(config, size: height, channels: channels, log: log)
             guard dataset.imageShape == model.sampleShape else {
                 throw GANError("\(config.model) makes \(model.sampleShape) images but \(dataset.name) holds \(dataset.imageShape)")
             }
@@ -125,7 +95,7 @@ public final class TrainingRun {
             config.steps = Swift.max(1, epochs * perEpoch / recipe.criticSteps)
         }
         if config.evalEvery != nil {
-            guard model.sampleShape == [28, 28, 1], ["fashion-mnist", "mnist"].contains(config.dataset) else {
+            guard model.sample == .grayscale28, ["fashion-mnist", "mnist"].contains(config.dataset) else {
                 throw GANError("--eval-every measures 28×28 Fashion-MNIST or MNIST models, not \(config.model) on \(config.dataset)")
             }
             let evaluator = try config.evaluator.map { try Evaluator.load(from: URL(fileURLWithPath: $0)).evaluator }
@@ -152,45 +122,6 @@ public final class TrainingRun {
         onEvaluation?(n, report)
     }
 
-    /// The training split of the configured dataset.
-    static func loadImages(_ config: TrainConfig, shape: [Int], log: @escaping (String) -> Void) throws -> ImageDataset {
-        var locator = DatasetLocator(explicitFolder: config.dataDir.map { URL(fileURLWithPath: $0) })
-        locator.log = log
-        switch config.dataset {
-        case "folder":
-            guard let dir = config.dataDir else { throw GANError("--dataset folder needs --data-dir DIR (a folder of PNG/JPEG images)") }
-            let (dataset, skipped) = try ImageFolder.load(folder: URL(fileURLWithPath: dir), size: shape[0], channels: shape[2], log: log)
-            if !skipped.isEmpty {
-                log("skipped \(skipped.count) unreadable file(s): " + skipped.prefix(5).map { "\($0.path) (\($0.reason))" }.joined(separator: "; ")
-                    + (skipped.count > 5 ? "; …" : ""))
-            }
-            log("folder: \(dataset.count) images of \(shape[0])×\(shape[1]) from \(dir)")
-            return dataset
-        case "cifar10":
-            let (dataset, found, source) = try locator.loadCIFAR10(train: true)
-            log("cifar10: \(dataset.count) training images from \(found.path) (\(source.rawValue))")
-            return dataset
-        default:
-            let spec = try DatasetSpec.named(config.dataset)
-            let (dataset, found, source) = try locator.load(spec)
-            log("\(spec.name): \(dataset.count) training images from \(found.path) (\(source.rawValue))")
-            return dataset
-        }
-    }
-
-    /// The image batch sampler's state (nil for synthetic data).
-    var sampler: BatchSampler.State? {
-        get {
-            if case .images(_, let s) = data { return s.state }
-            return nil
-        }
-        set {
-            guard case .images(let dataset, var s) = data, let newValue else { return }
-            s.state = newValue
-            data = .images(dataset, s)
-        }
-    }
-
     /// Continues the run saved in the run folder (weights, optimizers, random state, data order,
     /// history and sample frames) from its last sample point. Call before `run()`.
     public func resume() throws {
@@ -205,55 +136,17 @@ public final class TrainingRun {
         log("resuming \(model.name) at step \(startStep) of \(config.steps)")
     }
 
-    /// The next real batch, with its labels for a conditional model.
-    private func realBatch() -> (Tensor, [Int]?) {
-        switch data {
-        case .curves:
-            return (QuadraticCurves.sample(batchSize, using: rng), nil)
-        case .images(let dataset, var sampler):
-            let indices = sampler.next()
-            data = .images(dataset, sampler)
-            return (dataset.batch(indices, range: model.dataRange), model.classCount > 0 ? indices.map { dataset.labels[$0] } : nil)
-        }
-    }
-
-    /// Steps over which the balance signal is watched before warning.
-    public var balanceWindow = 500
-
-    /// Warns once when the share of fakes D calls real (the generator's accuracy) stays near 0
-    /// or near 1 for `balanceWindow` steps.
-    func checkBalance(step n: Int) {
-        guard !balanceWarned, history.count >= balanceWindow else { return }
-        if let warning = Self.balanceWarning(generatorAccuracies: history.suffix(balanceWindow).compactMap(\.metrics.generatorAccuracy), step: n) {
-            balanceWarned = true
-            log(warning)
-        }
-    }
-
-    /// The warning for a stretch of generator accuracies whose mean is below 0.02 (D overpowers G:
-    /// G gets no useful gradient) or above 0.98 (G overpowers D), or nil.
-    public static func balanceWarning(generatorAccuracies: [Float], step: Int) -> String? {
-        guard !generatorAccuracies.isEmpty else { return nil }
-        let mean = generatorAccuracies.reduce(0, +) / Float(generatorAccuracies.count)
-        guard mean < 0.02 || mean > 0.98 else { return nil }
-        let who = mean < 0.02 ? "the discriminator is overpowering the generator (it calls almost every fake fake)"
-                              : "the generator is overpowering the discriminator (it calls almost every fake real)"
-        return String(format: "warning: at step %d, %@: the share of fakes D calls real averaged %.3f over the last %d steps. "
-                      + "Try a lower learning rate, label smoothing (--label-smoothing 0.1), or more D dropout.",
-                      step, who, mean, generatorAccuracies.count)
-    }
-
     /// The last step trained: `config.steps`, or where the time budget ran out.
     public private(set) var finalStep = 0
 
     /// Trains for `config.steps` steps, or until `config.timeBudget` is spent. Returns the run folder.
     @discardableResult
     public func run() throws -> URL {
-        try AtomicFile.write(config.json(), to: folder.appendingPathComponent("config.json"))
+        try AtomicFile.write(config.json(), to: folder.config)
         // A fresh run in an old folder: the old state must not be resumed into this run, nor its
         // pictures end up in this run's animation. A resumed one drops pictures past its state.
-        if startStep == 0 { try? FileManager.default.removeItem(at: folder.appendingPathComponent(Self.stateFile)) }
-        removeSamples(after: startStep)
+        if startStep == 0 { try? FileManager.default.removeItem(at: folder.state) }
+        folder.removeSamples(after: startStep)
         let started = Date(timeIntervalSinceNow: -(history.last?.seconds ?? 0))
         if startStep == 0 { try writeSamples(step: 0) }
         var lastSaved = startStep
@@ -301,45 +194,36 @@ public final class TrainingRun {
             }
         }
         try writeAnimation()
-        return folder
+        return folder.url
     }
 
     public func saveCheckpoints(step n: Int) throws {
         try step.withGeneratorForSampling {
-            try Checkpoint.save(model.generator, of: model, role: "generator", step: n, classNames: classNames, to: folder.appendingPathComponent("generator.safetensors"))
+            try Checkpoint.save(model.generator, of: model, role: "generator", step: n, classNames: classNames, to: folder.generator)
         }
-        try Checkpoint.save(model.discriminator, of: model, role: "discriminator", step: n, classNames: classNames, to: folder.appendingPathComponent("discriminator.safetensors"))
+        try Checkpoint.save(model.discriminator, of: model, role: "discriminator", step: n, classNames: classNames, to: folder.discriminator)
     }
 
     public func writeHistory() throws {
-        try AtomicFile.write(RunPictures.historyCSV(history), to: folder.appendingPathComponent("history.csv"))
-        try RunPictures.trainingCurves(history, title: model.name).write(to: folder.appendingPathComponent("curves.png"))
+        try History.table(history).write(to: folder.history)
+        try RunPictures.trainingCurves(history, title: model.name).write(to: folder.curves)
     }
 
     private func writeSamples(step n: Int) throws {
-        let url = folder.appendingPathComponent("samples").appendingPathComponent(String(format: "step-%06d.png", n))
+        let url = folder.samplePicture(step: n)
         let generated = step.withGeneratorForSampling { model.generate(fixedNoise, labels: fixedLabels) }
         let rowLabels = fixedLabels.map { labels in stride(from: 0, to: labels.count, by: 8).map { classNames?[labels[$0]] ?? "class \(labels[$0])" } }
         try RunPictures.samples(generated: generated, real: realExamples, model: model, step: n,
                                 columns: fixedLabels == nil ? nil : 8, rowLabels: rowLabels).write(to: url)
     }
 
-    /// Deletes `samples/step-N.png` for N > `step`.
-    func removeSamples(after step: Int) {
-        let samples = folder.appendingPathComponent("samples")
-        for name in (try? FileManager.default.contentsOfDirectory(atPath: samples.path)) ?? []
-        where name.hasPrefix("step-") && name.hasSuffix(".png") && (Int(name.dropFirst(5).dropLast(4)) ?? -1) > step {
-            try? FileManager.default.removeItem(at: samples.appendingPathComponent(name))
-        }
-    }
-
     /// The sample pictures in the run folder as `training.gif`, read back from disk when the run
     /// ends (or stops on a NaN) rather than held in memory; at most `maxFrames`, evenly spaced, the
     /// first and last always included.
     public func writeAnimation(maxFrames: Int = 100) throws {
-        let all = sampleFrames()
+        let all = folder.samplePictures(log: log)
         guard !all.isEmpty else { return }
         let frames = all.count <= maxFrames ? all : (0..<maxFrames).map { all[$0 * (all.count - 1) / (maxFrames - 1)] }
-        try GIF.writeAnimation(frames, frameDelay: 40, lastFrameDelay: 300, to: folder.appendingPathComponent("training.gif"))
+        try GIF.writeAnimation(frames, frameDelay: 40, lastFrameDelay: 300, to: folder.animation)
     }
 }

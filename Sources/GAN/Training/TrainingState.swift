@@ -11,8 +11,6 @@ import Tensors
 /// continues from it and draws the same batches, noise and dropout masks as an uninterrupted run.
 /// (`generator.safetensors` and `discriminator.safetensors` are the exports for sampling.)
 extension TrainingRun {
-    static let stateFile = "training-state.safetensors"
-
     func saveState(step n: Int) throws {
         var tensors: [(name: String, shape: [Int], values: [Float])] = []
         for (prefix, network) in [("discriminator", model.discriminator), ("generator", model.generator)] {
@@ -38,13 +36,13 @@ extension TrainingRun {
             metadata["sampler.position"] = String(sampler.position)
             metadata["sampler.epoch"] = String(sampler.epoch)
         }
-        try AtomicFile.write(try Safetensors.encode(tensors, metadata: metadata), to: folder.appendingPathComponent(Self.stateFile))
+        try AtomicFile.write(try Safetensors.encode(tensors, metadata: metadata), to: folder.state)
     }
 
     /// Loads the networks, optimizers, generator, sampler, history and sample frames saved in the
     /// run folder; returns the step they were saved at.
     func restoreState() throws -> Int {
-        let url = folder.appendingPathComponent(Self.stateFile)
+        let url = folder.state
         let file: (tensors: [String: (shape: [Int], values: [Float])], metadata: [String: String])
         do {
             file = try Checkpoint.read(url, what: "training state")
@@ -85,56 +83,12 @@ extension TrainingRun {
             sampler = BatchSampler.State(order: order, position: position, epoch: epoch)
         }
         rng.state = words
-        let historyFile = folder.appendingPathComponent("history.csv")
+        let historyFile = folder.history
         guard FileManager.default.fileExists(atPath: historyFile.path) else { throw GANError("cannot resume: \(historyFile.path) is missing") }
-        history = try Self.readHistory(historyFile).filter { $0.step <= saved }
+        history = try History.read(historyFile).filter { $0.step <= saved }
         guard history.last?.step == saved else {
             throw GANError("\(historyFile.path) ends at step \(history.last?.step ?? 0), the training state at step \(saved)")
         }
         return saved
-    }
-
-    /// The sample pictures written so far, in step order; unreadable ones are skipped with a note.
-    func sampleFrames(upTo saved: Int = .max) -> [RasterImage] {
-        let samples = folder.appendingPathComponent("samples")
-        let names = ((try? FileManager.default.contentsOfDirectory(atPath: samples.path)) ?? [])
-            .filter { $0.hasPrefix("step-") && $0.hasSuffix(".png") }.sorted()
-        return names.compactMap { name in
-            guard let n = Int(name.dropFirst(5).dropLast(4)), n <= saved else { return nil }
-            do { return try PNG.read(from: samples.appendingPathComponent(name)) } catch {
-                log("skipping \(name) in the animation: \(error)")
-                return nil
-            }
-        }
-    }
-
-    /// Reads a run's `history.csv` (columns by name; files from older versions too).
-    public static func readHistory(_ url: URL) throws -> [HistoryRow] {
-        guard let text = try? String(contentsOf: url, encoding: .utf8) else { return [] }
-        let lines = text.split(separator: "\n")
-        guard let header = lines.first?.split(separator: ",", omittingEmptySubsequences: false).map(String.init) else { return [] }
-        // Columns by name: step … seconds always; fid and kid, then the objective's metrics, in newer files.
-        let fixed = ["step", "epoch", "d_loss", "d_accuracy", "g_loss", "g_accuracy", "seconds"]
-        guard Array(header.prefix(fixed.count)) == fixed, Set(header).count == header.count else {
-            throw GANError("\(url.path): the header '\(lines[0])' is not a SwiftGAN history's")
-        }
-        let fidColumn = header.firstIndex(of: "fid"), kidColumn = header.firstIndex(of: "kid")
-        let extraColumns = header.indices.dropFirst(fixed.count).filter { header[$0] != "fid" && header[$0] != "kid" }
-        return try lines.dropFirst().map { line in
-            let f = line.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
-            func optional<T: LosslessStringConvertible>(_ i: Int?, as: T.Type) throws -> T? {
-                guard let i, !f[i].isEmpty else { return nil }
-                guard let v = T(f[i]) else { throw GANError("\(url.path): unreadable history line '\(line)'") }
-                return v
-            }
-            guard f.count == header.count, let step = Int(f[0]), let epoch = Int(f[1]), let dLoss = Float(f[2]), let gLoss = Float(f[4]),
-                  let seconds = Double(f[6]) else {
-                throw GANError("\(url.path): unreadable history line '\(line)'")
-            }
-            let metrics = StepMetrics(discriminatorLoss: dLoss, discriminatorAccuracy: try optional(3, as: Float.self), generatorLoss: gLoss,
-                                      generatorAccuracy: try optional(5, as: Float.self),
-                                      extras: try extraColumns.compactMap { i in try optional(i, as: Float.self).map { (header[i], $0) } })
-            return HistoryRow(step: step, epoch: epoch, metrics: metrics, seconds: seconds, fid: try optional(fidColumn, as: Double.self), kid: try optional(kidColumn, as: Double.self))
-        }
     }
 }

@@ -46,7 +46,7 @@ public enum ACGAN {
             + [Flatten(), TwoHeads(Dense(4 * 4 * 70, 1, rng: rng), Dense(4 * 4 * 70, classes, rng: rng))]
         )
         return GANModel(name: "acgan", generator: generator, discriminator: discriminator, noiseSize: 100,
-                        sampleShape: [28, 28, 1], dataRange: 0...1, learningRate: 2e-4, beta1: 0.5, batchSize: 128, options: options,
+                        sample: .grayscale28, dataRange: 0...1, learningRate: 2e-4, beta1: 0.5, batchSize: 128, options: options,
                         conditioning: .auxiliaryClassifier(classes: classes),
                         targets: DiscriminatorTargets(smoothing: 0.2, twoSided: true, perExample: true),
                         randomBatchesPerEpoch: 40)

@@ -1,3 +1,4 @@
+import Datasets
 import NN
 import Tensors
 
@@ -19,6 +20,6 @@ public enum CurveGAN {
         if options.discriminatorDropout > 0 { d.append(Dropout(rate: options.discriminatorDropout, rng: rng)) }
         d += [Dense(64, 64, rng: rng), LeakyReLU(0.2), Dense(64, 1, rng: rng)]
         return GANModel(name: "curve-gan", generator: generator, discriminator: Sequential(d), noiseSize: 8,
-                        sampleShape: [16], dataRange: -1...3, learningRate: 1e-3, beta1: 0.5, batchSize: 64, options: options)
+                        sample: .curves(points: QuadraticCurves.pointCount), dataRange: -1...3, learningRate: 1e-3, beta1: 0.5, batchSize: 64, options: options)
     }
 }

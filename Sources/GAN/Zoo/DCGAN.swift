@@ -29,6 +29,6 @@ public enum DCGAN {
             Flatten(), Dense(7 * 7 * 128, 1, rng: rng),
         ])
         return GANModel(name: "dcgan", generator: generator, discriminator: discriminator, noiseSize: 100,
-                        sampleShape: [28, 28, 1], dataRange: -1...1, learningRate: 1e-3, beta1: 0.9, batchSize: 32, options: options)
+                        sample: .grayscale28, dataRange: -1...1, learningRate: 1e-3, beta1: 0.9, batchSize: 32, options: options)
     }
 }

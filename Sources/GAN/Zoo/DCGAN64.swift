@@ -42,6 +42,6 @@ public enum DCGAN64 {
         }
         d += [Flatten(), Dense(4 * 4 * channels, 1, weightInitializer: init02, rng: rng)]
         return GANModel(name: "dcgan64", generator: Sequential(g), discriminator: Sequential(d), noiseSize: 100,
-                        sampleShape: [size, size, 3], dataRange: -1...1, learningRate: 2e-4, beta1: 0.5, batchSize: 64, options: options)
+                        sample: .images(height: size, width: size, channels: 3), dataRange: -1...1, learningRate: 2e-4, beta1: 0.5, batchSize: 64, options: options)
     }
 }

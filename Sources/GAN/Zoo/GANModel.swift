@@ -13,8 +13,8 @@ public final class GANModel {
     public let discriminator: Sequential
     /// The length of the noise vector z.
     public let noiseSize: Int
-    /// The shape of one generated example: [28, 28, 1] for images, [16] for curves.
-    public let sampleShape: [Int]
+    /// What the generator makes: images of a size, or curves.
+    public let sample: SampleKind
     /// The range of the generator's output (and of the data it is trained on).
     public let dataRange: ClosedRange<Float>
     /// Adam settings both networks train with, and the batch size, from the source.
@@ -30,21 +30,24 @@ public final class GANModel {
     /// when the source draws each batch at random (the ACGAN tutorial: 40).
     public let randomBatchesPerEpoch: Int?
 
-    public init(name: String, generator: Sequential, discriminator: Sequential, noiseSize: Int, sampleShape: [Int],
+    public init(name: String, generator: Sequential, discriminator: Sequential, noiseSize: Int, sample: SampleKind,
                 dataRange: ClosedRange<Float>, learningRate: Float, beta1: Float, batchSize: Int, options: ModelOptions,
                 conditioning: Conditioning = .none, targets: DiscriminatorTargets = DiscriminatorTargets(),
                 randomBatchesPerEpoch: Int? = nil) {
         (self.name, self.generator, self.discriminator, self.noiseSize) = (name, generator, discriminator, noiseSize)
-        (self.sampleShape, self.dataRange, self.learningRate, self.beta1, self.options) = (sampleShape, dataRange, learningRate, beta1, options)
+        (self.sample, self.dataRange, self.learningRate, self.beta1, self.options) = (sample, dataRange, learningRate, beta1, options)
         (self.batchSize, self.conditioning, self.targets, self.randomBatchesPerEpoch) = (batchSize, conditioning, targets, randomBatchesPerEpoch)
     }
 
     /// This model with another discriminator (spectral normalization wraps the zoo's).
     func replacingDiscriminator(_ discriminator: Sequential) -> GANModel {
-        GANModel(name: name, generator: generator, discriminator: discriminator, noiseSize: noiseSize, sampleShape: sampleShape,
+        GANModel(name: name, generator: generator, discriminator: discriminator, noiseSize: noiseSize, sample: sample,
                  dataRange: dataRange, learningRate: learningRate, beta1: beta1, batchSize: batchSize, options: options,
                  conditioning: conditioning, targets: targets, randomBatchesPerEpoch: randomBatchesPerEpoch)
     }
+
+    /// The shape of one generated example: [28, 28, 1] for images (NHWC), [16] for curves.
+    public var sampleShape: [Int] { sample.shape }
 
     /// The number of classes a conditional model draws (0: unconditional).
     public var classCount: Int { conditioning.classCount }
@@ -107,6 +110,32 @@ public final class GANModel {
         if !batchStatistics { generator.eval() }
         defer { generator.train() }
         return withoutGrad { generator(generatorInput(noise: noise, labels: labels)) }
+    }
+}
+
+/// What a generator makes. Carried by the model, so the training run, the pictures, `sample`
+/// and `evaluate` ask it instead of guessing from a shape.
+public enum SampleKind: Equatable, CustomStringConvertible {
+    /// Images, height × width × channels (NHWC; 1 channel: gray, 3: RGB).
+    case images(height: Int, width: Int, channels: Int)
+    /// Curves: y at `points` fixed x positions (curve-gan's parabolas).
+    case curves(points: Int)
+
+    /// 28×28 gray images: what the shipped evaluators measure (Fashion-MNIST, MNIST).
+    public static let grayscale28 = SampleKind.images(height: 28, width: 28, channels: 1)
+
+    public var shape: [Int] {
+        switch self {
+        case .images(let h, let w, let c): return [h, w, c]
+        case .curves(let n): return [n]
+        }
+    }
+
+    public var description: String {
+        switch self {
+        case .images(let h, let w, let c): return "\(h)×\(w) \(c == 1 ? "gray" : "\(c)-channel") images"
+        case .curves(let n): return "curves of \(n) points"
+        }
     }
 }
 

@@ -33,6 +33,6 @@ public enum MLPGAN {
             + [Dense(256, 1, rng: rng)]
         )
         return GANModel(name: "mlp-gan", generator: generator, discriminator: discriminator, noiseSize: 100,
-                        sampleShape: [28, 28, 1], dataRange: -1...1, learningRate: 2e-4, beta1: 0.5, batchSize: 64, options: options)
+                        sample: .grayscale28, dataRange: -1...1, learningRate: 2e-4, beta1: 0.5, batchSize: 64, options: options)
     }
 }
