@@ -305,9 +305,9 @@ final class ObjectiveTests: XCTestCase {
         config.loss = "hinge"
         config.options.spectralNorm = true
         let good = folder.appendingPathComponent("good.json")
-        try config.json().write(to: good, atomically: true, encoding: .utf8)
+        try (try config.json()).write(to: good, atomically: true, encoding: .utf8)
         XCTAssertEqual(try TrainConfig.load(good), config)
-        let json = config.json()
+        let json = try config.json()
         for (text, key) in [(json.replacingOccurrences(of: "\"loss\"", with: "\"lerningRate\" : 0.001, \"loss\""), "'lerningRate'"),
                             (json.replacingOccurrences(of: "\"spectralNorm\"", with: "\"spectral_norm\""), "'options.spectral_norm'")] {
             let bad = folder.appendingPathComponent("bad.json")

@@ -25,6 +25,15 @@ public struct DiscriminatorTargets: Codable, Equatable {
         (self.smoothing, self.twoSided, self.perExample, self.flipProbability) = (smoothing, twoSided, perExample, flipProbability)
     }
 
+    /// The targets in words: "real 1, fake 0", "real U(0.8, 1), fake U(0, 0.2)", "…, flipped with p 0.05".
+    public var words: String {
+        let (s, fakeTop) = (smoothing, twoSided ? smoothing : 0)
+        func show(_ x: Float) -> String { x == x.rounded() ? "\(Int(x))" : "\(x)" }
+        let real = perExample && s > 0 ? "U(\(show(1 - s)), 1)" : show(1 - s)
+        let fake = perExample && fakeTop > 0 ? "U(0, \(show(fakeTop)))" : show(fakeTop)
+        return "real \(real), fake \(fake)" + (flipProbability > 0 ? ", flipped with p \(show(flipProbability))" : "")
+    }
+
     /// True when every call gives the same targets (no random draws): they can be cached.
     public var isFixed: Bool { !perExample && flipProbability == 0 }
 

@@ -72,46 +72,23 @@ public struct TrainConfig: Codable, Equatable {
 
     public init() {}
 
+    /// Checks every setting against its option's requirement (``TrainOptions/all``), then the
+    /// rules that join settings. A configuration file gets the same checks as a command line.
     public func validate() throws {
-        if let epochs, epochs <= 0 { throw GANError("--epochs must be positive, got \(epochs)") }
-        guard steps > 0 else { throw GANError("--steps must be positive, got \(steps)") }
-        if let batchSize, batchSize < 2 { throw GANError("--batch-size must be at least 2, got \(batchSize)") }
-        guard sampleEvery > 0 else { throw GANError("--sample-every must be positive, got \(sampleEvery)") }
-        if let sampling, !["epochs", "random"].contains(sampling) { throw GANError("--sampling must be 'epochs' or 'random', got '\(sampling)'") }
-        if let batchesPerEpoch, batchesPerEpoch <= 0 { throw GANError("--batches-per-epoch must be positive") }
-        if let targets { try targets.applied(to: DiscriminatorTargets()).validate() }
-        if let generatorSteps, generatorSteps < 1 { throw GANError("--g-steps must be at least 1, got \(generatorSteps)") }
-        if let evalEvery, evalEvery <= 0 { throw GANError("--eval-every must be positive, got \(evalEvery)") }
-        if let evalSamples, evalSamples < 2 { throw GANError("--eval-samples must be at least 2, got \(evalSamples)") }
-        if let lr = learningRate, !(lr > 0) { throw GANError("--lr must be positive, got \(lr)") }
-        if let beta1, !(0..<1).contains(beta1) { throw GANError("--beta1 must lie in [0, 1), got \(beta1)") }
-        if let recipe { _ = try Recipes.named(recipe) }
-        if let loss { _ = try Objectives.named(loss) }
-        if let optimizer, !["adam", "rmsprop", "sgd"].contains(optimizer) { throw GANError("--optimizer must be adam, rmsprop or sgd, got '\(optimizer)'") }
-        for (flag, value) in [("--d-lr", discriminatorLearningRate), ("--g-lr", generatorLearningRate), ("--clip", weightClip), ("--r1", r1)] {
-            if let value, !(value > 0 && value.isFinite) { throw GANError("\(flag) must be positive and finite, got \(value)") }
+        for option in TrainOptions.all { if let problem = option.problem(self) { throw GANError(problem) } }
+        if (targets?.twoSided == true || targets?.perExample == true) && targets?.smoothing == nil {
+            throw GANError("--two-sided and --per-example qualify --label-smoothing S; give it too")
         }
-        if let lr = learningRate, !lr.isFinite { throw GANError("--lr must be finite, got \(lr)") }
-        if let diffAugment { _ = try DiffAugment(diffAugment) }
-        if let ema, !(0..<1).contains(ema) { throw GANError("--ema must lie in [0, 1), got \(ema)") }
-        if let beta2, !(0..<1).contains(beta2) { throw GANError("--beta2 must lie in [0, 1), got \(beta2)") }
-        if let criticSteps, criticSteps < 1 { throw GANError("--d-steps must be at least 1, got \(criticSteps)") }
-        if let gradientPenalty, !(gradientPenalty >= 0 && gradientPenalty.isFinite) { throw GANError("--gp-weight must be ≥ 0 and finite, got \(gradientPenalty)") }
-        if let timeBudget, !(timeBudget > 0 && timeBudget.isFinite) { throw GANError("--time-budget must be a positive number of seconds, got \(timeBudget)") }
-        if let n = options.discriminatorNormalization, !["batch", "none"].contains(n) {
-            throw GANError("--d-norm must be batch or none, got '\(n)'")
-        }
-        guard (0..<1).contains(options.discriminatorDropout) else { throw GANError("--d-dropout must lie in [0, 1)") }
-        guard ["fashion-mnist", "mnist", "cifar10", "folder"].contains(dataset) else {
-            throw GANError("unknown dataset '\(dataset)' (known: fashion-mnist, mnist, cifar10, folder)")
-        }
-        guard ModelZoo.names.contains(model) else { throw GANError("unknown model '\(model)' (known: \(ModelZoo.names.joined(separator: ", ")))") }
     }
 
-    public func json() -> String {
+    /// The `config.json` form. Throws for a value JSON cannot hold (a non-finite number), which
+    /// `validate()` refuses first.
+    public func json() throws -> String {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        return String(decoding: try! encoder.encode(self), as: UTF8.self) + "\n"
+        do { return String(decoding: try encoder.encode(self), as: UTF8.self) + "\n" } catch {
+            throw GANError("the configuration cannot be written as JSON: \(error)")
+        }
     }
 
     public static func load(_ url: URL) throws -> TrainConfig {
@@ -119,22 +96,16 @@ public struct TrainConfig: Codable, Equatable {
         do { data = try Data(contentsOf: url) } catch { throw GANError("\(url.path): cannot read the configuration (\(error.localizedDescription))") }
         // A misspelled key would otherwise be ignored silently, and its option left at the default.
         if let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] {
-            try checkKeys(object, of: TrainConfig(), in: url.path, path: "")
-            if let options = object["options"] as? [String: Any] { try checkKeys(options, of: ModelOptions(), in: url.path, path: "options.") }
-            if let targets = object["targets"] as? [String: Any] { try checkKeys(targets, of: TargetOptions(), in: url.path, path: "targets.") }
+            let known = TrainOptions.keys
+            let keys = object.flatMap { key, value in (value as? [String: Any]).map { $0.keys.map { key + "." + $0 } } ?? [key] }
+            if let unknown = keys.sorted().first(where: { !known.contains($0) }) {
+                throw GANError("\(url.path): unknown key '\(unknown)' (known: \(known.sorted().joined(separator: ", ")))")
+            }
         }
         do {
             return try JSONDecoder().decode(TrainConfig.self, from: data)
         } catch {
             throw GANError("\(url.path): not a SwiftGAN configuration (\(error))")
-        }
-    }
-
-    /// Refuses keys that are not stored properties of `value`'s type (the synthesized coding keys).
-    private static func checkKeys(_ object: [String: Any], of value: Any, in file: String, path: String) throws {
-        let known = Mirror(reflecting: value).children.compactMap(\.label)
-        if let unknown = object.keys.sorted().first(where: { !known.contains($0) }) {
-            throw GANError("\(file): unknown key '\(path)\(unknown)' (known: \(known.sorted().map { path + $0 }.joined(separator: ", ")))")
         }
     }
 }

@@ -142,7 +142,7 @@ public final class TrainingRun {
     /// Trains for `config.steps` steps, or until `config.timeBudget` is spent. Returns the run folder.
     @discardableResult
     public func run() throws -> URL {
-        try AtomicFile.write(config.json(), to: folder.config)
+        try AtomicFile.write(try config.json(), to: folder.config)
         // A fresh run in an old folder: the old state must not be resumed into this run, nor its
         // pictures end up in this run's animation. A resumed one drops pictures past its state.
         if startStep == 0 { try? FileManager.default.removeItem(at: folder.state) }

@@ -22,6 +22,8 @@ import Tensors
 /// 40 batches to an "epoch".
 public enum ACGAN {
     public static let classes = 10
+    public static let source = SourceSettings(learningRate: 2e-4, beta1: 0.5, batchSize: 128, discriminatorDropout: 0.2, randomBatchesPerEpoch: 40,
+                                              targets: DiscriminatorTargets(smoothing: 0.2, twoSided: true, perExample: true))
 
     public static func make(options: ModelOptions, rng: RandomGenerator) -> GANModel {
         let init02 = Initializer.normal(std: 0.02)
@@ -35,7 +37,7 @@ public enum ACGAN {
             + up(40, 80, stride: 2) + up(80, 80, stride: 1) + up(80, 80, stride: 1) + up(80, 80, stride: 1)
             + [ConvTranspose2D(80, 1, kernelSize: 5, stride: 2, padding: .same, rng: rng), Sigmoid()]
         )
-        let dropout = options.discriminatorDropout > 0 ? options.discriminatorDropout : 0.2
+        let dropout = source.dropout(options.discriminatorDropout)
         func down(_ input: Int, _ output: Int, stride: Int, initializer: Initializer = .glorotUniform) -> [any Module] {
             [Conv2D(input, output, kernelSize: 5, stride: stride, padding: .same, kernelInitializer: initializer, rng: rng),
              LeakyReLU(0.2), Dropout(rate: dropout, rng: rng)]
@@ -46,10 +48,10 @@ public enum ACGAN {
             + [Flatten(), TwoHeads(Dense(4 * 4 * 70, 1, rng: rng), Dense(4 * 4 * 70, classes, rng: rng))]
         )
         return GANModel(name: "acgan", generator: generator, discriminator: discriminator, noiseSize: 100,
-                        sample: .grayscale28, dataRange: 0...1, learningRate: 2e-4, beta1: 0.5, batchSize: 128, options: options,
+                        sample: .grayscale28, dataRange: 0...1, learningRate: source.learningRate, beta1: source.beta1, batchSize: source.batchSize, options: options,
                         conditioning: .auxiliaryClassifier(classes: classes),
-                        targets: DiscriminatorTargets(smoothing: 0.2, twoSided: true, perExample: true),
-                        randomBatchesPerEpoch: 40)
+                        targets: source.targets,
+                        randomBatchesPerEpoch: source.randomBatchesPerEpoch)
     }
 }
 

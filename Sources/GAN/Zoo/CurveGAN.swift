@@ -10,6 +10,8 @@ import Tensors
 ///
 /// Adam(1e-3, β₁ 0.5), batch 64. A few thousand steps (seconds on a CPU) give curves of the right family.
 public enum CurveGAN {
+    public static let source = SourceSettings(learningRate: 1e-3, beta1: 0.5, batchSize: 64)
+
     public static func make(options: ModelOptions, rng: RandomGenerator) -> GANModel {
         let generator = Sequential([
             Dense(8, 64, rng: rng), LeakyReLU(0.2),
@@ -17,9 +19,10 @@ public enum CurveGAN {
             Dense(64, 16, rng: rng),
         ])
         var d: [any Module] = [Dense(16, 64, rng: rng), LeakyReLU(0.2)]
-        if options.discriminatorDropout > 0 { d.append(Dropout(rate: options.discriminatorDropout, rng: rng)) }
+        let rate = source.dropout(options.discriminatorDropout)
+        if rate > 0 { d.append(Dropout(rate: rate, rng: rng)) }
         d += [Dense(64, 64, rng: rng), LeakyReLU(0.2), Dense(64, 1, rng: rng)]
         return GANModel(name: "curve-gan", generator: generator, discriminator: Sequential(d), noiseSize: 8,
-                        sample: .curves(points: QuadraticCurves.pointCount), dataRange: -1...3, learningRate: 1e-3, beta1: 0.5, batchSize: 64, options: options)
+                        sample: .curves(points: QuadraticCurves.pointCount), dataRange: -1...3, learningRate: source.learningRate, beta1: source.beta1, batchSize: source.batchSize, options: options)
     }
 }

@@ -15,6 +15,8 @@ import Tensors
 /// optimizer as SwiftGAN's issue #4 specifies them; the book's own code differs in three places:
 /// 30-dimensional codings, Dropout(0.4) and RMSprop.
 public enum DCGAN {
+    public static let source = SourceSettings(learningRate: 1e-3, beta1: 0.9, batchSize: 32, discriminatorDropout: 0.3)
+
     /// `generatorInputs` and `imageChannels` widen the first layers for a conditional variant (``CGAN``).
     public static func make(options: ModelOptions, rng: RandomGenerator, generatorInputs: Int = 100, imageChannels: Int = 1) -> GANModel {
         let generator = Sequential([
@@ -22,13 +24,13 @@ public enum DCGAN {
             ConvTranspose2D(128, 64, kernelSize: 5, stride: 2, padding: .same, rng: rng), SELU(), BatchNorm(featureCount: 64),
             ConvTranspose2D(64, 1, kernelSize: 5, stride: 2, padding: .same, rng: rng), Tanh(),
         ])
-        let dropout = options.discriminatorDropout > 0 ? options.discriminatorDropout : 0.3
+        let dropout = source.dropout(options.discriminatorDropout)
         let discriminator = Sequential([
             Conv2D(imageChannels, 64, kernelSize: 5, stride: 2, padding: .same, rng: rng), LeakyReLU(0.2), Dropout(rate: dropout, rng: rng),
             Conv2D(64, 128, kernelSize: 5, stride: 2, padding: .same, rng: rng), LeakyReLU(0.2), Dropout(rate: dropout, rng: rng),
             Flatten(), Dense(7 * 7 * 128, 1, rng: rng),
         ])
         return GANModel(name: "dcgan", generator: generator, discriminator: discriminator, noiseSize: 100,
-                        sample: .grayscale28, dataRange: -1...1, learningRate: 1e-3, beta1: 0.9, batchSize: 32, options: options)
+                        sample: .grayscale28, dataRange: -1...1, learningRate: source.learningRate, beta1: source.beta1, batchSize: source.batchSize, options: options)
     }
 }

@@ -15,6 +15,8 @@ import Tensors
 /// Weights N(0, 0.02) as in the paper; layers followed by BatchNorm have no bias; BatchNorm as
 /// PyTorch's example (momentum 0.1 ≙ Keras 0.9, ε 1e-5). Adam(2e-4, β₁ 0.5), batch 64, images in [−1, 1].
 public enum DCGAN64 {
+    public static let source = SourceSettings(learningRate: 2e-4, beta1: 0.5, batchSize: 64)
+
     public static func make(options: ModelOptions, rng: RandomGenerator) -> GANModel {
         let size = options.imageSize ?? 64, w = options.width ?? 32
         let stages = size == 32 ? 3 : 4
@@ -31,17 +33,20 @@ public enum DCGAN64 {
         }
         g += [ConvTranspose2D(channels, 3, kernelSize: 4, stride: 2, padding: .same, kernelInitializer: init02, rng: rng), Tanh()]
 
-        var d: [any Module] = [Conv2D(3, w, kernelSize: 4, stride: 2, padding: .same, kernelInitializer: init02, rng: rng), LeakyReLU(0.2)]
+        // The source has no dropout in D; `--d-dropout` adds it after each LeakyReLU, as in the other models.
+        let rate = source.dropout(options.discriminatorDropout)
+        let dropout: () -> [any Module] = { rate > 0 ? [Dropout(rate: rate, rng: rng)] : [] }
+        var d: [any Module] = [Conv2D(3, w, kernelSize: 4, stride: 2, padding: .same, kernelInitializer: init02, rng: rng), LeakyReLU(0.2)] + dropout()
         channels = w
         for _ in 0..<(stages - 1) {
             // Without BatchNorm (a WGAN-GP critic) the convolution keeps its bias.
             let normalized = options.discriminatorNormalization != "none"
             d += [Conv2D(channels, channels * 2, kernelSize: 4, stride: 2, padding: .same, useBias: !normalized, kernelInitializer: init02, rng: rng)]
-                + (normalized ? [norm(channels * 2)] : []) + [LeakyReLU(0.2)]
+                + (normalized ? [norm(channels * 2)] : []) + [LeakyReLU(0.2)] + dropout()
             channels *= 2
         }
         d += [Flatten(), Dense(4 * 4 * channels, 1, weightInitializer: init02, rng: rng)]
         return GANModel(name: "dcgan64", generator: Sequential(g), discriminator: Sequential(d), noiseSize: 100,
-                        sample: .images(height: size, width: size, channels: 3), dataRange: -1...1, learningRate: 2e-4, beta1: 0.5, batchSize: 64, options: options)
+                        sample: .images(height: size, width: size, channels: 3), dataRange: -1...1, learningRate: source.learningRate, beta1: source.beta1, batchSize: source.batchSize, options: options)
     }
 }

@@ -113,6 +113,21 @@ public final class GANModel {
     }
 }
 
+/// A model's training settings as its source gives them: what a run uses unless told otherwise
+/// (`swiftgan train --help` lists them per model).
+public struct SourceSettings {
+    public var learningRate: Float, beta1: Float, batchSize: Int
+    /// D's dropout rate without `--d-dropout` (0: none).
+    public var discriminatorDropout: Float = 0
+    /// nil: epochs over the data; else batches drawn at random, this many per "epoch".
+    public var randomBatchesPerEpoch: Int? = nil
+    /// D's real/fake targets (smoothing, noise).
+    public var targets = DiscriminatorTargets()
+
+    /// `rate` when given (> 0), else the source's.
+    func dropout(_ rate: Float) -> Float { rate > 0 ? rate : discriminatorDropout }
+}
+
 /// What a generator makes. Carried by the model, so the training run, the pictures, `sample`
 /// and `evaluate` ask it instead of guessing from a shape.
 public enum SampleKind: Equatable, CustomStringConvertible {
@@ -168,8 +183,8 @@ public struct Conditioning: Equatable {
 
 /// What varies between builds of a zoo model. Saved in checkpoints and configuration files.
 public struct ModelOptions: Codable, Equatable {
-    /// Dropout after each hidden layer of the discriminator (0 = the model's own choice: none for
-    /// mlp-gan and dcgan64, 0.3 for dcgan, 0.2 for acgan); `mlp-gan --d-dropout 0.4`.
+    /// Dropout after each hidden layer of the discriminator (0: the model's own,
+    /// ``SourceSettings/discriminatorDropout``); `mlp-gan --d-dropout 0.4`.
     public var discriminatorDropout: Float = 0
     /// dcgan64: the base channel count w (nil: 32).
     public var width: Int?
@@ -194,6 +209,19 @@ public struct ModelOptions: Codable, Equatable {
 /// The zoo: model names and their builders.
 public enum ModelZoo {
     public static let names = ["mlp-gan", "curve-gan", "dcgan", "dcgan64", "cgan", "acgan"]
+
+    /// A model's source settings, without building it (cgan's are its body's).
+    public static func source(of name: String, body: String? = nil) throws -> SourceSettings {
+        switch name {
+        case "mlp-gan": return MLPGAN.source
+        case "curve-gan": return CurveGAN.source
+        case "dcgan": return DCGAN.source
+        case "dcgan64": return DCGAN64.source
+        case "acgan": return ACGAN.source
+        case "cgan": return body == "dcgan" ? DCGAN.source : MLPGAN.source
+        default: throw GANError("unknown model '\(name)' (known: \(names.joined(separator: ", ")))")
+        }
+    }
 
     public static func make(_ name: String, options: ModelOptions = ModelOptions(), rng: RandomGenerator) throws -> GANModel {
         let model = try architecture(name, options: options, rng: rng)

@@ -15,6 +15,8 @@ import Tensors
 /// PyTorch-GAN's port passes 0.8 as *epsilon* by mistake). With `discriminatorDropout` > 0, D gets
 /// Dropout after each hidden activation, as the TensorFlow tutorial variant does (0.4 there).
 public enum MLPGAN {
+    public static let source = SourceSettings(learningRate: 2e-4, beta1: 0.5, batchSize: 64)
+
     /// `generatorInputs` and `discriminatorInputs` widen the first layers for a conditional variant (``CGAN``).
     public static func make(options: ModelOptions, rng: RandomGenerator, generatorInputs: Int = 100, discriminatorInputs: Int? = nil) -> GANModel {
         func block(_ input: Int, _ output: Int) -> [any Module] {
@@ -25,7 +27,8 @@ public enum MLPGAN {
             + [Dense(1024, 784, rng: rng), Tanh(), Reshape([28, 28, 1])]
         )
         func dropout() -> [any Module] {
-            options.discriminatorDropout > 0 ? [Dropout(rate: options.discriminatorDropout, rng: rng)] : []
+            let rate = source.dropout(options.discriminatorDropout)
+            return rate > 0 ? [Dropout(rate: rate, rng: rng)] : []
         }
         let discriminator = Sequential(
             (discriminatorInputs.map { [Dense($0, 512, rng: rng)] } ?? [Flatten(), Dense(784, 512, rng: rng)]) + [LeakyReLU(0.2)] + dropout()
@@ -33,6 +36,6 @@ public enum MLPGAN {
             + [Dense(256, 1, rng: rng)]
         )
         return GANModel(name: "mlp-gan", generator: generator, discriminator: discriminator, noiseSize: 100,
-                        sample: .grayscale28, dataRange: -1...1, learningRate: 2e-4, beta1: 0.5, batchSize: 64, options: options)
+                        sample: .grayscale28, dataRange: -1...1, learningRate: source.learningRate, beta1: source.beta1, batchSize: source.batchSize, options: options)
     }
 }
