@@ -40,7 +40,7 @@ public struct ModelBenchmark {
         let rng = RandomGenerator(seed: 0)
         let gan = try ModelZoo.make(model, rng: rng)
         let step = GANTrainingStep(model: gan, rng: rng)
-        let batchSize = self.batchSize ?? gan.batchSize
+        let batchSize = self.batchSize ?? gan.source.batchSize
         let real = Tensor.uniform([batchSize] + gan.sampleShape, low: gan.dataRange.lowerBound, high: gan.dataRange.upperBound, using: rng)
         let labels = gan.classCount > 0 ? gan.randomLabels(batchSize, using: rng) : nil
         let times = measure(warmup: 10, seconds: seconds) { _ = step(real: real, labels: labels) }

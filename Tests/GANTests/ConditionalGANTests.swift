@@ -37,7 +37,7 @@ final class ConditionalGANTests: XCTestCase {
         let dOutputs = conditioning.auxiliaryClassifier ? 3 : 1
         let discriminator = Sequential((dInputs == 64 ? [Flatten()] : []) + [Dense(dInputs, 128, rng: rng), LeakyReLU(0.2), Dense(128, 128, rng: rng), LeakyReLU(0.2), Dense(128, dOutputs, rng: rng)])
         return GANModel(name: "tiny", generator: generator, discriminator: discriminator, noiseSize: 8, sample: .images(height: 8, width: 8, channels: 1),
-                        dataRange: -1...1, learningRate: 1e-3, beta1: 0.5, batchSize: 32, options: ModelOptions(), conditioning: conditioning)
+                        dataRange: -1...1, source: SourceSettings(learningRate: 1e-3, beta1: 0.5, batchSize: 32), options: ModelOptions(), conditioning: conditioning)
     }
 
     func testGeneratesTheRequestedKindOfBar() throws {
@@ -74,8 +74,8 @@ final class ConditionalGANTests: XCTestCase {
         let tiny = Self.tinyModel(.auxiliaryClassifier(classes: 2), rng: rng)
         let targets = DiscriminatorTargets(smoothing: 0.2, twoSided: true, perExample: true)
         let model = GANModel(name: "tiny", generator: tiny.generator, discriminator: tiny.discriminator, noiseSize: 8, sample: .images(height: 8, width: 8, channels: 1),
-                             dataRange: -1...1, learningRate: 1e-3, beta1: 0.5, batchSize: 4, options: ModelOptions(),
-                             conditioning: .auxiliaryClassifier(classes: 2), targets: targets)
+                             dataRange: -1...1, source: SourceSettings(learningRate: 1e-3, beta1: 0.5, batchSize: 4, targets: targets), options: ModelOptions(),
+                             conditioning: .auxiliaryClassifier(classes: 2))
         let step = GANTrainingStep(model: model, rng: rng)
         let real = Tensor.uniform([4, 8, 8, 1], low: -1, high: 1, using: rng), realLabels = [0, 1, 1, 0]
 
@@ -144,10 +144,10 @@ final class ConditionalGANTests: XCTestCase {
         XCTAssertEqual(model.generator.parameterCount, g)
         let convs = [(1, 17), (17, 35), (35, 70), (70, 140), (140, 70)].reduce(0) { $0 + 25 * $1.0 * $1.1 + $1.1 }
         XCTAssertEqual(model.discriminator.parameterCount, convs + (1120 + 1) + (1120 * 10 + 10))
-        XCTAssertEqual(model.batchSize, 128)
+        XCTAssertEqual(model.source.batchSize, 128)
         XCTAssertEqual(model.dataRange, 0...1)
-        XCTAssertEqual(model.targets, DiscriminatorTargets(smoothing: 0.2, twoSided: true, perExample: true))
-        XCTAssertEqual(model.randomBatchesPerEpoch, 40)
+        XCTAssertEqual(model.source.targets, DiscriminatorTargets(smoothing: 0.2, twoSided: true, perExample: true))
+        XCTAssertEqual(model.source.randomBatchesPerEpoch, 40)
     }
 
     func testDiscriminatorTargets() {

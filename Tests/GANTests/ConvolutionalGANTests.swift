@@ -34,7 +34,7 @@ final class ConvolutionalGANTests: XCTestCase {
         XCTAssertEqual(model.generator.parameterCount, 100 * 6272 + 6272 + 2 * 128 + 25 * 64 * 128 + 64 + 2 * 64 + 25 * 64 + 1)
         // Conv 5×5×1×64 (+64), Conv 5×5×64×128 (+128), Dense 6272→1 (+1).
         XCTAssertEqual(model.discriminator.parameterCount, 25 * 64 + 64 + 25 * 64 * 128 + 128 + 6272 + 1)
-        XCTAssertEqual(model.batchSize, 32)
+        XCTAssertEqual(model.source.batchSize, 32)
     }
 
     /// A folder of generated colour pictures (discs and squares on coloured backgrounds, of several

@@ -7,10 +7,8 @@ import Tensors
 ///
 /// D stops pushing an example once it is on the right side of the margin. No targets.
 public struct HingeGAN: GANObjective {
+    public let name = "hinge", decisionThreshold: Float? = 0, usesTargets = false
     public init() {}
-    public var name: String { "hinge" }
-    public var decisionThreshold: Float? { 0 }
-    public var usesTargets: Bool { false }
 
     public func discriminatorLoss(real: Tensor, fake: Tensor, targets: (real: Tensor, fake: Tensor)) -> Tensor {
         (1 - real).relu().mean() + (1 + fake).relu().mean()

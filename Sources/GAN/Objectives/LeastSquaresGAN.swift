@@ -9,10 +9,8 @@ import Tensors
 /// with the paper's a = 0, b = c = 1. Label smoothing moves b (and a, two-sided) as it moves
 /// BCE's targets. D calls an example real above ½, halfway between the targets.
 public struct LeastSquaresGAN: GANObjective {
+    public let name = "lsgan", decisionThreshold: Float? = 0.5, usesTargets = true
     public init() {}
-    public var name: String { "lsgan" }
-    public var decisionThreshold: Float? { 0.5 }
-    public var usesTargets: Bool { true }
 
     public func discriminatorLoss(real: Tensor, fake: Tensor, targets: (real: Tensor, fake: Tensor)) -> Tensor {
         (meanSquaredError(real, targets.real) + meanSquaredError(fake, targets.fake)) * 0.5

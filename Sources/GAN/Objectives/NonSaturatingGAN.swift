@@ -6,10 +6,8 @@ import Tensors
 /// of σ(D(G(z))) against the fake target, averaged; G minimises −log σ(D(G(z))), the BCE of its
 /// samples against "real" (the generator's target is never smoothed).
 public struct NonSaturatingGAN: GANObjective {
+    public let name = "bce", decisionThreshold: Float? = 0, usesTargets = true
     public init() {}
-    public var name: String { "bce" }
-    public var decisionThreshold: Float? { 0 }
-    public var usesTargets: Bool { true }
 
     public func discriminatorLoss(real: Tensor, fake: Tensor, targets: (real: Tensor, fake: Tensor)) -> Tensor {
         (binaryCrossEntropy(logits: real, targets: targets.real) + binaryCrossEntropy(logits: fake, targets: targets.fake)) * 0.5

@@ -11,10 +11,8 @@ import Tensors
 /// as in the paper's code), 5 critic updates per generator update. (The paper's code also gives
 /// the critic 100 updates in the first 25 and every 500th generator step; SwiftGAN does not.)
 public struct WassersteinGAN: GANObjective {
+    public let name = "wgan", decisionThreshold: Float? = nil, usesTargets = false
     public init() {}
-    public var name: String { "wgan" }
-    public var decisionThreshold: Float? { nil }
-    public var usesTargets: Bool { false }
     public var weightClip: Float? { 0.01 }
     public var defaults: ObjectiveDefaults {
         ObjectiveDefaults(optimizer: .rmsprop(learningRate: 5e-5, rho: 0.99, epsilon: 1e-8), criticSteps: 5)
@@ -36,10 +34,8 @@ public struct WassersteinGAN: GANObjective {
 /// most reference implementations use — 5 critic updates per generator update, and no batch
 /// normalization in the critic (the penalty is per example).
 public struct WassersteinGANGP: GANObjective {
+    public let name = "wgan-gp", decisionThreshold: Float? = nil, usesTargets = false
     public init() {}
-    public var name: String { "wgan-gp" }
-    public var decisionThreshold: Float? { nil }
-    public var usesTargets: Bool { false }
     public var defaults: ObjectiveDefaults {
         ObjectiveDefaults(optimizer: .adam(learningRate: 1e-4, beta1: 0.5, beta2: 0.9), criticSteps: 5, gradientPenalty: 10, allowsBatchNorm: false)
     }

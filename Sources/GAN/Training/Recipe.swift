@@ -28,12 +28,12 @@ public struct TrainingRecipe {
 
     /// The model's source settings with `objective` and the settings its paper prescribes.
     public init(model: GANModel, objective: any GANObjective = NonSaturatingGAN()) {
-        let optimizer = objective.defaults.optimizer ?? .adam(learningRate: model.learningRate, beta1: model.beta1, beta2: 0.999)
+        let optimizer = objective.defaults.optimizer ?? .adam(learningRate: model.source.learningRate, beta1: model.source.beta1, beta2: 0.999)
         self.objective = objective
         (discriminatorOptimizer, generatorOptimizer) = (optimizer, optimizer)
         criticSteps = objective.defaults.criticSteps ?? 1
         generatorSteps = 1
-        targets = objective.usesTargets ? model.targets : DiscriminatorTargets()
+        targets = objective.usesTargets ? model.source.targets : DiscriminatorTargets()
         regularizers = objective.defaults.gradientPenalty.map { [GradientPenalty(weight: $0)] } ?? []
         weightClip = objective.weightClip
     }
@@ -66,14 +66,14 @@ extension TrainConfig {
             guard objective.usesTargets else {
                 throw GANError("--loss \(objective.name) has no targets to smooth or flip (label smoothing and flips apply to bce and lsgan)")
             }
-            recipe.targets = targets.applied(to: model.targets)
+            recipe.targets = targets.applied(to: model.source.targets)
         }
         let base = recipe.discriminatorOptimizer
         let lr = learningRate ?? base.learningRate
         let spec: OptimizerSpec
         switch optimizer ?? base.kind {
         case "adam":
-            var (b1, b2) = (model.beta1, Float(0.999))
+            var (b1, b2) = (model.source.beta1, Float(0.999))
             if case .adam(_, let beta1, let beta2) = base { (b1, b2) = (beta1, beta2) }
             spec = .adam(learningRate: lr, beta1: beta1 ?? b1, beta2: beta2 ?? b2)
         case "rmsprop":

@@ -49,14 +49,14 @@ public final class TrainingRun {
             config.options.discriminatorNormalization = "none"
         }
         model = try ModelZoo.make(config.model, options: config.options, rng: rng)
-        let batchSize = config.batchSize ?? model.batchSize
+        let batchSize = config.batchSize ?? model.source.batchSize
         config.batchSize = batchSize
         self.batchSize = batchSize
         let recipe = try config.recipe(for: model)
         step = GANTrainingStep(model: model, recipe: recipe, rng: rng)
         log("recipe: \(recipe.summary)")
-        config.sampling = config.sampling ?? (model.randomBatchesPerEpoch == nil ? "epochs" : "random")
-        config.batchesPerEpoch = config.batchesPerEpoch ?? model.randomBatchesPerEpoch ?? 100
+        config.sampling = config.sampling ?? (model.source.randomBatchesPerEpoch == nil ? "epochs" : "random")
+        config.batchesPerEpoch = config.batchesPerEpoch ?? model.source.randomBatchesPerEpoch ?? 100
 
         switch model.sample {
         case .curves:

@@ -80,9 +80,9 @@ public final class GANTrainingStep {
     public convenience init(model: GANModel, learningRate: Float? = nil, beta1: Float? = nil, targets: DiscriminatorTargets? = nil,
                             generatorSteps: Int = 1, rng: RandomGenerator) {
         var recipe = TrainingRecipe(model: model)
-        let adam = OptimizerSpec.adam(learningRate: learningRate ?? model.learningRate, beta1: beta1 ?? model.beta1, beta2: 0.999)
+        let adam = OptimizerSpec.adam(learningRate: learningRate ?? model.source.learningRate, beta1: beta1 ?? model.source.beta1, beta2: 0.999)
         (recipe.discriminatorOptimizer, recipe.generatorOptimizer) = (adam, adam)
-        recipe.targets = targets ?? model.targets
+        recipe.targets = targets ?? model.source.targets
         recipe.generatorSteps = generatorSteps
         self.init(model: model, recipe: recipe, rng: rng)
     }

@@ -48,10 +48,8 @@ public enum ACGAN {
             + [Flatten(), TwoHeads(Dense(4 * 4 * 70, 1, rng: rng), Dense(4 * 4 * 70, classes, rng: rng))]
         )
         return GANModel(name: "acgan", generator: generator, discriminator: discriminator, noiseSize: 100,
-                        sample: .grayscale28, dataRange: 0...1, learningRate: source.learningRate, beta1: source.beta1, batchSize: source.batchSize, options: options,
-                        conditioning: .auxiliaryClassifier(classes: classes),
-                        targets: source.targets,
-                        randomBatchesPerEpoch: source.randomBatchesPerEpoch)
+                        sample: .grayscale28, dataRange: 0...1, source: source, options: options,
+                        conditioning: .auxiliaryClassifier(classes: classes))
     }
 }
 

@@ -31,7 +31,6 @@ public enum CGAN {
         }
         let u = unconditional
         return GANModel(name: "cgan", generator: u.generator, discriminator: u.discriminator, noiseSize: u.noiseSize,
-                        sample: u.sample, dataRange: u.dataRange, learningRate: u.learningRate, beta1: u.beta1,
-                        batchSize: u.batchSize, options: options, conditioning: .concatenated(classes: classes, discriminatorSees: sees))
+                        sample: u.sample, dataRange: u.dataRange, source: u.source, options: options, conditioning: .concatenated(classes: classes, discriminatorSees: sees))
     }
 }

@@ -23,6 +23,6 @@ public enum CurveGAN {
         if rate > 0 { d.append(Dropout(rate: rate, rng: rng)) }
         d += [Dense(64, 64, rng: rng), LeakyReLU(0.2), Dense(64, 1, rng: rng)]
         return GANModel(name: "curve-gan", generator: generator, discriminator: Sequential(d), noiseSize: 8,
-                        sample: .curves(points: QuadraticCurves.pointCount), dataRange: -1...3, learningRate: source.learningRate, beta1: source.beta1, batchSize: source.batchSize, options: options)
+                        sample: .curves(points: QuadraticCurves.pointCount), dataRange: -1...3, source: source, options: options)
     }
 }

@@ -31,6 +31,6 @@ public enum DCGAN {
             Flatten(), Dense(7 * 7 * 128, 1, rng: rng),
         ])
         return GANModel(name: "dcgan", generator: generator, discriminator: discriminator, noiseSize: 100,
-                        sample: .grayscale28, dataRange: -1...1, learningRate: source.learningRate, beta1: source.beta1, batchSize: source.batchSize, options: options)
+                        sample: .grayscale28, dataRange: -1...1, source: source, options: options)
     }
 }

@@ -47,6 +47,6 @@ public enum DCGAN64 {
         }
         d += [Flatten(), Dense(4 * 4 * channels, 1, weightInitializer: init02, rng: rng)]
         return GANModel(name: "dcgan64", generator: Sequential(g), discriminator: Sequential(d), noiseSize: 100,
-                        sample: .images(height: size, width: size, channels: 3), dataRange: -1...1, learningRate: source.learningRate, beta1: source.beta1, batchSize: source.batchSize, options: options)
+                        sample: .images(height: size, width: size, channels: 3), dataRange: -1...1, source: source, options: options)
     }
 }

@@ -17,33 +17,24 @@ public final class GANModel {
     public let sample: SampleKind
     /// The range of the generator's output (and of the data it is trained on).
     public let dataRange: ClosedRange<Float>
-    /// Adam settings both networks train with, and the batch size, from the source.
-    public let learningRate: Float, beta1: Float
-    public let batchSize: Int
     /// The options that built this model (saved in checkpoints to rebuild it).
     public let options: ModelOptions
     /// Whether and how class labels enter the networks (`.none` for unconditional models).
     public let conditioning: Conditioning
-    /// The discriminator's targets as the source makes them (smoothing, noise); a run may override them.
-    public let targets: DiscriminatorTargets
-    /// Batching as the source does it: nil for epochs over the data, or the batches per "epoch"
-    /// when the source draws each batch at random (the ACGAN tutorial: 40).
-    public let randomBatchesPerEpoch: Int?
+    /// How the model's source trains it (optimizer, batch size, targets, batching): the defaults
+    /// a ``TrainingRecipe`` starts from. Nothing in the model itself depends on them.
+    public let source: SourceSettings
 
     public init(name: String, generator: Sequential, discriminator: Sequential, noiseSize: Int, sample: SampleKind,
-                dataRange: ClosedRange<Float>, learningRate: Float, beta1: Float, batchSize: Int, options: ModelOptions,
-                conditioning: Conditioning = .none, targets: DiscriminatorTargets = DiscriminatorTargets(),
-                randomBatchesPerEpoch: Int? = nil) {
+                dataRange: ClosedRange<Float>, source: SourceSettings, options: ModelOptions, conditioning: Conditioning = .none) {
         (self.name, self.generator, self.discriminator, self.noiseSize) = (name, generator, discriminator, noiseSize)
-        (self.sample, self.dataRange, self.learningRate, self.beta1, self.options) = (sample, dataRange, learningRate, beta1, options)
-        (self.batchSize, self.conditioning, self.targets, self.randomBatchesPerEpoch) = (batchSize, conditioning, targets, randomBatchesPerEpoch)
+        (self.sample, self.dataRange, self.source, self.options, self.conditioning) = (sample, dataRange, source, options, conditioning)
     }
 
     /// This model with another discriminator (spectral normalization wraps the zoo's).
     func replacingDiscriminator(_ discriminator: Sequential) -> GANModel {
         GANModel(name: name, generator: generator, discriminator: discriminator, noiseSize: noiseSize, sample: sample,
-                 dataRange: dataRange, learningRate: learningRate, beta1: beta1, batchSize: batchSize, options: options,
-                 conditioning: conditioning, targets: targets, randomBatchesPerEpoch: randomBatchesPerEpoch)
+                 dataRange: dataRange, source: source, options: options, conditioning: conditioning)
     }
 
     /// The shape of one generated example: [28, 28, 1] for images (NHWC), [16] for curves.
@@ -123,6 +114,12 @@ public struct SourceSettings {
     public var randomBatchesPerEpoch: Int? = nil
     /// D's real/fake targets (smoothing, noise).
     public var targets = DiscriminatorTargets()
+
+    public init(learningRate: Float, beta1: Float, batchSize: Int, discriminatorDropout: Float = 0, randomBatchesPerEpoch: Int? = nil,
+                targets: DiscriminatorTargets = DiscriminatorTargets()) {
+        (self.learningRate, self.beta1, self.batchSize, self.discriminatorDropout) = (learningRate, beta1, batchSize, discriminatorDropout)
+        (self.randomBatchesPerEpoch, self.targets) = (randomBatchesPerEpoch, targets)
+    }
 
     /// `rate` when given (> 0), else the source's.
     func dropout(_ rate: Float) -> Float { rate > 0 ? rate : discriminatorDropout }

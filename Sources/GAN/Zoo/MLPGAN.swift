@@ -36,6 +36,6 @@ public enum MLPGAN {
             + [Dense(256, 1, rng: rng)]
         )
         return GANModel(name: "mlp-gan", generator: generator, discriminator: discriminator, noiseSize: 100,
-                        sample: .grayscale28, dataRange: -1...1, learningRate: source.learningRate, beta1: source.beta1, batchSize: source.batchSize, options: options)
+                        sample: .grayscale28, dataRange: -1...1, source: source, options: options)
     }
 }
