@@ -64,7 +64,8 @@ extension TrainConfig {
         var recipe = TrainingRecipe(model: model, objective: objective)
         if let targets {
             guard objective.usesTargets else {
-                throw GANError("--loss \(objective.name) has no targets to smooth or flip (label smoothing and flips apply to bce and lsgan)")
+                throw GANError("--loss \(objective.name) has no targets to smooth or flip (label smoothing and flips apply to "
+                               + Objectives.all.filter(\.usesTargets).map(\.name).joined(separator: " and ") + ")")
             }
             recipe.targets = targets.applied(to: model.source.targets)
         }

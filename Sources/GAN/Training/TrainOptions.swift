@@ -66,7 +66,7 @@ public enum TrainOptions {
                must: .custom("a comma-separated list of color, translation, cutout") { (try? DiffAugment($0)) != nil }),
 
         .value("label-smoothing", "S", "targets.smoothing", \.[target: \.smoothing],
-               help: "Real targets 1 − S for D (one-sided label smoothing, Salimans et al. 2016); bce and lsgan.",
+               help: "Real targets 1 − S for D (one-sided label smoothing, Salimans et al. 2016); " + Objectives.all.filter(\.usesTargets).map(\.name).joined(separator: " and ") + ".",
                default: "none: the model's targets, " + perModel { $0.targets.words }, must: .custom("in [0, 0.5)") { (0..<0.5).contains($0) },
                followsModel: true),
         .flag("two-sided", "targets.twoSided", \.[target: \.twoSided], help: "With --label-smoothing: fake targets S as well.", followsModel: true),
