@@ -6,8 +6,9 @@ import Foundation
 ///
 ///     mlp-gan  1200/5000 [█████▌              ]  24%  85.3 step/s  ETA 0:44  D 0.612 (acc 0.67)  G 0.981 (acc 0.31)
 ///
-/// When standard error is not a terminal (a log file, CI), it prints a plain line every
-/// `plainInterval` seconds instead, so logs stay readable.
+/// The line is cut to the terminal's width (the bar goes first), so a narrow terminal does not
+/// wrap it and gain a line at every redraw. When standard error is not a terminal (a log file,
+/// CI), it prints a plain line every `plainInterval` seconds instead, so logs stay readable.
 ///
 /// ```swift
 /// let bar = ProgressBar(title: "mlp-gan", total: 5000)
@@ -61,13 +62,12 @@ public final class ProgressBar {
         let rate = elapsed > 0 ? Double(step - initialStep) / elapsed : 0
         let remaining = rate > 0 ? Double(total - step) / rate : 0
         let fraction = Double(step) / Double(total)
-        var parts = ["\(title)", "\(step)/\(total)"]
-        if isTerminal { parts.append("[" + Self.bar(fraction, width: 20) + "]") }
-        parts.append(String(format: "%3.0f%%", fraction * 100))
+        var parts = ["\(title)", "\(step)/\(total)", String(format: "%3.0f%%", fraction * 100)]
         parts.append(String(format: rate >= 10 ? "%.0f step/s" : "%.2f step/s", rate))
         parts.append(final ? "took \(Self.clock(elapsed))" : "ETA \(Self.clock(remaining))")
         parts += values.map { "\($0.0) \($0.1)" }
-        let text = parts.joined(separator: "  ")
+        let text = isTerminal ? Self.line(parts, bar: Self.bar(fraction, width: 20), columns: columns())
+                              : parts.joined(separator: "  ")
         if isTerminal {
             write("\r" + text + "\u{1B}[K" + (final ? "\n" : ""))
         } else if text != lastText {
@@ -77,6 +77,29 @@ public final class ProgressBar {
     }
 
     private func write(_ s: String) { output.write(Data(s.utf8)) }
+
+    /// The terminal's width in columns (80 when it cannot be asked).
+    private func columns() -> Int {
+        #if canImport(Darwin)
+        let request: UInt = 0x4008_7468  // TIOCGWINSZ: a macro Swift cannot import there
+        #else
+        let request = UInt(TIOCGWINSZ)
+        #endif
+        var size = winsize()
+        guard ioctl(output.fileDescriptor, request, &size) == 0, size.ws_col > 0 else { return 80 }
+        return Int(size.ws_col)
+    }
+
+    /// The parts joined, the bar after the step count when it fits, cut to one character less
+    /// than `columns` (a line filling the last column wraps on some terminals).
+    static func line(_ parts: [String], bar: String, columns: Int) -> String {
+        var withBar = parts
+        withBar.insert("[" + bar + "]", at: min(2, parts.count))
+        let full = withBar.joined(separator: "  ")
+        if full.count < columns { return full }
+        let plain = parts.joined(separator: "  ")
+        return plain.count < columns ? plain : String(plain.prefix(max(columns - 2, 0))) + "…"
+    }
 
     /// A bar of `width` cells with eighth-cell resolution.
     static func bar(_ fraction: Double, width: Int) -> String {

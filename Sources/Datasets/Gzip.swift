@@ -8,9 +8,14 @@ public enum Gzip {
         data.count >= 2 && data[data.startIndex] == 0x1f && data[data.startIndex + 1] == 0x8b
     }
 
+    /// The most a stream may inflate to unless told otherwise: 512 MiB, over twice CIFAR-10's
+    /// archive (the largest file SwiftGAN reads); a small file claiming more is a decompression bomb.
+    public static let defaultLimit = 512 << 20
+
     /// Inflates a whole gzip stream (several concatenated members are accepted, as gunzip does).
-    /// A truncated or corrupt stream throws instead of returning a partial result.
-    public static func decompress(_ data: Data, name: String) throws -> Data {
+    /// A truncated or corrupt stream throws instead of returning a partial result, and so does one
+    /// that inflates past `limit` bytes, before holding more than that.
+    public static func decompress(_ data: Data, name: String, limit: Int = defaultLimit) throws -> Data {
         var output = Data()
         var stream = z_stream()
         // 15 + 16: a gzip wrapper, the largest window.
@@ -37,6 +42,9 @@ public enum Gzip {
                         throw DataError("\(name): corrupt gzip data (\(detail))")
                     }
                     output.append(contentsOf: buffer[0..<(chunk - Int(stream.avail_out))])
+                    guard output.count <= limit else {
+                        throw DataError("\(name): the gzip data inflates past \(limit >> 20) MiB, more than a dataset file here can hold (a corrupt or hostile file?)")
+                    }
                 } while stream.avail_out == 0 && status != Z_STREAM_END
                 consumed = input.count - Int(stream.avail_in)
                 if status == Z_STREAM_END {

@@ -29,7 +29,8 @@ public struct IDXFile {
 
     /// Parses IDX bytes (raw or gzip). `name` appears in error messages.
     public init(data: Data, name: String) throws {
-        let raw = Gzip.isCompressed(data) ? try Gzip.decompress(data, name: name) : data
+        // MNIST's largest file inflates to 47 MB; 256 MiB leaves room for bigger IDX datasets.
+        let raw = Gzip.isCompressed(data) ? try Gzip.decompress(data, name: name, limit: 256 << 20) : data
         let bytes = [UInt8](raw)
         guard bytes.count >= 4 else { throw DataError("\(name): \(bytes.count) bytes is too short for an IDX header") }
         guard bytes[0] == 0, bytes[1] == 0 else {
@@ -50,8 +51,17 @@ public struct IDXFile {
             let o = 4 + 4 * d
             dimensions.append(Int(bytes[o]) << 24 | Int(bytes[o + 1]) << 16 | Int(bytes[o + 2]) << 8 | Int(bytes[o + 3]))
         }
-        let expected = dimensions.reduce(1, *)
+        // A damaged header can claim dimensions whose product overflows: check before multiplying on.
         let actual = bytes.count - headerSize
+        var expected = 1
+        for d in dimensions {
+            let (product, overflow) = expected.multipliedReportingOverflow(by: d)
+            guard !overflow else { throw DataError("\(name): dimensions \(dimensions) multiply past any file size (a damaged header)") }
+            guard product <= actual else {
+                throw DataError("\(name): dimensions \(dimensions) need at least \(product) bytes of data but the file has \(actual) (truncated, or a damaged header)")
+            }
+            expected = product
+        }
         guard actual == expected else {
             throw DataError("\(name): dimensions \(dimensions) need \(expected) bytes of data but the file has \(actual) (\(actual < expected ? "truncated" : "trailing bytes"))")
         }

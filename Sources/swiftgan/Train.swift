@@ -24,6 +24,7 @@ struct Train: ParsableCommand {
 
         let log: (String) -> Void = { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }
         let run = try TrainingRun(config: c, log: log)
+        run.replacesExistingRun = request.force
         if resume != nil { try run.resume() }
         let bar = ProgressBar(title: run.model.name, total: run.config.steps, initialStep: run.startStep)
         var recent: [StepMetrics] = []
@@ -38,6 +39,9 @@ struct Train: ParsableCommand {
             bar.update(step: n, values: Self.summary(recent, quality))
         }
         log("training \(run.model.name) for \(run.config.steps) steps, batch \(run.batchSize), seed \(run.config.seed) → \(run.folder.path)")
+        let interrupts = Interrupts()
+        defer { interrupts.restore() }
+        run.stopRequested = { interrupts.received != nil }
         do {
             try run.run()
         } catch {
@@ -52,6 +56,13 @@ struct Train: ParsableCommand {
         history:     \(f)/history.csv
         generator:   \(f)/generator.safetensors   (swiftgan sample --checkpoint \(f)/generator.safetensors --out grid.png)
         """)
+        if run.stoppedOnRequest, let number = interrupts.received {
+            fflush(stdout)
+            // The exact command, as this process was started.
+            log("\(Interrupts.name(number)): saved at step \(run.finalStep) of \(run.config.steps). Continue with:\n  "
+                + [CommandLine.arguments[0], "train", "--resume", f].map(shellQuoted).joined(separator: " "))
+            throw ExitCode(128 + number)
+        }
     }
 
     /// Running means over the recent steps, formatted for the progress line.

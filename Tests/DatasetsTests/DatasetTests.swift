@@ -86,6 +86,22 @@ final class IDXTests: XCTestCase {
         XCTAssertEqual(try IDXFile(data: gz, name: "ok").values, [1, 2, 3, 4, 5, 6, 7, 8])
     }
 
+    /// Headers that claim impossible sizes are refused before anything is allocated: dimensions
+    /// whose product overflows (FFFFFFFF × 3, rank 255) and gzip data that inflates without end.
+    func testHostileHeadersAndDecompressionBombs() throws {
+        let huge = Data([0, 0, 8, 3] + [UInt8](repeating: 0xff, count: 12)) + Data([1, 2, 3])
+        XCTAssertTrue(message { try IDXFile(data: huge, name: "huge.idx") }.contains("dimensions [4294967295, 4294967295, 4294967295] need at least 4294967295 bytes"))
+        let rank255 = Data([0, 0, 8, 255] + [UInt8](repeating: 0x7f, count: 4 * 255))
+        XCTAssertTrue(message { try IDXFile(data: rank255, name: "deep.idx") }.contains("deep.idx"))
+        let big = Data([0, 0, 8, 1, 0x7f, 0xff, 0xff, 0xff])
+        XCTAssertTrue(message { try IDXFile(data: big, name: "x") }.contains("truncated"))
+        // 64 MiB of zeros gzip to ≈64 KB: under a 16 MiB limit they are refused, without inflating them all.
+        let bomb = gzipped(Data(count: 64 << 20))
+        XCTAssertLessThan(bomb.count, 1 << 20)
+        XCTAssertTrue(message { _ = try Gzip.decompress(bomb, name: "bomb.gz", limit: 16 << 20) }.contains("inflates past 16 MiB"))
+        XCTAssertEqual(try Gzip.decompress(bomb, name: "ok.gz").count, 64 << 20)
+    }
+
     func testImagesAndLabelsMustAgree() throws {
         let folder = temporaryFolder()
         try writeFakeMNIST(to: folder, count: 5)

@@ -30,6 +30,25 @@ public struct RunFolder {
     public var state: URL { url.appendingPathComponent("training-state.safetensors") }
     public var samples: URL { url.appendingPathComponent("samples") }
 
+    /// The files of a run present here; none means the folder is free for a new run.
+    public func runFiles() -> [URL] {
+        [config, generator, discriminator, history, curves, animation, state].filter { FileManager.default.fileExists(atPath: $0.path) }
+            + (sampleSteps().isEmpty ? [] : [samples])
+    }
+
+    /// Moves `files` (this folder's) into a new hidden folder inside it, by renames: nothing is
+    /// copied or lost. Returns that folder.
+    public func moveAside(_ files: [URL]) throws -> URL {
+        let aside = url.appendingPathComponent(".replaced-\(Int(Date().timeIntervalSince1970))-\(getpid())")
+        do {
+            try FileManager.default.createDirectory(at: aside, withIntermediateDirectories: false)
+            for file in files { try FileManager.default.moveItem(at: file, to: aside.appendingPathComponent(file.lastPathComponent)) }
+        } catch {
+            throw GANError("cannot move the previous run in \(path) aside to \(aside.path): \(error.localizedDescription)")
+        }
+        return aside
+    }
+
     public func samplePicture(step: Int) -> URL {
         samples.appendingPathComponent(String(format: "step-%06d.png", step))
     }

@@ -116,6 +116,8 @@ public struct TrainRequest {
     public private(set) var given: [(option: TrainOption, value: String?)] = []
     /// `--config FILE`: start from a saved configuration. `--resume DIR`: continue that run.
     public private(set) var config: String?, resume: String?
+    /// `--force`: a new run may replace the run in its folder (moved aside until it is safe).
+    public private(set) var force = false
 
     public init(arguments: [String]) throws {
         var rest = arguments[...]
@@ -126,6 +128,7 @@ public struct TrainRequest {
             let parts = argument.dropFirst(2).split(separator: "=", maxSplits: 1)
             let name = String(parts[0])
             var value = parts.count > 1 ? String(parts[1]) : nil
+            if name == "force" && value == nil { force = true; continue }
             if name == "config" || name == "resume" {
                 // Values may start with "-" (a negative number, say), but not with "--".
                 if value == nil, let next = rest.first, !next.hasPrefix("--") { value = rest.popFirst() }
@@ -146,7 +149,7 @@ public struct TrainRequest {
             given.append((option, value))
         }
         if let resume {
-            let fixed = given.filter { !$0.option.resumable }.map(\.option.flag) + (config == nil ? [] : ["--config"])
+            let fixed = given.filter { !$0.option.resumable }.map(\.option.flag) + (config == nil ? [] : ["--config"]) + (force ? ["--force"] : [])
             guard fixed.isEmpty else {
                 throw TrainOptionError("--resume continues a run as it was configured; only "
                     + TrainOptions.all.filter(\.resumable).map(\.flag).joined(separator: ", ")
@@ -163,6 +166,8 @@ public struct TrainRequest {
     public func resolve() throws -> TrainConfig {
         let saved = resume.map { $0 + "/config.json" } ?? config
         var c = try saved.map { try TrainConfig.load(URL(fileURLWithPath: $0)) } ?? TrainConfig()
+        // A repeated run gets a folder of its own, not the one its configuration came from.
+        if resume == nil && config != nil { c.out = nil }
         if let model = given.first(where: { $0.option.name == "model" })?.value, model != c.model {
             // Another model than the saved one: its own defaults for what belongs to a model.
             for option in TrainOptions.all where option.followsModel && !isGiven(option.name) { option.clear(&c) }

@@ -11,7 +11,8 @@ extension TrainOptions {
         }
         let folder = RunFolder.contents.map { entry($0.name, $0.what) }
         let starts = [
-            entry("--config FILE", "Start from a saved config.json; options given override it."),
+            entry("--config FILE", "Start from a saved config.json; options given override it. The run goes to --out (default runs/<model>), not to the saved run's folder."),
+            entry("--force", "A new run may replace the run already in its folder; the old files are moved aside and deleted once the new run has saved its first state. Without it, such a run is refused."),
             entry("--resume DIR", "Continue the run in DIR from its last sample point, as it was configured; only the options marked ↻ may change."),
         ]
         let options = all.map { o in

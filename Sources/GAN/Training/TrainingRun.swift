@@ -92,7 +92,9 @@ public final class TrainingRun {
             case .images(_, let sampler): perEpoch = sampler.batchesPerEpoch
             }
             // A step draws one real batch per D update.
-            config.steps = Swift.max(1, epochs * perEpoch / recipe.criticSteps)
+            let (batches, overflow) = epochs.multipliedReportingOverflow(by: perEpoch)
+            guard !overflow else { throw GANError("--epochs \(epochs) × \(perEpoch) batches per epoch is more steps than a run can count") }
+            config.steps = Swift.max(1, batches / recipe.criticSteps)
         }
         if config.evalEvery != nil {
             guard model.sample == .grayscale28, ["fashion-mnist", "mnist"].contains(config.dataset) else {
@@ -139,13 +141,45 @@ public final class TrainingRun {
     /// The last step trained: `config.steps`, or where the time budget ran out.
     public private(set) var finalStep = 0
 
+    /// Asked after every step: true stops the run there, saving everything as at a sample point
+    /// (the command line's Ctrl-C and SIGTERM).
+    public var stopRequested: () -> Bool = { false }
+    /// Whether the run stopped because `stopRequested` said so.
+    public private(set) var stoppedOnRequest = false
+
+    /// Whether a new run may replace a run already in its folder (`--force`). The old files are
+    /// moved aside, and deleted only once this run has saved its first state.
+    public var replacesExistingRun = false
+
     /// Trains for `config.steps` steps, or until `config.timeBudget` is spent. Returns the run folder.
     @discardableResult
     public func run() throws -> URL {
+        // A new run never destroys an old one it was not asked to replace, nor before its own
+        // state is safe: the old files wait aside until then.
+        var replaced: URL?
+        let previous = startStep == 0 ? folder.runFiles() : []
+        if !previous.isEmpty {
+            guard replacesExistingRun else {
+                throw GANError("\(folder.path) already holds a run (\(previous.map(\.lastPathComponent).joined(separator: ", "))). "
+                               + "Continue it with --resume \(folder.path), give this run another --out, or --force to replace it.")
+            }
+            replaced = try folder.moveAside(previous)
+            log("the run in \(folder.path) is replaced; its files wait in \(replaced!.path) until this run has saved its first state")
+        }
+        do {
+            try train(afterSaving: {
+                if let aside = replaced { try? FileManager.default.removeItem(at: aside); replaced = nil }
+            })
+        } catch {
+            if let replaced { log("the run this one was to replace is kept in \(replaced.path)") }
+            throw error
+        }
+        return folder.url
+    }
+
+    private func train(afterSaving: () -> Void) throws {
         try AtomicFile.write(try config.json(), to: folder.config)
-        // A fresh run in an old folder: the old state must not be resumed into this run, nor its
-        // pictures end up in this run's animation. A resumed one drops pictures past its state.
-        if startStep == 0 { try? FileManager.default.removeItem(at: folder.state) }
+        // A resumed run drops the pictures past its state.
         folder.removeSamples(after: startStep)
         let started = Date(timeIntervalSinceNow: -(history.last?.seconds ?? 0))
         if startStep == 0 { try writeSamples(step: 0) }
@@ -163,7 +197,8 @@ public final class TrainingRun {
                                + (lastSaved > 0 ? "The last good checkpoint (step \(lastSaved)) is in \(folder.path)." : "No checkpoint was saved yet."))
             }
             let budgetSpent = config.timeBudget.map { Date().timeIntervalSince(started) >= $0 } ?? false
-            let last = n == config.steps || budgetSpent
+            let interrupted = stopRequested()
+            let last = n == config.steps || budgetSpent || interrupted
             let measure = config.evalEvery.map { n % $0 == 0 || last } ?? false
             let save = n % config.sampleEvery == 0 || last
             // The losses were finite, but this step's updates may not be: never save NaN weights
@@ -186,6 +221,13 @@ public final class TrainingRun {
                 try saveCheckpoints(step: n)
                 try saveState(step: n)
                 lastSaved = n
+                afterSaving()
+            }
+            if interrupted && n < config.steps {
+                finalStep = n
+                stoppedOnRequest = true
+                log("stopped at step \(n) of \(config.steps); everything is saved")
+                break
             }
             if budgetSpent {
                 finalStep = n
@@ -194,7 +236,6 @@ public final class TrainingRun {
             }
         }
         try writeAnimation()
-        return folder.url
     }
 
     public func saveCheckpoints(step n: Int) throws {

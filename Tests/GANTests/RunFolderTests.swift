@@ -1,0 +1,81 @@
+import Foundation
+@testable import GAN
+import XCTest
+
+/// A new run never destroys a run it was not asked to replace, nor before its own state is safe.
+final class RunFolderTests: XCTestCase {
+    func contents(_ folder: String) throws -> [String: Data] {
+        var files: [String: Data] = [:]
+        for name in ["config.json", "generator.safetensors", "training-state.safetensors", "history.csv", "samples/step-000010.png"] {
+            files[name] = try Data(contentsOf: URL(fileURLWithPath: folder + "/" + name))
+        }
+        return files
+    }
+
+    func testANewRunRefusesAFolderHoldingARun() throws {
+        let config = curveConfig(steps: 10, sampleEvery: 10)
+        try TrainingRun(config: config).run()
+        let before = try contents(config.out!)
+        var other = config
+        other.seed = 5
+        XCTAssertThrowsError(try TrainingRun(config: other).run()) {
+            XCTAssertTrue("\($0)".contains("already holds a run") && "\($0)".contains("--resume \(config.out!)") && "\($0)".contains("--force"), "\($0)")
+        }
+        XCTAssertEqual(try contents(config.out!), before, "the old run is untouched")
+        var longer = config
+        longer.steps = 20
+        XCTAssertNoThrow(try TrainingRun(config: longer).resume(), "and still resumable")
+    }
+
+    /// `--force`: a replacement that fails before its first save leaves the old run whole (moved
+    /// aside); one that saves removes it.
+    func testAReplacementKeepsTheOldRunUntilItsOwnStateIsSaved() throws {
+        let config = curveConfig(steps: 10, sampleEvery: 10)
+        try TrainingRun(config: config).run()
+        let before = try contents(config.out!)
+
+        var diverging = config
+        diverging.learningRate = 1e30
+        diverging.steps = 200
+        diverging.sampleEvery = 100
+        let failed = try TrainingRun(config: diverging)
+        failed.replacesExistingRun = true
+        XCTAssertThrowsError(try failed.run())
+        let aside = try FileManager.default.contentsOfDirectory(atPath: config.out!).filter { $0.hasPrefix(".replaced-") }
+        XCTAssertEqual(aside.count, 1)
+        XCTAssertEqual(try contents(config.out! + "/" + aside[0]), before, "the old run's files, whole")
+
+        // Moved back, the old run resumes.
+        let folder = URL(fileURLWithPath: config.out!), fm = FileManager.default
+        for name in try fm.contentsOfDirectory(atPath: folder.path) where !name.hasPrefix(".replaced-") {
+            try fm.removeItem(at: folder.appendingPathComponent(name))
+        }
+        for name in try fm.contentsOfDirectory(atPath: folder.appendingPathComponent(aside[0]).path) {
+            try fm.moveItem(at: folder.appendingPathComponent(aside[0]).appendingPathComponent(name), to: folder.appendingPathComponent(name))
+        }
+        try fm.removeItem(at: folder.appendingPathComponent(aside[0]))
+        var longer = config
+        longer.steps = 20
+        let resumed = try TrainingRun(config: longer)
+        try resumed.resume()
+        XCTAssertEqual(resumed.startStep, 10)
+
+        var replacement = config
+        replacement.seed = 9
+        let replacing = try TrainingRun(config: replacement)
+        replacing.replacesExistingRun = true
+        try replacing.run()
+        XCTAssertEqual(try fm.contentsOfDirectory(atPath: folder.path).filter { $0.hasPrefix(".replaced-") }, [], "removed once the new state was saved")
+        XCTAssertNotEqual(try contents(config.out!)["generator.safetensors"], before["generator.safetensors"])
+    }
+
+    /// `--config` repeats a run's settings in a folder of its own, not in the saved run's.
+    func testARepeatedConfigurationGetsItsOwnFolder() throws {
+        let config = curveConfig(steps: 10, sampleEvery: 10)
+        try TrainingRun(config: config).run()
+        let repeated = try TrainRequest(arguments: ["--config", config.out! + "/config.json"]).resolve()
+        XCTAssertNil(repeated.out)
+        XCTAssertEqual(repeated.outputFolder, "runs/curve-gan")
+        XCTAssertEqual(try TrainRequest(arguments: ["--resume", config.out!]).resolve().out, config.out)
+    }
+}
