@@ -43,6 +43,20 @@ public enum AtomicFile {
         }
     }
 
+    /// Deletes the temporary files that writers killed mid-write left in `folder` (`kill -9`,
+    /// a power cut): those whose process no longer runs. Returns their names.
+    @discardableResult
+    public static func removeStaleTemporaries(in folder: URL) -> [String] {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []
+        return names.filter { name in
+            // .NAME.PID.RANDOM.tmp
+            let fields = name.split(separator: ".", omittingEmptySubsequences: false)
+            guard name.hasPrefix("."), name.hasSuffix(".tmp"), fields.count >= 5, let pid = Int32(fields[fields.count - 3]),
+                  pid != getpid(), kill(pid, 0) != 0, errno == ESRCH else { return false }
+            return unlink(folder.appendingPathComponent(name).path) == 0
+        }
+    }
+
     /// Writes UTF-8 text atomically.
     public static func write(_ text: String, to url: URL) throws {
         try write(Data(text.utf8), to: url)

@@ -25,8 +25,14 @@ struct Sample: ParsableCommand {
     @Option(help: "NumPy .npy file to write the samples to.") var npy: String?
     @Flag(help: "Normalize with each batch's own statistics (BatchNorm in training mode) instead of the running ones.") var batchStatistics = false
 
+    /// The most samples a run of `sample` makes (a .npy of a million 28×28 images is 784 MB), and
+    /// the most a PNG grid shows.
+    static let maxSamples = 1_000_000, maxGrid = 10_000
+
     func validate() throws {
         guard count > 0 else { throw ValidationError("--count must be positive") }
+        guard count <= Self.maxSamples else { throw ValidationError("--count is at most \(Self.maxSamples), got \(count)") }
+        if let out, !out.lowercased().hasSuffix(".png") { throw ValidationError("--out writes a PNG picture; give a name ending in .png, not '\(out)'") }
         guard out != nil || npy != nil else { throw ValidationError("give --out FILE.png and/or --npy FILE.npy") }
         if let label, label != "all", Int(label) == nil { throw ValidationError("--label takes a class number or 'all', not '\(label)'") }
     }
@@ -42,7 +48,17 @@ struct Sample: ParsableCommand {
         }
         do { try model.validate(labels: labels) } catch { throw ValidationError("\(error)") }
         let total = labels?.count ?? count
-        let samples = model.generate(model.noise(total, using: RandomGenerator(seed: seed)), labels: labels, batchStatistics: batchStatistics)
+        guard total <= Self.maxSamples else { throw ValidationError("\(total) samples (\(count) per class) is more than \(Self.maxSamples)") }
+        if out != nil && total > Self.maxGrid { throw ValidationError("a PNG grid shows at most \(Self.maxGrid) samples, not \(total); write more with --npy alone") }
+        let noise = model.noise(total, using: RandomGenerator(seed: seed))
+        // In batches of 500, so memory stays bounded; in inference mode a sample does not depend
+        // on the others in its batch (with --batch-statistics, each batch normalizes itself).
+        var parts: [Tensor] = []
+        for start in stride(from: 0, to: total, by: 500) {
+            let range = start..<Swift.min(start + 500, total)
+            parts.append(model.generate(noise.slice(alongAxis: 0, range), labels: labels.map { Array($0[range]) }, batchStatistics: batchStatistics))
+        }
+        let samples = parts.count == 1 ? parts[0] : Tensor.concatenate(parts, alongAxis: 0)
         if let out {
             let name: (Int) -> String = { c in classNames.flatMap { $0.indices.contains(c) ? $0[c] : nil } ?? "class \(c)" }
             let picture: RasterImage

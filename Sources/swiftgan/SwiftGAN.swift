@@ -9,6 +9,7 @@ struct SwiftGAN: ParsableCommand {
         Start with:  swiftgan train            (mlp-gan on Fashion-MNIST, pictures in runs/mlp-gan)
                      swiftgan train --model curve-gan --steps 3000
         """,
+        version: "swiftgan 0.1.0",
         subcommands: [Train.self, Sample.self, Evaluate.self, TrainEvaluator.self, Bench.self]
     )
 }

@@ -23,6 +23,15 @@ final class CommandLineTests: XCTestCase {
         XCTAssertEqual(npy.descr, "<f4")
         XCTAssertEqual(npy.shape, [7, 16])
 
+        for (arguments, message) in [(["--count", "100000000", "--npy", out + "/n.npy"], "at most 1000000"),
+                                     (["--count", "20000", "--out", out + "/g.png"], "at most 10000"),
+                                     (["--out", out + "/x.jpg"], "ending in .png")] {
+            let refused = try swiftgan(["sample", "--checkpoint", out + "/generator.safetensors"] + arguments, expectSuccess: false)
+            XCTAssertTrue(refused.output.contains(message), refused.output)
+        }
+        let many = try swiftgan(["sample", "--checkpoint", out + "/generator.safetensors", "--count", "1200", "--npy", out + "/many.npy"])
+        XCTAssertEqual(try NPY.read(from: URL(fileURLWithPath: out + "/many.npy")).shape, [1200, 16], many.output)
+        XCTAssertTrue(try swiftgan(["--version"]).output.hasPrefix("swiftgan "))
         let wrong = try swiftgan(["sample", "--checkpoint", out + "/discriminator.safetensors", "--out", out + "/x.png"], expectSuccess: false)
         XCTAssertNotEqual(wrong.status, 0)
         XCTAssertTrue(wrong.output.contains("not its generator"), wrong.output)

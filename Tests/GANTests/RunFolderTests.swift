@@ -12,10 +12,15 @@ final class RunFolderTests: XCTestCase {
         return files
     }
 
-    func testANewRunRefusesAFolderHoldingARun() throws {
-        let config = curveConfig(steps: 10, sampleEvery: 10)
+    /// A finished 10-step curve-gan run, and its files.
+    func finishedRun(_ name: String = #function) throws -> (TrainConfig, [String: Data]) {
+        let config = curveConfig(steps: 10, sampleEvery: 10, folder: name)
         try TrainingRun(config: config).run()
-        let before = try contents(config.out!)
+        return (config, try contents(config.out!))
+    }
+
+    func testANewRunRefusesAFolderHoldingARun() throws {
+        let (config, before) = try finishedRun()
         var other = config
         other.seed = 5
         XCTAssertThrowsError(try TrainingRun(config: other).run()) {
@@ -30,9 +35,7 @@ final class RunFolderTests: XCTestCase {
     /// `--force`: a replacement that fails before its first save leaves the old run whole (moved
     /// aside); one that saves removes it.
     func testAReplacementKeepsTheOldRunUntilItsOwnStateIsSaved() throws {
-        let config = curveConfig(steps: 10, sampleEvery: 10)
-        try TrainingRun(config: config).run()
-        let before = try contents(config.out!)
+        let (config, before) = try finishedRun()
 
         var diverging = config
         diverging.learningRate = 1e30
@@ -71,8 +74,7 @@ final class RunFolderTests: XCTestCase {
 
     /// `--config` repeats a run's settings in a folder of its own, not in the saved run's.
     func testARepeatedConfigurationGetsItsOwnFolder() throws {
-        let config = curveConfig(steps: 10, sampleEvery: 10)
-        try TrainingRun(config: config).run()
+        let (config, _) = try finishedRun()
         let repeated = try TrainRequest(arguments: ["--config", config.out! + "/config.json"]).resolve()
         XCTAssertNil(repeated.out)
         XCTAssertEqual(repeated.outputFolder, "runs/curve-gan")

@@ -49,6 +49,14 @@ public enum Checkpoint {
             throw GANError("\(url.path) was saved at step \(meta["step"] ?? "?"), the training state at step \(expected)")
         }
         do { try network.loadState(file.tensors) } catch { throw GANError("\(url.path): \(error)") }
+        try requireFinite(network, url)
+    }
+
+    /// Refuses weights that are NaN or infinite: they would draw black pictures without a word.
+    static func requireFinite(_ network: Sequential, _ url: URL) throws {
+        if let bad = network.namedState.first(where: { !$0.tensor.isFinite }) {
+            throw GANError("\(url.path): \(bad.name) holds NaN or infinite values (saved from a diverged run?)")
+        }
     }
 
     /// Rebuilds the model named in a generator checkpoint and loads the generator's weights.
@@ -62,13 +70,18 @@ public enum Checkpoint {
         guard meta["network"] == "generator" else {
             throw GANError("\(url.path) holds the \(meta["network"] ?? "unknown") of \(name), not its generator; use generator.safetensors")
         }
-        let options = try meta["options"].flatMap { try JSONDecoder().decode(ModelOptions.self, from: Data($0.utf8)) } ?? ModelOptions()
-        let model = try ModelZoo.make(name, options: options, rng: RandomGenerator(seed: 0))
+        let options: ModelOptions
+        do { options = try meta["options"].map { try JSONDecoder().decode(ModelOptions.self, from: Data($0.utf8)) } ?? ModelOptions() } catch {
+            throw GANError("\(url.path): the model options in its metadata are damaged (\(error))")
+        }
+        let model: GANModel
+        do { model = try ModelZoo.make(name, options: options, rng: RandomGenerator(seed: 0)) } catch { throw GANError("\(url.path): \(error)") }
         do {
             try model.generator.loadState(file.tensors)
         } catch {
             throw GANError("\(url.path): \(error)")
         }
+        try requireFinite(model.generator, url)
         let classNames = meta["classes"].flatMap { try? JSONDecoder().decode([String].self, from: Data($0.utf8)) }
         return (model, Int(meta["step"] ?? "") ?? 0, classNames)
     }

@@ -82,7 +82,7 @@ public enum TrainOptions {
                default: "batch; none for " + Objectives.all.filter { !$0.defaults.allowsBatchNorm }.map(\.name).joined(separator: ", "),
                must: .choice(["batch", "none"]), followsModel: true),
         .value("width", "W", "options.width", \.options.width, help: "dcgan64: the base channel count (G goes 8w → 4w → 2w → w).",
-               default: "32", must: .atLeast(1), followsModel: true),
+               default: "32", must: .custom("in 1...256") { (1...256).contains($0) }, followsModel: true),
         .value("image-size", "PIXELS", "options.imageSize", \.options.imageSize, help: "dcgan64: 64 or 32.", default: "64; 32 for cifar10",
                must: .custom("64 or 32") { [32, 64].contains($0) }, followsModel: true),
         .value("body", "NAME", "options.body", \.options.body, help: "cgan: the body it conditions, mlp (mlp-gan's layers) or dcgan.",

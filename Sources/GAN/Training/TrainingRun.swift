@@ -156,6 +156,10 @@ public final class TrainingRun {
     public func run() throws -> URL {
         // A new run never destroys an old one it was not asked to replace, nor before its own
         // state is safe: the old files wait aside until then.
+        for dir in [folder.url, folder.samples] {
+            let stale = AtomicFile.removeStaleTemporaries(in: dir)
+            if !stale.isEmpty { log("removed \(stale.count) half-written file(s) a killed process left in \(dir.path)") }
+        }
         var replaced: URL?
         let previous = startStep == 0 ? folder.runFiles() : []
         if !previous.isEmpty {

@@ -63,7 +63,7 @@ extension TrainingRun {
         }
         for (prefix, optimizer) in [("discriminator_optimizer", step.discriminatorOptimizer), ("generator_optimizer", step.generatorOptimizer)] {
             let slots = entries(prefix).mapValues { Tensor($0.values, shape: $0.shape) }
-            guard slots["step"].map({ $0.scalar.isFinite && $0.scalar >= 0 }) ?? false else { throw GANError("\(url.path): \(prefix) step count is missing or damaged") }
+            guard slots["step"].map({ $0.count == 1 && $0.scalars[0].isFinite && $0.scalars[0] >= 0 }) ?? false else { throw GANError("\(url.path): \(prefix) step count is missing or damaged") }
             do { try optimizer.load(state: slots) } catch { throw GANError("\(url.path): \(prefix): \(error)") }
         }
         if let average = step.generatorAverage {
@@ -74,7 +74,9 @@ extension TrainingRun {
             do { try average.load(averages: saved, updates: updates) } catch { throw GANError("\(url.path): \(error)") }
         }
         if let position = Int(meta["sampler.position"] ?? ""), let epoch = Int(meta["sampler.epoch"] ?? ""), case .images(let dataset, let current) = data {
-            let order = file.tensors["sampler.order"]?.values.map { Int($0) } ?? []
+            // Checked as floats first: a damaged file may hold NaN or 1e30, which no Int can be.
+            let saved = file.tensors["sampler.order"]?.values ?? []
+            let order = saved.allSatisfy({ $0 >= 0 && $0 < Float(dataset.count) && $0 == $0.rounded() }) ? saved.map { Int($0) } : [-1]
             // Epochs: a position in the shuffled order. Random batches: the batch count within the "epoch".
             let limit = current.mode == .epochs ? order.count : current.batchesPerEpoch
             guard order.allSatisfy({ (0..<dataset.count).contains($0) }), position >= 0, position <= limit else {

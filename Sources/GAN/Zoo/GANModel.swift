@@ -239,6 +239,8 @@ public enum ModelZoo {
     }
 
     static func architecture(_ name: String, options: ModelOptions, rng: RandomGenerator) throws -> GANModel {
+        // Options can come from a checkpoint's metadata, not only from a checked command line.
+        guard (0..<1).contains(options.discriminatorDropout) else { throw GANError("the D dropout rate must lie in [0, 1), got \(options.discriminatorDropout)") }
         switch name {
         case "mlp-gan": return MLPGAN.make(options: options, rng: rng)
         case "curve-gan": return CurveGAN.make(options: options, rng: rng)
@@ -247,7 +249,8 @@ public enum ModelZoo {
         case "acgan": return ACGAN.make(options: options, rng: rng)
         case "dcgan64":
             guard [nil, 32, 64].contains(options.imageSize) else { throw GANError("dcgan64 makes 64×64 or 32×32 images, not \(options.imageSize!)") }
-            guard (options.width ?? 32) >= 1 else { throw GANError("--width must be positive") }
+            // 256: 2,048 channels in G's first layer, already 30 million weights.
+            guard (1...256).contains(options.width ?? 32) else { throw GANError("--width must lie in 1...256, got \(options.width!)") }
             return DCGAN64.make(options: options, rng: rng)
         default: throw GANError("unknown model '\(name)' (known: \(names.joined(separator: ", ")))")
         }
