@@ -29,6 +29,17 @@ public struct FormatError: Error, CustomStringConvertible, Equatable {
         return "\(format): \(reason)"
     }
 
+    /// Text from a file, safe to print: bytes outside printable ASCII as \xNN, at most `limit`
+    /// characters (a damaged header must not dump binary into the terminal).
+    public static func printable(_ text: String, limit: Int = 80) -> String {
+        var out = ""
+        for scalar in text.unicodeScalars {
+            if out.count >= limit { return out + "…" }
+            out += (0x20...0x7E).contains(scalar.value) ? String(scalar) : scalar.value < 0x100 ? String(format: "\\x%02X", scalar.value) : "?"
+        }
+        return out
+    }
+
     /// The same error, now naming the file it came from.
     func naming(_ url: URL) -> FormatError {
         FormatError(format: format, reason: reason, path: url.path)

@@ -103,7 +103,7 @@ public enum NPY {
     /// parser accepts any order, either quote, and extra spaces.
     private static func parseHeader(_ header: String) throws -> (descr: String, fortranOrder: Bool, shape: [Int]) {
         func malformed(_ what: String) -> FormatError {
-            FormatError(format: "NPY", reason: "malformed header (\(what)): \(header.trimmingCharacters(in: .whitespacesAndNewlines))")
+            FormatError(format: "NPY", reason: "malformed header (\(what)): \(FormatError.printable(header.trimmingCharacters(in: .whitespacesAndNewlines)))")
         }
         let text = header.trimmingCharacters(in: .whitespacesAndNewlines)
         guard text.hasPrefix("{"), text.hasSuffix("}") else { throw malformed("not a dict") }

@@ -68,7 +68,7 @@ struct Evaluate: ParsableCommand {
     private func loadEvaluator() throws -> (Evaluator, Double, String) {
         if let evaluator {
             let (network, saved, accuracy) = try Evaluator.load(from: URL(fileURLWithPath: evaluator))
-            guard saved == dataset else { throw ValidationError("\(evaluator) is the evaluator of \(saved), not \(dataset)") }
+            guard saved == dataset else { throw GANError("\(evaluator) is the evaluator of \(saved), not \(dataset)") }
             return (network, accuracy, evaluator)
         }
         let (network, accuracy, url) = try Evaluator.shipped(for: dataset)
@@ -80,35 +80,35 @@ struct Evaluate: ParsableCommand {
         if let checkpoint {
             let (model, step, classNames) = try Checkpoint.loadGenerator(from: URL(fileURLWithPath: checkpoint))
             if let classNames, classNames != testClassNames {
-                throw ValidationError("\(checkpoint) was trained on other classes (\(classNames.prefix(3).joined(separator: ", ")), …) than \(dataset)'s; give its --dataset")
+                throw GANError("\(checkpoint) was trained on other classes (\(classNames.prefix(3).joined(separator: ", ")), …) than \(dataset)'s; give its --dataset")
             }
             guard model.sample == .grayscale28 else {
-                throw ValidationError("\(model.name) makes \(model.sample); the evaluators measure 28×28 gray images")
+                throw GANError("\(model.name) makes \(model.sample); the evaluators measure 28×28 gray images")
             }
             let (images, labels) = model.generateForEvaluation(count: count, using: rng)
             return (images, labels, "\(count) images of \(model.name) (step \(step))")
         }
         let file = npy!
-        let array = try NPY.decode(Data(contentsOf: URL(fileURLWithPath: file)))
+        let array = try NPY.read(from: URL(fileURLWithPath: file))
         let shape = array.shape
         guard shape.count == 3 || shape.count == 4, shape[1] == 28, shape[2] == 28, shape.count == 3 || shape[3] == 1 else {
-            throw ValidationError("\(file): expected N×28×28 (or N×28×28×1) images, found shape \(shape)")
+            throw GANError("\(file): expected N×28×28 (or N×28×28×1) images, found shape \(shape)")
         }
         let n = Swift.min(array.shape[0], count)
         var values = [Float](repeating: 0, count: n * 784)
         switch array.descr {
         case "|u1": array.payload.withUnsafeBytes { raw in for i in 0..<values.count { values[i] = Float(raw[i]) / 255 } }
         case "<f4": array.payload.withUnsafeBytes { raw in for i in 0..<values.count { values[i] = raw.loadUnaligned(fromByteOffset: 4 * i, as: Float.self) } }
-        default: throw ValidationError("\(file): images must be uint8 or float32, not '\(array.descr)'")
+        default: throw GANError("\(file): images must be uint8 or float32, not '\(array.descr)'")
         }
         if let bad = values.first(where: { !(0...1).contains($0) }) {
-            throw ValidationError("\(file): float32 images must lie in [0, 1] (found \(bad)); map tanh outputs with (x + 1) / 2")
+            throw GANError("\(file): float32 images must lie in [0, 1] (found \(bad)); map tanh outputs with (x + 1) / 2")
         }
         var requested: [Int]?
         if let labels {
-            let l = try NPY.decode(Data(contentsOf: URL(fileURLWithPath: labels)))
+            let l = try NPY.read(from: URL(fileURLWithPath: labels))
             guard l.descr == "<i8", l.shape == [array.shape[0]] else {
-                throw ValidationError("\(labels): expected \(array.shape[0]) int64 labels, found '\(l.descr)' of shape \(l.shape)")
+                throw GANError("\(labels): expected \(array.shape[0]) int64 labels, found '\(l.descr)' of shape \(l.shape)")
             }
             requested = l.payload.withUnsafeBytes { raw in (0..<n).map { Int(raw.loadUnaligned(fromByteOffset: 8 * $0, as: Int64.self)) } }
         }

@@ -113,8 +113,20 @@ final class EvaluationTests: XCTestCase {
         try NPY.encode(uint8: [UInt8](repeating: 0, count: 4 * 32 * 32), shape: [4, 32, 32]).write(to: URL(fileURLWithPath: npy))
         let wrongShape = try swiftgan(common + ["--npy", npy], expectSuccess: false)
         XCTAssertTrue(wrongShape.output.contains("28×28"), wrongShape.output)
+        XCTAssertEqual(wrongShape.status, 1, "a file's content is not a usage error")
+        XCTAssertFalse(wrongShape.output.contains("USAGE"), wrongShape.output)
         let neither = try swiftgan(common, expectSuccess: false)
         XCTAssertTrue(neither.output.contains("--checkpoint FILE or --npy FILE"), neither.output)
+        XCTAssertEqual(neither.status, 64, "a missing option is")
+
+        // A missing file and a damaged header: the file is named, no Foundation dump, no binary.
+        let missing = try swiftgan(common + ["--npy", folder.appendingPathComponent("nothing.npy").path], expectSuccess: false)
+        XCTAssertTrue(missing.output.contains("nothing.npy") && !missing.output.contains("Error Domain"), missing.output)
+        let header = Data("{'descr': \u{1}\u{2}\u{7}}   \n".utf8)
+        try (Data([0x93] + Array("NUMPY".utf8) + [1, 0, UInt8(header.count), 0]) + header).write(to: URL(fileURLWithPath: npy))
+        let garbled = try swiftgan(common + ["--npy", npy], expectSuccess: false)
+        XCTAssertTrue(garbled.output.contains("images.npy") && garbled.output.contains("\\x07"), garbled.output)
+        XCTAssertFalse(garbled.output.unicodeScalars.contains { $0.value < 0x20 && $0 != "\n" && $0 != "\r" }, garbled.output)
     }
 
     /// `--eval-every` adds FID and KID to the history at the measured steps (and only there).
