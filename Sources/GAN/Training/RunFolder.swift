@@ -19,6 +19,7 @@ public struct RunFolder {
         ("samples/step-NNNNNN.png", "fixed-noise samples, real examples below, every --sample-every steps"),
         ("training.gif", "the samples as an animation, written at the end"),
         ("training-state.safetensors", "both networks, optimizers, EMA, random state and data order, for --resume"),
+        ("events.out.tfevents.*", "for TensorBoard (tensorboard --logdir runs): the curves, FID/KID, step rate, grids, configuration"),
     ]
 
     public var config: URL { url.appendingPathComponent("config.json") }
@@ -33,7 +34,13 @@ public struct RunFolder {
     /// The files of a run present here; none means the folder is free for a new run.
     public func runFiles() -> [URL] {
         [config, generator, discriminator, history, curves, animation, state].filter { FileManager.default.fileExists(atPath: $0.path) }
-            + (sampleSteps().isEmpty ? [] : [samples])
+            + (sampleSteps().isEmpty ? [] : [samples]) + tensorBoardFiles()
+    }
+
+    /// TensorBoard's event files, one per session of training (a resumed run adds one).
+    public func tensorBoardFiles() -> [URL] {
+        ((try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []).filter { $0.hasPrefix("events.out.tfevents.") }.sorted()
+            .map { url.appendingPathComponent($0) }
     }
 
     /// Moves `files` (this folder's) into a new hidden folder inside it, by renames: nothing is

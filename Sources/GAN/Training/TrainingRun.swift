@@ -31,6 +31,9 @@ public final class TrainingRun {
     public var balanceWindow = 500
     /// Whether the one-time warning about one network overpowering the other was given.
     var balanceWarned = false
+    /// The TensorBoard event file, and the step and time of its last step-rate point.
+    var board: TensorBoardLog?
+    var boardMark = (step: 0, seconds: 0.0)
     /// The step the run starts after: 0, or the saved step when resuming.
     public private(set) var startStep = 0
     private let realExamples: Tensor
@@ -121,6 +124,7 @@ public final class TrainingRun {
         let report = try judge.report(images: images, labels: labels, full: false, rng: rng)
         history[history.count - 1].fid = report.fid
         history[history.count - 1].kid = report.kid
+        logQuality(n, fid: report.fid, kid: report.kid)
         onEvaluation?(n, report)
     }
 
@@ -186,6 +190,8 @@ public final class TrainingRun {
         // A resumed run drops the pictures past its state.
         folder.removeSamples(after: startStep)
         let started = Date(timeIntervalSinceNow: -(history.last?.seconds ?? 0))
+        try openTensorBoard()
+        defer { try? board?.flush() }
         if startStep == 0 { try writeSamples(step: 0) }
         var lastSaved = startStep
         finalStep = config.steps
@@ -193,6 +199,7 @@ public final class TrainingRun {
             let metrics = step(batches: (0..<step.recipe.criticSteps).map { _ in realBatch() })
             history.append(HistoryRow(step: n, epoch: data.epoch, metrics: metrics, seconds: Date().timeIntervalSince(started)))
             onStep?(n, metrics)
+            logStep(n, metrics)
             checkBalance(step: n)
             guard metrics.isFinite else {
                 try? writeHistory()
@@ -258,8 +265,11 @@ public final class TrainingRun {
         let url = folder.samplePicture(step: n)
         let generated = step.withGeneratorForSampling { model.generate(fixedNoise, labels: fixedLabels) }
         let rowLabels = fixedLabels.map { labels in stride(from: 0, to: labels.count, by: 8).map { classNames?[labels[$0]] ?? "class \(labels[$0])" } }
-        try RunPictures.samples(generated: generated, real: realExamples, model: model, step: n,
-                                columns: fixedLabels == nil ? nil : 8, rowLabels: rowLabels).write(to: url)
+        let picture = try RunPictures.samples(generated: generated, real: realExamples, model: model, step: n,
+                                              columns: fixedLabels == nil ? nil : 8, rowLabels: rowLabels)
+        let png = try picture.png()
+        try AtomicFile.write(png, to: url)
+        try logSamplePoint(n, picture: picture, png: png)
     }
 
     /// The sample pictures in the run folder as `training.gif`, read back from disk when the run
