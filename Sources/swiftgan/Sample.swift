@@ -23,6 +23,7 @@ struct Sample: ParsableCommand {
     @Option(help: "Seed for the noise.") var seed: UInt64 = 0
     @Option(help: "PNG file to write.") var out: String?
     @Option(help: "NumPy .npy file to write the samples to.") var npy: String?
+    @Option(help: "Noise from a float32 .npy file of shape [N, noise size] (replaces --count and --seed), so another runtime can be fed the same noise.") var noise: String?
     @Flag(help: "Normalize with each batch's own statistics (BatchNorm in training mode) instead of the running ones.") var batchStatistics = false
 
     /// The most samples a run of `sample` makes (a .npy of a million 28×28 images is 784 MB), and
@@ -47,10 +48,14 @@ struct Sample: ParsableCommand {
         case let text?: labels = Array(repeating: Int(text)!, count: count)
         }
         do { try model.validate(labels: labels) } catch { throw ValidationError("\(error)") }
-        let total = labels?.count ?? count
+        let given = try noise.map { try Self.readNoise($0, size: model.noiseSize) }
+        if let given, let labels, labels.count != given.shape[0] {
+            throw ValidationError("\(noise!) holds \(given.shape[0]) noise vectors; --label asks for \(labels.count) samples (give --count \(given.shape[0]))")
+        }
+        let total = given?.shape[0] ?? labels?.count ?? count
         guard total <= Self.maxSamples else { throw ValidationError("\(total) samples (\(count) per class) is more than \(Self.maxSamples)") }
         if out != nil && total > Self.maxGrid { throw ValidationError("a PNG grid shows at most \(Self.maxGrid) samples, not \(total); write more with --npy alone") }
-        let noise = model.noise(total, using: RandomGenerator(seed: seed))
+        let noise = given ?? model.noise(total, using: RandomGenerator(seed: seed))
         // In batches of 500, so memory stays bounded; in inference mode a sample does not depend
         // on the others in its batch (with --batch-statistics, each batch normalizes itself).
         var parts: [Tensor] = []
@@ -88,6 +93,17 @@ struct Sample: ParsableCommand {
                 print("wrote \(labelsFile)")
             }
         }
+    }
+
+    /// Noise vectors from a float32 .npy file of shape [N, size], all finite.
+    static func readNoise(_ path: String, size: Int) throws -> Tensor {
+        let array = try NPY.read(from: URL(fileURLWithPath: path))
+        guard array.descr == "<f4", array.shape.count == 2, array.shape[1] == size, array.shape[0] >= 1, array.shape[0] <= maxSamples else {
+            throw GANError("\(path): expected float32 noise of shape [N, \(size)] with 1 ≤ N ≤ \(maxSamples), found '\(array.descr)' of shape \(array.shape)")
+        }
+        let values = array.payload.withUnsafeBytes { raw in (0..<(array.shape[0] * size)).map { raw.loadUnaligned(fromByteOffset: 4 * $0, as: Float.self) } }
+        guard values.allSatisfy(\.isFinite) else { throw GANError("\(path): the noise holds NaN or infinite values") }
+        return Tensor(values, shape: array.shape)
     }
 
     /// `samples.npy` → `samples-labels.npy`.
