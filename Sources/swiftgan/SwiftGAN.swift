@@ -10,6 +10,6 @@ struct SwiftGAN: ParsableCommand {
                      swiftgan train --model curve-gan --steps 3000
         """,
         version: "swiftgan 0.1.0",
-        subcommands: [Train.self, Sample.self, Interpolate.self, Evaluate.self, TrainEvaluator.self, Bench.self]
+        subcommands: [Train.self, Sample.self, Interpolate.self, Evaluate.self, Report.self, TrainEvaluator.self, Bench.self]
     )
 }

@@ -233,6 +233,7 @@ public final class TrainingRun {
                 try saveState(step: n)
                 lastSaved = n
                 afterSaving()
+                writeReport()
             }
             if interrupted && n < config.steps {
                 finalStep = n
@@ -247,6 +248,14 @@ public final class TrainingRun {
             }
         }
         try writeAnimation()
+        writeReport()
+    }
+
+    /// `report.html`; a page that cannot be written is worth a warning, not the run.
+    func writeReport() {
+        do { try AtomicFile.write(try RunReport.page(for: folder), to: folder.report) } catch {
+            log("warning: the run report was not written: \(error)")
+        }
     }
 
     public func saveCheckpoints(step n: Int) throws {

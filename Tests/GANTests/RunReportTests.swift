@@ -1,0 +1,49 @@
+import Foundation
+@testable import GAN
+import XCTest
+
+/// `report.html`: one self-contained page per run, and a comparison of runs.
+final class RunReportTests: XCTestCase {
+    func testReportIsSelfContainedAndComplete() throws {
+        let config = curveConfig(steps: 600, sampleEvery: 100)
+        try TrainingRun(config: config).run()
+        let folder = RunFolder(URL(fileURLWithPath: config.out!))
+        let html = try String(contentsOf: folder.report, encoding: .utf8)
+        XCTAssertTrue(html.contains("600 of 600 steps"), "the summary")
+        XCTAssertEqual(html.components(separatedBy: "\"data:image/png;base64,").count - 1, 7 + 1, "7 grids in the slider, the shown one")
+        XCTAssertTrue(html.contains("data:image/gif;base64,"), "the animation")
+        XCTAssertTrue(html.contains("<svg") && html.contains("loss (running mean)") && html.contains("accuracy"), "the curves")
+        XCTAssertTrue(html.contains("<td>model</td><td>curve-gan</td>"), "the configuration")
+        XCTAssertTrue(html.contains("cores"), "the machine")
+        // Nothing is fetched from elsewhere: the only URL is SVG's namespace.
+        XCTAssertEqual(html.components(separatedBy: "http").count - 1, html.components(separatedBy: "http://www.w3.org/2000/svg").count - 1)
+        XCTAssertFalse(html.contains("src=\"http") || html.contains("href="))
+
+        let other = curveConfig(steps: 300, sampleEvery: 100, seed: 2, folder: "report-other")
+        try TrainingRun(config: other).run()
+        let comparison = try RunReport.comparison(of: [folder, RunFolder(URL(fileURLWithPath: other.out!))])
+        XCTAssertTrue(comparison.contains("Options that differ") && comparison.contains("<td>seed</td><td>0</td><td>2</td>"), "the differing options")
+        XCTAssertTrue(comparison.contains("G loss (running mean)"))
+        try checkInChromium(folder.report)
+    }
+
+    /// Opens the page in headless Chromium (Debian's `chromium`): its scripts run without errors
+    /// and the slider's picture is in the rendered page.
+    func checkInChromium(_ page: URL) throws {
+        guard let chromium = ["/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome"].first(where: FileManager.default.isExecutableFile)
+        else { throw XCTSkip("no headless Chromium: apt-get install chromium to open the report in a browser in this test") }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: chromium)
+        process.arguments = ["--headless", "--no-sandbox", "--disable-gpu", "--enable-logging=stderr", "--v=0", "--dump-dom", page.absoluteString]
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        let dom = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        let log = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        XCTAssertTrue(dom.contains("id=\"grids-image\""), "rendered:\n" + dom.prefix(500))
+        let consoleErrors = log.split(separator: "\n").filter { $0.contains("CONSOLE") || $0.contains("Uncaught") }
+        XCTAssertEqual(consoleErrors, [], log)
+    }
+}
