@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 
 @main
 struct SwiftGAN: ParsableCommand {
@@ -12,4 +13,11 @@ struct SwiftGAN: ParsableCommand {
         version: "swiftgan 0.1.0",
         subcommands: [Train.self, Sample.self, Interpolate.self, Evaluate.self, Report.self, TrainEvaluator.self, Bench.self]
     )
+
+    static func main() {
+        // A write past the file-size limit (ulimit -f) then fails with EFBIG, and is reported
+        // like a full disk, naming the file, instead of killing the process.
+        signal(SIGXFSZ, SIG_IGN)
+        main(Array(CommandLine.arguments.dropFirst()))
+    }
 }

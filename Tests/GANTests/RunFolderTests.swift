@@ -81,3 +81,29 @@ final class RunFolderTests: XCTestCase {
         XCTAssertEqual(try TrainRequest(arguments: ["--resume", config.out!]).resolve().out, config.out)
     }
 }
+
+/// A write that fails (here: past the file-size limit, as a full disk fails) stops the run with
+/// an error naming the file, and the last good state stays loadable.
+final class FailedWriteTests: XCTestCase {
+    func testAFailedWriteKeepsTheLastGoodState() throws {
+        let out = runFolder("failed-write")
+        try swiftgan(["train", "--model", "curve-gan", "--steps", "100", "--sample-every", "50", "--out", out])
+        let state = try Data(contentsOf: URL(fileURLWithPath: out + "/training-state.safetensors"))
+        // ulimit -f 100: no file may grow past 100 KiB; a sample picture of curves is larger.
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/sh")
+        process.arguments = ["-c", "ulimit -f 100 && exec \"$0\" \"$@\"", tool.path, "train", "--resume", out, "--steps", "200"]
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = pipe
+        try process.run()
+        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        XCTAssertEqual(process.terminationStatus, 1, output)
+        XCTAssertTrue(output.contains("cannot write \(out)/") && output.contains("File too large"), output)
+        XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: out + "/training-state.safetensors")), state, "the last good state, untouched")
+        XCTAssertTrue(try FileManager.default.contentsOfDirectory(atPath: out).allSatisfy { !$0.hasSuffix(".tmp") }, "no half-written files left")
+        let resumed = try swiftgan(["train", "--resume", out, "--steps", "200"])
+        XCTAssertTrue(resumed.output.contains("resuming curve-gan at step 100"), resumed.output)
+    }
+}
