@@ -90,16 +90,9 @@ final class FailedWriteTests: XCTestCase {
         try swiftgan(["train", "--model", "curve-gan", "--steps", "100", "--sample-every", "50", "--out", out])
         let state = try Data(contentsOf: URL(fileURLWithPath: out + "/training-state.safetensors"))
         // ulimit -f 100: no file may grow past 100 KiB; a sample picture of curves is larger.
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/sh")
-        process.arguments = ["-c", "ulimit -f 100 && exec \"$0\" \"$@\"", tool.path, "train", "--resume", out, "--steps", "200"]
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        XCTAssertEqual(process.terminationStatus, 1, output)
+        let (status, output) = try runProcess(URL(fileURLWithPath: "/bin/sh"),
+                                              ["-c", "ulimit -f 100 && exec \"$0\" \"$@\"", tool.path, "train", "--resume", out, "--steps", "200"])
+        XCTAssertEqual(status, 1, output)
         XCTAssertTrue(output.contains("cannot write \(out)/") && output.contains("File too large"), output)
         XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: out + "/training-state.safetensors")), state, "the last good state, untouched")
         XCTAssertTrue(try FileManager.default.contentsOfDirectory(atPath: out).allSatisfy { !$0.hasSuffix(".tmp") }, "no half-written files left")

@@ -23,16 +23,8 @@ final class TensorBoardTests: XCTestCase {
     }
 
     func run(_ python: URL, _ script: String, _ arguments: [String]) throws -> String {
-        let process = Process()
-        process.executableURL = python
-        process.arguments = ["-c", script] + arguments
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        XCTAssertEqual(process.terminationStatus, 0, output)
+        let (status, output) = try runProcess(python, ["-c", script] + arguments)
+        XCTAssertEqual(status, 0, output)
         return output
     }
 

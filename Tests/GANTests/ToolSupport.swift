@@ -14,8 +14,15 @@ extension XCTestCase {
 
     @discardableResult
     func swiftgan(_ arguments: [String], expectSuccess: Bool = true, file: StaticString = #filePath, line: UInt = #line) throws -> (status: Int32, output: String) {
+        let result = try runProcess(tool, arguments)
+        if expectSuccess { XCTAssertEqual(result.status, 0, result.output, file: file, line: line) }
+        return result
+    }
+
+    /// Runs a program to its end; its standard output and error together.
+    func runProcess(_ executable: URL, _ arguments: [String]) throws -> (status: Int32, output: String) {
         let process = Process()
-        process.executableURL = tool
+        process.executableURL = executable
         process.arguments = arguments
         let pipe = Pipe()
         process.standardOutput = pipe
@@ -23,8 +30,6 @@ extension XCTestCase {
         try process.run()
         let data = pipe.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
-        let output = String(decoding: data, as: UTF8.self)
-        if expectSuccess { XCTAssertEqual(process.terminationStatus, 0, output, file: file, line: line) }
-        return (process.terminationStatus, output)
+        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
     }
 }
