@@ -5,11 +5,11 @@ import XCTest
 /// `report.html`: one self-contained page per run, and a comparison of runs.
 final class RunReportTests: XCTestCase {
     func testReportIsSelfContainedAndComplete() throws {
-        let config = curveConfig(steps: 600, sampleEvery: 100)
+        let config = curveConfig(steps: 240, sampleEvery: 40)
         try TrainingRun(config: config).run()
         let folder = RunFolder(URL(fileURLWithPath: config.out!))
         let html = try String(contentsOf: folder.report, encoding: .utf8)
-        XCTAssertTrue(html.contains("600 of 600 steps"), "the summary")
+        XCTAssertTrue(html.contains("240 of 240 steps"), "the summary")
         XCTAssertEqual(html.components(separatedBy: "\"data:image/png;base64,").count - 1, 7 + 1, "7 grids in the slider, the shown one")
         XCTAssertTrue(html.contains("data:image/gif;base64,"), "the animation")
         XCTAssertTrue(html.contains("<svg") && html.contains("loss (running mean)") && html.contains("accuracy"), "the curves")
@@ -19,7 +19,7 @@ final class RunReportTests: XCTestCase {
         XCTAssertEqual(html.components(separatedBy: "http").count - 1, html.components(separatedBy: "http://www.w3.org/2000/svg").count - 1)
         XCTAssertFalse(html.contains("src=\"http") || html.contains("href="))
 
-        let other = curveConfig(steps: 300, sampleEvery: 100, seed: 2, folder: "report-other")
+        let other = curveConfig(steps: 80, sampleEvery: 40, seed: 2, folder: "report-other")
         try TrainingRun(config: other).run()
         let comparison = try RunReport.comparison(of: [folder, RunFolder(URL(fileURLWithPath: other.out!))])
         XCTAssertTrue(comparison.contains("Options that differ") && comparison.contains("<td>seed</td><td>0</td><td>2</td>"), "the differing options")
