@@ -94,6 +94,9 @@ public enum NPY {
     }
 
     /// Reads and decodes an `.npy` file; errors name the file.
+    /// A `<f4` payload's values.
+    public static func float32Values(_ payload: Data) -> [Float] { LittleEndian.floats(from: payload) }
+
     public static func read(from url: URL) throws -> (descr: String, shape: [Int], payload: Data) {
         let data = try Data.contents(of: url, format: "NPY")
         do { return try decode(data) } catch let error as FormatError { throw error.naming(url) }

@@ -49,7 +49,7 @@ struct Interpolate: ParsableCommand {
         }
         do { try model.validate(labels: labels) } catch { throw ValidationError("\(error)") }
         let images = model.generate(noise, labels: labels)
-        let name: (Int) -> String = { c in classNames.flatMap { $0.indices.contains(c) ? $0[c] : nil } ?? "class \(c)" }
+        let name = { Sample.className($0, in: classNames) }
         let what = classes ? "\(rows) noise vectors × \(model.classCount) classes" : "\(rows) walks of \(steps) steps"
         if let out {
             let header = classes ? nil : label.map { [String](repeating: name($0), count: rows) }
@@ -59,11 +59,11 @@ struct Interpolate: ParsableCommand {
         }
         if let gif {
             // Frame k: every row's k-th image, side by side; forth, then back.
-            let shape = model.sampleShape, size = shape.reduce(1, *)
+            let shape = model.sampleShape, size = shape.reduce(1, *), all = images.scalars
             var frames: [RasterImage] = []
             for k in Array(0..<columns) + Array((1..<(columns - 1)).reversed()) {
                 var values: [Float] = []
-                for r in 0..<rows { values += images.scalars[((r * columns + k) * size)..<((r * columns + k + 1) * size)] }
+                for r in 0..<rows { values += all[((r * columns + k) * size)..<((r * columns + k + 1) * size)] }
                 frames.append(try RunPictures.samples(generated: Tensor(values, shape: [rows] + shape), real: nil, model: model, step: step,
                                                       columns: Swift.min(rows, 10)))
             }

@@ -65,7 +65,7 @@ struct Sample: ParsableCommand {
         }
         let samples = parts.count == 1 ? parts[0] : Tensor.concatenate(parts, alongAxis: 0)
         if let out {
-            let name: (Int) -> String = { c in classNames.flatMap { $0.indices.contains(c) ? $0[c] : nil } ?? "class \(c)" }
+            let name = { Self.className($0, in: classNames) }
             let picture: RasterImage
             if label == "all" {
                 picture = try RunPictures.samples(generated: samples, real: nil, model: model, step: step, columns: count,
@@ -95,13 +95,18 @@ struct Sample: ParsableCommand {
         }
     }
 
+    /// A class's name from a checkpoint's list, or "class N".
+    static func className(_ c: Int, in names: [String]?) -> String {
+        names.flatMap { $0.indices.contains(c) ? $0[c] : nil } ?? "class \(c)"
+    }
+
     /// Noise vectors from a float32 .npy file of shape [N, size], all finite.
     static func readNoise(_ path: String, size: Int) throws -> Tensor {
         let array = try NPY.read(from: URL(fileURLWithPath: path))
         guard array.descr == "<f4", array.shape.count == 2, array.shape[1] == size, array.shape[0] >= 1, array.shape[0] <= maxSamples else {
             throw GANError("\(path): expected float32 noise of shape [N, \(size)] with 1 ≤ N ≤ \(maxSamples), found '\(array.descr)' of shape \(array.shape)")
         }
-        let values = array.payload.withUnsafeBytes { raw in (0..<(array.shape[0] * size)).map { raw.loadUnaligned(fromByteOffset: 4 * $0, as: Float.self) } }
+        let values = NPY.float32Values(array.payload)
         guard values.allSatisfy(\.isFinite) else { throw GANError("\(path): the noise holds NaN or infinite values") }
         return Tensor(values, shape: array.shape)
     }

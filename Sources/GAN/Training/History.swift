@@ -62,6 +62,22 @@ public enum History {
         }
     }
 
+    /// The window the charts smooth `count` steps with: about 200 points per curve.
+    static func smoothingWindow(_ count: Int) -> Int { Swift.max(1, count / 200) }
+
+    /// Running means over `window` values (fewer at the start), so trends show through the
+    /// step-to-step noise.
+    static func runningMeans(_ values: [Double], window: Int) -> [Double] {
+        var out: [Double] = [], sum = 0.0
+        out.reserveCapacity(values.count)
+        for (i, v) in values.enumerated() {
+            sum += v
+            if i >= window { sum -= values[i - window] }
+            out.append(sum / Double(Swift.min(i + 1, window)))
+        }
+        return out
+    }
+
     /// The objective's and regularizers' metric names in the history, in order of appearance.
     static func extraNames(_ rows: [HistoryRow]) -> [String] {
         var names: [String] = []

@@ -35,17 +35,10 @@ public enum RunPictures {
     /// Loss and accuracy charts over the steps, smoothed by a running mean so trends show through
     /// the step-to-step noise (the window is given in the titles; history.csv has the raw values).
     public static func trainingCurves(_ history: [HistoryRow], title: String) -> RasterImage {
-        let window = Swift.max(1, history.count / 200)
+        let window = History.smoothingWindow(history.count)
         let steps = history.map { Double($0.step) }
         func smooth(_ f: (StepMetrics) -> Float?) -> [Double] {
-            var out: [Double] = [], sum = 0.0
-            let values = history.map { Double(f($0.metrics) ?? .nan) }
-            for (i, v) in values.enumerated() {
-                sum += v
-                if i >= window { sum -= values[i - window] }
-                out.append(sum / Double(Swift.min(i + 1, window)))
-            }
-            return out
+            History.runningMeans(history.map { Double(f($0.metrics) ?? .nan) }, window: window)
         }
         let note = window > 1 ? " (running mean of \(window) steps)" : ""
         let measured = history.filter { $0.fid != nil }

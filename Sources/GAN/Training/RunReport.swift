@@ -105,17 +105,16 @@ struct RunData {
         }.prefix(3).map { $0 }
     }
 
-    /// Running means, as curves.png draws them.
+    /// Running means over the steps that have a value, as curves.png draws them.
     func smoothed(_ f: (HistoryRow) -> Double?) -> (x: [Double], y: [Double]) {
         let rows = history.compactMap { r in f(r).map { (Double(r.step), $0) } }
-        let window = Swift.max(1, rows.count / 200)
-        var sum = 0.0, y: [Double] = []
-        for (i, r) in rows.enumerated() {
-            sum += r.1
-            if i >= window { sum -= rows[i - window].1 }
-            y.append(sum / Double(Swift.min(i + 1, window)))
-        }
-        return (rows.map(\.0), y)
+        return (rows.map(\.0), History.runningMeans(rows.map(\.1), window: History.smoothingWindow(rows.count)))
+    }
+
+    /// One chart series of a smoothed quantity.
+    func line(_ name: String, _ color: String, _ f: (HistoryRow) -> Double?) -> SVGChart.Series {
+        let s = smoothed(f)
+        return SVGChart.Series(name: name, color: color, x: s.x, y: s.y)
     }
 
     /// G loss, D loss (running means) and FID, for the comparison page.
@@ -125,20 +124,17 @@ struct RunData {
     }
 
     var charts: [SVGChart] {
-        let loss = SVGChart(title: "loss (running mean)", series: [
-            .init(name: "D", color: "#1f77b4", x: smoothed { Double($0.metrics.discriminatorLoss) }.x, y: smoothed { Double($0.metrics.discriminatorLoss) }.y),
-            .init(name: "G", color: "#ff7f0e", x: smoothed { Double($0.metrics.generatorLoss) }.x, y: smoothed { Double($0.metrics.generatorLoss) }.y),
-        ])
-        var charts = [loss]
+        var charts = [SVGChart(title: "loss (running mean)", series: [
+            line("D", "#1f77b4") { Double($0.metrics.discriminatorLoss) }, line("G", "#ff7f0e") { Double($0.metrics.generatorLoss) },
+        ])]
         if history.first?.metrics.generatorAccuracy != nil {
-            let d = smoothed { $0.metrics.discriminatorAccuracy.map(Double.init) }, g = smoothed { $0.metrics.generatorAccuracy.map(Double.init) }
             charts.append(SVGChart(title: "accuracy; G = share of fakes D calls real", series: [
-                .init(name: "D", color: "#1f77b4", x: d.x, y: d.y), .init(name: "G", color: "#ff7f0e", x: g.x, y: g.y),
+                line("D", "#1f77b4") { $0.metrics.discriminatorAccuracy.map(Double.init) },
+                line("G", "#ff7f0e") { $0.metrics.generatorAccuracy.map(Double.init) },
             ]))
         }
         for name in History.extraNames(history) {
-            let e = smoothed { $0.metrics.extra(name).map(Double.init) }
-            charts.append(SVGChart(title: name, series: [.init(name: name, color: "#2ca02c", x: e.x, y: e.y)]))
+            charts.append(SVGChart(title: name, series: [line(name, "#2ca02c") { $0.metrics.extra(name).map(Double.init) }]))
         }
         let fid = series[2]
         if !fid.x.isEmpty { charts.append(SVGChart(title: "FID (evaluator features; lower is better)", series: [.init(name: "FID", color: "#1f77b4", x: fid.x, y: fid.y)])) }
