@@ -24,6 +24,7 @@ struct Sample: ParsableCommand {
     @Option(help: "PNG file to write.") var out: String?
     @Option(help: "NumPy .npy file to write the samples to.") var npy: String?
     @Option(help: "Noise from a float32 .npy file of shape [N, noise size] (replaces --count and --seed), so another runtime can be fed the same noise.") var noise: String?
+    @Flag(help: "With --npy: the generator's float32 output as it is, [N, H, W, C] (NHWC) in the model's data range, instead of 8-bit pixels; what an exported ONNX generator returns for the same noise.") var float32 = false
     @Flag(help: "Normalize with each batch's own statistics (BatchNorm in training mode) instead of the running ones.") var batchStatistics = false
 
     /// The most samples a run of `sample` makes (a .npy of a million 28×28 images is 784 MB), and
@@ -35,6 +36,7 @@ struct Sample: ParsableCommand {
         guard count <= Self.maxSamples else { throw ValidationError("--count is at most \(Self.maxSamples), got \(count)") }
         if let out, !out.lowercased().hasSuffix(".png") { throw ValidationError("--out writes a PNG picture; give a name ending in .png, not '\(out)'") }
         guard out != nil || npy != nil else { throw ValidationError("give --out FILE.png and/or --npy FILE.npy") }
+        if float32 && npy == nil { throw ValidationError("--float32 says how --npy writes the samples; give --npy FILE.npy") }
         if let label, label != "all", Int(label) == nil { throw ValidationError("--label takes a class number or 'all', not '\(label)'") }
     }
 
@@ -79,6 +81,8 @@ struct Sample: ParsableCommand {
         if let npy {
             let data: Data
             switch model.sample {
+            case .images where float32:
+                data = NPY.encode(float32: samples.scalars, shape: samples.shape)
             case .curves(let points):
                 data = NPY.encode(float32: samples.scalars, shape: [total, points])
             case .images(let h, let w, let c):

@@ -10,9 +10,11 @@ struct SwiftGAN: ParsableCommand {
         Start with:  swiftgan train            (mlp-gan on Fashion-MNIST, pictures in runs/mlp-gan)
                      swiftgan train --model curve-gan --steps 3000
         """,
-        version: "swiftgan 0.1.0",
-        subcommands: [Train.self, Sample.self, Interpolate.self, Evaluate.self, Report.self, TrainEvaluator.self, Bench.self]
+        version: "swiftgan \(versionNumber)",
+        subcommands: [Train.self, Sample.self, Interpolate.self, Export.self, Evaluate.self, Report.self, TrainEvaluator.self, Bench.self]
     )
+
+    static let versionNumber = "0.1.0"
 
     static func main() {
         // A write past the file-size limit (ulimit -f) then fails with EFBIG, and is reported

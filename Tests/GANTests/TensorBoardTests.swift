@@ -5,29 +5,6 @@ import XCTest
 
 /// The event files SwiftGAN writes, read back by TensorBoard's own loader.
 final class TensorBoardTests: XCTestCase {
-    /// The project's virtual environment (scripts/setup makes it), with `module` importable.
-    func projectPython(with module: String) throws -> URL {
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        let python = root.appendingPathComponent(".venv/bin/python")
-        let check = Process()
-        check.executableURL = python
-        check.arguments = ["-c", "import \(module)"]
-        check.standardOutput = FileHandle.nullDevice
-        check.standardError = FileHandle.nullDevice
-        guard FileManager.default.isExecutableFile(atPath: python.path), (try? check.run()) != nil else {
-            throw XCTSkip("no \(python.path): run scripts/setup to install \(module) into the project's virtual environment")
-        }
-        check.waitUntilExit()
-        try XCTSkipIf(check.terminationStatus != 0, "\(module) is not installed in \(python.path): run scripts/setup")
-        return python
-    }
-
-    func run(_ python: URL, _ script: String, _ arguments: [String]) throws -> String {
-        let (status, output) = try runProcess(python, ["-c", script] + arguments)
-        XCTAssertEqual(status, 0, output)
-        return output
-    }
-
     /// `EventAccumulator` reads every scalar as written (the losses of history.csv, step by
     /// step), the sample grids at their size, and the configuration; a resumed run's second file
     /// continues the curves without repeating a step.
@@ -55,7 +32,7 @@ final class TensorBoardTests: XCTestCase {
         }
         print(json.dumps(out))
         """
-        let output = try run(python, script, [config.out!])
+        let output = try runPython(python, script, [config.out!])
         let json = try XCTUnwrap(output.split(separator: "\n").last)
         let read = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any])
         XCTAssertEqual(read["scalars"] as? [String], ["accuracy/D", "accuracy/G (share of fakes called real)", "loss/D", "loss/G", "speed/steps per second"])

@@ -32,4 +32,28 @@ extension XCTestCase {
         process.waitUntilExit()
         return (process.terminationStatus, String(decoding: data, as: UTF8.self))
     }
+
+    /// The project's virtual environment (scripts/setup makes it), with `module` importable;
+    /// skips the test, saying how to enable it, where it is missing.
+    func projectPython(with module: String) throws -> URL {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let python = root.appendingPathComponent(".venv/bin/python")
+        let check = Process()
+        check.executableURL = python
+        check.arguments = ["-c", "import \(module)"]
+        check.standardOutput = FileHandle.nullDevice
+        check.standardError = FileHandle.nullDevice
+        guard FileManager.default.isExecutableFile(atPath: python.path), (try? check.run()) != nil else {
+            throw XCTSkip("no \(python.path): run scripts/setup to install \(module) into the project's virtual environment")
+        }
+        check.waitUntilExit()
+        try XCTSkipIf(check.terminationStatus != 0, "\(module) is not installed in \(python.path): run scripts/setup")
+        return python
+    }
+
+    func runPython(_ python: URL, _ script: String, _ arguments: [String]) throws -> String {
+        let (status, output) = try runProcess(python, ["-c", script] + arguments)
+        XCTAssertEqual(status, 0, output)
+        return output
+    }
 }

@@ -62,13 +62,25 @@ public enum Checkpoint {
     /// Rebuilds the model named in a generator checkpoint and loads the generator's weights.
     /// The discriminator is freshly initialized (it is not needed for sampling).
     public static func loadGenerator(from url: URL) throws -> (model: GANModel, step: Int, classNames: [String]?) {
+        let loaded = try loadNetwork(from: url, expecting: "generator")
+        return (loaded.model, loaded.step, loaded.classNames)
+    }
+
+    /// Rebuilds the model named in a checkpoint and loads the network the file holds (`role`:
+    /// `generator` or `discriminator`) into it; the other network is freshly initialized.
+    /// `expecting` refuses a file of the other network.
+    public static func loadNetwork(from url: URL, expecting: String? = nil) throws -> (model: GANModel, role: String, step: Int, classNames: [String]?) {
         let file = try read(url)
         let meta = file.metadata
         guard meta["format"] == "swiftgan", let name = meta["model"] else {
             throw GANError("\(url.path): a safetensors file, but not a SwiftGAN checkpoint (no swiftgan metadata)")
         }
-        guard meta["network"] == "generator" else {
-            throw GANError("\(url.path) holds the \(meta["network"] ?? "unknown") of \(name), not its generator; use generator.safetensors")
+        let role = meta["network"] ?? "unknown"
+        if let expecting, role != expecting {
+            throw GANError("\(url.path) holds the \(role) of \(name), not its \(expecting); use \(expecting).safetensors")
+        }
+        guard role == "generator" || role == "discriminator" else {
+            throw GANError("\(url.path): its metadata names the network '\(role)', neither generator nor discriminator")
         }
         let options: ModelOptions
         do { options = try meta["options"].map { try JSONDecoder().decode(ModelOptions.self, from: Data($0.utf8)) } ?? ModelOptions() } catch {
@@ -76,13 +88,14 @@ public enum Checkpoint {
         }
         let model: GANModel
         do { model = try ModelZoo.make(name, options: options, rng: RandomGenerator(seed: 0)) } catch { throw GANError("\(url.path): \(error)") }
+        let network = role == "generator" ? model.generator : model.discriminator
         do {
-            try model.generator.loadState(file.tensors)
+            try network.loadState(file.tensors)
         } catch {
             throw GANError("\(url.path): \(error)")
         }
-        try requireFinite(model.generator, url)
+        try requireFinite(network, url)
         let classNames = meta["classes"].flatMap { try? JSONDecoder().decode([String].self, from: Data($0.utf8)) }
-        return (model, Int(meta["step"] ?? "") ?? 0, classNames)
+        return (model, role, Int(meta["step"] ?? "") ?? 0, classNames)
     }
 }

@@ -1,0 +1,134 @@
+import Artifacts
+import Foundation
+@testable import GAN
+import NN
+import Tensors
+import XCTest
+
+/// `swiftgan export --onnx`, checked by ONNX's own checker and run in ONNX Runtime: every zoo
+/// generator gives what `swiftgan sample --noise … --float32` gives for the same noise, and every
+/// discriminator what SwiftGAN's gives for the same images.
+final class ONNXExportTests: XCTestCase {
+    /// The zoo models and variants exported: each layer kind, conditioning and D form appears.
+    static let models: [(label: String, name: String, options: ModelOptions)] = [
+        ("mlp-gan", "mlp-gan", ModelOptions()),
+        ("curve-gan", "curve-gan", ModelOptions()),
+        ("dcgan", "dcgan", ModelOptions()),
+        ("dcgan-sn", "dcgan", ModelOptions(spectralNorm: true)),
+        ("dcgan64", "dcgan64", ModelOptions()),
+        ("dcgan64-32-critic", "dcgan64", ModelOptions(width: 8, imageSize: 32, discriminatorNormalization: "none")),
+        ("acgan", "acgan", ModelOptions()),
+        ("cgan-mlp", "cgan", ModelOptions()),
+        ("cgan-dcgan", "cgan", ModelOptions(body: "dcgan")),
+    ]
+
+    func testExportedNetworksMatchInONNXRuntime() throws {
+        let python = try projectPython(with: "onnxruntime, onnx")
+        let folder = URL(fileURLWithPath: runFolder())
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        var manifest: [[String: Any]] = []
+        for (label, name, options) in Self.models {
+            let dir = folder.appendingPathComponent(label)
+            try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+            func path(_ file: String) -> String { dir.appendingPathComponent(file).path }
+            let model = try ModelZoo.make(name, options: options, rng: RandomGenerator(seed: 1))
+            let rng = RandomGenerator(seed: 2)
+            let count = model.classCount > 0 ? model.classCount : 6
+            let labels = model.classCount > 0 ? Array(0..<model.classCount) : nil
+            moveStatistics(of: model, labels: labels, rng: rng)
+            try Checkpoint.save(model.generator, of: model, role: "generator", step: 7, to: URL(fileURLWithPath: path("G.safetensors")))
+            try Checkpoint.save(model.discriminator, of: model, role: "discriminator", step: 7, to: URL(fileURLWithPath: path("D.safetensors")))
+            for network in ["G", "D"] {
+                let export = try swiftgan(["export", "--checkpoint", path("\(network).safetensors"), "--onnx", path("\(network).onnx")])
+                XCTAssertTrue(export.output.contains("opset 17"), export.output)
+            }
+
+            // G: the CLI's samples from the noise file, as a user compares them.
+            let noise = model.noise(count, using: rng)
+            try NPY.write(float32: noise.scalars, shape: noise.shape, to: URL(fileURLWithPath: path("noise.npy")))
+            try swiftgan(["sample", "--checkpoint", path("G.safetensors"), "--noise", path("noise.npy"), "--npy", path("samples.npy"), "--float32"]
+                         + (labels != nil ? ["--label", "all", "--count", "1"] : []))
+            // D: SwiftGAN's logits for those samples, in inference mode.
+            let samples = model.generate(noise, labels: labels)
+            model.discriminator.eval()
+            let logits = withoutGrad { model.discriminator(model.discriminatorInput(samples, labels: labels)) }
+            try NPY.write(float32: logits.scalars, shape: logits.shape, to: URL(fileURLWithPath: path("logits.npy")))
+            if let labels { try NPY.write(int64: labels.map(Int64.init), shape: [labels.count], to: URL(fileURLWithPath: path("labels.npy"))) }
+            manifest.append(["label": label, "dir": dir.path, "conditional": labels != nil, "curves": model.sample == .curves(points: 16)])
+        }
+        let manifestURL = folder.appendingPathComponent("manifest.json")
+        try JSONSerialization.data(withJSONObject: manifest).write(to: manifestURL)
+
+        let script = """
+        import json, sys, numpy as np, onnx, onnxruntime as ort
+        results = {}
+        for case in json.load(open(sys.argv[1])):
+            d = case['dir']
+            def run(network, feeds):
+                model = onnx.load(f'{d}/{network}.onnx')
+                onnx.checker.check_model(model, full_check=True)
+                session = ort.InferenceSession(f'{d}/{network}.onnx', providers=['CPUExecutionProvider'])
+                return model.opset_import[0].version, [i.name for i in session.get_inputs()], session.run(None, feeds)[0]
+            extra = {'label': np.load(f'{d}/labels.npy')} if case['conditional'] else {}
+            samples = np.load(f'{d}/samples.npy')
+            opset, g_inputs, g_out = run('G', {'noise': np.load(f'{d}/noise.npy'), **extra})
+            d_feeds = {('curves' if case['curves'] else 'images'): samples}
+            if 'label' in [i.name for i in ort.InferenceSession(f'{d}/D.onnx').get_inputs()]: d_feeds.update(extra)
+            _, d_inputs, d_out = run('D', d_feeds)
+            logits = np.load(f'{d}/logits.npy')
+            results[case['label']] = {
+                'opset': opset, 'g_inputs': g_inputs, 'd_inputs': d_inputs,
+                'g_shape': list(g_out.shape), 'swift_shape': list(samples.shape), 'd_shape': list(d_out.shape),
+                'g_diff': float(np.abs(g_out - samples).max()), 'd_diff': float(np.abs(d_out - logits).max()),
+                'g_spread': float(samples.std()), 'd_scale': float(np.abs(logits).max()),
+            }
+        print(json.dumps(results))
+        """
+        let output = try runPython(python, script, [manifestURL.path])
+        let json = try XCTUnwrap(output.split(separator: "\n").last.map(String.init), output)
+        let results = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: [String: Any]], output)
+        for (label, name, _) in Self.models {
+            let r = try XCTUnwrap(results[label], "\(label): \(output)")
+            XCTAssertEqual(r["opset"] as? Int, 17, label)
+            XCTAssertEqual(r["g_shape"] as? [Int], r["swift_shape"] as? [Int], label)
+            XCTAssertLessThanOrEqual(try XCTUnwrap(r["g_diff"] as? Double), 1e-4, "\(label): G's largest difference from swiftgan sample")
+            XCTAssertLessThanOrEqual(try XCTUnwrap(r["d_diff"] as? Double), 1e-4, "\(label): D's largest difference from SwiftGAN's logits")
+            // Freshly initialized generators (weights N(0, 0.02)) draw nearly constant images, so
+            // the differences are also held to a thousandth of the outputs' own spread.
+            let spread = try XCTUnwrap(r["g_spread"] as? Double), scale = try XCTUnwrap(r["d_scale"] as? Double)
+            XCTAssertGreaterThan(spread, 0, label)
+            XCTAssertLessThanOrEqual(try XCTUnwrap(r["g_diff"] as? Double), 1e-3 * spread, label)
+            XCTAssertLessThanOrEqual(try XCTUnwrap(r["d_diff"] as? Double), 1e-3 * scale, label)
+            let conditional = ["acgan", "cgan"].contains(name)
+            XCTAssertEqual(r["g_inputs"] as? [String], conditional ? ["noise", "label"] : ["noise"], label)
+            XCTAssertEqual(r["d_inputs"] as? [String], (name == "curve-gan" ? ["curves"] : ["images"]) + (name == "cgan" ? ["label"] : []), label)
+            XCTAssertEqual(r["d_shape"] as? [Int], [conditional ? 10 : 6, name == "acgan" ? 11 : 1], label)
+        }
+    }
+
+    /// Trains BatchNorm's running statistics and spectral norm's vectors away from their
+    /// initial values (mean 0, variance 1, random u), so the export's use of them is tested.
+    func moveStatistics(of model: GANModel, labels: [Int]?, rng: RandomGenerator) {
+        let batch = labels?.count ?? 6
+        withoutGrad {
+            for _ in 0..<3 {
+                model.generator.train()
+                let fake = model.generator(model.generatorInput(noise: model.noise(batch, using: rng), labels: labels))
+                model.discriminator.train()
+                _ = model.discriminator(model.discriminatorInput(fake, labels: labels))
+            }
+        }
+    }
+
+    /// A network with a layer ONNX export has no form for is refused with the layer's name.
+    func testUnsupportedLayerIsNamed() throws {
+        let rng = RandomGenerator(seed: 0)
+        let model = GANModel(name: "custom", generator: Sequential([Dense(4, 16, rng: rng), ELU(), Embedding(count: 3, dimension: 2, rng: rng)]),
+                             discriminator: Sequential([Dense(16, 1, rng: rng)]), noiseSize: 4, sample: .curves(points: 16),
+                             dataRange: -1...1, source: CurveGAN.source, options: ModelOptions())
+        XCTAssertThrowsError(try ONNXExport.model(model, role: "generator", step: 0, producerVersion: "test")) {
+            XCTAssertTrue("\($0)".contains("Embedding"), "\($0)")
+        }
+        XCTAssertNoThrow(try ONNXExport.model(model, role: "discriminator", step: 0, producerVersion: "test"))
+    }
+}
