@@ -94,18 +94,23 @@ public struct TrainConfig: Codable, Equatable {
     public static func load(_ url: URL) throws -> TrainConfig {
         let data: Data
         do { data = try Data(contentsOf: url) } catch { throw GANError("\(url.path): cannot read the configuration (\(error.localizedDescription))") }
+        return try decode(data, name: url.path)
+    }
+
+    /// A configuration from JSON bytes; `name` appears in errors.
+    public static func decode(_ data: Data, name: String) throws -> TrainConfig {
         // A misspelled key would otherwise be ignored silently, and its option left at the default.
         if let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] {
             let known = TrainOptions.keys
             let keys = object.flatMap { key, value in (value as? [String: Any]).map { $0.keys.map { key + "." + $0 } } ?? [key] }
             if let unknown = keys.sorted().first(where: { !known.contains($0) }) {
-                throw GANError("\(url.path): unknown key '\(unknown)' (known: \(known.sorted().joined(separator: ", ")))")
+                throw GANError("\(name): unknown key '\(unknown)' (known: \(known.sorted().joined(separator: ", ")))")
             }
         }
         do {
             return try JSONDecoder().decode(TrainConfig.self, from: data)
         } catch {
-            throw GANError("\(url.path): not a SwiftGAN configuration (\(error))")
+            throw GANError("\(name): not a SwiftGAN configuration (\(error))")
         }
     }
 }
