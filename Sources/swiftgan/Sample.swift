@@ -81,13 +81,12 @@ struct Sample: ParsableCommand {
         if let npy {
             let data: Data
             switch model.sample {
-            case .images where float32:
-                data = NPY.encode(float32: samples.scalars, shape: samples.shape)
-            case .curves(let points):
-                data = NPY.encode(float32: samples.scalars, shape: [total, points])
-            case .images(let h, let w, let c):
+            case .images(let h, let w, let c) where !float32:
                 // Gray images as [N, H, W], as MNIST's .npy files are.
                 data = NPY.encode(uint8: RunPictures.bytes(samples, range: model.dataRange), shape: [total, h, w] + (c == 1 ? [] : [c]))
+            default:
+                // Curves, and images with --float32: the generator's output as it is.
+                data = NPY.encode(float32: samples.scalars, shape: samples.shape)
             }
             try AtomicFile.write(data, to: URL(fileURLWithPath: npy))
             print("wrote \(npy)")

@@ -65,16 +65,17 @@ final class ONNXExportTests: XCTestCase {
         for case in json.load(open(sys.argv[1])):
             d = case['dir']
             def run(network, feeds):
+                # feeds: the input arrays, given the session's input names.
                 model = onnx.load(f'{d}/{network}.onnx')
                 onnx.checker.check_model(model, full_check=True)
                 session = ort.InferenceSession(f'{d}/{network}.onnx', providers=['CPUExecutionProvider'])
-                return model.opset_import[0].version, [i.name for i in session.get_inputs()], session.run(None, feeds)[0]
+                names = [i.name for i in session.get_inputs()]
+                return model.opset_import[0].version, names, session.run(None, feeds(names))[0]
             extra = {'label': np.load(f'{d}/labels.npy')} if case['conditional'] else {}
             samples = np.load(f'{d}/samples.npy')
-            opset, g_inputs, g_out = run('G', {'noise': np.load(f'{d}/noise.npy'), **extra})
-            d_feeds = {('curves' if case['curves'] else 'images'): samples}
-            if 'label' in [i.name for i in ort.InferenceSession(f'{d}/D.onnx').get_inputs()]: d_feeds.update(extra)
-            _, d_inputs, d_out = run('D', d_feeds)
+            opset, g_inputs, g_out = run('G', lambda names: {'noise': np.load(f'{d}/noise.npy'), **extra})
+            d_data = {('curves' if case['curves'] else 'images'): samples}
+            _, d_inputs, d_out = run('D', lambda names: {**d_data, **({'label': extra['label']} if 'label' in names else {})})
             logits = np.load(f'{d}/logits.npy')
             results[case['label']] = {
                 'opset': opset, 'g_inputs': g_inputs, 'd_inputs': d_inputs,

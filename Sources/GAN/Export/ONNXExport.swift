@@ -52,7 +52,7 @@ public enum ONNXExport {
             let y = try emit(model.generator, x)
             switch model.sample {
             case .images(let h, let w, let c):
-                let images = try nhwc(y)
+                let images = nhwc(y)
                 guard images.layout == .nhwc(h, w, c) else { throw layoutError(y, "images \(h)×\(w)×\(c)") }
                 graph.node("Identity", [images.name], "images")
                 graph.output("images", shape: [nil, h, w, c])
@@ -107,26 +107,19 @@ public enum ONNXExport {
             switch module {
             case let s as Sequential:
                 return try s.layers.reduce(x) { try emit($1, $0) }
-            case let d as Dense:
-                return try dense(x, weight: d.weight, bias: d.bias)
-            case let c as Conv2D:
-                return try conv(x, kernel: c.kernel, bias: c.bias, stride: c.stride, padding: c.padding)
             case let sn as SpectralNorm:
-                let weight = withoutGrad { sn.layer.weight / sn.sigma }
-                switch sn.layer {
-                case let d as Dense: return try dense(x, weight: weight, bias: d.bias)
-                case let c as Conv2D: return try conv(x, kernel: weight, bias: c.bias, stride: c.stride, padding: c.padding)
-                default: throw GANError("ONNX export: no ONNX form for spectral norm of \(type(of: sn.layer))")
-                }
+                return try weighted(sn.layer, weight: withoutGrad { sn.layer.weight / sn.sigma }, x)
+            case let layer as any WeightedLayer:
+                return try weighted(layer, weight: layer.weight, x)
             case let t as ConvTranspose2D:
                 return try convTranspose(x, t)
             case let bn as BatchNorm:
-                let input = try channelsFirst(x)
+                let input = channelsFirst(x)
                 let inputs = [input.name] + [("scale", bn.scale), ("offset", bn.offset), ("mean", bn.runningMean), ("variance", bn.runningVariance)]
                     .map { graph.constant("bn_" + $0.0, $0.1.scalars, shape: $0.1.shape) }
                 return Value(name: graph.node("BatchNormalization", inputs, nil, [("epsilon", .float(bn.epsilon))]), layout: input.layout)
             case let r as Reshape:
-                let input = try nhwc(x)
+                let input = nhwc(x)
                 let shape = graph.constant("shape", int64: [0] + r.shape.map(Int64.init), shape: [r.shape.count + 1])
                 let layout: Value.Layout
                 switch r.shape.count {
@@ -136,7 +129,7 @@ public enum ONNXExport {
                 }
                 return Value(name: graph.node("Reshape", [input.name, shape]), layout: layout)
             case is Flatten:
-                let input = try nhwc(x)
+                let input = nhwc(x)
                 guard case .nhwc(let h, let w, let c) = input.layout else { return input }
                 return Value(name: graph.node("Flatten", [input.name], nil, [("axis", .int(1))]), layout: .flat(h * w * c))
             case is Dropout:
@@ -157,6 +150,15 @@ public enum ONNXExport {
             }
         }
 
+        /// A Dense or Conv2D layer run with `weight` (its own, or spectral norm's W / σ).
+        mutating func weighted(_ layer: any WeightedLayer, weight: Tensor, _ x: Value) throws -> Value {
+            switch layer {
+            case let d as Dense: return try dense(x, weight: weight, bias: d.bias)
+            case let c as Conv2D: return try conv(x, kernel: weight, bias: c.bias, stride: c.stride, padding: c.padding)
+            default: throw GANError("ONNX export: no ONNX form for \(type(of: layer)) yet")
+            }
+        }
+
         mutating func activation(_ op: String, _ x: Value, _ attributes: [(String, ONNXGraph.Attribute)] = []) -> Value {
             Value(name: graph.node(op, [x.name], nil, attributes), layout: x.layout)
         }
@@ -174,7 +176,7 @@ public enum ONNXExport {
         /// Conv2D: Keras's kernel [kh, kw, in, out] as ONNX's [out, in, kh, kw]; TensorFlow's
         /// 'same' padding as explicit pads (the odd pixel at the bottom/right).
         mutating func conv(_ x: Value, kernel: Tensor, bias: Tensor?, stride: Int, padding: Padding) throws -> Value {
-            let input = try channelsFirst(x)
+            let input = channelsFirst(x)
             guard case .nchw(let h, let w, let c) = input.layout, c == kernel.shape[2] else { throw layoutError(x, "images of \(kernel.shape[2]) channels") }
             let (kh, kw) = (kernel.shape[0], kernel.shape[1])
             let g = ConvGeometry(inputHeight: h, inputWidth: w, kernelHeight: kh, kernelWidth: kw, stride: stride, padding: padding)
@@ -193,7 +195,7 @@ public enum ONNXExport {
         /// are those of the convolution it is the adjoint of (ConvGeometry from the output size).
         mutating func convTranspose(_ x: Value, _ layer: ConvTranspose2D) throws -> Value {
             let kernel = layer.kernel, stride = layer.stride
-            let input = try channelsFirst(x)
+            let input = channelsFirst(x)
             guard case .nchw(let h, let w, let c) = input.layout, c == kernel.shape[3] else { throw layoutError(x, "images of \(kernel.shape[3]) channels") }
             let (kh, kw, outChannels) = (kernel.shape[0], kernel.shape[1], kernel.shape[2])
             let outH = ConvGeometry.transposedOutputSize(h, kernel: kh, stride: stride, padding: layer.padding)
@@ -212,13 +214,13 @@ public enum ONNXExport {
         }
 
         /// The value with its channels on axis 1 (images as NCHW; flat values already are).
-        mutating func channelsFirst(_ x: Value) throws -> Value {
+        mutating func channelsFirst(_ x: Value) -> Value {
             guard case .nhwc(let h, let w, let c) = x.layout else { return x }
             return Value(name: graph.node("Transpose", [x.name], nil, [("perm", .ints([0, 3, 1, 2]))]), layout: .nchw(h, w, c))
         }
 
         /// The value in SwiftGAN's layout (images as NHWC).
-        mutating func nhwc(_ x: Value) throws -> Value {
+        mutating func nhwc(_ x: Value) -> Value {
             guard case .nchw(let h, let w, let c) = x.layout else { return x }
             return Value(name: graph.node("Transpose", [x.name], nil, [("perm", .ints([0, 2, 3, 1]))]), layout: .nhwc(h, w, c))
         }
