@@ -58,6 +58,12 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        // Every parser of outside input as a function of bytes (Fuzz/Targets), the command that
+        // fuzzes them when built with `--sanitize=fuzzer` and replays files otherwise, and the test
+        // that replays what the fuzzers found (scripts/fuzz).
+        .target(name: "Fuzzing", dependencies: ["GAN", "Datasets", "Artifacts", "Tensors"], path: "Fuzz/Targets"),
+        .executableTarget(name: "swiftgan-fuzz", dependencies: ["Fuzzing"], path: "Fuzz/Driver"),
+        .testTarget(name: "FuzzTests", dependencies: ["Fuzzing"], path: "Fuzz/Tests"),
         .testTarget(name: "TensorsTests", dependencies: ["Tensors"]),
         .testTarget(name: "NNTests", dependencies: ["NN", "Tensors"]),
         .testTarget(name: "ArtifactsTests", dependencies: ["Artifacts", "CZlib"]),

@@ -13,10 +13,8 @@ public enum AtomicFile {
 
     public static func write(_ data: Data, to url: URL) throws {
         let folder = url.deletingLastPathComponent()
-        do {
-            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        } catch {
-            throw WriteError(path: url.path, reason: "cannot create folder \(folder.path): \(error.localizedDescription)")
+        if let failure = makeFolder(folder) {
+            throw WriteError(path: url.path, reason: "cannot create folder \(folder.path): \(failure)")
         }
         let temporary = folder.appendingPathComponent(".\(url.lastPathComponent).\(getpid()).\(UInt32.random(in: 0...UInt32.max)).tmp")
         let fd = open(temporary.path, O_WRONLY | O_CREAT | O_EXCL, 0o644)
@@ -41,6 +39,18 @@ public enum AtomicFile {
             unlink(temporary.path)
             throw WriteError(path: url.path, reason: failure)
         }
+    }
+
+    /// `mkdir -p` through POSIX calls, so a failure reads as the system says it ("Read-only file
+    /// system", "Not a directory"); nil when the folder exists afterwards.
+    static func makeFolder(_ folder: URL) -> String? {
+        var isFolder: ObjCBool = false
+        if FileManager.default.fileExists(atPath: folder.path, isDirectory: &isFolder) {
+            return isFolder.boolValue ? nil : "\(folder.path) is a file"
+        }
+        let parent = folder.deletingLastPathComponent()
+        if parent.path != folder.path, let failure = makeFolder(parent) { return failure }
+        return mkdir(folder.path, 0o755) == 0 || errno == EEXIST ? nil : String(cString: strerror(errno))
     }
 
     /// Deletes the temporary files that writers killed mid-write left in `folder` (`kill -9`,

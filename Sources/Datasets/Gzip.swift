@@ -61,4 +61,25 @@ public enum Gzip {
         }
         return output
     }
+
+    /// A gzip stream of the bytes through the system zlib (level 6): the tests' and the fuzzers'
+    /// writer of `.gz` files; SwiftGAN itself only reads them.
+    package static func compress(_ data: Data) -> Data {
+        var stream = z_stream()
+        deflateInit2_(&stream, 6, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY, ZLIB_VERSION, Int32(MemoryLayout<z_stream>.size))
+        defer { deflateEnd(&stream) }
+        var output = [UInt8](repeating: 0, count: Int(deflateBound(&stream, uLong(data.count))) + 64)
+        var input = [UInt8](data)
+        let produced = input.withUnsafeMutableBufferPointer { inp in
+            output.withUnsafeMutableBufferPointer { out in
+                stream.next_in = inp.baseAddress
+                stream.avail_in = uInt(inp.count)
+                stream.next_out = out.baseAddress
+                stream.avail_out = uInt(out.count)
+                deflate(&stream, Z_FINISH)
+                return out.count - Int(stream.avail_out)
+            }
+        }
+        return Data(output[0..<produced])
+    }
 }

@@ -3,7 +3,7 @@ import Foundation
 
 /// An image decoded from a file: 8 bits per channel, rows top to bottom, channels interleaved;
 /// 1 channel (gray) or 3 (RGB).
-struct DecodedImage {
+package struct DecodedImage {
     var width: Int, height: Int, channels: Int
     var pixels: [UInt8]
     /// Each pixel stands for reduction × reduction pixels of the file's full-resolution image,
@@ -20,7 +20,7 @@ struct DecodedImage {
 /// PNG and JPEG decoding for ``ImageFolder``. The format is taken from the file's first bytes, not
 /// its name, so a PNG saved as `.jpg` still loads. Every failure is a thrown ``DataError`` whose
 /// text is the reason alone (the caller adds the path).
-enum ImageDecoder {
+package enum ImageDecoder {
     /// Larger images are refused rather than risk exhausting memory (2^28 pixels is 16384²,
     /// 768 MiB as RGB).
     static let maxPixels = 1 << 28
@@ -30,7 +30,7 @@ enum ImageDecoder {
     /// `smallestUsefulSide`: the image will be centre-cropped and shrunk to this side, so a
     /// decoder may deliver any size whose shorter side is at least this (JPEG decodes big photos
     /// at 1/2, 1/4 or 1/8 scale, which is several times faster).
-    static func decode(_ data: Data, smallestUsefulSide: Int) throws -> DecodedImage {
+    package static func decode(_ data: Data, smallestUsefulSide: Int) throws -> DecodedImage {
         let head = [UInt8](data.prefix(8))
         if head == pngSignature { return try decodePNG(data) }
         if head.starts(with: [0xFF, 0xD8, 0xFF]) { return try JPEGDecoder.decode(data, smallestUsefulSide: smallestUsefulSide) }

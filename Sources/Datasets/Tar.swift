@@ -84,11 +84,13 @@ public enum Tar {
     private static func number(_ header: ArraySlice<UInt8>, _ at: Int, _ length: Int, field: String, at offset: Int, name: String) throws -> Int {
         let raw = header[(header.startIndex + at)..<(header.startIndex + at + length)]
         if let first = raw.first, first & 0x80 != 0 {
-            // Only values that fit an Int: the high bytes and the top bit of the low eight are zero.
-            guard first == 0x80, raw.dropFirst().prefix(length - 9).allSatisfy({ $0 == 0 }), raw.suffix(8).first! < 0x80 else {
+            // Only values that fit an Int: the bytes above the low eight are zero, and so is the
+            // top bit of a full eight (an 8-byte field such as the checksum has seven).
+            let digits = raw.dropFirst(), low = digits.suffix(8)
+            guard first == 0x80, digits.dropLast(low.count).allSatisfy({ $0 == 0 }), low.count < 8 || low.first! < 0x80 else {
                 throw DataError("\(name): tar header at byte \(offset) has an unsupported \(field) field")
             }
-            return raw.suffix(8).reduce(0) { $0 << 8 | Int($1) }
+            return low.reduce(0) { $0 << 8 | Int($1) }
         }
         let digits = raw.prefix { $0 != 0 }.filter { $0 != UInt8(ascii: " ") }
         guard !digits.isEmpty, let value = Int(String(decoding: digits, as: UTF8.self), radix: 8), value >= 0 else {
@@ -125,5 +127,39 @@ public enum Tar {
         guard !path.hasPrefix("/"), !parts.isEmpty, !parts.contains("..") else {
             throw DataError("\(name): member path '\(path)' is absolute, empty or contains '..'; refusing to extract")
         }
+    }
+
+    /// A tar archive as POSIX ustar writes it: per member a 512-byte header (octal fields, checksum
+    /// over the header with the checksum field as spaces), the data padded to 512 bytes, and two
+    /// zero blocks at the end. Paths over 100 bytes are split into ustar's prefix and name. The
+    /// tests' and the fuzzers' writer; SwiftGAN itself only reads archives.
+    package static func archive(_ members: [(path: String, type: Character, data: Data)], endBlocks: Bool = true) -> Data {
+        var archive = Data()
+        for member in members {
+            var header = [UInt8](repeating: 0, count: 512)
+            func put(_ text: String, at offset: Int) { for (i, b) in text.utf8.enumerated() { header[offset + i] = b } }
+            var name = member.path, prefix = ""
+            if name.utf8.count > 100, let cut = name.lastIndex(of: "/") {
+                (prefix, name) = (String(name[..<cut]), String(name[name.index(after: cut)...]))
+            }
+            put(name, at: 0)
+            put("0000644", at: 100)
+            put("0000000", at: 108)
+            put("0000000", at: 116)
+            put(String(format: "%011o", member.data.count), at: 124)
+            put(String(format: "%011o", 1_300_000_000), at: 136)
+            put("        ", at: 148)
+            header[156] = member.type.asciiValue!
+            put("ustar", at: 257)
+            put("00", at: 263)
+            put(prefix, at: 345)
+            put(String(format: "%06o", header.reduce(0) { $0 + Int($1) }), at: 148)
+            header[154] = 0
+            archive.append(contentsOf: header)
+            archive.append(member.data)
+            archive.append(Data(count: (512 - member.data.count % 512) % 512))
+        }
+        if endBlocks { archive.append(Data(count: 1024)) }
+        return archive
     }
 }

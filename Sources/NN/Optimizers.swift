@@ -63,15 +63,23 @@ public final class Optimizer<Rule: UpdateRule>: ParameterOptimizer {
     /// Restores a state saved from ``state``.
     public func load(state: [String: Tensor]) throws {
         guard let step = state["step"], step.count == 1 else { throw ShapeError("optimizer state has no step count") }
+        // Saved as a Float: a whole number (exact below 2^24; Adam's bias correction is 1 long before).
+        let count = step.scalar
+        guard count.isFinite, count >= 0, count <= 2_147_483_648, count == count.rounded() else {
+            throw ShapeError("optimizer state has an invalid step count (\(count))")
+        }
+        // Everything is checked before anything is assigned, so a refused state changes nothing.
+        var restored: [(slot: Tensor, saved: Tensor)] = []
         for (i, s) in slots.enumerated() {
             for (j, name) in rule.slotNames.enumerated() {
                 guard let t = state["\(name).\(i)"], t.shape == s[j].shape else {
                     throw ShapeError("optimizer state \(name).\(i) is missing or has the wrong shape (expected \(describe(s[j].shape)))")
                 }
-                s[j].assign(t)
+                restored.append((s[j], t))
             }
         }
-        stepCount = Int(step.scalar)
+        for (slot, saved) in restored { slot.assign(saved) }
+        stepCount = Int(count)
     }
 }
 

@@ -2,39 +2,6 @@ import Datasets
 import Foundation
 import XCTest
 
-/// A tar archive as POSIX ustar writes it: per member a 512-byte header (octal fields, checksum
-/// over the header with the checksum field as spaces), the data padded to 512 bytes, and two zero
-/// blocks at the end. Paths over 100 bytes are split into ustar's prefix and name.
-func tarArchive(_ members: [(path: String, type: Character, data: Data)], endBlocks: Bool = true) -> Data {
-    var archive = Data()
-    for member in members {
-        var header = [UInt8](repeating: 0, count: 512)
-        func put(_ text: String, at offset: Int) { for (i, b) in text.utf8.enumerated() { header[offset + i] = b } }
-        var name = member.path, prefix = ""
-        if name.utf8.count > 100, let cut = name.lastIndex(of: "/") {
-            (prefix, name) = (String(name[..<cut]), String(name[name.index(after: cut)...]))
-        }
-        put(name, at: 0)
-        put("0000644", at: 100)
-        put("0000000", at: 108)
-        put("0000000", at: 116)
-        put(String(format: "%011o", member.data.count), at: 124)
-        put(String(format: "%011o", 1_300_000_000), at: 136)
-        put("        ", at: 148)
-        header[156] = member.type.asciiValue!
-        put("ustar", at: 257)
-        put("00", at: 263)
-        put(prefix, at: 345)
-        put(String(format: "%06o", header.reduce(0) { $0 + Int($1) }), at: 148)
-        header[154] = 0
-        archive.append(contentsOf: header)
-        archive.append(member.data)
-        archive.append(Data(count: (512 - member.data.count % 512) % 512))
-    }
-    if endBlocks { archive.append(Data(count: 1024)) }
-    return archive
-}
-
 /// Channel c of pixel p of record n in a fake batch: every value says where it came from.
 func fakeCIFARValue(record n: Int, channel c: Int, pixel p: Int, seed: Int) -> UInt8 {
     UInt8((n * 31 + c * 101 + p * 7 + seed) % 256)
@@ -125,11 +92,11 @@ final class CIFAR10Tests: XCTestCase {
             ("top/nnnn", "0", Data(repeating: 7, count: 600)),
             (longPath, "0", Data([1, 2, 3])),
         ]
-        let archive = tarArchive(members)
+        let archive = Tar.archive(members)
         let files = try Tar.files(in: archive, name: "t.tar")
         XCTAssertEqual(files.map(\.path), ["top/a.bin", "top/" + String(repeating: "n", count: 120) + ".bin", longPath])
         XCTAssertEqual(files.map(\.data), [Data("alpha".utf8), Data(repeating: 7, count: 600), Data([1, 2, 3])])
-        XCTAssertEqual(try Tar.files(in: tarArchive(members, endBlocks: false), name: "t.tar").count, 3, "the end blocks are optional")
+        XCTAssertEqual(try Tar.files(in: Tar.archive(members, endBlocks: false), name: "t.tar").count, 3, "the end blocks are optional")
 
         var corrupt = archive
         corrupt[512 + 10] ^= 0x01
@@ -140,7 +107,7 @@ final class CIFAR10Tests: XCTestCase {
             XCTAssertTrue(cut.contains("cut.tar") && cut.contains("truncated"), cut)
         }
         for evil in ["../escape.bin", "a/../../escape.bin", "/etc/escape.bin"] {
-            let refused = message { try Tar.files(in: tarArchive([(evil, "0", Data([1]))]), name: "evil.tar") }
+            let refused = message { try Tar.files(in: Tar.archive([(evil, "0", Data([1]))]), name: "evil.tar") }
             XCTAssertTrue(refused.contains(evil) && refused.contains("refusing"), refused)
         }
         XCTAssertTrue(message { try Tar.files(in: Data(repeating: 0x41, count: 1024), name: "text") }.contains("text"))
@@ -150,8 +117,8 @@ final class CIFAR10Tests: XCTestCase {
         var members = fakeCIFARFiles().map { (path: "cifar-10-batches-bin/" + $0.name, type: Character("0"), data: $0.data) }
         members.insert(("cifar-10-batches-bin/", "5", Data()), at: 0)
         members.append(("cifar-10-batches-bin/batches.meta.txt", "0", Data("airplane\n".utf8)))
-        let archive = gzipped(tarArchive(members))
-        let incomplete = gzipped(tarArchive(Array(members.prefix(3))))
+        let archive = Gzip.compress(Tar.archive(members))
+        let incomplete = Gzip.compress(Tar.archive(Array(members.prefix(3))))
         let server = try LocalHTTPServer(routes: [
             "/good/cifar-10-binary.tar.gz": .init(body: archive),
             "/wrong/cifar-10-binary.tar.gz": .init(body: archive + Data([0])),

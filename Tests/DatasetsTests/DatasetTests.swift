@@ -1,28 +1,7 @@
-import CZlib
 import Datasets
 import Foundation
 import Tensors
 import XCTest
-
-/// gzip-compresses bytes with the system zlib (the tests' own writer of .gz files).
-func gzipped(_ data: Data) -> Data {
-    var stream = z_stream()
-    deflateInit2_(&stream, 6, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY, ZLIB_VERSION, Int32(MemoryLayout<z_stream>.size))
-    defer { deflateEnd(&stream) }
-    var output = [UInt8](repeating: 0, count: Int(deflateBound(&stream, uLong(data.count))) + 64)
-    var input = [UInt8](data)
-    let produced = input.withUnsafeMutableBufferPointer { inp in
-        output.withUnsafeMutableBufferPointer { out in
-            stream.next_in = inp.baseAddress
-            stream.avail_in = uInt(inp.count)
-            stream.next_out = out.baseAddress
-            stream.avail_out = uInt(out.count)
-            deflate(&stream, Z_FINISH)
-            return out.count - Int(stream.avail_out)
-        }
-    }
-    return Data(output[0..<produced])
-}
 
 /// A small dataset in the MNIST file layout: `count` images of h×w with pixel value (i·7 + j) % 256.
 func writeFakeMNIST(to folder: URL, count: Int = 20, height: Int = 4, width: Int = 3, gzip: Bool = true) throws {
@@ -32,7 +11,7 @@ func writeFakeMNIST(to folder: URL, count: Int = 20, height: Int = 4, width: Int
     for (name, file) in [("train-images-idx3-ubyte", images), ("train-labels-idx1-ubyte", labels),
                          ("t10k-images-idx3-ubyte", images), ("t10k-labels-idx1-ubyte", labels)] {
         let data = file.encoded()
-        try (gzip ? gzipped(data) : data).write(to: folder.appendingPathComponent(gzip ? name + ".gz" : name))
+        try (gzip ? Gzip.compress(data) : data).write(to: folder.appendingPathComponent(gzip ? name + ".gz" : name))
     }
 }
 
@@ -78,7 +57,7 @@ final class IDXTests: XCTestCase {
         XCTAssertTrue(message { try IDXFile(data: badType, name: "x") }.contains("float"))
         XCTAssertTrue(message { try IDXFile(data: Data([0, 0, 8]), name: "x") }.contains("too short"))
         XCTAssertTrue(message { try IDXFile(data: Data([0, 0, 8, 3, 0, 0]), name: "x") }.contains("3 dimensions"))
-        let gz = gzipped(good)
+        let gz = Gzip.compress(good)
         XCTAssertTrue(message { try IDXFile(data: gz.prefix(gz.count - 6), name: "cut.gz") }.contains("cut.gz"))
         var corrupt = gz
         corrupt[12] ^= 0xff
@@ -96,7 +75,7 @@ final class IDXTests: XCTestCase {
         let big = Data([0, 0, 8, 1, 0x7f, 0xff, 0xff, 0xff])
         XCTAssertTrue(message { try IDXFile(data: big, name: "x") }.contains("truncated"))
         // 64 MiB of zeros gzip to ≈64 KB: under a 16 MiB limit they are refused, without inflating them all.
-        let bomb = gzipped(Data(count: 64 << 20))
+        let bomb = Gzip.compress(Data(count: 64 << 20))
         XCTAssertLessThan(bomb.count, 1 << 20)
         XCTAssertTrue(message { _ = try Gzip.decompress(bomb, name: "bomb.gz", limit: 16 << 20) }.contains("inflates past 16 MiB"))
         XCTAssertEqual(try Gzip.decompress(bomb, name: "ok.gz").count, 64 << 20)
@@ -105,7 +84,7 @@ final class IDXTests: XCTestCase {
     func testImagesAndLabelsMustAgree() throws {
         let folder = temporaryFolder()
         try writeFakeMNIST(to: folder, count: 5)
-        try gzipped(IDXFile(dimensions: [4], values: [0, 1, 2, 3]).encoded())
+        try Gzip.compress(IDXFile(dimensions: [4], values: [0, 1, 2, 3]).encoded())
             .write(to: folder.appendingPathComponent("train-labels-idx1-ubyte.gz"))
         let m = message { try DatasetLocator(explicitFolder: folder).load(.mnist) }
         XCTAssertTrue(m.contains("5 images") && m.contains("4 labels"), m)

@@ -100,3 +100,84 @@ final class FailedWriteTests: XCTestCase {
         XCTAssertTrue(resumed.output.contains("resuming curve-gan at step 100"), resumed.output)
     }
 }
+
+/// The same on a real file system that fills up or turns read-only: a small tmpfs mounted for the
+/// test (it needs root, as CI has; elsewhere the `ulimit` test above and AtomicFileTests' unwritable
+/// folder cover the injected failures).
+final class FullDiskTests: XCTestCase {
+    var mountPoint: String!
+
+    override func setUpWithError() throws {
+        try XCTSkipIf(geteuid() != 0, "mounting a tmpfs needs root; the ulimit -f test covers a failed write")
+        mountPoint = runFolder("tmpfs-\(name)")
+        try FileManager.default.createDirectory(atPath: mountPoint, withIntermediateDirectories: true)
+        let (status, output) = try runProcess(URL(fileURLWithPath: "/bin/mount"), ["-t", "tmpfs", "-o", "size=4m", "tmpfs", mountPoint])
+        try XCTSkipIf(status != 0, "cannot mount a tmpfs here: \(output)")
+        addTeardownBlock { [mountPoint] in
+            _ = try? self.runProcess(URL(fileURLWithPath: "/bin/umount"), ["-l", mountPoint!])
+            try? FileManager.default.removeItem(atPath: mountPoint!)
+        }
+    }
+
+    /// A finished 100-step curve-gan run inside the tmpfs, and its training state.
+    func runOnTmpfs() throws -> (out: String, state: Data) {
+        let out = mountPoint + "/run"
+        try swiftgan(["train", "--model", "curve-gan", "--steps", "100", "--sample-every", "50", "--out", out])
+        return (out, try Data(contentsOf: URL(fileURLWithPath: out + "/training-state.safetensors")))
+    }
+
+    func assertLastGoodStateKept(_ out: String, _ state: Data, file: StaticString = #filePath, line: UInt = #line) throws {
+        XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: out + "/training-state.safetensors")), state, "the last good state, untouched", file: file, line: line)
+        XCTAssertTrue(try FileManager.default.contentsOfDirectory(atPath: out).allSatisfy { !$0.hasSuffix(".tmp") }, "no half-written files left", file: file, line: line)
+    }
+
+    func testAFullDiskStopsTheRunAndKeepsTheLastGoodState() throws {
+        let (out, state) = try runOnTmpfs()
+        // Fill what is left of the file system.
+        let filler = mountPoint + "/filler"
+        FileManager.default.createFile(atPath: filler, contents: nil)
+        let handle = try XCTUnwrap(FileHandle(forWritingAtPath: filler))
+        let block = Data(count: 64 << 10)
+        while (try? handle.write(contentsOf: block)) != nil {}
+        let small = Data(count: 1024)
+        while (try? handle.write(contentsOf: small)) != nil {}
+        try handle.close()
+
+        let (status, output) = try swiftgan(["train", "--resume", out, "--steps", "200"], expectSuccess: false)
+        XCTAssertEqual(status, 1, output)
+        XCTAssertTrue(output.contains("cannot write \(out)/") && output.contains("No space left on device"), output)
+        try assertLastGoodStateKept(out, state)
+
+        try FileManager.default.removeItem(atPath: filler)
+        let resumed = try swiftgan(["train", "--resume", out, "--steps", "200"])
+        XCTAssertTrue(resumed.output.contains("resuming curve-gan at step 100"), resumed.output)
+    }
+
+    func testAReadOnlyFolderStopsTheRunAndKeepsTheLastGoodState() throws {
+        let (out, state) = try runOnTmpfs()
+        let (remounted, message) = try runProcess(URL(fileURLWithPath: "/bin/mount"), ["-o", "remount,ro", mountPoint])
+        XCTAssertEqual(remounted, 0, message)
+
+        let (status, output) = try swiftgan(["train", "--resume", out, "--steps", "200"], expectSuccess: false)
+        XCTAssertEqual(status, 1, output)
+        XCTAssertTrue(output.contains(out) && output.contains("Read-only file system"), output)
+        try assertLastGoodStateKept(out, state)
+
+        let (fresh, freshOutput) = try swiftgan(["train", "--model", "curve-gan", "--steps", "10", "--out", mountPoint + "/new"], expectSuccess: false)
+        XCTAssertEqual(fresh, 1, freshOutput)
+        XCTAssertTrue(freshOutput.contains(mountPoint + "/new") && freshOutput.contains("Read-only file system"), freshOutput)
+    }
+}
+
+/// `--out` naming a file, not a folder: an error naming it, and the file untouched.
+final class OutputPathTests: XCTestCase {
+    func testAnOutputPathThatIsAFileIsRefused() throws {
+        let path = runFolder()
+        try Data("mine".utf8).write(to: URL(fileURLWithPath: path))
+        let (status, output) = try swiftgan(["train", "--model", "curve-gan", "--steps", "10", "--out", path], expectSuccess: false)
+        XCTAssertEqual(status, 1, output)
+        XCTAssertTrue(output.contains(path), output)
+        XCTAssertFalse(output.contains("Error Domain"), "no Foundation dump: \(output)")
+        XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: path)), Data("mine".utf8))
+    }
+}
