@@ -2,7 +2,7 @@ import CZlib
 import Foundation
 
 // Thin wrappers over the system zlib, for PNG's compressed image data and chunk checksums.
-package enum Zlib {
+enum Zlib {
     /// CRC-32 (ISO 3309, the polynomial PNG uses) of the bytes, continuing from `initial`.
     static func crc32(_ bytes: Data, continuing initial: UInt32 = 0) -> UInt32 {
         bytes.withUnsafeBytes { raw in
@@ -11,7 +11,7 @@ package enum Zlib {
     }
 
     /// A zlib stream (RFC 1950) of the bytes.
-    package static func compress(_ bytes: [UInt8], level: Int32, format: String) throws -> Data {
+    static func compress(_ bytes: [UInt8], level: Int32, format: String) throws -> Data {
         var capacity = compressBound(uLong(bytes.count))
         var output = [UInt8](repeating: 0, count: Int(capacity))
         let status = bytes.withUnsafeBufferPointer { source in

@@ -18,6 +18,7 @@ final class RunReportTests: XCTestCase {
         // Nothing is fetched from elsewhere: the only URL is SVG's namespace.
         XCTAssertEqual(html.components(separatedBy: "http").count - 1, html.components(separatedBy: "http://www.w3.org/2000/svg").count - 1)
         XCTAssertFalse(html.contains("src=\"http") || html.contains("href="))
+        XCTAssertFalse(html.contains("Beside known sets"), "no reference rows without a quality number of the run's")
 
         let other = curveConfig(steps: 80, sampleEvery: 40, seed: 2, folder: "report-other")
         try TrainingRun(config: other).run()
@@ -25,6 +26,28 @@ final class RunReportTests: XCTestCase {
         XCTAssertTrue(comparison.contains("Options that differ") && comparison.contains("<td>seed</td><td>0</td><td>2</td>"), "the differing options")
         XCTAssertTrue(comparison.contains("G loss (running mean)"))
         try checkInChromium(folder.report)
+    }
+
+    /// With a quality.json from `swiftgan evaluate`, the run's numbers stand above the shipped
+    /// reference sets' (real, blurred, one class, noise), as they were measured.
+    func testQualityStandsBesideTheReferenceSets() throws {
+        let config = curveConfig(steps: 20, sampleEvery: 20)
+        try TrainingRun(config: config).run()
+        let folder = RunFolder(URL(fileURLWithPath: config.out!))
+        let references = try XCTUnwrap(Evaluator.shippedReferences(for: "fashion-mnist"))
+        XCTAssertEqual(references.map(\.set).first, "real training images (the floor)")
+        XCTAssertEqual(references.count, 4)
+        var measured = references[1].report
+        measured.fid = 61.25
+        try JSONEncoder().encode(measured).write(to: folder.url.appendingPathComponent("quality.json"))
+        let rows = try XCTUnwrap(RunData(folder).referenceRows)
+        XCTAssertEqual(rows[0], ["set", "FID", "KID", "precision", "recall"])
+        XCTAssertEqual(Array(rows[1].prefix(2)), ["this run (quality.json, \(measured.imageCount) images)", "61.2"])
+        XCTAssertEqual(rows.count, 2 + references.count)
+        for (row, reference) in zip(rows.dropFirst(2), references) {
+            XCTAssertEqual(row[1], String(format: "%.1f", reference.report.fid))
+        }
+        XCTAssertTrue(try RunReport.page(for: folder).contains("Beside known sets"))
     }
 
     /// Opens the page in headless Chromium (Debian's `chromium`): its scripts run without errors

@@ -94,6 +94,20 @@ extension Evaluator {
     }
 }
 
+extension Evaluator {
+    /// The reference sets measured with the shipped evaluator of `dataset` (real training images,
+    /// blurred ones, one class only, uniform noise), as `swiftgan evaluate --reference --json`
+    /// wrote them into `Evaluators/evaluator-DATASET.reference.json`; nil where none ships.
+    public static func shippedReferences(for dataset: String) -> [(set: String, report: QualityReport)]? {
+        guard shippedDatasets.contains(dataset),
+              let url = Bundle.module.url(forResource: "evaluator-\(dataset).reference", withExtension: "json", subdirectory: "Evaluators"),
+              let data = try? Data(contentsOf: url),
+              let rows = try? JSONDecoder().decode([String: QualityReport].self, from: data) else { return nil }
+        // The file's keys sort alphabetically; the rows read best from the floor (real) upwards.
+        return rows.sorted { ($0.value.fid, $0.key) < ($1.value.fid, $1.key) }.map { ($0.key, $0.value) }
+    }
+}
+
 extension GANModel {
     /// `count` samples mapped to [0, 1] (what the evaluators take), generated in chunks of 500 so
     /// memory stays bounded; a conditional model is asked for every class in turn (the labels are

@@ -24,6 +24,11 @@ public enum RunReport {
         for chart in run.charts { page.raw(chart.svg) }
         page.heading("Quality")
         page.table(run.qualityRows)
+        if let rows = run.referenceRows {
+            page.paragraph("Beside known sets, measured with the same evaluator against the same \(run.config.dataset) test images "
+                           + "(swiftgan evaluate --reference; FID is biased upwards at small sample counts, so compare at the same count):")
+            page.table(rows)
+        }
         page.heading("Configuration")
         page.table([["option", "value"]] + run.configRows)
         page.heading("Machine")
@@ -155,6 +160,24 @@ struct RunData {
         }
         if rows.count == 1 { rows.append(["—", "not measured: train with --eval-every N, or run swiftgan evaluate --json RUN/quality.json"]) }
         return rows
+    }
+
+    /// This run's last measured numbers above the shipped reference sets' (nil without either).
+    var referenceRows: [[String]]? {
+        guard let references = Evaluator.shippedReferences(for: config.dataset) else { return nil }
+        func number(_ v: Double?, _ format: String) -> String { v.map { String(format: format, $0) } ?? "" }
+        var run: [String]?
+        if let data = try? Data(contentsOf: folder.url.appendingPathComponent("quality.json")),
+           let q = try? JSONDecoder().decode(QualityReport.self, from: data) {
+            run = ["this run (quality.json, \(q.imageCount) images)", number(q.fid, "%.1f"), number(q.kid, "%.3f"),
+                   number(q.precision, "%.3f"), number(q.recall, "%.3f")]
+        } else if let last = history.last(where: { $0.fid != nil }) {
+            run = ["this run at step \(last.step) (--eval-every)", number(last.fid, "%.1f"), number(last.kid, "%.3f"), "", ""]
+        }
+        guard let run else { return nil }
+        return [["set", "FID", "KID", "precision", "recall"], run] + references.map { set, r in
+            ["\(set) (\(r.imageCount) images)", number(r.fid, "%.1f"), number(r.kid, "%.3f"), number(r.precision, "%.3f"), number(r.recall, "%.3f")]
+        }
     }
 
     var configRows: [[String]] {
