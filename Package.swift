@@ -63,7 +63,7 @@ let package = Package(
         // that replays what the fuzzers found (scripts/fuzz).
         .target(name: "Fuzzing", dependencies: ["GAN", "Datasets", "Artifacts", "Tensors"], path: "Fuzz/Targets"),
         .executableTarget(name: "swiftgan-fuzz", dependencies: ["Fuzzing"], path: "Fuzz/Driver"),
-        .testTarget(name: "FuzzTests", dependencies: ["Fuzzing"], path: "Fuzz/Tests"),
+        .testTarget(name: "FuzzTests", dependencies: ["Fuzzing", "Datasets", "Artifacts"], path: "Fuzz/Tests"),
         .testTarget(name: "TensorsTests", dependencies: ["Tensors"]),
         .testTarget(name: "NNTests", dependencies: ["NN", "Tensors"]),
         .testTarget(name: "ArtifactsTests", dependencies: ["Artifacts", "CZlib"]),

@@ -21,9 +21,10 @@ package struct DecodedImage {
 /// its name, so a PNG saved as `.jpg` still loads. Every failure is a thrown ``DataError`` whose
 /// text is the reason alone (the caller adds the path).
 package enum ImageDecoder {
-    /// Larger images are refused rather than risk exhausting memory (2^28 pixels is 16384²,
-    /// 768 MiB as RGB).
-    static let maxPixels = 1 << 28
+    /// Larger images are refused before their pixels are allocated: 2^26 pixels is 8192², a
+    /// 64-megapixel photo, 192 MiB as RGB. One image per core is decoded at a time, so decoding a
+    /// folder holds at most cores × 192 MiB beyond the decoded set itself.
+    static let maxPixels = 1 << 26
 
     static let pngSignature: [UInt8] = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]
 
@@ -53,7 +54,7 @@ package enum ImageDecoder {
         let begun = data.withUnsafeBytes { png_image_begin_read_from_memory(&image, $0.baseAddress, $0.count) }
         guard begun != 0 else { throw failure("header unreadable") }
         let width = Int(image.width), height = Int(image.height)
-        guard width * height <= maxPixels else { throw DataError("PNG of \(width)×\(height) pixels is too large") }
+        guard width * height <= maxPixels else { throw DataError("PNG of \(width)×\(height) pixels is larger than the limit of \(maxPixels) pixels") }
         // PNG_FORMAT_FLAG_COLOR (a macro Swift does not import); without it the format is gray.
         let colorFlag: UInt32 = 0x02
         let channels = image.format & colorFlag != 0 ? 3 : 1

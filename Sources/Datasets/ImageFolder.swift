@@ -16,6 +16,10 @@ import Darwin
 /// class (sorted by name) and images directly in the folder are skipped; otherwise every image
 /// has label 0 and the one class is named after the folder.
 ///
+/// Memory: the decoded set, N × size² × channels bytes (refused before decoding when that is more
+/// than half the machine's memory), plus one image being decoded per core, each at most
+/// ``ImageDecoder/maxPixels`` pixels (192 MiB as RGB; larger files are skipped as too large).
+///
 /// A file that cannot be read or decoded is skipped and reported with its reason, never fatal;
 /// only a folder with no readable image at all is an error. The decoded result is cached in
 /// `<cache root>/folders/<hash>.bin`, the hash covering the folder's path, the size, the channel
@@ -63,7 +67,16 @@ public enum ImageFolder {
         let outside = files.indices.filter { nested && !files[$0].path.contains("/") }
         let candidates = files.indices.filter { !nested || files[$0].path.contains("/") }
 
+        // The decoded set is held in memory: refuse one that would take over half of it before
+        // allocating anything.
         let per = size * size * channels
+        let (needed, overflow) = candidates.count.multipliedReportingOverflow(by: per)
+        let budget = Int(clamping: ProcessInfo.processInfo.physicalMemory / 2)
+        guard !overflow, needed <= budget else {
+            throw DataError("\(folder.path): \(candidates.count) images of \(size)×\(size)×\(channels) bytes would take "
+                            + "\(overflow ? "more than \(Int.max)" : "\(needed)") bytes decoded, more than half of this machine's memory "
+                            + "(\(budget) bytes); use a smaller image size or a part of the folder")
+        }
         var pixels = [UInt8](repeating: 0, count: candidates.count * per)
         var reasons = [String?](repeating: nil, count: candidates.count)
         // Chunks bound the progress lines to about twenty.
