@@ -1,0 +1,63 @@
+import Tensors
+import XCTest
+
+/// The kernels that split their work across threads (convolutions' im2col/col2im, batch
+/// normalization, reductions along an axis, elementwise ops, the optimizer updates) give the same
+/// bits on one thread as on four: each thread writes only its own part. The inputs are large
+/// enough to split. `scripts/sanitize thread` runs these under ThreadSanitizer, which checks the
+/// sharing itself rather than its results.
+final class ParallelKernelTests: XCTestCase {
+    /// `body` with one worker, then with four, on the portable convolutions and OpenBLAS (oneDNN
+    /// keeps its own threads).
+    func onOneAndFourWorkers(_ body: () -> [Tensor]) -> (one: [[UInt32]], four: [[UInt32]]) {
+        let saved = (Parallel.workers, ConvolutionBackend.current, MatrixProductBackend.current)
+        defer { (Parallel.workers, ConvolutionBackend.current, MatrixProductBackend.current) = saved }
+        (ConvolutionBackend.current, MatrixProductBackend.current) = (.portable, .blas)
+        func bits(_ tensors: [Tensor]) -> [[UInt32]] { tensors.map { $0.scalars.map(\.bitPattern) } }
+        Parallel.workers = 1
+        let one = bits(body())
+        Parallel.workers = 4
+        return (one, bits(body()))
+    }
+
+    func testConvolutionsAndTheirGradients() {
+        // 64 × 32 × 32 × 8 = 2 × the elementwise threshold: two chunks of images.
+        let x = Tensor.normal([64, 32, 32, 8], using: RandomGenerator(seed: 1))
+        let k = Tensor.normal([3, 3, 8, 8], using: RandomGenerator(seed: 2)) * 0.1
+        let (one, four) = onOneAndFourWorkers {
+            let (xv, kv) = (x.requiringGradient(), k.requiringGradient())
+            let y = xv.conv2d(kv, stride: 2, padding: .same)
+            let z = y.convTranspose2d(kv, stride: 2, padding: .same)
+            return [y, z] + gradients(of: (z * z).sum(), withRespectTo: [xv, kv])
+        }
+        XCTAssertEqual(one, four)
+    }
+
+    func testNormalizationReductionsAndElementwise() {
+        let x = Tensor.normal([4096, 160], using: RandomGenerator(seed: 3))
+        let scale = Tensor.normal([160], using: RandomGenerator(seed: 4)), offset = Tensor.normal([160], using: RandomGenerator(seed: 5))
+        let (one, four) = onOneAndFourWorkers {
+            let (xv, sv) = (x.requiringGradient(), scale.requiringGradient())
+            let (y, mean, variance) = xv.batchNormalized(scale: sv, offset: offset, epsilon: 1e-3)
+            let loss = (y.tanh() * y).sum(alongAxis: 1).mean() + xv.max(alongAxis: 0).sum()
+            return [y, mean, variance, xv.sum(alongAxis: 0), xv.mean(alongAxis: 1)] + gradients(of: loss, withRespectTo: [xv, sv])
+        }
+        XCTAssertEqual(one, four)
+    }
+
+    func testOptimizerUpdates() {
+        let n = 1 << 20
+        let g = Tensor.normal([n], using: RandomGenerator(seed: 6))
+        let (one, four) = onOneAndFourWorkers {
+            let p = Tensor.normal([n], using: RandomGenerator(seed: 7))
+            let (m, v) = (Tensor.zeros([n]), Tensor.zeros([n]))
+            let q = Tensor.normal([n], using: RandomGenerator(seed: 8)), s = Tensor.zeros([n])
+            for _ in 0..<2 {
+                p.adamUpdate(gradient: g, firstMoment: m, secondMoment: v, correctedLearningRate: 1e-3, beta1: 0.5, beta2: 0.999, epsilon: 1e-7)
+                q.rmspropUpdate(gradient: g, meanSquare: s, learningRate: 1e-3, rho: 0.9, epsilon: 1e-7)
+            }
+            return [p, m, v, q, s]
+        }
+        XCTAssertEqual(one, four)
+    }
+}
