@@ -92,9 +92,7 @@ extension Evaluator {
         guard saved == dataset else { throw GANError("\(url.path) is the evaluator of \(saved), not \(dataset)") }
         return (evaluator, accuracy, url)
     }
-}
 
-extension Evaluator {
     /// The reference sets measured with the shipped evaluator of `dataset` (real training images,
     /// blurred ones, one class only, uniform noise), as `swiftgan evaluate --reference --json`
     /// wrote them into `Evaluators/evaluator-DATASET.reference.json`; nil where none ships.

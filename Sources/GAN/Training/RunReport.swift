@@ -84,6 +84,8 @@ struct RunData {
     let history: [HistoryRow]
     let grids: [(step: Int, png: Data)]
     let gif: Data?
+    /// What `swiftgan evaluate --json RUN/quality.json` measured, if it ran.
+    let quality: QualityReport?
 
     init(_ folder: RunFolder) throws {
         self.folder = folder
@@ -94,6 +96,7 @@ struct RunData {
             : (0..<RunReport.maxGrids).map { steps[$0 * (steps.count - 1) / (RunReport.maxGrids - 1)] }
         grids = chosen.compactMap { step in (try? Data(contentsOf: folder.samplePicture(step: step))).map { (step, $0) } }
         gif = try? Data(contentsOf: folder.animation)
+        quality = (try? Data(contentsOf: folder.url.appendingPathComponent("quality.json"))).flatMap { try? JSONDecoder().decode(QualityReport.self, from: $0) }
     }
 
     var summary: String {
@@ -152,11 +155,10 @@ struct RunData {
             rows.append(["FID at step \(last.step) (--eval-every)", String(format: "%.2f", last.fid!)])
             rows.append(["KID at step \(last.step)", String(format: "%.4f", last.kid ?? .nan)])
         }
-        if let data = try? Data(contentsOf: folder.url.appendingPathComponent("quality.json")),
-           let q = try? JSONSerialization.jsonObject(with: data) as? [String: Any] {
-            for key in ["fid", "kid", "precision", "recall", "conditionalAccuracy", "imageCount"] {
-                if let v = q[key] as? Double { rows.append(["\(key) (quality.json)", String(format: v == v.rounded() ? "%.0f" : "%.4g", v)]) }
-            }
+        if let q = quality {
+            let values: [(String, Double?)] = [("fid", q.fid), ("kid", q.kid), ("precision", q.precision), ("recall", q.recall),
+                                               ("conditionalAccuracy", q.conditionalAccuracy), ("imageCount", Double(q.imageCount))]
+            for case let (key, v?) in values { rows.append(["\(key) (quality.json)", String(format: v == v.rounded() ? "%.0f" : "%.4g", v)]) }
         }
         if rows.count == 1 { rows.append(["—", "not measured: train with --eval-every N, or run swiftgan evaluate --json RUN/quality.json"]) }
         return rows
@@ -167,8 +169,7 @@ struct RunData {
         guard let references = Evaluator.shippedReferences(for: config.dataset) else { return nil }
         func number(_ v: Double?, _ format: String) -> String { v.map { String(format: format, $0) } ?? "" }
         var run: [String]?
-        if let data = try? Data(contentsOf: folder.url.appendingPathComponent("quality.json")),
-           let q = try? JSONDecoder().decode(QualityReport.self, from: data) {
+        if let q = quality {
             run = ["this run (quality.json, \(q.imageCount) images)", number(q.fid, "%.1f"), number(q.kid, "%.3f"),
                    number(q.precision, "%.3f"), number(q.recall, "%.3f")]
         } else if let last = history.last(where: { $0.fid != nil }) {
