@@ -86,6 +86,10 @@ final class TrainOptionsTests: XCTestCase {
         invalid(["--steps", "-5"], "--steps must be at least 1, got -5")
         invalid(["--lr", "inf"], "--lr must be positive and finite, got inf")
         invalid(["--lr", "1e39"], "--lr must be positive and finite, got inf")
+        // The recipe is applied before the joint checks: a value JSON cannot hold is refused there too.
+        XCTAssertThrowsError(try TrainRequest(arguments: ["--lr", "inf"]).resolve().applyingRecipe()) {
+            XCTAssertTrue("\($0)".contains("--lr must be positive and finite, got inf"), "\($0)")
+        }
         invalid(["--beta1", "nan"], "--beta1 must be in [0, 1), got nan")
         invalid(["--model", "resnet"], "unknown model 'resnet' (known: mlp-gan")
         invalid(["--sampling", "shuffled"], "--sampling must be one of epochs, random, got shuffled")

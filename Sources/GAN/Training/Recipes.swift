@@ -62,6 +62,8 @@ extension TrainConfig {
     /// it names no recipe). Unset means absent from the JSON form: a nil option.
     public func applyingRecipe() throws -> TrainConfig {
         guard let recipe else { return self }
+        // The merge goes through JSON, which cannot hold what the options refuse (`--lr inf`).
+        try checkEachOption()
         let preset = try Recipes.named(recipe).options
         func object(_ c: TrainConfig) throws -> [String: Any] {
             try JSONSerialization.jsonObject(with: JSONEncoder().encode(c)) as? [String: Any] ?? [:]

@@ -75,10 +75,15 @@ public struct TrainConfig: Codable, Equatable {
     /// Checks every setting against its option's requirement (``TrainOptions/all``), then the
     /// rules that join settings. A configuration file gets the same checks as a command line.
     public func validate() throws {
-        for option in TrainOptions.all { if let problem = option.problem(self) { throw GANError(problem) } }
+        try checkEachOption()
         if (targets?.twoSided == true || targets?.perExample == true) && targets?.smoothing == nil {
             throw GANError("--two-sided and --per-example qualify --label-smoothing S; give it too")
         }
+    }
+
+    /// Each setting against its option's requirement alone.
+    func checkEachOption() throws {
+        for option in TrainOptions.all { if let problem = option.problem(self) { throw GANError(problem) } }
     }
 
     /// The `config.json` form. Throws for a value JSON cannot hold (a non-finite number), which
