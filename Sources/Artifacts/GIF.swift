@@ -119,6 +119,11 @@ public enum GIF {
 
     // MARK: Decoding
 
+    /// Decoding refuses a screen of more pixels than this (4096², 48 MiB a frame as RGB)...
+    public static let maxScreenPixels = 1 << 24
+    /// ...and an animation whose frames, each a whole screen, would take more bytes than this.
+    public static let maxDecodedBytes = 1 << 30
+
     /// The animation in a GIF file (GIF87a or GIF89a). Frames are composited onto the full screen,
     /// starting from the background colour, with transparent pixels showing the previous frame.
     /// Throws a `FormatError` for a bad signature, truncated data (naming what was being read and
@@ -187,7 +192,16 @@ public enum GIF {
                 } catch let error as FormatError {
                     throw FormatError(format: "GIF", reason: "\(name): \(error.reason)")
                 }
-                if screen.isEmpty { screen = RasterImage(width: width, height: height, filledWith: background).pixels }
+                if screen.isEmpty {
+                    guard width * height <= maxScreenPixels else {
+                        throw FormatError(format: "GIF", reason: "a screen of \(width)×\(height) pixels is larger than the limit of \(maxScreenPixels) pixels")
+                    }
+                    screen = RasterImage(width: width, height: height, filledWith: background).pixels
+                }
+                // Every frame is a whole screen: bound what the animation holds decoded.
+                guard (frames.count + 1) * width * height * 3 <= maxDecodedBytes else {
+                    throw FormatError(format: "GIF", reason: "\(name): \(frames.count + 1) frames of \(width)×\(height) pixels would take more than the limit of \(maxDecodedBytes) bytes decoded")
+                }
                 let transparent = control?.transparentIndex ?? -1
                 for y in 0..<frameHeight {
                     for x in 0..<frameWidth {

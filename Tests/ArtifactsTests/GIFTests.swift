@@ -396,6 +396,11 @@ final class GIFTests: XCTestCase {
         for offset in [6, 8, 38, 40] { huge[offset] = 0xFF; huge[offset + 1] = 0xFF }  // 65535×65535 screen and image
         let hugeMessage = thrownMessage { _ = try GIF.decode(Data(huge)) }
         XCTAssertTrue(hugeMessage.contains("22 bytes cannot hold 4294836225 pixels"), hugeMessage)
+        // A small image on a huge screen (what a fuzzer found): the screen is refused before it is allocated.
+        var wide = sampleFile
+        for offset in [6, 8] { wide[offset] = 0xFF; wide[offset + 1] = 0xFF }
+        let wideMessage = thrownMessage { _ = try GIF.decode(Data(wide)) }
+        XCTAssertTrue(wideMessage.contains("a screen of 65535×65535 pixels is larger than the limit of 16777216 pixels"), wideMessage)
     }
 
     func testReadNamesTheFile() throws {
