@@ -26,6 +26,11 @@ package enum ImageDecoder {
     /// folder holds at most cores × 192 MiB beyond the decoded set itself.
     static let maxPixels = 1 << 26
 
+    /// Why an image of this size is refused (over ``maxPixels``), or nil.
+    static func sizeProblem(_ format: String, width: Int, height: Int) -> String? {
+        width * height <= maxPixels ? nil : "\(format) of \(width)×\(height) pixels is larger than the limit of \(maxPixels) pixels"
+    }
+
     static let pngSignature: [UInt8] = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]
 
     /// `smallestUsefulSide`: the image will be centre-cropped and shrunk to this side, so a
@@ -54,7 +59,7 @@ package enum ImageDecoder {
         let begun = data.withUnsafeBytes { png_image_begin_read_from_memory(&image, $0.baseAddress, $0.count) }
         guard begun != 0 else { throw failure("header unreadable") }
         let width = Int(image.width), height = Int(image.height)
-        guard width * height <= maxPixels else { throw DataError("PNG of \(width)×\(height) pixels is larger than the limit of \(maxPixels) pixels") }
+        if let problem = sizeProblem("PNG", width: width, height: height) { throw DataError(problem) }
         // PNG_FORMAT_FLAG_COLOR (a macro Swift does not import); without it the format is gray.
         let colorFlag: UInt32 = 0x02
         let channels = image.format & colorFlag != 0 ? 3 : 1

@@ -121,7 +121,7 @@ enum JPEGDecoder {
             return nil
         }
         let width = Int(info.pointee.image_width), height = Int(info.pointee.image_height)
-        guard width * height <= ImageDecoder.maxPixels else { return refuse("JPEG of \(width)×\(height) pixels is larger than the limit of \(ImageDecoder.maxPixels) pixels") }
+        if let problem = ImageDecoder.sizeProblem("JPEG", width: width, height: height) { return refuse(problem) }
         switch info.pointee.jpeg_color_space {
         case JCS_GRAYSCALE: info.pointee.out_color_space = JCS_GRAYSCALE
         case JCS_YCbCr, JCS_RGB: info.pointee.out_color_space = JCS_RGB
