@@ -4,71 +4,101 @@ import PackageDescription
 // BLAS comes from the system: OpenBLAS (Debian `libopenblas-dev`, pthread build) on Linux through a
 // system-library target, Accelerate on Apple platforms. No `unsafeFlags` anywhere, so every library
 // product stays usable as a dependency of other packages.
+//
+// Every target's name starts with `SwiftGAN`, so none collides with a module of another package
+// in a dependent's build; the `SwiftGAN` product re-exports the five library modules.
 let package = Package(
     name: "SwiftGAN",
     platforms: [.macOS(.v13)],
     products: [
-        .library(name: "Tensors", targets: ["Tensors"]),
-        .library(name: "NN", targets: ["NN"]),
-        .library(name: "Datasets", targets: ["Datasets"]),
-        .library(name: "Artifacts", targets: ["Artifacts"]),
-        .library(name: "GAN", targets: ["GAN"]),
-        .executable(name: "swiftgan", targets: ["swiftgan"]),
+        .library(name: "SwiftGAN", targets: ["SwiftGAN"]),
+        .library(name: "SwiftGANTensors", targets: ["SwiftGANTensors"]),
+        .library(name: "SwiftGANNN", targets: ["SwiftGANNN"]),
+        .library(name: "SwiftGANDatasets", targets: ["SwiftGANDatasets"]),
+        .library(name: "SwiftGANArtifacts", targets: ["SwiftGANArtifacts"]),
+        .library(name: "SwiftGANTraining", targets: ["SwiftGANTraining"]),
+        .executable(name: "swiftgan", targets: ["SwiftGANCLI"]),
     ],
     dependencies: [
+        // Only the `swiftgan` command uses it; SwiftPM fetches it for a dependent too, but builds
+        // it only for the command.
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
     ],
     targets: [
         .systemLibrary(
-            name: "COpenBLAS",
+            name: "SwiftGANCOpenBLAS",
             pkgConfig: "openblas",
             providers: [.apt(["libopenblas-dev"])]
         ),
         .systemLibrary(
-            name: "CZlib",
+            name: "SwiftGANCZlib",
             pkgConfig: "zlib",
             providers: [.apt(["zlib1g-dev"]), .brew(["zlib"])]
         ),
-        .systemLibrary(name: "CPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"]), .brew(["libpng"])]),
-        .systemLibrary(name: "CJPEG", pkgConfig: "libjpeg", providers: [.apt(["libjpeg-dev"]), .brew(["jpeg-turbo"])]),
+        .systemLibrary(name: "SwiftGANCPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"]), .brew(["libpng"])]),
+        .systemLibrary(name: "SwiftGANCJPEG", pkgConfig: "libjpeg", providers: [.apt(["libjpeg-dev"]), .brew(["jpeg-turbo"])]),
         // Small C kernels for loops Swift cannot vectorize without compiler flags
         // (square roots: Swift keeps the errno-setting libm fallback per element).
-        .target(name: "CKernels"),
+        .target(name: "SwiftGANCKernels"),
         // oneDNN 2.x convolutions when the machine has them (Debian `libdnnl-dev`): the header is
         // optional at build time and the library is opened with dlopen, so nothing links to it and
         // a machine without it builds and runs the portable path.
-        .target(name: "CDNNL", linkerSettings: [.linkedLibrary("dl", .when(platforms: [.linux]))]),
+        .target(name: "SwiftGANCDNNL", linkerSettings: [.linkedLibrary("dl", .when(platforms: [.linux]))]),
+        // The engine: tensors, reverse-mode autodiff, kernels behind the backend seam.
         .target(
-            name: "Tensors",
+            name: "SwiftGANTensors",
             dependencies: [
-                .target(name: "COpenBLAS", condition: .when(platforms: [.linux])),
-                "CKernels", "CDNNL",
+                .target(name: "SwiftGANCOpenBLAS", condition: .when(platforms: [.linux])),
+                "SwiftGANCKernels", "SwiftGANCDNNL",
             ]
         ),
-        .target(name: "NN", dependencies: ["Tensors"]),
-        .target(name: "Artifacts", dependencies: ["CZlib"]),
-        .target(name: "Datasets", dependencies: ["Tensors", "CZlib", "CPNG", "CJPEG"]),
-        // The trained evaluator networks behind `swiftgan evaluate` ship as resources.
-        .target(name: "GAN", dependencies: ["NN", "Tensors", "Datasets", "Artifacts"], resources: [.copy("Evaluators")]),
-        .target(name: "Benchmarks", dependencies: ["GAN", "NN", "Tensors"]),
+        // Modules, layers, losses, optimizers (modules save themselves as safetensors).
+        .target(name: "SwiftGANNN", dependencies: ["SwiftGANTensors", "SwiftGANArtifacts"]),
+        // Files: images, GIF, safetensors, NPY, ONNX, TensorBoard, HTML, charts.
+        .target(name: "SwiftGANArtifacts", dependencies: ["SwiftGANCZlib"]),
+        // Datasets in their published formats, and their discovery and download.
+        .target(name: "SwiftGANDatasets", dependencies: ["SwiftGANTensors", "SwiftGANCZlib", "SwiftGANCPNG", "SwiftGANCJPEG"]),
+        // The GAN layer: zoo, objectives, the trainer, quality. The trained evaluator networks
+        // behind `swiftgan evaluate` ship as resources.
+        .target(
+            name: "SwiftGANTraining",
+            dependencies: ["SwiftGANNN", "SwiftGANTensors", "SwiftGANDatasets", "SwiftGANArtifacts"],
+            resources: [.copy("Evaluators")]
+        ),
+        // The umbrella: `import SwiftGAN`.
+        .target(
+            name: "SwiftGAN",
+            dependencies: ["SwiftGANTensors", "SwiftGANNN", "SwiftGANDatasets", "SwiftGANArtifacts", "SwiftGANTraining"]
+        ),
+        .target(name: "SwiftGANBenchmarks", dependencies: ["SwiftGANTraining", "SwiftGANNN", "SwiftGANTensors"]),
         .executableTarget(
-            name: "swiftgan",
+            name: "SwiftGANCLI",
             dependencies: [
-                "Benchmarks", "GAN", "Datasets", "Artifacts", "NN", "Tensors",
+                "SwiftGANBenchmarks", "SwiftGANTraining", "SwiftGANDatasets", "SwiftGANArtifacts", "SwiftGANNN", "SwiftGANTensors",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         // Every parser of outside input as a function of bytes (Fuzz/Targets), the command that
         // fuzzes them when built with `--sanitize=fuzzer` and replays files otherwise, and the test
         // that replays what the fuzzers found (scripts/fuzz).
-        .target(name: "Fuzzing", dependencies: ["GAN", "Datasets", "Artifacts", "Tensors"], path: "Fuzz/Targets"),
-        .executableTarget(name: "swiftgan-fuzz", dependencies: ["Fuzzing"], path: "Fuzz/Driver"),
-        .testTarget(name: "FuzzTests", dependencies: ["Fuzzing", "Datasets", "Artifacts"], path: "Fuzz/Tests"),
-        .testTarget(name: "TensorsTests", dependencies: ["Tensors"]),
-        .testTarget(name: "NNTests", dependencies: ["NN", "Tensors"]),
-        .testTarget(name: "ArtifactsTests", dependencies: ["Artifacts", "CZlib"]),
-        .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "Tensors", "CZlib", "CPNG", "CJPEG"]),
-        .testTarget(name: "GANTests", dependencies: ["GAN", "Datasets", "Artifacts", "NN", "Tensors"]),
+        .target(
+            name: "SwiftGANFuzzing",
+            dependencies: ["SwiftGANTraining", "SwiftGANDatasets", "SwiftGANArtifacts", "SwiftGANTensors"],
+            path: "Fuzz/Targets"
+        ),
+        .executableTarget(name: "swiftgan-fuzz", dependencies: ["SwiftGANFuzzing"], path: "Fuzz/Driver"),
+        .testTarget(name: "FuzzTests", dependencies: ["SwiftGANFuzzing", "SwiftGANDatasets", "SwiftGANArtifacts"], path: "Fuzz/Tests"),
+        .testTarget(name: "TensorsTests", dependencies: ["SwiftGANTensors"]),
+        .testTarget(name: "NNTests", dependencies: ["SwiftGANNN", "SwiftGANTensors"]),
+        .testTarget(name: "ArtifactsTests", dependencies: ["SwiftGANArtifacts", "SwiftGANCZlib"]),
+        .testTarget(
+            name: "DatasetsTests",
+            dependencies: ["SwiftGANDatasets", "SwiftGANTensors", "SwiftGANCZlib", "SwiftGANCPNG", "SwiftGANCJPEG"]
+        ),
+        .testTarget(
+            name: "GANTests",
+            dependencies: ["SwiftGANTraining", "SwiftGANDatasets", "SwiftGANArtifacts", "SwiftGANNN", "SwiftGANTensors"]
+        ),
     ],
     // Swift 5 mode: kernels hand raw buffer pointers to worker threads, which Swift 6's strict
     // sendability checking rejects without adding anything the kernels' own discipline doesn't give.

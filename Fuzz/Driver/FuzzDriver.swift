@@ -9,7 +9,7 @@
 //   SWIFTGAN_FUZZ_TARGET=idx swiftgan-fuzz [-max_total_time=600 ...] CORPUS_DIR...
 //   SWIFTGAN_FUZZ_TARGET=idx SWIFTGAN_FUZZ_SEEDS=DIR swiftgan-fuzz    (writes the seeds, exits)
 import Foundation
-import Fuzzing
+import SwiftGANFuzzing
 
 func fail(_ message: String, status: Int32 = 1) -> Never {
     FileHandle.standardError.write(Data("swiftgan-fuzz: \(message)\n".utf8))

@@ -1,8 +1,8 @@
-import Artifacts
-import Datasets
+import SwiftGANArtifacts
+import SwiftGANDatasets
 import Foundation
-import GAN
-import Tensors
+import SwiftGANTraining
+import SwiftGANTensors
 
 /// Every parser that reads outside input, as one function of bytes each: what `scripts/fuzz`
 /// hands libFuzzer's inputs to, and what the regression test replays the kept inputs through.

@@ -1,5 +1,5 @@
 import Foundation
-import Fuzzing
+import SwiftGANFuzzing
 import XCTest
 
 /// Replays what the fuzzers found: every input kept under `Inputs/<target>/` (the crashes that

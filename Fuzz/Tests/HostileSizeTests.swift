@@ -1,5 +1,5 @@
-@testable import Artifacts
-@testable import Datasets
+@testable import SwiftGANArtifacts
+@testable import SwiftGANDatasets
 import Foundation
 import XCTest
 

@@ -1,4 +1,4 @@
-@testable import Artifacts
+@testable import SwiftGANArtifacts
 import Foundation
 import XCTest
 

@@ -1,4 +1,4 @@
-import Artifacts
+import SwiftGANArtifacts
 import XCTest
 
 final class ImageGridTests: XCTestCase {

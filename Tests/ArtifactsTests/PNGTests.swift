@@ -1,5 +1,5 @@
-import Artifacts
-import CZlib
+import SwiftGANArtifacts
+import SwiftGANCZlib
 import Foundation
 import XCTest
 

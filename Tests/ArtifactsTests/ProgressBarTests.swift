@@ -1,5 +1,5 @@
 import Foundation
-@testable import Artifacts
+@testable import SwiftGANArtifacts
 import XCTest
 
 final class ProgressBarTests: XCTestCase {

@@ -1,4 +1,4 @@
-import Artifacts
+import SwiftGANArtifacts
 import Foundation
 import XCTest
 

@@ -1,4 +1,4 @@
-import Datasets
+import SwiftGANDatasets
 import Foundation
 import XCTest
 

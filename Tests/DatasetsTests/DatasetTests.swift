@@ -1,6 +1,6 @@
-import Datasets
+import SwiftGANDatasets
 import Foundation
-import Tensors
+import SwiftGANTensors
 import XCTest
 
 /// A small dataset in the MNIST file layout: `count` images of h×w with pixel value (i·7 + j) % 256.

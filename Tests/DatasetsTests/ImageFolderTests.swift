@@ -1,5 +1,5 @@
-import CPNG
-@testable import Datasets
+import SwiftGANCPNG
+@testable import SwiftGANDatasets
 import Foundation
 import XCTest
 

@@ -1,7 +1,7 @@
-import Artifacts
+import SwiftGANArtifacts
 import Foundation
-import GAN
-import Tensors
+import SwiftGANTraining
+import SwiftGANTensors
 import XCTest
 
 /// The `swiftgan` tool as a user runs it: train a short curve-gan, then sample from its checkpoint.

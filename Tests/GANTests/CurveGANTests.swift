@@ -1,9 +1,9 @@
-import Artifacts
-import Datasets
+import SwiftGANArtifacts
+import SwiftGANDatasets
 import Foundation
-import GAN
-import NN
-import Tensors
+import SwiftGANTraining
+import SwiftGANNN
+import SwiftGANTensors
 import XCTest
 
 func runFolder(_ name: String = #function) -> String {

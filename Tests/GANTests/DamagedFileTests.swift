@@ -1,7 +1,7 @@
-import Artifacts
+import SwiftGANArtifacts
 import Foundation
-@testable import GAN
-import Tensors
+@testable import SwiftGANTraining
+import SwiftGANTensors
 import XCTest
 
 /// Files damaged by a crash, a bad copy or an attacker give an error that names them, never a

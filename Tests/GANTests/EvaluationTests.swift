@@ -1,9 +1,9 @@
-import Artifacts
-import Datasets
+import SwiftGANArtifacts
+import SwiftGANDatasets
 import Foundation
-import GAN
-import NN
-import Tensors
+import SwiftGANTraining
+import SwiftGANNN
+import SwiftGANTensors
 import XCTest
 
 /// The evaluator network, the quality report built on it, `swiftgan evaluate`, and measuring

@@ -1,7 +1,7 @@
-import Artifacts
+import SwiftGANArtifacts
 import Foundation
-@testable import GAN
-import Tensors
+@testable import SwiftGANTraining
+import SwiftGANTensors
 import XCTest
 
 final class LatentWalkTests: XCTestCase {

@@ -1,8 +1,8 @@
-import Artifacts
+import SwiftGANArtifacts
 import Foundation
-@testable import GAN
-import NN
-import Tensors
+@testable import SwiftGANTraining
+import SwiftGANNN
+import SwiftGANTensors
 import XCTest
 
 /// `swiftgan export --onnx`, checked by ONNX's own checker and run in ONNX Runtime: every zoo

@@ -1,8 +1,8 @@
-import Datasets
+import SwiftGANDatasets
 import Foundation
-import GAN
-import NN
-import Tensors
+import SwiftGANTraining
+import SwiftGANNN
+import SwiftGANTensors
 import XCTest
 
 /// The objectives (`--loss`) and D's regularizers, each against values worked out by hand or by
@@ -15,28 +15,28 @@ final class ObjectiveTests: XCTestCase {
     /// D ½·(mean log(1+e^−D(x)) + mean log(1+e^D(G(z)))), G mean log(1+e^−D(G(z))).
     func testLossesMatchHandComputedValues() throws {
         let bce = try Objectives.named("bce")
-        XCTAssertEqual(bce.discriminatorLoss(real: real, fake: fake, targets: hardTargets).scalar, 1.117_155_5, accuracy: 1e-6)
+        XCTAssertEqual(bce.discriminatorLoss(ObjectivePass(real: real, fake: fake, targets: hardTargets)).loss.scalar, 1.117_155_5, accuracy: 1e-6)
         let smoothed = (real: Tensor.full(0.9, shape: [2, 1]), fake: Tensor.zeros([2, 1]))
-        XCTAssertEqual(bce.discriminatorLoss(real: real, fake: fake, targets: smoothed).scalar, 1.104_655_5, accuracy: 1e-6)
-        XCTAssertEqual(bce.generatorLoss(fake: fake).scalar, 0.490_641_6, accuracy: 1e-6)
+        XCTAssertEqual(bce.discriminatorLoss(ObjectivePass(real: real, fake: fake, targets: smoothed)).loss.scalar, 1.104_655_5, accuracy: 1e-6)
+        XCTAssertEqual(bce.generatorLoss(ObjectivePass(real: real, fake: fake)).loss.scalar, 0.490_641_6, accuracy: 1e-6)
 
         // LSGAN: D ½·(((0.5−1)² + (−1−1)²)/2 + (2² + 0.3²)/2) = ½·(2.125 + 2.045); G ½·((2−1)² + (−1.3)²)/2.
         let lsgan = try Objectives.named("lsgan")
-        XCTAssertEqual(lsgan.discriminatorLoss(real: real, fake: fake, targets: hardTargets).scalar, 2.085, accuracy: 1e-6)
-        XCTAssertEqual(lsgan.generatorLoss(fake: fake).scalar, 0.6725, accuracy: 1e-6)
+        XCTAssertEqual(lsgan.discriminatorLoss(ObjectivePass(real: real, fake: fake, targets: hardTargets)).loss.scalar, 2.085, accuracy: 1e-6)
+        XCTAssertEqual(lsgan.generatorLoss(ObjectivePass(real: real, fake: fake)).loss.scalar, 0.6725, accuracy: 1e-6)
 
         // Hinge: D (max(0, 0.5) + max(0, 2))/2 + (max(0, 3) + max(0, 0.7))/2 = 1.25 + 1.85; G −(2 − 0.3)/2.
         let hinge = try Objectives.named("hinge")
-        XCTAssertEqual(hinge.discriminatorLoss(real: real, fake: fake, targets: hardTargets).scalar, 3.1, accuracy: 1e-6)
-        XCTAssertEqual(hinge.generatorLoss(fake: fake).scalar, -0.85, accuracy: 1e-6)
+        XCTAssertEqual(hinge.discriminatorLoss(ObjectivePass(real: real, fake: fake, targets: hardTargets)).loss.scalar, 3.1, accuracy: 1e-6)
+        XCTAssertEqual(hinge.generatorLoss(ObjectivePass(real: real, fake: fake)).loss.scalar, -0.85, accuracy: 1e-6)
         // Beyond the margin, D's loss is 0.
-        XCTAssertEqual(hinge.discriminatorLoss(real: Tensor([1.5], shape: [1, 1]), fake: Tensor([-2], shape: [1, 1]), targets: hardTargets).scalar, 0)
+        XCTAssertEqual(hinge.discriminatorLoss(ObjectivePass(real: Tensor([1.5], shape: [1, 1]), fake: Tensor([-2], shape: [1, 1]), targets: hardTargets)).loss.scalar, 0)
 
         // WGAN and WGAN-GP: D mean D(G(z)) − mean D(x) = 0.85 − (−0.25); G −0.85.
         for name in ["wgan", "wgan-gp"] {
             let w = try Objectives.named(name)
-            XCTAssertEqual(w.discriminatorLoss(real: real, fake: fake, targets: hardTargets).scalar, 1.1, accuracy: 1e-6, name)
-            XCTAssertEqual(w.generatorLoss(fake: fake).scalar, -0.85, accuracy: 1e-6, name)
+            XCTAssertEqual(w.discriminatorLoss(ObjectivePass(real: real, fake: fake, targets: hardTargets)).loss.scalar, 1.1, accuracy: 1e-6, name)
+            XCTAssertEqual(w.generatorLoss(ObjectivePass(real: real, fake: fake)).loss.scalar, -0.85, accuracy: 1e-6, name)
             XCTAssertNil(w.decisionThreshold, name)
         }
         XCTAssertThrowsError(try Objectives.named("lsgann")) { XCTAssertTrue("\($0)".contains("known: bce, lsgan, hinge, wgan, wgan-gp"), "\($0)") }

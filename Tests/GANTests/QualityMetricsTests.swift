@@ -1,6 +1,6 @@
 import Foundation
-import GAN
-import Tensors
+import SwiftGANTraining
+import SwiftGANTensors
 import XCTest
 
 /// The quality metrics of `swiftgan evaluate` against closed forms and against naive double-precision

@@ -1,8 +1,8 @@
-import Artifacts
-import Datasets
+import SwiftGANArtifacts
+import SwiftGANDatasets
 import Foundation
-import GAN
-import Tensors
+import SwiftGANTraining
+import SwiftGANTensors
 import XCTest
 
 extension XCTestCase {

@@ -1,5 +1,5 @@
 import Foundation
-@testable import GAN
+@testable import SwiftGANTraining
 import XCTest
 
 /// A new run never destroys a run it was not asked to replace, nor before its own state is safe.

@@ -1,5 +1,5 @@
 import Foundation
-@testable import GAN
+@testable import SwiftGANTraining
 import XCTest
 
 /// `report.html`: one self-contained page per run, and a comparison of runs.

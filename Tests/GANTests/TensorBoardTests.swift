@@ -1,6 +1,6 @@
-@testable import Artifacts
+@testable import SwiftGANArtifacts
 import Foundation
-@testable import GAN
+@testable import SwiftGANTraining
 import XCTest
 
 /// The event files SwiftGAN writes, read back by TensorBoard's own loader.

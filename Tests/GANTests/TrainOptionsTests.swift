@@ -1,7 +1,7 @@
 import Foundation
-@testable import GAN
-import NN
-import Tensors
+@testable import SwiftGANTraining
+import SwiftGANNN
+import SwiftGANTensors
 import XCTest
 
 /// The option table is the one description of `swiftgan train`'s options: these tests hold it to

@@ -1,7 +1,7 @@
-import Datasets
-import GAN
-import NN
-import Tensors
+import SwiftGANDatasets
+import SwiftGANTraining
+import SwiftGANNN
+import SwiftGANTensors
 import XCTest
 
 final class TrainingStepTests: XCTestCase {

@@ -1,6 +1,6 @@
 import Foundation
-import NN
-import Tensors
+import SwiftGANNN
+import SwiftGANTensors
 import XCTest
 
 final class LossTests: XCTestCase {

@@ -1,5 +1,5 @@
-import NN
-import Tensors
+import SwiftGANNN
+import SwiftGANTensors
 import XCTest
 
 final class OptimizerTests: XCTestCase {

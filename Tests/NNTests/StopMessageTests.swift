@@ -1,6 +1,6 @@
 import Foundation
-import NN
-import Tensors
+import SwiftGANNN
+import SwiftGANTensors
 import XCTest
 
 #if os(Linux)
@@ -40,6 +40,10 @@ final class StopMessageTests: XCTestCase {
         try assertStops("testRepeatedAxis", saying: ["axis repeated"])
     }
 
+    func testAnOptimizerWithNothingToTrainIsRefused() throws {
+        try assertStops("testEmptyOptimizer", saying: ["optimizer was given no parameters"])
+    }
+
     func testLossesRefuseMismatchedAndEmptyBatches() throws {
         try assertStops("testLossShapes", saying: ["binaryCrossEntropy", "[64, 1]", "[64]"])
         try assertStops("testEmptyBatch", saying: ["empty batch"])
@@ -63,6 +67,7 @@ final class StopProbes: XCTestCase {
         _ = gradients(of: loss, withRespectTo: [w])
     }
     func testRepeatedAxis() { _ = Tensor.ones([2, 3]).mean(alongAxes: [1, -1]) }
+    func testEmptyOptimizer() { _ = Adam(parameters: Sequential([Tanh()]).parameters) }
     func testEmptyBatch() { _ = binaryCrossEntropy(logits: Tensor.zeros([0, 1]), targets: Tensor.zeros([0, 1])) }
 }
 #endif

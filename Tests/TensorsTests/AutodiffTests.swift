@@ -1,4 +1,4 @@
-import Tensors
+import SwiftGANTensors
 import XCTest
 
 final class AutodiffTests: XCTestCase {

@@ -1,4 +1,4 @@
-import Tensors
+import SwiftGANTensors
 import XCTest
 
 /// Broadcasting arithmetic: forward against a naive broadcast loop, gradients against finite differences.

@@ -1,4 +1,4 @@
-@testable import Tensors
+@testable import SwiftGANTensors
 import XCTest
 
 /// The oneDNN backend against the portable one on the zoo's real layer shapes (all three passes),

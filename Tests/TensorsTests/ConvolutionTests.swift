@@ -1,4 +1,4 @@
-import Tensors
+import SwiftGANTensors
 import XCTest
 
 /// The backends this machine has: always the portable one, and oneDNN where it loads.

@@ -1,4 +1,4 @@
-import Tensors
+import SwiftGANTensors
 import XCTest
 
 /// Random values in ±[0.1, 1.1]: away from 0, where relu, abs and leaky relu have kinks.

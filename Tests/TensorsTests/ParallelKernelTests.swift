@@ -1,4 +1,4 @@
-import Tensors
+import SwiftGANTensors
 import XCTest
 
 /// The kernels that split their work across threads (convolutions' im2col/col2im, batch

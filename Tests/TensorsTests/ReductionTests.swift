@@ -1,5 +1,5 @@
 import Foundation
-import Tensors
+import SwiftGANTensors
 import XCTest
 
 final class ReductionTests: XCTestCase {

@@ -1,4 +1,4 @@
-import Tensors
+import SwiftGANTensors
 import XCTest
 
 /// The random generator and the buffer pool.

@@ -1,4 +1,4 @@
-import Tensors
+import SwiftGANTensors
 import XCTest
 
 /// Operations stop on a bad shape with the message of these checks; the checks themselves throw,

@@ -1,4 +1,4 @@
-import Tensors
+import SwiftGANTensors
 import XCTest
 
 /// Finite-difference checks, first and second order, for every elementwise function.

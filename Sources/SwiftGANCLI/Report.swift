@@ -1,0 +1,27 @@
+import ArgumentParser
+import SwiftGANArtifacts
+import Foundation
+import SwiftGANTraining
+
+struct Report: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Write one self-contained HTML page for a run, or comparing several side by side.",
+        discussion: "Every run already keeps RUN/report.html up to date; this writes it again, or a comparison of runs."
+    )
+
+    @Argument(help: "Run folders.") var runs: [String]
+    @Option(help: "The HTML file to write (default: RUN/report.html for one run, report.html for several).") var out: String?
+
+    func validate() throws {
+        guard !runs.isEmpty else { throw ValidationError("give one or more run folders") }
+        if let out, !out.lowercased().hasSuffix(".html") { throw ValidationError("--out writes HTML; give a name ending in .html, not '\(out)'") }
+    }
+
+    func run() throws {
+        let folders = runs.map { RunFolder(URL(fileURLWithPath: $0)) }
+        let html = folders.count == 1 ? try RunReport.page(for: folders[0]) : try RunReport.comparison(of: folders)
+        let path = out ?? (folders.count == 1 ? folders[0].report.path : "report.html")
+        try AtomicFile.write(html, to: URL(fileURLWithPath: path))
+        print("wrote \(path)")
+    }
+}

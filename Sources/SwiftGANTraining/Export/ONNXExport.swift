@@ -1,0 +1,232 @@
+import SwiftGANArtifacts
+import SwiftGANNN
+import SwiftGANTensors
+
+/// A zoo network as an ONNX graph (`swiftgan export --onnx`), in inference mode: BatchNorm with
+/// its running statistics, Dropout gone, spectral normalization folded into the weights (W / σ
+/// from the stored vectors, as PyTorch's eval mode).
+///
+/// The graph keeps SwiftGAN's data layout at its edges, as tf2onnx does for Keras models: a
+/// generator takes `noise` [batch, noise size] (and, if conditional, `label` [batch] int64) and
+/// returns `images` [batch, H, W, C] (NHWC) or `curves` [batch, points]; a discriminator takes
+/// `images` (and `label` for cgan) and returns `logits` [batch, 1] (acgan: [batch, 1 + classes],
+/// the real/fake logit then the class logits). Inside, convolutions run on NCHW, as ONNX's
+/// Conv/ConvTranspose define them, with a Transpose where the layout changes.
+public enum ONNXExport {
+    /// The serialized ONNX model of `model`'s `role` network (`generator` or `discriminator`).
+    public static func model(_ model: GANModel, role: String, step: Int, classNames: [String]? = nil, producerVersion: String) throws -> [UInt8] {
+        var builder = Builder(graph: ONNXGraph(name: "\(model.name)-\(role)"))
+        switch role {
+        case "generator": try builder.generator(of: model)
+        case "discriminator": try builder.discriminator(of: model)
+        default: throw GANError("ONNX export: the network is 'generator' or 'discriminator', not '\(role)'")
+        }
+        var metadata = [("model", model.name), ("network", role), ("step", String(step)),
+                        ("layout", "NHWC"), ("data_range", "\(model.dataRange.lowerBound)...\(model.dataRange.upperBound)")]
+        if let classNames { metadata.append(("classes", classNames.joined(separator: ","))) }
+        return builder.graph.model(producer: "swiftgan", version: producerVersion, metadata: metadata)
+    }
+
+    /// A value of the graph and how its axes are laid out.
+    struct Value {
+        enum Layout: Equatable {
+            case flat(Int)                // [batch, features]
+            case nhwc(Int, Int, Int)      // h, w, c: SwiftGAN's image layout
+            case nchw(Int, Int, Int)      // h, w, c: ONNX's convolution layout
+        }
+        var name: String
+        var layout: Layout
+    }
+
+    struct Builder {
+        var graph: ONNXGraph
+
+        mutating func generator(of model: GANModel) throws {
+            graph.input("noise", shape: [nil, model.noiseSize])
+            var x = Value(name: "noise", layout: .flat(model.noiseSize))
+            if model.classCount > 0 {
+                let labels = oneHotLabels(classes: model.classCount)
+                x = Value(name: graph.node("Concat", [x.name, labels], nil, [("axis", .int(1))]),
+                          layout: .flat(model.noiseSize + model.classCount))
+            }
+            let y = try emit(model.generator.module, x)
+            switch model.sample {
+            case .images(let h, let w, let c):
+                let images = nhwc(y)
+                guard images.layout == .nhwc(h, w, c) else { throw layoutError(y, "images \(h)×\(w)×\(c)") }
+                graph.node("Identity", [images.name], "images")
+                graph.output("images", shape: [nil, h, w, c])
+            case .curves(let points):
+                guard y.layout == .flat(points) else { throw layoutError(y, "\(points) curve points") }
+                graph.node("Identity", [y.name], "curves")
+                graph.output("curves", shape: [nil, points])
+            }
+        }
+
+        mutating func discriminator(of model: GANModel) throws {
+            var x: Value
+            switch model.sample {
+            case .images(let h, let w, let c):
+                graph.input("images", shape: [nil, h, w, c])
+                x = Value(name: "images", layout: .nhwc(h, w, c))
+                switch model.conditioning.discriminatorSees {
+                case .imagesOnly: break
+                case .flattenedWithOneHot:
+                    let flat = graph.node("Flatten", [x.name], nil, [("axis", .int(1))])
+                    let labels = oneHotLabels(classes: model.classCount)
+                    x = Value(name: graph.node("Concat", [flat, labels], nil, [("axis", .int(1))]), layout: .flat(h * w * c + model.classCount))
+                case .oneHotPlanes:
+                    // Label c as classCount constant planes, all 0 but plane c (GANModel.discriminatorInput).
+                    let k = model.classCount
+                    let labels = oneHotLabels(classes: k)
+                    let shape = graph.constant("plane_shape", int64: [0, 1, 1, Int64(k)], shape: [4])
+                    let perPixel = graph.node("Reshape", [labels, shape])
+                    let ones = graph.constant("ones", [Float](repeating: 1, count: h * w * k), shape: [1, h, w, k])
+                    let planes = graph.node("Mul", [perPixel, ones])
+                    x = Value(name: graph.node("Concat", [x.name, planes], nil, [("axis", .int(3))]), layout: .nhwc(h, w, c + k))
+                }
+            case .curves(let points):
+                graph.input("curves", shape: [nil, points])
+                x = Value(name: "curves", layout: .flat(points))
+            }
+            let y = try emit(model.discriminator.module, x)
+            guard case .flat(let logits) = y.layout else { throw layoutError(y, "logits") }
+            graph.node("Identity", [y.name], "logits")
+            graph.output("logits", shape: [nil, logits])
+        }
+
+        /// The `label` input [batch] int64 as one-hot rows [batch, classes], float.
+        mutating func oneHotLabels(classes: Int) -> String {
+            graph.input("label", type: .int64, shape: [nil])
+            let depth = graph.constant("depth", int64: [Int64(classes)], shape: [])
+            let values = graph.constant("one_hot_values", [0, 1], shape: [2])
+            return graph.node("OneHot", ["label", depth, values], nil, [("axis", .int(-1))])
+        }
+
+        mutating func emit(_ module: any Module, _ x: Value) throws -> Value {
+            switch module {
+            case let s as Sequential:
+                return try s.layers.reduce(x) { try emit($1, $0) }
+            case let sn as SpectralNorm:
+                return try weighted(sn.layer, weight: withoutGrad { sn.layer.weight / sn.sigma }, x)
+            case let layer as any WeightedLayer:
+                return try weighted(layer, weight: layer.weight, x)
+            case let t as ConvTranspose2D:
+                return try convTranspose(x, t)
+            case let bn as BatchNorm:
+                let input = channelsFirst(x)
+                let inputs = [input.name] + [("scale", bn.scale), ("offset", bn.offset), ("mean", bn.runningMean), ("variance", bn.runningVariance)]
+                    .map { graph.constant("bn_" + $0.0, $0.1.scalars, shape: $0.1.shape) }
+                return Value(name: graph.node("BatchNormalization", inputs, nil, [("epsilon", .float(bn.epsilon))]), layout: input.layout)
+            case let r as Reshape:
+                let input = nhwc(x)
+                let shape = graph.constant("shape", int64: [0] + r.shape.map(Int64.init), shape: [r.shape.count + 1])
+                let layout: Value.Layout
+                switch r.shape.count {
+                case 1: layout = .flat(r.shape[0])
+                case 3: layout = .nhwc(r.shape[0], r.shape[1], r.shape[2])
+                default: throw GANError("ONNX export: Reshape to \(r.shape) (only [features] and [h, w, c] are exported)")
+                }
+                return Value(name: graph.node("Reshape", [input.name, shape]), layout: layout)
+            case is Flatten:
+                let input = nhwc(x)
+                guard case .nhwc(let h, let w, let c) = input.layout else { return input }
+                return Value(name: graph.node("Flatten", [input.name], nil, [("axis", .int(1))]), layout: .flat(h * w * c))
+            case is Dropout:
+                return x
+            case let heads as TwoHeads:
+                let a = try emit(heads.first, x), b = try emit(heads.second, x)
+                guard case .flat(let m) = a.layout, case .flat(let n) = b.layout else { throw layoutError(a, "two flat heads") }
+                return Value(name: graph.node("Concat", [a.name, b.name], nil, [("axis", .int(1))]), layout: .flat(m + n))
+            case let l as LeakyReLU: return activation("LeakyRelu", x, [("alpha", .float(l.slope))])
+            case is ReLU: return activation("Relu", x)
+            case let e as ELU: return activation("Elu", x, [("alpha", .float(e.alpha))])
+            // Tensor.selu's constants, which round to ONNX's defaults in Float.
+            case is SELU: return activation("Selu", x, [("alpha", .float(1.6732632423543772)), ("gamma", .float(1.0507009873554805))])
+            case is Sigmoid: return activation("Sigmoid", x)
+            case is Tanh: return activation("Tanh", x)
+            default:
+                throw GANError("ONNX export: no ONNX form for \(type(of: module)) yet")
+            }
+        }
+
+        /// A Dense or Conv2D layer run with `weight` (its own, or spectral norm's W / σ).
+        mutating func weighted(_ layer: any WeightedLayer, weight: Tensor, _ x: Value) throws -> Value {
+            switch layer {
+            case let d as Dense: return try dense(x, weight: weight, bias: d.bias)
+            case let c as Conv2D: return try conv(x, kernel: weight, bias: c.bias, stride: c.stride, padding: c.padding)
+            default: throw GANError("ONNX export: no ONNX form for \(type(of: layer)) yet")
+            }
+        }
+
+        mutating func activation(_ op: String, _ x: Value, _ attributes: [(String, ONNXGraph.Attribute)] = []) -> Value {
+            Value(name: graph.node(op, [x.name], nil, attributes), layout: x.layout)
+        }
+
+        /// x·W + b, W stored [in, out] as ONNX's Gemm takes it (no transpose).
+        mutating func dense(_ x: Value, weight: Tensor, bias: Tensor?) throws -> Value {
+            guard x.layout == .flat(weight.shape[0]) else { throw layoutError(x, "[batch, \(weight.shape[0])]") }
+            let w = graph.constant("weight", weight.scalars, shape: weight.shape)
+            let out = Value.Layout.flat(weight.shape[1])
+            guard let bias else { return Value(name: graph.node("MatMul", [x.name, w]), layout: out) }
+            let b = graph.constant("bias", bias.scalars, shape: bias.shape)
+            return Value(name: graph.node("Gemm", [x.name, w, b]), layout: out)
+        }
+
+        /// Conv2D: Keras's kernel [kh, kw, in, out] as ONNX's [out, in, kh, kw]; TensorFlow's
+        /// 'same' padding as explicit pads (the odd pixel at the bottom/right).
+        mutating func conv(_ x: Value, kernel: Tensor, bias: Tensor?, stride: Int, padding: Padding) throws -> Value {
+            let input = channelsFirst(x)
+            guard case .nchw(let h, let w, let c) = input.layout, c == kernel.shape[2] else { throw layoutError(x, "images of \(kernel.shape[2]) channels") }
+            let (kh, kw) = (kernel.shape[0], kernel.shape[1])
+            let g = ConvGeometry(inputHeight: h, inputWidth: w, kernelHeight: kh, kernelWidth: kw, stride: stride, padding: padding)
+            let padBottom = max((g.outputHeight - 1) * stride + kh - h - g.padTop, 0)
+            let padRight = max((g.outputWidth - 1) * stride + kw - w - g.padLeft, 0)
+            let k = graph.constant("kernel", withoutGrad { kernel.permuted([3, 2, 0, 1]) }.scalars, shape: [kernel.shape[3], c, kh, kw])
+            let b = bias.map { graph.constant("bias", $0.scalars, shape: $0.shape) }
+            let y = graph.node("Conv", [input.name, k] + (b.map { [$0] } ?? []), nil, [
+                ("kernel_shape", .ints([Int64(kh), Int64(kw)])), ("strides", .ints([Int64(stride), Int64(stride)])),
+                ("pads", .ints([g.padTop, g.padLeft, padBottom, padRight].map(Int64.init))),
+            ])
+            return Value(name: y, layout: .nchw(g.outputHeight, g.outputWidth, kernel.shape[3]))
+        }
+
+        /// ConvTranspose2D: Keras's kernel [kh, kw, out, in] as ONNX's [in, out, kh, kw]. The pads
+        /// are those of the convolution it is the adjoint of (ConvGeometry from the output size).
+        mutating func convTranspose(_ x: Value, _ layer: ConvTranspose2D) throws -> Value {
+            let kernel = layer.kernel, stride = layer.stride
+            let input = channelsFirst(x)
+            guard case .nchw(let h, let w, let c) = input.layout, c == kernel.shape[3] else { throw layoutError(x, "images of \(kernel.shape[3]) channels") }
+            let (kh, kw, outChannels) = (kernel.shape[0], kernel.shape[1], kernel.shape[2])
+            let outH = ConvGeometry.transposedOutputSize(h, kernel: kh, stride: stride, padding: layer.padding)
+            let outW = ConvGeometry.transposedOutputSize(w, kernel: kw, stride: stride, padding: layer.padding)
+            let g = ConvGeometry(inputHeight: outH, inputWidth: outW, kernelHeight: kh, kernelWidth: kw, stride: stride, padding: layer.padding)
+            // ONNX: out = stride·(in − 1) + output_padding + k − pad_begin − pad_end.
+            let endH = (h - 1) * stride + kh - g.padTop - outH, endW = (w - 1) * stride + kw - g.padLeft - outW
+            let k = graph.constant("kernel", withoutGrad { kernel.permuted([3, 2, 0, 1]) }.scalars, shape: [c, outChannels, kh, kw])
+            let b = layer.bias.map { graph.constant("bias", $0.scalars, shape: $0.shape) }
+            let y = graph.node("ConvTranspose", [input.name, k] + (b.map { [$0] } ?? []), nil, [
+                ("kernel_shape", .ints([Int64(kh), Int64(kw)])), ("strides", .ints([Int64(stride), Int64(stride)])),
+                ("pads", .ints([g.padTop, g.padLeft, max(endH, 0), max(endW, 0)].map(Int64.init))),
+                ("output_padding", .ints([max(-endH, 0), max(-endW, 0)].map(Int64.init))),
+            ])
+            return Value(name: y, layout: .nchw(outH, outW, outChannels))
+        }
+
+        /// The value with its channels on axis 1 (images as NCHW; flat values already are).
+        mutating func channelsFirst(_ x: Value) -> Value {
+            guard case .nhwc(let h, let w, let c) = x.layout else { return x }
+            return Value(name: graph.node("Transpose", [x.name], nil, [("perm", .ints([0, 3, 1, 2]))]), layout: .nchw(h, w, c))
+        }
+
+        /// The value in SwiftGAN's layout (images as NHWC).
+        mutating func nhwc(_ x: Value) -> Value {
+            guard case .nchw(let h, let w, let c) = x.layout else { return x }
+            return Value(name: graph.node("Transpose", [x.name], nil, [("perm", .ints([0, 2, 3, 1]))]), layout: .nhwc(h, w, c))
+        }
+
+        func layoutError(_ x: Value, _ expected: String) -> GANError {
+            GANError("ONNX export: expected \(expected), the graph has \(x.layout) at \(x.name)")
+        }
+    }
+}

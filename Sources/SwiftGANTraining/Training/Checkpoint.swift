@@ -1,0 +1,101 @@
+import SwiftGANArtifacts
+import Foundation
+import SwiftGANNN
+import SwiftGANTensors
+
+/// Saving and loading networks as safetensors files (readable by Python's `safetensors`), with
+/// the model's identity in the metadata so a checkpoint rebuilds its own architecture and refuses
+/// to load into another one.
+///
+/// Metadata keys: `format` = `swiftgan`, `version`, `model` (zoo name), `network`
+/// (`generator` or `discriminator`), `options` (JSON of `ModelOptions`), `step`, and for models
+/// trained on labelled data `classes` (JSON array of the class names, in label order).
+public enum Checkpoint {
+    public static let formatVersion = "1"
+
+    public static func save(_ network: any Module, of model: GANModel, role: String, step: Int, classNames: [String]? = nil,
+                            to url: URL) throws {
+        let tensors = network.namedState.map { (name: $0.name, shape: $0.tensor.shape, values: $0.tensor.scalars) }
+        // Sorted keys: the same model gives the same bytes in every process.
+        let sortedEncoder = JSONEncoder()
+        sortedEncoder.outputFormatting = .sortedKeys
+        var metadata = [
+            "format": "swiftgan", "version": formatVersion, "model": model.name, "network": role,
+            "options": String(decoding: try sortedEncoder.encode(model.options), as: UTF8.self),
+            "step": String(step),
+        ]
+        if let classNames { metadata["classes"] = String(decoding: try sortedEncoder.encode(classNames), as: UTF8.self) }
+        try AtomicFile.write(try Safetensors.encode(tensors, metadata: metadata), to: url)
+    }
+
+    /// A safetensors file's tensors and metadata, or an error that names the file.
+    static func read(_ url: URL, what: String = "checkpoint") throws -> (tensors: [String: (shape: [Int], values: [Float])], metadata: [String: String]) {
+        do {
+            return try Safetensors.read(from: url)
+        } catch {
+            throw GANError("\(url.path): not a readable \(what) (\(error))")
+        }
+    }
+
+    /// Loads a network saved by ``save(_:of:role:step:to:)`` into the same network of `model`,
+    /// refusing a checkpoint of another model, another network, or another step than expected.
+    public static func load(_ network: any Module, of model: GANModel, role: String, from url: URL, step expected: Int? = nil) throws {
+        let file = try read(url)
+        let meta = file.metadata
+        guard meta["format"] == "swiftgan", meta["model"] == model.name, meta["network"] == role else {
+            throw GANError("\(url.path) holds the \(meta["network"] ?? "unknown network") of \(meta["model"] ?? "an unknown model"), not the \(role) of \(model.name)")
+        }
+        if let expected, meta["step"] != String(expected) {
+            throw GANError("\(url.path) was saved at step \(meta["step"] ?? "?"), the training state at step \(expected)")
+        }
+        do { try network.loadState(file.tensors) } catch { throw GANError("\(url.path): \(error)") }
+        try requireFinite(network, url)
+    }
+
+    /// Refuses weights that are NaN or infinite: they would draw black pictures without a word.
+    static func requireFinite(_ network: any Module, _ url: URL) throws {
+        if let bad = network.namedState.first(where: { !$0.tensor.isFinite }) {
+            throw GANError("\(url.path): \(bad.name) holds NaN or infinite values (saved from a diverged run?)")
+        }
+    }
+
+    /// Rebuilds the model named in a generator checkpoint and loads the generator's weights.
+    /// The discriminator is freshly initialized (it is not needed for sampling).
+    public static func loadGenerator(from url: URL) throws -> (model: GANModel, step: Int, classNames: [String]?) {
+        let loaded = try loadNetwork(from: url, expecting: "generator")
+        return (loaded.model, loaded.step, loaded.classNames)
+    }
+
+    /// Rebuilds the model named in a checkpoint and loads the network the file holds (`role`:
+    /// `generator` or `discriminator`) into it; the other network is freshly initialized.
+    /// `expecting` refuses a file of the other network.
+    public static func loadNetwork(from url: URL, expecting: String? = nil) throws -> (model: GANModel, role: String, step: Int, classNames: [String]?) {
+        let file = try read(url)
+        let meta = file.metadata
+        guard meta["format"] == "swiftgan", let name = meta["model"] else {
+            throw GANError("\(url.path): a safetensors file, but not a SwiftGAN checkpoint (no swiftgan metadata)")
+        }
+        let role = meta["network"] ?? "unknown"
+        if let expecting, role != expecting {
+            throw GANError("\(url.path) holds the \(role) of \(name), not its \(expecting); use \(expecting).safetensors")
+        }
+        guard role == "generator" || role == "discriminator" else {
+            throw GANError("\(url.path): its metadata names the network '\(role)', neither generator nor discriminator")
+        }
+        let options: ModelOptions
+        do { options = try meta["options"].map { try JSONDecoder().decode(ModelOptions.self, from: Data($0.utf8)) } ?? ModelOptions() } catch {
+            throw GANError("\(url.path): the model options in its metadata are damaged (\(error))")
+        }
+        let model: GANModel
+        do { model = try ModelZoo.make(name, options: options, rng: RandomGenerator(seed: 0)) } catch { throw GANError("\(url.path): \(error)") }
+        let network = role == "generator" ? model.generator : model.discriminator
+        do {
+            try network.loadState(file.tensors)
+        } catch {
+            throw GANError("\(url.path): \(error)")
+        }
+        try requireFinite(network, url)
+        let classNames = meta["classes"].flatMap { try? JSONDecoder().decode([String].self, from: Data($0.utf8)) }
+        return (model, role, Int(meta["step"] ?? "") ?? 0, classNames)
+    }
+}

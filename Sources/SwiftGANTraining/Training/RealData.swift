@@ -1,0 +1,68 @@
+import SwiftGANDatasets
+import Foundation
+import SwiftGANTensors
+
+/// Where a run's real examples come from: an image dataset with its batch sampler, or the
+/// synthetic curves.
+enum RealData {
+    case images(ImageDataset, BatchSampler)
+    case curves
+
+    var epoch: Int {
+        if case .images(_, let sampler) = self { return sampler.epoch }
+        return 0
+    }
+
+    /// The training split of the configured dataset, as `size`×`size` images of `channels`.
+    static func loadImages(_ config: TrainConfig, size: Int, channels: Int, log: @escaping (String) -> Void) throws -> ImageDataset {
+        var locator = DatasetLocator(explicitFolder: config.dataDir.map { URL(fileURLWithPath: $0) })
+        locator.log = log
+        switch config.dataset {
+        case "folder":
+            guard let dir = config.dataDir else { throw GANError("--dataset folder needs --data-dir DIR (a folder of PNG/JPEG images)") }
+            let (dataset, skipped) = try ImageFolder.load(folder: URL(fileURLWithPath: dir), size: size, channels: channels, log: log)
+            if !skipped.isEmpty {
+                log("skipped \(skipped.count) unreadable file(s): " + skipped.prefix(5).map { "\($0.path) (\($0.reason))" }.joined(separator: "; ")
+                    + (skipped.count > 5 ? "; …" : ""))
+            }
+            log("folder: \(dataset.count) images of \(size)×\(size) from \(dir)")
+            return dataset
+        case "cifar10":
+            let (dataset, found, source) = try locator.loadCIFAR10(train: true)
+            log("cifar10: \(dataset.count) training images from \(found.path) (\(source.rawValue))")
+            return dataset
+        default:
+            let spec = try DatasetSpec.named(config.dataset)
+            let (dataset, found, source) = try locator.load(spec)
+            log("\(spec.name): \(dataset.count) training images from \(found.path) (\(source.rawValue))")
+            return dataset
+        }
+    }
+}
+
+extension TrainingRun {
+    /// The next real batch, with its labels for a conditional model.
+    func realBatch() -> (Tensor, [Int]?) {
+        switch data {
+        case .curves:
+            return (QuadraticCurves.sample(batchSize, using: rng), nil)
+        case .images(let dataset, var sampler):
+            let indices = sampler.next()
+            data = .images(dataset, sampler)
+            return (dataset.batch(indices, range: model.dataRange), model.classCount > 0 ? indices.map { dataset.labels[$0] } : nil)
+        }
+    }
+
+    /// The image batch sampler's state (nil for synthetic data).
+    var sampler: BatchSampler.State? {
+        get {
+            if case .images(_, let s) = data { return s.state }
+            return nil
+        }
+        set {
+            guard case .images(let dataset, var s) = data, let newValue else { return }
+            s.state = newValue
+            data = .images(dataset, s)
+        }
+    }
+}

@@ -1,0 +1,90 @@
+import SwiftGANArtifacts
+import Foundation
+
+/// A run folder and the files a training run keeps in it. Every file is written atomically (a
+/// temporary file, then a rename), at each sample point and at the end.
+public struct RunFolder {
+    public let url: URL
+    public var path: String { url.path }
+
+    public init(_ url: URL) { self.url = url }
+
+    /// What a run folder holds, in the order a reader wants it (`swiftgan train --help` lists it).
+    public static let contents: [(name: String, what: String)] = [
+        ("config.json", "the resolved configuration (`swiftgan train --config` repeats the run)"),
+        ("generator.safetensors", "G's weights and BatchNorm statistics, the EMA's when --ema (`swiftgan sample`)"),
+        ("discriminator.safetensors", "D's"),
+        ("history.csv", "one line per step: losses, accuracies, seconds, FID/KID, the objective's metrics"),
+        ("curves.png", "those over the steps"),
+        ("samples/step-NNNNNN.png", "fixed-noise samples, real examples below, every --sample-every steps"),
+        ("training.gif", "the samples as an animation, written at the end"),
+        ("training-state.safetensors", "both networks, optimizers, EMA, random state and data order, for --resume"),
+        ("report.html", "the run on one self-contained page: curves, grids over time, GIF, quality, machine"),
+        ("events.out.tfevents.*", "for TensorBoard (tensorboard --logdir runs): the curves, FID/KID, step rate, grids, configuration"),
+    ]
+
+    public var config: URL { url.appendingPathComponent("config.json") }
+    public var generator: URL { url.appendingPathComponent("generator.safetensors") }
+    public var discriminator: URL { url.appendingPathComponent("discriminator.safetensors") }
+    public var history: URL { url.appendingPathComponent("history.csv") }
+    public var curves: URL { url.appendingPathComponent("curves.png") }
+    public var animation: URL { url.appendingPathComponent("training.gif") }
+    public var report: URL { url.appendingPathComponent("report.html") }
+    public var state: URL { url.appendingPathComponent("training-state.safetensors") }
+    public var samples: URL { url.appendingPathComponent("samples") }
+
+    /// The files of a run present here; none means the folder is free for a new run.
+    public func runFiles() -> [URL] {
+        [config, generator, discriminator, history, curves, animation, state, report].filter { FileManager.default.fileExists(atPath: $0.path) }
+            + (sampleSteps().isEmpty ? [] : [samples]) + tensorBoardFiles()
+    }
+
+    /// TensorBoard's event files, one per session of training (a resumed run adds one).
+    public func tensorBoardFiles() -> [URL] {
+        ((try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []).filter { $0.hasPrefix("events.out.tfevents.") }.sorted()
+            .map { url.appendingPathComponent($0) }
+    }
+
+    /// Moves `files` (this folder's) into a new hidden folder inside it, by renames: nothing is
+    /// copied or lost. Returns that folder.
+    public func moveAside(_ files: [URL]) throws -> URL {
+        let aside = url.appendingPathComponent(".replaced-\(Int(Date().timeIntervalSince1970))-\(getpid())")
+        do {
+            try FileManager.default.createDirectory(at: aside, withIntermediateDirectories: false)
+            for file in files { try FileManager.default.moveItem(at: file, to: aside.appendingPathComponent(file.lastPathComponent)) }
+        } catch {
+            throw GANError("cannot move the previous run in \(path) aside to \(aside.path): \(error.localizedDescription)")
+        }
+        return aside
+    }
+
+    public func samplePicture(step: Int) -> URL {
+        samples.appendingPathComponent(String(format: "step-%06d.png", step))
+    }
+
+    /// The steps of the sample pictures present, in order.
+    public func sampleSteps() -> [Int] {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: samples.path)) ?? []
+        return names.compactMap { name in
+            guard name.hasPrefix("step-"), name.hasSuffix(".png") else { return nil }
+            return Int(name.dropFirst(5).dropLast(4))
+        }.sorted()
+    }
+
+    /// Deletes the sample pictures of steps after `step` (a resumed run draws them again).
+    public func removeSamples(after step: Int) {
+        for n in sampleSteps() where n > step { try? FileManager.default.removeItem(at: samplePicture(step: n)) }
+    }
+
+    /// The sample pictures up to `step`, in step order, read back from disk; unreadable ones are
+    /// skipped with a note.
+    public func samplePictures(upTo step: Int = .max, log: (String) -> Void) -> [RasterImage] {
+        sampleSteps().filter { $0 <= step }.compactMap { n in
+            let url = samplePicture(step: n)
+            do { return try PNG.read(from: url) } catch {
+                log("skipping \(url.lastPathComponent) in the animation: \(error)")
+                return nil
+            }
+        }
+    }
+}

@@ -1,0 +1,190 @@
+import SwiftGANArtifacts
+import Foundation
+
+/// `report.html`: a run on one self-contained page (the configuration, the curves, the sample
+/// grids over time with a slider, the training GIF, the quality numbers, the balance warnings,
+/// the machine and the time taken), or several runs side by side (`swiftgan report RUN…`).
+/// Everything is read from the run folders, so a page can be made for any run, running or not.
+public enum RunReport {
+    /// The most sample grids a page embeds, evenly spaced, the first and last always included.
+    static let maxGrids = 24
+
+    public static func page(for folder: RunFolder) throws -> String {
+        let run = try RunData(folder)
+        var page = HTMLPage(title: "SwiftGAN run: \(run.config.model) in \(folder.path)")
+        page.paragraph(run.summary)
+        for warning in run.warnings { page.raw("<p class=\"warning\">\(HTMLPage.escaped(warning))</p>") }
+        page.heading("Samples over time")
+        page.slider(run.grids.map(\.png), labels: run.grids.map { "step \($0.step)" }, id: "grids")
+        if let gif = run.gif {
+            page.heading("The training animation")
+            page.image(gif, type: "image/gif", alt: "training.gif")
+        }
+        page.heading("Curves")
+        for chart in run.charts { page.raw(chart.svg) }
+        page.heading("Quality")
+        page.table(run.qualityRows)
+        if let rows = run.referenceRows {
+            page.paragraph("Beside known sets, measured with the same evaluator against the same \(run.config.dataset) test images "
+                           + "(swiftgan evaluate --reference; FID is biased upwards at small sample counts, so compare at the same count):")
+            page.table(rows)
+        }
+        page.heading("Configuration")
+        page.table([["option", "value"]] + run.configRows)
+        page.heading("Machine")
+        page.paragraph(machine)
+        return page.html
+    }
+
+    /// Several runs side by side: their summaries, last grids, curves on shared charts, quality
+    /// and the options in which they differ.
+    public static func comparison(of folders: [RunFolder]) throws -> String {
+        let runs = try folders.map(RunData.init)
+        var page = HTMLPage(title: "SwiftGAN: \(runs.count) runs compared")
+        page.raw("<div class=\"runs\">" + runs.map { run in
+            var part = HTMLPage(title: "")
+            part.heading(run.folder.path, level: 3)
+            part.paragraph(run.summary)
+            if let last = run.grids.last { part.image(last.png, alt: "\(run.folder.path) at step \(last.step)") }
+            part.table(run.qualityRows)
+            return "<div>" + part.bodyHTML + "</div>"
+        }.joined() + "</div>")
+        let colors = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f"]
+        page.heading("Curves")
+        for (i, title) in ["G loss", "D loss", "FID"].enumerated() {
+            let series = runs.enumerated().compactMap { k, run -> SVGChart.Series? in
+                let s = run.series[i]
+                return s.x.isEmpty ? nil : SVGChart.Series(name: run.folder.url.lastPathComponent, color: colors[k % colors.count], x: s.x, y: s.y)
+            }
+            if !series.isEmpty { page.raw(SVGChart(title: title + (i < 2 ? " (running mean)" : ""), series: series).svg) }
+        }
+        let keys = Array(Set(runs.flatMap { $0.configRows.map { $0[0] } })).sorted()
+        let differing = keys.filter { key in Set(runs.map { run in run.configRows.first { $0[0] == key }?[1] ?? "" }).count > 1 }
+        page.heading("Options that differ")
+        page.table([["option"] + runs.map(\.folder.url.lastPathComponent)]
+                   + differing.map { key in [key] + runs.map { run in run.configRows.first { $0[0] == key }?[1] ?? "" } })
+        page.heading("Machine")
+        page.paragraph(machine)
+        return page.html
+    }
+
+    /// This computer in words: the processor, its cores, the system.
+    static var machine: String {
+        let cpu = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8))?.split(separator: "\n")
+            .first { $0.hasPrefix("model name") }.map { $0.split(separator: ":", maxSplits: 1).last!.trimmingCharacters(in: .whitespaces) }
+        let info = ProcessInfo.processInfo
+        return "\(cpu ?? "a CPU"), \(info.activeProcessorCount) cores, \(info.operatingSystemVersionString); page written \(ISO8601DateFormatter().string(from: Date()))"
+    }
+}
+
+/// What a report shows of one run, read from its folder.
+struct RunData {
+    let folder: RunFolder
+    let config: TrainConfig
+    let history: [HistoryRow]
+    let grids: [(step: Int, png: Data)]
+    let gif: Data?
+    /// What `swiftgan evaluate --json RUN/quality.json` measured, if it ran.
+    let quality: QualityReport?
+
+    init(_ folder: RunFolder) throws {
+        self.folder = folder
+        config = try TrainConfig.load(folder.config)
+        history = try History.read(folder.history)
+        let steps = folder.sampleSteps()
+        let chosen = steps.count <= RunReport.maxGrids ? steps
+            : (0..<RunReport.maxGrids).map { steps[$0 * (steps.count - 1) / (RunReport.maxGrids - 1)] }
+        grids = chosen.compactMap { step in (try? Data(contentsOf: folder.samplePicture(step: step))).map { (step, $0) } }
+        gif = try? Data(contentsOf: folder.animation)
+        quality = (try? Data(contentsOf: folder.url.appendingPathComponent("quality.json"))).flatMap { try? JSONDecoder().decode(QualityReport.self, from: $0) }
+    }
+
+    var summary: String {
+        guard let last = history.last else { return "No steps trained yet." }
+        return String(format: "%d of %d steps in %@ (%.1f steps/s), batch %@, seed %llu, recipe %@.", last.step, config.steps,
+                      ProgressBar.clock(last.seconds), last.seconds > 0 ? Double(last.step) / last.seconds : 0,
+                      config.batchSize.map(String.init) ?? "the model's", config.seed, config.recipe ?? "none")
+    }
+
+    /// The balance warnings the run gave (recomputed from the history, 500 steps at a time).
+    var warnings: [String] {
+        stride(from: 500, through: history.count, by: 500).compactMap { end in
+            TrainingRun.balanceWarning(generatorAccuracies: history[(end - 500)..<end].compactMap(\.metrics.generatorAccuracy), step: history[end - 1].step)
+        }.prefix(3).map { $0 }
+    }
+
+    /// Running means over the steps that have a value, as curves.png draws them.
+    func smoothed(_ f: (HistoryRow) -> Double?) -> (x: [Double], y: [Double]) {
+        let rows = history.compactMap { r in f(r).map { (Double(r.step), $0) } }
+        return (rows.map(\.0), History.runningMeans(rows.map(\.1), window: History.smoothingWindow(rows.count)))
+    }
+
+    /// One chart series of a smoothed quantity.
+    func line(_ name: String, _ color: String, _ f: (HistoryRow) -> Double?) -> SVGChart.Series {
+        let s = smoothed(f)
+        return SVGChart.Series(name: name, color: color, x: s.x, y: s.y)
+    }
+
+    /// G loss, D loss (running means) and FID, for the comparison page.
+    var series: [(x: [Double], y: [Double])] {
+        [smoothed { Double($0.metrics.generatorLoss) }, smoothed { Double($0.metrics.discriminatorLoss) },
+         (history.compactMap { $0.fid == nil ? nil : Double($0.step) }, history.compactMap(\.fid))]
+    }
+
+    var charts: [SVGChart] {
+        var charts = [SVGChart(title: "loss (running mean)", series: [
+            line("D", "#1f77b4") { Double($0.metrics.discriminatorLoss) }, line("G", "#ff7f0e") { Double($0.metrics.generatorLoss) },
+        ])]
+        if history.first?.metrics.generatorAccuracy != nil {
+            charts.append(SVGChart(title: "accuracy; G = share of fakes D calls real", series: [
+                line("D", "#1f77b4") { $0.metrics.discriminatorAccuracy.map(Double.init) },
+                line("G", "#ff7f0e") { $0.metrics.generatorAccuracy.map(Double.init) },
+            ]))
+        }
+        for name in History.extraNames(history) {
+            charts.append(SVGChart(title: name, series: [line(name, "#2ca02c") { $0.metrics.extra(name).map(Double.init) }]))
+        }
+        let fid = series[2]
+        if !fid.x.isEmpty { charts.append(SVGChart(title: "FID (evaluator features; lower is better)", series: [.init(name: "FID", color: "#1f77b4", x: fid.x, y: fid.y)])) }
+        return charts
+    }
+
+    var qualityRows: [[String]] {
+        var rows = [["measure", "value"]]
+        if let last = history.last(where: { $0.fid != nil }) {
+            rows.append(["FID at step \(last.step) (--eval-every)", String(format: "%.2f", last.fid!)])
+            rows.append(["KID at step \(last.step)", String(format: "%.4f", last.kid ?? .nan)])
+        }
+        if let q = quality {
+            let values: [(String, Double?)] = [("fid", q.fid), ("kid", q.kid), ("precision", q.precision), ("recall", q.recall),
+                                               ("conditionalAccuracy", q.conditionalAccuracy), ("imageCount", Double(q.imageCount))]
+            for case let (key, v?) in values { rows.append(["\(key) (quality.json)", String(format: v == v.rounded() ? "%.0f" : "%.4g", v)]) }
+        }
+        if rows.count == 1 { rows.append(["—", "not measured: train with --eval-every N, or run swiftgan evaluate --json RUN/quality.json"]) }
+        return rows
+    }
+
+    /// This run's last measured numbers above the shipped reference sets' (nil without either).
+    var referenceRows: [[String]]? {
+        guard let references = Evaluator.shippedReferences(for: config.dataset) else { return nil }
+        func number(_ v: Double?, _ format: String) -> String { v.map { String(format: format, $0) } ?? "" }
+        var run: [String]?
+        if let q = quality {
+            run = ["this run (quality.json, \(q.imageCount) images)", number(q.fid, "%.1f"), number(q.kid, "%.3f"),
+                   number(q.precision, "%.3f"), number(q.recall, "%.3f")]
+        } else if let last = history.last(where: { $0.fid != nil }) {
+            run = ["this run at step \(last.step) (--eval-every)", number(last.fid, "%.1f"), number(last.kid, "%.3f"), "", ""]
+        }
+        guard let run else { return nil }
+        return [["set", "FID", "KID", "precision", "recall"], run] + references.map { set, r in
+            ["\(set) (\(r.imageCount) images)", number(r.fid, "%.1f"), number(r.kid, "%.3f"), number(r.precision, "%.3f"), number(r.recall, "%.3f")]
+        }
+    }
+
+    var configRows: [[String]] {
+        guard let json = try? config.json(), let object = try? JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any] else { return [] }
+        return object.flatMap { key, value in
+            (value as? [String: Any]).map { $0.map { ["\(key).\($0.key)", "\($0.value)"] } } ?? [[key, "\(value)"]]
+        }.sorted { $0[0] < $1[0] }
+    }
+}

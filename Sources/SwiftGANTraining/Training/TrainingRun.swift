@@ -1,0 +1,293 @@
+import SwiftGANArtifacts
+import SwiftGANDatasets
+import Foundation
+import SwiftGANNN
+import SwiftGANTensors
+
+/// A whole training run: builds the model and data from a `TrainConfig`, trains, and keeps the
+/// run folder (``RunFolder``) up to date at each sample point and at the end, so an interrupted or
+/// diverged run keeps its last good state. A non-finite loss stops the run with an error.
+public final class TrainingRun {
+    public let config: TrainConfig
+    public let model: GANModel
+    public let folder: RunFolder
+    public let step: GANTrainingStep
+    public let batchSize: Int
+    public internal(set) var history: [HistoryRow] = []
+    /// Called after every step with the step number (1-based) and its metrics.
+    public var onStep: ((Int, StepMetrics) -> Void)?
+    /// Called after each quality measurement (`evalEvery`).
+    public var onEvaluation: ((Int, QualityReport) -> Void)?
+    /// Measures generated samples during training (`evalEvery`).
+    let judge: QualityJudge?
+    /// One line per notable event (data found, files written).
+    public var log: (String) -> Void
+
+    var data: RealData
+    let rng: RandomGenerator
+    private let fixedNoise: Tensor
+    private let fixedLabels: [Int]?
+    /// Steps over which the balance signal is watched before warning (``checkBalance(step:)``).
+    public var balanceWindow = 500
+    /// Whether the one-time warning about one network overpowering the other was given.
+    var balanceWarned = false
+    /// The TensorBoard event file, and the step and time of its last step-rate point.
+    var board: TensorBoardLog?
+    var boardMark = (step: 0, seconds: 0.0)
+    /// The step the run starts after: 0, or the saved step when resuming.
+    public private(set) var startStep = 0
+    private let realExamples: Tensor
+    public let classNames: [String]?
+
+    public init(config requested: TrainConfig, log: @escaping (String) -> Void = { _ in }) throws {
+        // Validated after the recipe fills its options: the recipe only sets what was left unset.
+        var config = try requested.applyingRecipe()
+        try config.validate()
+        self.log = log
+        folder = RunFolder(URL(fileURLWithPath: config.outputFolder))
+        // One generator, in a fixed order: weights, then sample noise, then data order, noise and dropout.
+        rng = RandomGenerator(seed: config.seed)
+        let objective = try config.objective()
+        if !objective.defaults.allowsBatchNorm && config.options.discriminatorNormalization == nil {
+            config.options.discriminatorNormalization = "none"
+        }
+        model = try ModelZoo.make(config.model, options: config.options, rng: rng)
+        let batchSize = config.batchSize ?? model.source.batchSize
+        config.batchSize = batchSize
+        self.batchSize = batchSize
+        let recipe = try config.recipe(for: model)
+        step = GANTrainingStep(model: model, recipe: recipe, rng: rng)
+        log("recipe: \(recipe.summary)")
+        config.sampling = config.sampling ?? (model.source.randomBatchesPerEpoch == nil ? "epochs" : "random")
+        config.batchesPerEpoch = config.batchesPerEpoch ?? model.source.randomBatchesPerEpoch ?? 100
+
+        switch model.sample {
+        case .curves:
+            data = .curves
+            fixedNoise = model.noise(48, using: rng)
+            realExamples = QuadraticCurves.sample(48, using: rng)
+            classNames = nil
+            fixedLabels = nil
+        case .images(let height, _, let channels):
+            let dataset = try RealData.loadImages(config, size: height, channels: channels, log: log)
+            guard dataset.imageShape == model.sampleShape else {
+                throw GANError("\(config.model) makes \(model.sampleShape) images but \(dataset.name) holds \(dataset.imageShape)")
+            }
+            if model.classCount > 0 && dataset.classNames.count != model.classCount {
+                throw GANError("\(config.model) draws \(model.classCount) classes but \(dataset.name) has \(dataset.classNames.count)")
+            }
+            let mode: BatchSampler.Mode = config.sampling == "random" ? .randomSampling(batchesPerEpoch: config.batchesPerEpoch!) : .epochs
+            guard mode != .epochs || dataset.count >= batchSize else {
+                throw GANError("batch size \(batchSize) exceeds the \(dataset.count) images of \(dataset.name)")
+            }
+            data = .images(dataset, BatchSampler(count: dataset.count, batchSize: batchSize, mode: mode, rng: rng))
+            fixedNoise = model.noise(80, using: rng)
+            // A conditional model's grid: one row of 8 per class.
+            let classCount = model.classCount
+            fixedLabels = classCount > 0 ? (0..<80).map { $0 / 8 % classCount } : nil
+            realExamples = dataset.batch(dataset.examplesPerClass(1), range: model.dataRange)
+            classNames = dataset.classNames
+        }
+        if let epochs = config.epochs {
+            let perEpoch: Int
+            switch data {
+            case .curves: perEpoch = config.batchesPerEpoch!
+            case .images(_, let sampler): perEpoch = sampler.batchesPerEpoch
+            }
+            // A step draws one real batch per D update.
+            let (batches, overflow) = epochs.multipliedReportingOverflow(by: perEpoch)
+            guard !overflow else { throw GANError("--epochs \(epochs) × \(perEpoch) batches per epoch is more steps than a run can count") }
+            config.steps = Swift.max(1, batches / recipe.criticSteps)
+        }
+        if config.evalEvery != nil {
+            guard model.sample == .grayscale28, ["fashion-mnist", "mnist"].contains(config.dataset) else {
+                throw GANError("--eval-every measures 28×28 Fashion-MNIST or MNIST models, not \(config.model) on \(config.dataset)")
+            }
+            let evaluator = try config.evaluator.map { try Evaluator.load(from: URL(fileURLWithPath: $0)).evaluator }
+                ?? Evaluator.shipped(for: config.dataset).evaluator
+            var locator = DatasetLocator(explicitFolder: config.dataDir.map { URL(fileURLWithPath: $0) })
+            locator.log = log
+            judge = try QualityJudge(evaluator: evaluator, real: try locator.load(try DatasetSpec.named(config.dataset), train: false).dataset)
+        } else {
+            judge = nil
+        }
+        config.out = config.outputFolder
+        self.config = config
+    }
+
+    /// FID and KID of freshly generated samples, recorded in the last history row. Noise comes from
+    /// a generator of its own, so measuring does not change the training run.
+    private func evaluate(step n: Int) throws {
+        guard let judge else { return }
+        let rng = RandomGenerator(seed: config.seed &+ 0x9E37_79B9 &+ UInt64(n))
+        let (images, labels) = step.withGeneratorForSampling { model.generateForEvaluation(count: config.evalSamples ?? 2000, using: rng) }
+        let report = try judge.report(images: images, labels: labels, full: false, rng: rng)
+        history[history.count - 1].fid = report.fid
+        history[history.count - 1].kid = report.kid
+        logQuality(n, fid: report.fid, kid: report.kid)
+        onEvaluation?(n, report)
+    }
+
+    /// Continues the run saved in the run folder (weights, optimizers, random state, data order,
+    /// history and sample frames) from its last sample point. Call before `run()`.
+    public func resume() throws {
+        startStep = try restoreState()
+        guard startStep < config.steps else {
+            throw GANError("the run in \(folder.path) already reached step \(startStep); give a larger --steps to continue it")
+        }
+        if let budget = config.timeBudget, let spent = history.last?.seconds, spent >= budget {
+            throw GANError(String(format: "the run in %@ already spent its time budget (%.0f of %.0f s); give a larger --time-budget to continue it",
+                                  folder.path, spent, budget))
+        }
+        log("resuming \(model.name) at step \(startStep) of \(config.steps)")
+    }
+
+    /// The last step trained: `config.steps`, or where the time budget ran out.
+    public private(set) var finalStep = 0
+
+    /// Asked after every step: true stops the run there, saving everything as at a sample point
+    /// (the command line's Ctrl-C and SIGTERM).
+    public var stopRequested: () -> Bool = { false }
+    /// Whether the run stopped because `stopRequested` said so.
+    public private(set) var stoppedOnRequest = false
+
+    /// Whether a new run may replace a run already in its folder (`--force`). The old files are
+    /// moved aside, and deleted only once this run has saved its first state.
+    public var replacesExistingRun = false
+
+    /// Trains for `config.steps` steps, or until `config.timeBudget` is spent. Returns the run folder.
+    @discardableResult
+    public func run() throws -> URL {
+        // A new run never destroys an old one it was not asked to replace, nor before its own
+        // state is safe: the old files wait aside until then.
+        for dir in [folder.url, folder.samples] {
+            let stale = AtomicFile.removeStaleTemporaries(in: dir)
+            if !stale.isEmpty { log("removed \(stale.count) half-written file(s) a killed process left in \(dir.path)") }
+        }
+        var replaced: URL?
+        let previous = startStep == 0 ? folder.runFiles() : []
+        if !previous.isEmpty {
+            guard replacesExistingRun else {
+                throw GANError("\(folder.path) already holds a run (\(previous.map(\.lastPathComponent).joined(separator: ", "))). "
+                               + "Continue it with --resume \(folder.path), give this run another --out, or --force to replace it.")
+            }
+            replaced = try folder.moveAside(previous)
+            log("the run in \(folder.path) is replaced; its files wait in \(replaced!.path) until this run has saved its first state")
+        }
+        do {
+            try train(afterSaving: {
+                if let aside = replaced { try? FileManager.default.removeItem(at: aside); replaced = nil }
+            })
+        } catch {
+            if let replaced { log("the run this one was to replace is kept in \(replaced.path)") }
+            throw error
+        }
+        return folder.url
+    }
+
+    private func train(afterSaving: () -> Void) throws {
+        try AtomicFile.write(try config.json(), to: folder.config)
+        // A resumed run drops the pictures past its state.
+        folder.removeSamples(after: startStep)
+        let started = Date(timeIntervalSinceNow: -(history.last?.seconds ?? 0))
+        try openTensorBoard()
+        defer { try? board?.flush() }
+        if startStep == 0 { try writeSamples(step: 0) }
+        var lastSaved = startStep
+        finalStep = config.steps
+        for n in (startStep + 1)...config.steps {
+            let metrics = step(batches: (0..<step.recipe.criticSteps).map { _ in realBatch() })
+            history.append(HistoryRow(step: n, epoch: data.epoch, metrics: metrics, seconds: Date().timeIntervalSince(started)))
+            onStep?(n, metrics)
+            logStep(n, metrics)
+            checkBalance(step: n)
+            guard metrics.isFinite else {
+                try? writeHistory()
+                try? writeAnimation()
+                throw GANError("training diverged at step \(n): D loss \(metrics.discriminatorLoss), G loss \(metrics.generatorLoss). "
+                               + (lastSaved > 0 ? "The last good checkpoint (step \(lastSaved)) is in \(folder.path)." : "No checkpoint was saved yet."))
+            }
+            let budgetSpent = config.timeBudget.map { Date().timeIntervalSince(started) >= $0 } ?? false
+            let interrupted = stopRequested()
+            let last = n == config.steps || budgetSpent || interrupted
+            let measure = config.evalEvery.map { n % $0 == 0 || last } ?? false
+            let save = n % config.sampleEvery == 0 || last
+            // The losses were finite, but this step's updates may not be: never save NaN weights
+            // (nor measure samples made from them).
+            if measure || save, !(model.generator.namedState + model.discriminator.namedState).allSatisfy({ $0.tensor.isFinite }) {
+                try? writeHistory()
+                try? writeAnimation()
+                throw GANError("training diverged at step \(n): the weights are no longer finite. "
+                               + (lastSaved > 0 ? "The last good checkpoint (step \(lastSaved)) is in \(folder.path)." : "No checkpoint was saved yet."))
+            }
+            if measure {
+                // A failed measurement is reported, not fatal: the run goes on.
+                do { try evaluate(step: n) } catch { log("warning: the quality measurement at step \(n) failed: \(error)") }
+            }
+            if save {
+                // History first and the training state last: an interrupted save leaves a state
+                // whose step the history already covers.
+                try writeSamples(step: n)
+                try writeHistory()
+                try saveCheckpoints(step: n)
+                try saveState(step: n)
+                lastSaved = n
+                afterSaving()
+                writeReport()
+            }
+            if interrupted && n < config.steps {
+                finalStep = n
+                stoppedOnRequest = true
+                log("stopped at step \(n) of \(config.steps); everything is saved")
+                break
+            }
+            if budgetSpent {
+                finalStep = n
+                if n < config.steps { log(String(format: "time budget of %.0f s spent: stopped at step %d of %d", config.timeBudget!, n, config.steps)) }
+                break
+            }
+        }
+        try writeAnimation()
+        writeReport()
+    }
+
+    /// `report.html`; a page that cannot be written is worth a warning, not the run.
+    func writeReport() {
+        do { try AtomicFile.write(try RunReport.page(for: folder), to: folder.report) } catch {
+            log("warning: the run report was not written: \(error)")
+        }
+    }
+
+    public func saveCheckpoints(step n: Int) throws {
+        try step.withGeneratorForSampling {
+            try Checkpoint.save(model.generator, of: model, role: "generator", step: n, classNames: classNames, to: folder.generator)
+        }
+        try Checkpoint.save(model.discriminator, of: model, role: "discriminator", step: n, classNames: classNames, to: folder.discriminator)
+    }
+
+    public func writeHistory() throws {
+        try History.table(history).write(to: folder.history)
+        try RunPictures.trainingCurves(history, title: model.name).write(to: folder.curves)
+    }
+
+    private func writeSamples(step n: Int) throws {
+        let url = folder.samplePicture(step: n)
+        let generated = step.withGeneratorForSampling { model.generate(fixedNoise, labels: fixedLabels) }
+        let rowLabels = fixedLabels.map { labels in stride(from: 0, to: labels.count, by: 8).map { classNames?[labels[$0]] ?? "class \(labels[$0])" } }
+        let picture = try RunPictures.samples(generated: generated, real: realExamples, model: model, step: n,
+                                              columns: fixedLabels == nil ? nil : 8, rowLabels: rowLabels)
+        let png = try picture.png()
+        try AtomicFile.write(png, to: url)
+        try logSamplePoint(n, picture: picture, png: png)
+    }
+
+    /// The sample pictures in the run folder as `training.gif`, read back from disk when the run
+    /// ends (or stops on a NaN) rather than held in memory; at most `maxFrames`, evenly spaced, the
+    /// first and last always included.
+    public func writeAnimation(maxFrames: Int = 100) throws {
+        let all = folder.samplePictures(log: log)
+        guard !all.isEmpty else { return }
+        let frames = all.count <= maxFrames ? all : (0..<maxFrames).map { all[$0 * (all.count - 1) / (maxFrames - 1)] }
+        try GIF.writeAnimation(frames, frameDelay: 40, lastFrameDelay: 300, to: folder.animation)
+    }
+}

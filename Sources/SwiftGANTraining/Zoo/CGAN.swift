@@ -1,0 +1,36 @@
+import SwiftGANNN
+import SwiftGANTensors
+
+/// The conditional GAN of Mirza & Osindero (2014): both networks are told the class. The generator
+/// takes concat(z, one-hot label); the discriminator sees the image together with the label and
+/// judges whether the pair is real. Two bodies (`--body`):
+///
+///     mlp   (default) mlp-gan's layers:  G: concat(z(100), y(10)) → 256 → 512 → 1024 → 784, tanh
+///                                        D: concat(flatten(x)(784), y(10)) → 512 → 256 → 1
+///     dcgan dcgan's layers:              G: concat(z, y)(110) → Dense 7·7·128 → … → 28×28×1, tanh
+///                                        D: x with y as 10 constant channels (28×28×11) → Conv 64 → …
+///
+/// Everything else (activations, BatchNorm, initialisers, Adam settings, batch size) is the
+/// unconditional body's, so a cgan run compares directly with an mlp-gan or dcgan run. Keras-GAN
+/// and PyTorch-GAN join a learned label embedding instead of a one-hot vector (multiplied in
+/// Keras-GAN); a one-hot vector is the paper's form and needs no extra parameters.
+public enum CGAN {
+    public static let classes = 10
+
+    public static func make(options: ModelOptions, rng: RandomGenerator) throws -> GANModel {
+        let unconditional: GANModel, sees: Conditioning.DiscriminatorInput
+        switch options.body ?? "mlp" {
+        case "mlp":
+            unconditional = MLPGAN.make(options: options, rng: rng, generatorInputs: 100 + classes, discriminatorInputs: 784 + classes)
+            sees = .flattenedWithOneHot
+        case "dcgan":
+            unconditional = DCGAN.make(options: options, rng: rng, generatorInputs: 100 + classes, imageChannels: 1 + classes)
+            sees = .oneHotPlanes
+        case let other:
+            throw GANError("cgan's --body is 'mlp' or 'dcgan', not '\(other)'")
+        }
+        let u = unconditional
+        return GANModel(name: "cgan", generator: u.generator, discriminator: u.discriminator, noiseSize: u.noiseSize,
+                        sample: u.sample, dataRange: u.dataRange, source: u.source, options: options, conditioning: .concatenated(classes: classes, discriminatorSees: sees))
+    }
+}

@@ -1,0 +1,52 @@
+import SwiftGANNN
+import SwiftGANTensors
+
+/// The architecture of the DCGAN paper (Radford, Metz & Chintala, 2016), NHWC, for colour images of
+/// 64×64 (or 32×32 with `imageSize: 32`, for CIFAR-10). With width w (the paper: 128; PyTorch's
+/// DCGAN example: 64; here 32 by default so it trains on a CPU):
+///
+///     G: z(100) → Dense 4·4·8w → Reshape → BatchNorm → ReLU
+///               → [ConvTranspose 4×4, stride 2, same → BatchNorm → ReLU] halving the channels
+///               → ConvTranspose 3, 4×4, stride 2, same → tanh          (4 → 8 → 16 → 32 → 64)
+///     D: Conv w, 4×4, stride 2, same → LeakyReLU(0.2)                  (no BatchNorm on the input layer)
+///        → [Conv 4×4, stride 2, same → BatchNorm → LeakyReLU(0.2)] doubling the channels down to 4×4
+///        → Flatten → Dense 1 (logit)
+///
+/// Weights N(0, 0.02) as in the paper; layers followed by BatchNorm have no bias; BatchNorm as
+/// PyTorch's example (momentum 0.1 ≙ Keras 0.9, ε 1e-5). Adam(2e-4, β₁ 0.5), batch 64, images in [−1, 1].
+public enum DCGAN64 {
+    public static let source = SourceSettings(learningRate: 2e-4, beta1: 0.5, batchSize: 64)
+
+    public static func make(options: ModelOptions, rng: RandomGenerator) -> GANModel {
+        let size = options.imageSize ?? 64, w = options.width ?? 32
+        let stages = size == 32 ? 3 : 4
+        let init02 = Initializer.normal(std: 0.02)
+        func norm(_ c: Int) -> BatchNorm { BatchNorm(featureCount: c, momentum: 0.9, epsilon: 1e-5) }
+
+        var channels = w << (stages - 1)  // 8w for 64×64, 4w for 32×32
+        var g: [any UnaryLayer] = [Dense(100, 4 * 4 * channels, useBias: false, weightInitializer: init02, rng: rng),
+                               Reshape([4, 4, channels]), norm(channels), ReLU()]
+        for _ in 0..<(stages - 1) {
+            g += [ConvTranspose2D(channels, channels / 2, kernelSize: 4, stride: 2, padding: .same, useBias: false, kernelInitializer: init02, rng: rng),
+                  norm(channels / 2), ReLU()]
+            channels /= 2
+        }
+        g += [ConvTranspose2D(channels, 3, kernelSize: 4, stride: 2, padding: .same, kernelInitializer: init02, rng: rng), Tanh()]
+
+        // The source has no dropout in D; `--d-dropout` adds it after each LeakyReLU, as in the other models.
+        let rate = source.dropout(options.discriminatorDropout)
+        let dropout: () -> [any UnaryLayer] = { rate > 0 ? [Dropout(rate: rate, rng: rng)] : [] }
+        var d: [any UnaryLayer] = [Conv2D(3, w, kernelSize: 4, stride: 2, padding: .same, kernelInitializer: init02, rng: rng), LeakyReLU(0.2)] + dropout()
+        channels = w
+        for _ in 0..<(stages - 1) {
+            // Without BatchNorm (a WGAN-GP critic) the convolution keeps its bias.
+            let normalized = options.discriminatorNormalization != "none"
+            d += [Conv2D(channels, channels * 2, kernelSize: 4, stride: 2, padding: .same, useBias: !normalized, kernelInitializer: init02, rng: rng)]
+                + (normalized ? [norm(channels * 2)] : []) + [LeakyReLU(0.2)] + dropout()
+            channels *= 2
+        }
+        d += [Flatten(), Dense(4 * 4 * channels, 1, weightInitializer: init02, rng: rng)]
+        return GANModel(name: "dcgan64", generator: Sequential(g), discriminator: Sequential(d), noiseSize: 100,
+                        sample: .images(height: size, width: size, channels: 3), dataRange: -1...1, source: source, options: options)
+    }
+}

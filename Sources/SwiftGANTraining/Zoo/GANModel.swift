@@ -1,0 +1,285 @@
+import SwiftGANNN
+import SwiftGANTensors
+
+/// One model of the zoo: a generator, a discriminator, and what the data looks like.
+///
+/// Each network is any ``UnaryLayer`` (the zoo's `Sequential`s) or ``LabelledLayer`` (a network
+/// that takes the class labels itself, e.g. a projection discriminator); the discriminator ends in
+/// one logit per example (the sigmoid is folded into the loss). Each zoo file (`MLPGAN.swift`,
+/// `CurveGAN.swift`, …) builds one of these and reads top to bottom like the source it follows;
+/// a user's own networks fit the same way:
+///
+/// ```swift
+/// let model = GANModel(name: "my-gan", generator: MyGenerator(rng: rng), discriminator: MyCritic(rng: rng),
+///                      noiseSize: 64, sample: .grayscale28, dataRange: -1...1,
+///                      source: SourceSettings(learningRate: 2e-4, beta1: 0.5, batchSize: 64))
+/// ```
+public final class GANModel {
+    /// The zoo name (`mlp-gan`, `curve-gan`).
+    public let name: String
+    public let generator: GANNetwork
+    public let discriminator: GANNetwork
+    /// The length of the noise vector z.
+    public let noiseSize: Int
+    /// What the generator makes: images of a size, or curves.
+    public let sample: SampleKind
+    /// The range of the generator's output (and of the data it is trained on).
+    public let dataRange: ClosedRange<Float>
+    /// The options that built this model (saved in checkpoints to rebuild it).
+    public let options: ModelOptions
+    /// Whether and how class labels enter the networks (`.none` for unconditional models).
+    public let conditioning: Conditioning
+    /// How the model's source trains it (optimizer, batch size, targets, batching): the defaults
+    /// a ``TrainingRecipe`` starts from. Nothing in the model itself depends on them.
+    public let source: SourceSettings
+
+    public init(name: String, generator: any Module, discriminator: any Module, noiseSize: Int, sample: SampleKind,
+                dataRange: ClosedRange<Float>, source: SourceSettings, options: ModelOptions = ModelOptions(),
+                conditioning: Conditioning = .none) {
+        (self.name, self.noiseSize) = (name, noiseSize)
+        self.generator = generator as? GANNetwork ?? GANNetwork(generator)
+        self.discriminator = discriminator as? GANNetwork ?? GANNetwork(discriminator)
+        (self.sample, self.dataRange, self.source, self.options, self.conditioning) = (sample, dataRange, source, options, conditioning)
+    }
+
+    /// This model with another discriminator (spectral normalization wraps the zoo's).
+    func replacingDiscriminator(_ discriminator: any Module) -> GANModel {
+        GANModel(name: name, generator: generator, discriminator: discriminator, noiseSize: noiseSize, sample: sample,
+                 dataRange: dataRange, source: source, options: options, conditioning: conditioning)
+    }
+
+    /// The shape of one generated example: [28, 28, 1] for images (NHWC), [16] for curves.
+    public var sampleShape: [Int] { sample.shape }
+
+    /// The number of classes a conditional model draws (0: unconditional).
+    public var classCount: Int { conditioning.classCount }
+
+    /// Draws z ~ N(0, 1), shape [count, noiseSize].
+    public func noise(_ count: Int, using rng: RandomGenerator) -> Tensor {
+        Tensor.normal([count, noiseSize], using: rng)
+    }
+
+    /// Draws `count` class labels uniformly (the labels a conditional generator is asked for in training).
+    public func randomLabels(_ count: Int, using rng: RandomGenerator) -> [Int] {
+        (0..<count).map { _ in rng.integer(below: classCount) }
+    }
+
+    /// Checks labels given from outside (command line, files) against the model.
+    public func validate(labels: [Int]?) throws {
+        guard let labels else {
+            if classCount > 0 { throw GANError("\(name) is conditional: give the class labels to draw (0..<\(classCount))") }
+            return
+        }
+        guard classCount > 0 else { throw GANError("\(name) is unconditional: it takes no class labels") }
+        if let bad = labels.first(where: { !(0..<classCount).contains($0) }) {
+            throw GANError("label \(bad) is out of range: \(name) draws classes 0...\(classCount - 1)")
+        }
+    }
+
+    /// The generator's input: the noise, followed by the one-hot labels for a conditional model
+    /// whose generator does not take the labels itself.
+    public func generatorInput(noise: Tensor, labels: [Int]?) -> Tensor {
+        guard classCount > 0, !generator.takesLabels else { return noise }
+        guard let labels else { fatalError("\(name) is conditional: generating needs class labels") }
+        return Tensor.concatenate([noise, oneHot(labels, classes: classCount)], alongAxis: 1)
+    }
+
+    /// G's output for `noise` (and, for a conditional model, `labels`), in the current mode and
+    /// recording as the current ``GradMode`` says: the training step's forward pass.
+    public func generatorOutput(noise: Tensor, labels: [Int]?) -> Tensor {
+        generator(generatorInput(noise: noise, labels: labels), labels: labels)
+    }
+
+    /// D's raw output on `examples` (judged with `labels`, for a conditional model).
+    public func discriminatorOutput(_ examples: Tensor, labels: [Int]?) -> Tensor {
+        discriminator(discriminatorInput(examples, labels: labels), labels: labels)
+    }
+
+    /// The discriminator's input: the images, with the labels joined as `conditioning` says
+    /// (unless the discriminator takes the labels itself).
+    public func discriminatorInput(_ images: Tensor, labels: [Int]?) -> Tensor {
+        if conditioning.discriminatorSees == .imagesOnly || discriminator.takesLabels { return images }
+        guard let labels, labels.count == images.shape[0] else {
+            fatalError("\(name): the discriminator needs one label per image (\(images.shape[0]) images, \(labels?.count ?? 0) labels)")
+        }
+        if conditioning.discriminatorSees == .flattenedWithOneHot {
+            return Tensor.concatenate([images.flattenedBatch(), oneHot(labels, classes: classCount)], alongAxis: 1)
+        }
+        // One-hot planes: label c becomes C extra channels, all 0 but channel c, all 1 (the Keras
+        // conditional-GAN example).
+        let (b, h, w) = (images.shape[0], images.shape[1], images.shape[2])
+        let planes = Tensor.zeros([b, h, w, classCount])
+        for (row, label) in labels.enumerated() {
+            let base = planes.data + row * h * w * classCount + label
+            for p in 0..<(h * w) { base[p * classCount] = 1 }
+        }
+        return Tensor.concatenate([images, planes], alongAxis: 3)
+    }
+
+    /// Generates `noise.shape[0]` examples (of the given classes, for a conditional model) in
+    /// inference mode (BatchNorm uses its running statistics, so a sample does not depend on the
+    /// others drawn with it), recording nothing.
+    /// `batchStatistics`: normalize with the batch's own statistics instead (training mode, as many
+    /// PyTorch scripts sample), for comparison.
+    public func generate(_ noise: Tensor, labels: [Int]? = nil, batchStatistics: Bool = false) -> Tensor {
+        if !batchStatistics { generator.eval() }
+        defer { generator.train() }
+        return withoutGrad { generatorOutput(noise: noise, labels: labels) }
+    }
+}
+
+/// A model's training settings as its source gives them: what a run uses unless told otherwise
+/// (`swiftgan train --help` lists them per model).
+public struct SourceSettings {
+    public var learningRate: Float, beta1: Float, batchSize: Int
+    /// D's dropout rate without `--d-dropout` (0: none).
+    public var discriminatorDropout: Float = 0
+    /// nil: epochs over the data; else batches drawn at random, this many per "epoch".
+    public var randomBatchesPerEpoch: Int? = nil
+    /// D's real/fake targets (smoothing, noise).
+    public var targets = DiscriminatorTargets()
+
+    public init(learningRate: Float, beta1: Float, batchSize: Int, discriminatorDropout: Float = 0, randomBatchesPerEpoch: Int? = nil,
+                targets: DiscriminatorTargets = DiscriminatorTargets()) {
+        (self.learningRate, self.beta1, self.batchSize, self.discriminatorDropout) = (learningRate, beta1, batchSize, discriminatorDropout)
+        (self.randomBatchesPerEpoch, self.targets) = (randomBatchesPerEpoch, targets)
+    }
+
+    /// `rate` when given (> 0), else the source's.
+    func dropout(_ rate: Float) -> Float { rate > 0 ? rate : discriminatorDropout }
+}
+
+/// What a generator makes. Carried by the model, so the training run, the pictures, `sample`
+/// and `evaluate` ask it instead of guessing from a shape.
+public enum SampleKind: Equatable, CustomStringConvertible {
+    /// Images, height × width × channels (NHWC; 1 channel: gray, 3: RGB).
+    case images(height: Int, width: Int, channels: Int)
+    /// Curves: y at `points` fixed x positions (curve-gan's parabolas).
+    case curves(points: Int)
+
+    /// 28×28 gray images: what the shipped evaluators measure (Fashion-MNIST, MNIST).
+    public static let grayscale28 = SampleKind.images(height: 28, width: 28, channels: 1)
+
+    public var shape: [Int] {
+        switch self {
+        case .images(let h, let w, let c): return [h, w, c]
+        case .curves(let n): return [n]
+        }
+    }
+
+    public var description: String {
+        switch self {
+        case .images(let h, let w, let c): return "\(h)×\(w) \(c == 1 ? "gray" : "\(c)-channel") images"
+        case .curves(let n): return "curves of \(n) points"
+        }
+    }
+}
+
+/// How class labels enter a model (Mirza & Osindero 2014; Odena et al. 2017).
+public struct Conditioning: Equatable {
+    /// How the discriminator is shown the label.
+    public enum DiscriminatorInput: Equatable {
+        /// Not at all: unconditional models, and ACGAN (whose D predicts the label instead).
+        case imagesOnly
+        /// The flattened image followed by the one-hot label (an MLP discriminator).
+        case flattenedWithOneHot
+        /// The one-hot label as constant extra channels of the image (a convolutional discriminator).
+        case oneHotPlanes
+    }
+
+    /// 0 for an unconditional model. A conditional generator takes concat(noise, one-hot label).
+    public var classCount: Int
+    public var discriminatorSees: DiscriminatorInput
+    /// ACGAN: D's output is [batch, 1 + classCount], the real/fake logit then the class logits.
+    public var auxiliaryClassifier: Bool
+
+    public static let none = Conditioning(classCount: 0, discriminatorSees: .imagesOnly, auxiliaryClassifier: false)
+    public static func concatenated(classes: Int, discriminatorSees: DiscriminatorInput) -> Conditioning {
+        Conditioning(classCount: classes, discriminatorSees: discriminatorSees, auxiliaryClassifier: false)
+    }
+    public static func auxiliaryClassifier(classes: Int) -> Conditioning {
+        Conditioning(classCount: classes, discriminatorSees: .imagesOnly, auxiliaryClassifier: true)
+    }
+}
+
+/// What varies between builds of a zoo model. Saved in checkpoints and configuration files.
+public struct ModelOptions: Codable, Equatable {
+    /// Dropout after each hidden layer of the discriminator (0: the model's own,
+    /// ``SourceSettings/discriminatorDropout``); `mlp-gan --d-dropout 0.4`.
+    public var discriminatorDropout: Float = 0
+    /// dcgan64: the base channel count w (nil: 32).
+    public var width: Int?
+    /// dcgan64: 64 or 32 pixels (nil: 64).
+    public var imageSize: Int?
+    /// cgan: the unconditional body it extends, `mlp` or `dcgan` (nil: mlp).
+    public var body: String?
+
+    /// dcgan64: `none` builds D without BatchNorm, as a WGAN-GP critic must be (the gradient
+    /// penalty is per example); nil or `batch`: the model's BatchNorm. (The other models' Ds have none.)
+    public var discriminatorNormalization: String?
+    /// Spectral normalization of every Dense and Conv2D weight in D (Miyato et al. 2018).
+    public var spectralNorm: Bool?
+
+    public init(discriminatorDropout: Float = 0, width: Int? = nil, imageSize: Int? = nil, body: String? = nil,
+                discriminatorNormalization: String? = nil, spectralNorm: Bool? = nil) {
+        (self.discriminatorDropout, self.width, self.imageSize, self.body) = (discriminatorDropout, width, imageSize, body)
+        (self.discriminatorNormalization, self.spectralNorm) = (discriminatorNormalization, spectralNorm)
+    }
+}
+
+/// The zoo: model names and their builders.
+public enum ModelZoo {
+    public static let names = ["mlp-gan", "curve-gan", "dcgan", "dcgan64", "cgan", "acgan"]
+
+    /// A model's source settings, without building it (cgan's are its body's).
+    public static func source(of name: String, body: String? = nil) throws -> SourceSettings {
+        switch name {
+        case "mlp-gan": return MLPGAN.source
+        case "curve-gan": return CurveGAN.source
+        case "dcgan": return DCGAN.source
+        case "dcgan64": return DCGAN64.source
+        case "acgan": return ACGAN.source
+        case "cgan": return body == "dcgan" ? DCGAN.source : MLPGAN.source
+        default: throw GANError("unknown model '\(name)' (known: \(names.joined(separator: ", ")))")
+        }
+    }
+
+    public static func make(_ name: String, options: ModelOptions = ModelOptions(), rng: RandomGenerator) throws -> GANModel {
+        let model = try architecture(name, options: options, rng: rng)
+        guard options.spectralNorm == true else { return model }
+        return model.replacingDiscriminator(try spectrallyNormalized(model.discriminator.module, rng: rng))
+    }
+
+    /// `module` with every Dense and Conv2D in it wrapped in ``SpectralNorm``.
+    static func spectrallyNormalized(_ module: any Module, rng: RandomGenerator) throws -> any Module {
+        do {
+            return try module.rewritingLayers { ($0 as? any WeightedLayer).map { SpectralNorm($0, rng: rng) } }
+        } catch {
+            throw GANError("spectral norm: \(error)")
+        }
+    }
+
+    static func architecture(_ name: String, options: ModelOptions, rng: RandomGenerator) throws -> GANModel {
+        // Options can come from a checkpoint's metadata, not only from a checked command line.
+        guard (0..<1).contains(options.discriminatorDropout) else { throw GANError("the D dropout rate must lie in [0, 1), got \(options.discriminatorDropout)") }
+        switch name {
+        case "mlp-gan": return MLPGAN.make(options: options, rng: rng)
+        case "curve-gan": return CurveGAN.make(options: options, rng: rng)
+        case "dcgan": return DCGAN.make(options: options, rng: rng)
+        case "cgan": return try CGAN.make(options: options, rng: rng)
+        case "acgan": return ACGAN.make(options: options, rng: rng)
+        case "dcgan64":
+            guard [nil, 32, 64].contains(options.imageSize) else { throw GANError("dcgan64 makes 64×64 or 32×32 images, not \(options.imageSize!)") }
+            // 256: 2,048 channels in G's first layer, already 30 million weights.
+            guard (1...256).contains(options.width ?? 32) else { throw GANError("--width must lie in 1...256, got \(options.width!)") }
+            return DCGAN64.make(options: options, rng: rng)
+        default: throw GANError("unknown model '\(name)' (known: \(names.joined(separator: ", ")))")
+        }
+    }
+}
+
+/// A problem with a model, a checkpoint or a training run; the description says what and where.
+public struct GANError: Error, CustomStringConvertible {
+    public let description: String
+    public init(_ description: String) { self.description = description }
+}
