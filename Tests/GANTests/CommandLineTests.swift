@@ -58,7 +58,7 @@ final class CommandLineTests: XCTestCase {
         try swiftgan(["train", "--resume", out, "--steps", "30", "--time-budget", "600"])
         let bad = try swiftgan(["train", "--model", "curve-gan", "--loss", "wasserstein", "--steps", "1", "--out", out + "-bad"], expectSuccess: false)
         XCTAssertNotEqual(bad.status, 0)
-        XCTAssertTrue(bad.output.contains("unknown loss 'wasserstein' (known: bce, lsgan, hinge, wgan, wgan-gp)"), bad.output)
+        XCTAssertTrue(bad.output.contains("unknown loss 'wasserstein' (known: bce, lsgan, hinge, wgan, wgan-gp, ragan)"), bad.output)
         let smoothing = try swiftgan(["train", "--model", "curve-gan", "--loss", "hinge", "--label-smoothing", "0.1", "--steps", "1", "--out", out + "-bad"],
                                      expectSuccess: false)
         XCTAssertTrue(smoothing.output.contains("no targets"), smoothing.output)

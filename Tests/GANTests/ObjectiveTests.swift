@@ -39,6 +39,16 @@ final class ObjectiveTests: XCTestCase {
             XCTAssertEqual(w.generatorLoss(ObjectivePass(real: real, fake: fake)).loss.scalar, -0.85, accuracy: 1e-6, name)
             XCTAssertNil(w.decisionThreshold, name)
         }
+        // RaGAN: D(x) − E D(G(z)) = (−0.35, −1.85), D(G(z)) − E D(x) = (2.25, −0.05); values from
+        // Python's math.log1p: D ½·(mean softplus(0.35, 1.85) + mean softplus(2.25, −0.05)),
+        // G ½·(mean softplus(−2.25, 0.05) + mean softplus(−0.35, −1.85)).
+        let ragan = try Objectives.named("ragan")
+        XCTAssertEqual(ragan.discriminatorLoss(ObjectivePass(real: real, fake: fake, targets: hardTargets)).loss.scalar, 1.474_520_9, accuracy: 1e-6)
+        XCTAssertEqual(ragan.generatorLoss(ObjectivePass(real: real, fake: fake)).loss.scalar, 0.374_520_9, accuracy: 1e-6)
+        // G's loss depends on D(x) only through its value: no gradient reaches the real outputs' graph.
+        let realLeaf = real.copy().requiringGradient(), fakeLeaf = fake.copy().requiringGradient()
+        let g = gradients(of: ragan.generatorLoss(ObjectivePass(real: realLeaf, fake: fakeLeaf)).loss, withRespectTo: [fakeLeaf])[0]
+        XCTAssertEqual(g.shape, [2, 1])
         XCTAssertThrowsError(try Objectives.named("lsgann")) { XCTAssertTrue("\($0)".contains("known: bce, lsgan, hinge, wgan, wgan-gp"), "\($0)") }
     }
 
@@ -73,7 +83,7 @@ final class ObjectiveTests: XCTestCase {
     /// matches finite differences of the penalty itself — on every convolution backend.
     func testGradientPenaltyMatchesFiniteDifferences() throws {
         for backend in ConvolutionBackend.allCases where backend == .portable || ConvolutionBackend.isOneDNNAvailable {
-            try ConvolutionBackend.with(backend) {
+            ConvolutionBackend.with(backend) {
                 let rng = RandomGenerator(seed: 21)
                 let p = criticParameters(rng)
                 let real = Tensor.normal([3, 5, 5, 2], using: rng), fake = Tensor.normal([3, 5, 5, 2], using: rng)

@@ -135,7 +135,7 @@ final class FullDiskTests: XCTestCase {
         let (out, state) = try runOnTmpfs()
         // Fill what is left of the file system.
         let filler = mountPoint + "/filler"
-        FileManager.default.createFile(atPath: filler, contents: nil)
+        _ = FileManager.default.createFile(atPath: filler, contents: nil)
         let handle = try XCTUnwrap(FileHandle(forWritingAtPath: filler))
         let block = Data(count: 64 << 10)
         while (try? handle.write(contentsOf: block)) != nil {}

@@ -28,18 +28,21 @@ public enum ONNXExport {
     }
 
     /// A value of the graph and how its axes are laid out.
-    struct Value {
-        enum Layout: Equatable {
+    public struct Value {
+        public enum Layout: Equatable {
             case flat(Int)                // [batch, features]
             case nhwc(Int, Int, Int)      // h, w, c: SwiftGAN's image layout
             case nchw(Int, Int, Int)      // h, w, c: ONNX's convolution layout
         }
-        var name: String
-        var layout: Layout
+        public var name: String
+        public var layout: Layout
+        public init(name: String, layout: Layout) { (self.name, self.layout) = (name, layout) }
     }
 
-    struct Builder {
-        var graph: ONNXGraph
+    /// The graph being written, with the helpers layers emit themselves with: layout changes,
+    /// activations, and the weighted layers' nodes.
+    public struct Builder {
+        public var graph: ONNXGraph
 
         mutating func generator(of model: GANModel) throws {
             graph.input("noise", shape: [nil, model.noiseSize])
@@ -103,68 +106,21 @@ public enum ONNXExport {
             return graph.node("OneHot", ["label", depth, values], nil, [("axis", .int(-1))])
         }
 
-        mutating func emit(_ module: any Module, _ x: Value) throws -> Value {
-            switch module {
-            case let s as Sequential:
-                return try s.layers.reduce(x) { try emit($1, $0) }
-            case let sn as SpectralNorm:
-                return try weighted(sn.layer, weight: withoutGrad { sn.layer.weight / sn.sigma }, x)
-            case let layer as any WeightedLayer:
-                return try weighted(layer, weight: layer.weight, x)
-            case let t as ConvTranspose2D:
-                return try convTranspose(x, t)
-            case let bn as BatchNorm:
-                let input = channelsFirst(x)
-                let inputs = [input.name] + [("scale", bn.scale), ("offset", bn.offset), ("mean", bn.runningMean), ("variance", bn.runningVariance)]
-                    .map { graph.constant("bn_" + $0.0, $0.1.scalars, shape: $0.1.shape) }
-                return Value(name: graph.node("BatchNormalization", inputs, nil, [("epsilon", .float(bn.epsilon))]), layout: input.layout)
-            case let r as Reshape:
-                let input = nhwc(x)
-                let shape = graph.constant("shape", int64: [0] + r.shape.map(Int64.init), shape: [r.shape.count + 1])
-                let layout: Value.Layout
-                switch r.shape.count {
-                case 1: layout = .flat(r.shape[0])
-                case 3: layout = .nhwc(r.shape[0], r.shape[1], r.shape[2])
-                default: throw GANError("ONNX export: Reshape to \(r.shape) (only [features] and [h, w, c] are exported)")
-                }
-                return Value(name: graph.node("Reshape", [input.name, shape]), layout: layout)
-            case is Flatten:
-                let input = nhwc(x)
-                guard case .nhwc(let h, let w, let c) = input.layout else { return input }
-                return Value(name: graph.node("Flatten", [input.name], nil, [("axis", .int(1))]), layout: .flat(h * w * c))
-            case is Dropout:
-                return x
-            case let heads as TwoHeads:
-                let a = try emit(heads.first, x), b = try emit(heads.second, x)
-                guard case .flat(let m) = a.layout, case .flat(let n) = b.layout else { throw layoutError(a, "two flat heads") }
-                return Value(name: graph.node("Concat", [a.name, b.name], nil, [("axis", .int(1))]), layout: .flat(m + n))
-            case let l as LeakyReLU: return activation("LeakyRelu", x, [("alpha", .float(l.slope))])
-            case is ReLU: return activation("Relu", x)
-            case let e as ELU: return activation("Elu", x, [("alpha", .float(e.alpha))])
-            // Tensor.selu's constants, which round to ONNX's defaults in Float.
-            case is SELU: return activation("Selu", x, [("alpha", .float(1.6732632423543772)), ("gamma", .float(1.0507009873554805))])
-            case is Sigmoid: return activation("Sigmoid", x)
-            case is Tanh: return activation("Tanh", x)
-            default:
-                throw GANError("ONNX export: no ONNX form for \(type(of: module)) yet")
+        /// Emits `module` (in inference mode) on `x`: the module writes itself through
+        /// ``ONNXExportable``; a module that does not is an error naming it.
+        public mutating func emit(_ module: any Module, _ x: Value) throws -> Value {
+            guard let exportable = module as? any ONNXExportable else {
+                throw GANError("ONNX export: no ONNX form for \(type(of: module)) yet (a layer of one's own conforms to ONNXExportable)")
             }
+            return try exportable.emitONNX(x, into: &self)
         }
 
-        /// A Dense or Conv2D layer run with `weight` (its own, or spectral norm's W / σ).
-        mutating func weighted(_ layer: any WeightedLayer, weight: Tensor, _ x: Value) throws -> Value {
-            switch layer {
-            case let d as Dense: return try dense(x, weight: weight, bias: d.bias)
-            case let c as Conv2D: return try conv(x, kernel: weight, bias: c.bias, stride: c.stride, padding: c.padding)
-            default: throw GANError("ONNX export: no ONNX form for \(type(of: layer)) yet")
-            }
-        }
-
-        mutating func activation(_ op: String, _ x: Value, _ attributes: [(String, ONNXGraph.Attribute)] = []) -> Value {
+        public mutating func activation(_ op: String, _ x: Value, _ attributes: [(String, ONNXGraph.Attribute)] = []) -> Value {
             Value(name: graph.node(op, [x.name], nil, attributes), layout: x.layout)
         }
 
         /// x·W + b, W stored [in, out] as ONNX's Gemm takes it (no transpose).
-        mutating func dense(_ x: Value, weight: Tensor, bias: Tensor?) throws -> Value {
+        public mutating func dense(_ x: Value, weight: Tensor, bias: Tensor?) throws -> Value {
             guard x.layout == .flat(weight.shape[0]) else { throw layoutError(x, "[batch, \(weight.shape[0])]") }
             let w = graph.constant("weight", weight.scalars, shape: weight.shape)
             let out = Value.Layout.flat(weight.shape[1])
@@ -175,7 +131,7 @@ public enum ONNXExport {
 
         /// Conv2D: Keras's kernel [kh, kw, in, out] as ONNX's [out, in, kh, kw]; TensorFlow's
         /// 'same' padding as explicit pads (the odd pixel at the bottom/right).
-        mutating func conv(_ x: Value, kernel: Tensor, bias: Tensor?, stride: Int, padding: Padding) throws -> Value {
+        public mutating func conv(_ x: Value, kernel: Tensor, bias: Tensor?, stride: Int, padding: Padding) throws -> Value {
             let input = channelsFirst(x)
             guard case .nchw(let h, let w, let c) = input.layout, c == kernel.shape[2] else { throw layoutError(x, "images of \(kernel.shape[2]) channels") }
             let (kh, kw) = (kernel.shape[0], kernel.shape[1])
@@ -193,7 +149,7 @@ public enum ONNXExport {
 
         /// ConvTranspose2D: Keras's kernel [kh, kw, out, in] as ONNX's [in, out, kh, kw]. The pads
         /// are those of the convolution it is the adjoint of (ConvGeometry from the output size).
-        mutating func convTranspose(_ x: Value, _ layer: ConvTranspose2D) throws -> Value {
+        public mutating func convTranspose(_ x: Value, _ layer: ConvTranspose2D) throws -> Value {
             let kernel = layer.kernel, stride = layer.stride
             let input = channelsFirst(x)
             guard case .nchw(let h, let w, let c) = input.layout, c == kernel.shape[3] else { throw layoutError(x, "images of \(kernel.shape[3]) channels") }
@@ -214,18 +170,18 @@ public enum ONNXExport {
         }
 
         /// The value with its channels on axis 1 (images as NCHW; flat values already are).
-        mutating func channelsFirst(_ x: Value) -> Value {
+        public mutating func channelsFirst(_ x: Value) -> Value {
             guard case .nhwc(let h, let w, let c) = x.layout else { return x }
             return Value(name: graph.node("Transpose", [x.name], nil, [("perm", .ints([0, 3, 1, 2]))]), layout: .nchw(h, w, c))
         }
 
         /// The value in SwiftGAN's layout (images as NHWC).
-        mutating func nhwc(_ x: Value) -> Value {
+        public mutating func nhwc(_ x: Value) -> Value {
             guard case .nchw(let h, let w, let c) = x.layout else { return x }
             return Value(name: graph.node("Transpose", [x.name], nil, [("perm", .ints([0, 2, 3, 1]))]), layout: .nhwc(h, w, c))
         }
 
-        func layoutError(_ x: Value, _ expected: String) -> GANError {
+        public func layoutError(_ x: Value, _ expected: String) -> GANError {
             GANError("ONNX export: expected \(expected), the graph has \(x.layout) at \(x.name)")
         }
     }

@@ -59,24 +59,15 @@ public enum Recipes {
 
 extension TrainConfig {
     /// This configuration with its recipe's options filling the ones it leaves unset (itself when
-    /// it names no recipe). Unset means absent from the JSON form: a nil option.
+    /// it names no recipe): each option fills itself from the preset where this one is nil.
     public func applyingRecipe() throws -> TrainConfig {
         guard let recipe else { return self }
-        // The merge goes through JSON, which cannot hold what the options refuse (`--lr inf`).
-        try checkEachOption()
+        // The options are checked first, so a bad value is reported as the option's own error.
+        // (The model's name is checked by `validate`: a model of one's own is not in the zoo.)
+        try checkEachOption(modelFromZoo: false)
         let preset = try Recipes.named(recipe).options
-        func object(_ c: TrainConfig) throws -> [String: Any] {
-            try JSONSerialization.jsonObject(with: JSONEncoder().encode(c)) as? [String: Any] ?? [:]
-        }
-        func merged(_ mine: [String: Any], _ theirs: [String: Any]) -> [String: Any] {
-            var out = mine
-            for (key, value) in theirs {
-                if let nested = value as? [String: Any], let own = mine[key] as? [String: Any] { out[key] = merged(own, nested) }
-                else if mine[key] == nil { out[key] = value }
-            }
-            return out
-        }
-        let data = try JSONSerialization.data(withJSONObject: merged(try object(self), try object(preset)))
-        return try JSONDecoder().decode(TrainConfig.self, from: data)
+        var config = self
+        for option in TrainOptions.all { option.fill(&config, preset) }
+        return config
     }
 }

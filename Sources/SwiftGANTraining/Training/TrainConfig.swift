@@ -74,16 +74,19 @@ public struct TrainConfig: Codable, Equatable {
 
     /// Checks every setting against its option's requirement (``TrainOptions/all``), then the
     /// rules that join settings. A configuration file gets the same checks as a command line.
-    public func validate() throws {
-        try checkEachOption()
+    /// `modelFromZoo` false: the model is the caller's own, so its name is not checked against the zoo.
+    public func validate(modelFromZoo: Bool = true) throws {
+        try checkEachOption(modelFromZoo: modelFromZoo)
         if (targets?.twoSided == true || targets?.perExample == true) && targets?.smoothing == nil {
             throw GANError("--two-sided and --per-example qualify --label-smoothing S; give it too")
         }
     }
 
     /// Each setting against its option's requirement alone.
-    func checkEachOption() throws {
-        for option in TrainOptions.all { if let problem = option.problem(self) { throw GANError(problem) } }
+    func checkEachOption(modelFromZoo: Bool = true) throws {
+        for option in TrainOptions.all where modelFromZoo || option.name != "model" {
+            if let problem = option.problem(self) { throw GANError(problem) }
+        }
     }
 
     /// The `config.json` form. Throws for a value JSON cannot hold (a non-finite number), which

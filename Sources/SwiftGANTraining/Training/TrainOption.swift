@@ -25,6 +25,9 @@ public struct TrainOption {
     let assign: (inout TrainConfig, String?) throws -> Void
     /// Puts the setting back to its default.
     let clear: (inout TrainConfig) -> Void
+    /// Copies the setting from a preset (a recipe) when the configuration leaves it unset; settings
+    /// that always have a value are never taken from a preset.
+    let fill: (inout TrainConfig, TrainConfig) -> Void
     /// nil when the configuration's value is acceptable, else why not.
     let problem: (TrainConfig) -> String?
 
@@ -66,6 +69,7 @@ extension TrainOption {
                     followsModel: followsModel,
                     assign: { config, text in config[keyPath: path] = try parse(text, as: T.self, for: "--" + name); also(&config) },
                     clear: { $0[keyPath: path] = nil },
+                    fill: { config, preset in if config[keyPath: path] == nil { config[keyPath: path] = preset[keyPath: path] } },
                     problem: { config in config[keyPath: path].flatMap { problem($0, requirement, "--" + name) } })
     }
 
@@ -79,13 +83,16 @@ extension TrainOption {
                     resumable: resumable, followsModel: followsModel,
                     assign: { config, text in config[keyPath: path] = try parse(text, as: T.self, for: "--" + name); also(&config) },
                     clear: { $0[keyPath: path] = TrainConfig()[keyPath: path] },
+                    fill: { _, _ in },
                     problem: { config in problem(config[keyPath: path], requirement, "--" + name) })
     }
 
     /// A switch: given means on.
     static func flag(_ name: String, _ key: String, _ path: WritableKeyPath<TrainConfig, Bool?>, help: String, followsModel: Bool = false) -> TrainOption {
         TrainOption(name: name, valueName: nil, key: key, help: help, defaultValue: nil, resumable: false, followsModel: followsModel,
-                    assign: { config, _ in config[keyPath: path] = true }, clear: { $0[keyPath: path] = nil }, problem: { _ in nil })
+                    assign: { config, _ in config[keyPath: path] = true }, clear: { $0[keyPath: path] = nil },
+                    fill: { config, preset in if config[keyPath: path] == nil { config[keyPath: path] = preset[keyPath: path] } },
+                    problem: { _ in nil })
     }
 
     static func parse<T: LosslessStringConvertible>(_ text: String?, as type: T.Type, for flag: String) throws -> T {

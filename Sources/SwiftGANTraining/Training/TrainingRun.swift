@@ -7,6 +7,18 @@ import SwiftGANTensors
 /// A whole training run: builds the model and data from a `TrainConfig`, trains, and keeps the
 /// run folder (``RunFolder``) up to date at each sample point and at the end, so an interrupted or
 /// diverged run keeps its last good state. A non-finite loss stops the run with an error.
+///
+/// The model is a zoo model named in the configuration (`swiftgan train`), or one built by the
+/// caller's own code (``init(model:config:data:log:)``): either way the run gets the same run
+/// folder, resume, Ctrl-C safety, TensorBoard log, report and FID while training.
+///
+/// ```swift
+/// var config = TrainConfig()
+/// config.steps = 2000
+/// config.out = "runs/mine"
+/// let run = try TrainingRun(model: myModel, config: config, data: myImages)
+/// try run.run()                     // or: try run.resume(); try run.run()
+/// ```
 public final class TrainingRun {
     public let config: TrainConfig
     public let model: GANModel
@@ -39,19 +51,44 @@ public final class TrainingRun {
     private let realExamples: Tensor
     public let classNames: [String]?
 
-    public init(config requested: TrainConfig, log: @escaping (String) -> Void = { _ in }) throws {
+    /// A run of the zoo model `config.model`.
+    public convenience init(config requested: TrainConfig, log: @escaping (String) -> Void = { _ in }) throws {
         // Validated after the recipe fills its options: the recipe only sets what was left unset.
         var config = try requested.applyingRecipe()
         try config.validate()
-        self.log = log
-        folder = RunFolder(URL(fileURLWithPath: config.outputFolder))
         // One generator, in a fixed order: weights, then sample noise, then data order, noise and dropout.
-        rng = RandomGenerator(seed: config.seed)
+        let rng = RandomGenerator(seed: config.seed)
         let objective = try config.objective()
         if !objective.defaults.allowsBatchNorm && config.options.discriminatorNormalization == nil {
             config.options.discriminatorNormalization = "none"
         }
-        model = try ModelZoo.make(config.model, options: config.options, rng: rng)
+        let model = try ModelZoo.make(config.model, options: config.options, rng: rng)
+        try self.init(model: model, config: config, rng: rng, data: nil, log: log)
+    }
+
+    /// A run of a model built by the caller's own code: the configuration's training settings
+    /// (steps, batch, objective, optimizers, recipe, sampling, evaluation, run folder) apply; its
+    /// model settings do not (`config.model` becomes the model's name). `data`: the real images to
+    /// train on; nil reads `config.dataset` as `swiftgan train` does. Build the model with a
+    /// generator of its own: the run's (seeded from `config.seed`) draws the data order and noise.
+    /// To continue a run, build the same model and call ``resume()`` before ``run()``.
+    public convenience init(model: GANModel, config requested: TrainConfig, data: ImageDataset? = nil,
+                            log: @escaping (String) -> Void = { _ in }) throws {
+        var config = requested
+        config.model = model.name
+        config = try config.applyingRecipe()
+        try config.validate(modelFromZoo: false)
+        if let data { config.dataset = data.name }
+        try self.init(model: model, config: config, rng: RandomGenerator(seed: config.seed), data: data, log: log)
+    }
+
+    private init(model: GANModel, config validated: TrainConfig, rng: RandomGenerator, data given: ImageDataset?,
+                 log: @escaping (String) -> Void) throws {
+        var config = validated
+        self.log = log
+        self.rng = rng
+        self.model = model
+        folder = RunFolder(URL(fileURLWithPath: config.outputFolder))
         let batchSize = config.batchSize ?? model.source.batchSize
         config.batchSize = batchSize
         self.batchSize = batchSize
@@ -69,12 +106,12 @@ public final class TrainingRun {
             classNames = nil
             fixedLabels = nil
         case .images(let height, _, let channels):
-            let dataset = try RealData.loadImages(config, size: height, channels: channels, log: log)
+            let dataset = try given ?? RealData.loadImages(config, size: height, channels: channels, log: log)
             guard dataset.imageShape == model.sampleShape else {
-                throw GANError("\(config.model) makes \(model.sampleShape) images but \(dataset.name) holds \(dataset.imageShape)")
+                throw GANError("\(model.name) makes \(model.sampleShape) images but \(dataset.name) holds \(dataset.imageShape)")
             }
             if model.classCount > 0 && dataset.classNames.count != model.classCount {
-                throw GANError("\(config.model) draws \(model.classCount) classes but \(dataset.name) has \(dataset.classNames.count)")
+                throw GANError("\(model.name) draws \(model.classCount) classes but \(dataset.name) has \(dataset.classNames.count)")
             }
             let mode: BatchSampler.Mode = config.sampling == "random" ? .randomSampling(batchesPerEpoch: config.batchesPerEpoch!) : .epochs
             guard mode != .epochs || dataset.count >= batchSize else {
@@ -101,7 +138,7 @@ public final class TrainingRun {
         }
         if config.evalEvery != nil {
             guard model.sample == .grayscale28, ["fashion-mnist", "mnist"].contains(config.dataset) else {
-                throw GANError("--eval-every measures 28×28 Fashion-MNIST or MNIST models, not \(config.model) on \(config.dataset)")
+                throw GANError("--eval-every measures 28×28 Fashion-MNIST or MNIST models, not \(model.name) on \(config.dataset)")
             }
             let evaluator = try config.evaluator.map { try Evaluator.load(from: URL(fileURLWithPath: $0)).evaluator }
                 ?? Evaluator.shipped(for: config.dataset).evaluator
