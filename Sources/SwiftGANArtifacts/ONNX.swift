@@ -20,7 +20,7 @@ public struct ONNXGraph {
 
     /// An attribute value of a node.
     public enum Attribute {
-        case int(Int64), float(Float), ints([Int64]), floats([Float])
+        case int(Int64), float(Float), ints([Int64]), floats([Float]), string(String)
     }
 
     public let name: String
@@ -161,6 +161,9 @@ public struct ONNXGraph {
         case .ints(let ints):
             for i in ints { a.integer(8, i) }
             a.integer(20, 7)
+        case .string(let text):
+            a.string(4, text)
+            a.integer(20, 3)
         }
         return a
     }

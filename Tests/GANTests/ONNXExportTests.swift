@@ -20,6 +20,7 @@ final class ONNXExportTests: XCTestCase {
         ("acgan", "acgan", ModelOptions()),
         ("cgan-mlp", "cgan", ModelOptions()),
         ("cgan-dcgan", "cgan", ModelOptions(body: "dcgan")),
+        ("resnet-gan-sn", "resnet-gan", ModelOptions(width: 4, spectralNorm: true)),
     ]
 
     func testExportedNetworksMatchInONNXRuntime() throws {

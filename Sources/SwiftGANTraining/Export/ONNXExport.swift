@@ -181,6 +181,13 @@ public enum ONNXExport {
             return Value(name: graph.node("Transpose", [x.name], nil, [("perm", .ints([0, 2, 3, 1]))]), layout: .nhwc(h, w, c))
         }
 
+        /// a + b, elementwise, in one layout (NCHW if either is).
+        public mutating func sum(_ a: Value, _ b: Value) throws -> Value {
+            let (x, y) = a.layout == b.layout ? (a, b) : (channelsFirst(a), channelsFirst(b))
+            guard x.layout == y.layout else { throw layoutError(b, "the layout of \(a.name), \(a.layout)") }
+            return Value(name: graph.node("Add", [x.name, y.name]), layout: x.layout)
+        }
+
         public func layoutError(_ x: Value, _ expected: String) -> GANError {
             GANError("ONNX export: expected \(expected), the graph has \(x.layout) at \(x.name)")
         }

@@ -145,3 +145,36 @@ extension Sigmoid: ONNXExportable {
 extension Tanh: ONNXExportable {
     public func emitONNX(_ x: ONNXValue, into onnx: inout ONNXBuilder) throws -> ONNXValue { onnx.activation("Tanh", x) }
 }
+
+extension Upsample: ONNXExportable {
+    /// ONNX's Resize, nearest, on NCHW: output pixel y reads input pixel ⌊y / f⌋ ("asymmetric", "floor").
+    public func emitONNX(_ x: ONNXValue, into onnx: inout ONNXBuilder) throws -> ONNXValue {
+        let input = onnx.channelsFirst(x)
+        guard case .nchw(let h, let w, let c) = input.layout else { throw onnx.layoutError(x, "images") }
+        let scales = onnx.graph.constant("scales", [1, 1, Float(factor), Float(factor)], shape: [4])
+        let y = onnx.graph.node("Resize", [input.name, "", scales], nil, [
+            ("mode", .string("nearest")), ("coordinate_transformation_mode", .string("asymmetric")), ("nearest_mode", .string("floor")),
+        ])
+        return ONNXValue(name: y, layout: .nchw(h * factor, w * factor, c))
+    }
+}
+
+extension AveragePool: ONNXExportable {
+    public func emitONNX(_ x: ONNXValue, into onnx: inout ONNXBuilder) throws -> ONNXValue {
+        let input = onnx.channelsFirst(x)
+        guard case .nchw(let h, let w, let c) = input.layout else { throw onnx.layoutError(x, "images") }
+        let y = onnx.graph.node("AveragePool", [input.name], nil, [
+            ("kernel_shape", .ints([Int64(factor), Int64(factor)])), ("strides", .ints([Int64(factor), Int64(factor)])),
+        ])
+        return ONNXValue(name: y, layout: .nchw(h / factor, w / factor, c))
+    }
+}
+
+extension GlobalSumPool: ONNXExportable {
+    public func emitONNX(_ x: ONNXValue, into onnx: inout ONNXBuilder) throws -> ONNXValue {
+        let input = onnx.channelsFirst(x)
+        guard case .nchw(_, _, let c) = input.layout else { throw onnx.layoutError(x, "images") }
+        let axes = onnx.graph.constant("axes", int64: [2, 3], shape: [2])
+        return ONNXValue(name: onnx.graph.node("ReduceSum", [input.name, axes], nil, [("keepdims", .int(0))]), layout: .flat(c))
+    }
+}

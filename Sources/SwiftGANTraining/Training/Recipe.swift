@@ -58,9 +58,10 @@ extension TrainConfig {
     /// The objective this configuration names (bce when none).
     public func objective() throws -> any GANObjective { try Objectives.named(loss ?? "bce") }
 
-    /// The model's recipe under this configuration's objective, with its options applied.
-    public func recipe(for model: GANModel) throws -> TrainingRecipe {
-        let objective = try objective()
+    /// The model's recipe under this configuration's objective (or `custom`, an objective of
+    /// one's own), with its options applied.
+    public func recipe(for model: GANModel, objective custom: (any GANObjective)? = nil) throws -> TrainingRecipe {
+        let objective = try custom ?? objective()
         var recipe = TrainingRecipe(model: model, objective: objective)
         if let targets {
             guard objective.usesTargets else {

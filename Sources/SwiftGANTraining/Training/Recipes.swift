@@ -36,11 +36,11 @@ public enum Recipes {
 
     public static var names: [String] { all.map(\.name) }
 
-    /// The recipe `swiftgan train` uses for a model when none is given: the best measured per
-    /// CPU-minute (README, "Recipes at equal time"), or the model's tutorial settings where no
-    /// recipe has been measured better yet.
+    /// The recipe `swiftgan train` uses for a model when none is given: the model's own
+    /// (``ZooModel/defaultRecipe``: the best measured per CPU-minute, docs/recipes.md, or the
+    /// model's tutorial settings where no recipe has been measured better yet).
     public static func commandLineDefault(for model: String) -> String {
-        model == "dcgan" ? "stable-bce" : "tutorial"
+        (try? ModelZoo.entry(model))?.defaultRecipe ?? "tutorial"
     }
 
     public static func named(_ name: String) throws -> Entry {

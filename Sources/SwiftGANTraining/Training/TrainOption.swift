@@ -180,7 +180,7 @@ public struct TrainRequest {
             for option in TrainOptions.all where option.followsModel && !isGiven(option.name) { option.clear(&c) }
         }
         for (option, value) in given { try option.assign(&c, value) }
-        if c.model == "dcgan64" && c.dataset == "cifar10" && c.options.imageSize == nil { c.options.imageSize = 32 }
+        if let model = try? ModelZoo.entry(c.model) { c.options = model.defaults(c.options, forDataset: c.dataset) }
         if saved == nil && c.recipe == nil { c.recipe = Recipes.commandLineDefault(for: c.model) }
         if let resume { c.out = resume }
         return c

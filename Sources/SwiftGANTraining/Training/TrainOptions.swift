@@ -30,7 +30,7 @@ public enum TrainOptions {
 
         .value("recipe", "NAME", "recipe", \.recipe,
                help: "A named set of options, filling those not given: " + Recipes.all.map { "\($0.name) (\($0.summary))" }.joined(separator: "; ") + ".",
-               default: "for a new run, " + commonThenExceptions(ModelZoo.names.map { ($0, Recipes.commandLineDefault(for: $0)) }),
+               default: "for a new run, " + commonThenExceptions(ModelZoo.all.map { ($0.name, $0.defaultRecipe) }),
                must: .choice(Recipes.names, noun: "recipe")),
         .value("loss", "NAME", "loss", \.loss, help: "The objective: " + Objectives.names.joined(separator: ", ") + " (bce: the non-saturating GAN loss).",
                default: "bce", must: .choice(Objectives.names, noun: "loss")),
@@ -78,14 +78,14 @@ public enum TrainOptions {
                help: "Dropout after each hidden layer of D (0: the model's own).",
                default: perModel { $0.discriminatorDropout > 0 ? "\($0.discriminatorDropout)" : "none" }, must: .fraction, followsModel: true),
         .value("d-norm", "KIND", "options.discriminatorNormalization", \.options.discriminatorNormalization,
-               help: "dcgan64: D's normalization, batch or none (the other models' Ds have none).",
+               help: takers(.discriminatorNormalization) + ": D's normalization, batch or none (the other models' Ds have none).",
                default: "batch; none for " + Objectives.all.filter { !$0.defaults.allowsBatchNorm }.map(\.name).joined(separator: ", "),
                must: .choice(["batch", "none"]), followsModel: true),
-        .value("width", "W", "options.width", \.options.width, help: "dcgan64: the base channel count (G goes 8w → 4w → 2w → w).",
+        .value("width", "W", "options.width", \.options.width, help: takers(.width) + ": the base channel count (dcgan64's G goes 8w → 4w → 2w → w).",
                default: "32", must: .custom("in 1...256") { (1...256).contains($0) }, followsModel: true),
-        .value("image-size", "PIXELS", "options.imageSize", \.options.imageSize, help: "dcgan64: 64 or 32.", default: "64; 32 for cifar10",
+        .value("image-size", "PIXELS", "options.imageSize", \.options.imageSize, help: takers(.imageSize) + ": 64 or 32.", default: "64; 32 for cifar10",
                must: .custom("64 or 32") { [32, 64].contains($0) }, followsModel: true),
-        .value("body", "NAME", "options.body", \.options.body, help: "cgan: the body it conditions, mlp (mlp-gan's layers) or dcgan.",
+        .value("body", "NAME", "options.body", \.options.body, help: takers(.body) + ": the body it conditions, mlp (mlp-gan's layers) or dcgan.",
                default: "mlp", must: .choice(["mlp", "dcgan"]), followsModel: true),
         .value("sampling", "MODE", "sampling", \.sampling,
                help: "Batching: epochs (shuffle without replacement) or random (each batch drawn at random: the tutorials' mode).",
@@ -120,9 +120,13 @@ public enum TrainOptions {
     /// A per-model setting in words: the most common value, then the models that differ
     /// ("64; dcgan 32, acgan 128"). cgan takes its body's.
     static func perModel(_ value: (SourceSettings) -> String) -> String {
-        let values = ModelZoo.names.filter { $0 != "cgan" }.compactMap { name in (try? ModelZoo.source(of: name)).map { (name, value($0)) } }
-        return commonThenExceptions(values) + (Set([MLPGAN.source, DCGAN.source].map(value)).count > 1 ? " (cgan: its body's)" : "")
+        let values = ModelZoo.all.filter { $0.sourceNote == nil }.map { ($0.name, value($0.source)) }
+        let notes = ModelZoo.all.compactMap { model in model.sourceNote.map { "\(model.name): \($0)" } }
+        return commonThenExceptions(values) + (notes.isEmpty ? "" : " (" + notes.joined(separator: "; ") + ")")
     }
+
+    /// The models that read a model option, for its help ("dcgan64, resnet-gan").
+    static func takers(_ key: ModelOptions.Key) -> String { ModelZoo.models(taking: key).joined(separator: ", ") }
 
     static func commonThenExceptions(_ values: [(name: String, value: String)]) -> String {
         let counts = Dictionary(values.map { ($0.value, 1) }, uniquingKeysWith: +)

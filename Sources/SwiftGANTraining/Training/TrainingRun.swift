@@ -63,7 +63,7 @@ public final class TrainingRun {
             config.options.discriminatorNormalization = "none"
         }
         let model = try ModelZoo.make(config.model, options: config.options, rng: rng)
-        try self.init(model: model, config: config, rng: rng, data: nil, log: log)
+        try self.init(model: model, config: config, rng: rng, data: nil, objective: nil, log: log)
     }
 
     /// A run of a model built by the caller's own code: the configuration's training settings
@@ -71,19 +71,21 @@ public final class TrainingRun {
     /// model settings do not (`config.model` becomes the model's name). `data`: the real images to
     /// train on; nil reads `config.dataset` as `swiftgan train` does. Build the model with a
     /// generator of its own: the run's (seeded from `config.seed`) draws the data order and noise.
-    /// To continue a run, build the same model and call ``resume()`` before ``run()``.
+    /// `objective`: one of one's own instead of `config.loss` (its name is written to
+    /// `config.json`). To continue a run, build the same model, pass the same arguments and call
+    /// ``resume()`` before ``run()``.
     public convenience init(model: GANModel, config requested: TrainConfig, data: ImageDataset? = nil,
-                            log: @escaping (String) -> Void = { _ in }) throws {
+                            objective: (any GANObjective)? = nil, log: @escaping (String) -> Void = { _ in }) throws {
         var config = requested
         config.model = model.name
+        if objective != nil { config.loss = nil }
         config = try config.applyingRecipe()
         try config.validate(modelFromZoo: false)
-        if let data { config.dataset = data.name }
-        try self.init(model: model, config: config, rng: RandomGenerator(seed: config.seed), data: data, log: log)
+        try self.init(model: model, config: config, rng: RandomGenerator(seed: config.seed), data: data, objective: objective, log: log)
     }
 
     private init(model: GANModel, config validated: TrainConfig, rng: RandomGenerator, data given: ImageDataset?,
-                 log: @escaping (String) -> Void) throws {
+                 objective: (any GANObjective)?, log: @escaping (String) -> Void) throws {
         var config = validated
         self.log = log
         self.rng = rng
@@ -92,7 +94,8 @@ public final class TrainingRun {
         let batchSize = config.batchSize ?? model.source.batchSize
         config.batchSize = batchSize
         self.batchSize = batchSize
-        let recipe = try config.recipe(for: model)
+        let recipe = try config.recipe(for: model, objective: objective)
+        if let objective { config.loss = objective.name }
         step = GANTrainingStep(model: model, recipe: recipe, rng: rng)
         log("recipe: \(recipe.summary)")
         config.sampling = config.sampling ?? (model.source.randomBatchesPerEpoch == nil ? "epochs" : "random")
@@ -107,6 +110,7 @@ public final class TrainingRun {
             fixedLabels = nil
         case .images(let height, _, let channels):
             let dataset = try given ?? RealData.loadImages(config, size: height, channels: channels, log: log)
+            if let given { config.dataset = given.name }
             guard dataset.imageShape == model.sampleShape else {
                 throw GANError("\(model.name) makes \(model.sampleShape) images but \(dataset.name) holds \(dataset.imageShape)")
             }

@@ -64,3 +64,9 @@ public final class TwoHeads: UnaryLayer, LayerContainer {
         Self(try transform(first), try transform(second))
     }
 }
+
+extension ACGAN: ZooModel {
+    public static let name = "acgan"
+    public static let summary = "the conditional DCGAN with an auxiliary classifier (Odena et al. 2017), 28×28 gray, 10 classes"
+    public static func build(options: ModelOptions, rng: RandomGenerator) throws -> GANModel { make(options: options, rng: rng) }
+}

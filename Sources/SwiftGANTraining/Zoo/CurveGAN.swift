@@ -26,3 +26,9 @@ public enum CurveGAN {
                         sample: .curves(points: QuadraticCurves.pointCount), dataRange: -1...3, source: source, options: options)
     }
 }
+
+extension CurveGAN: ZooModel {
+    public static let name = "curve-gan"
+    public static let summary = "the 1-D quadratic-curve GAN: learns a family of parabolas"
+    public static func build(options: ModelOptions, rng: RandomGenerator) throws -> GANModel { make(options: options, rng: rng) }
+}

@@ -34,3 +34,11 @@ public enum DCGAN {
                         sample: .grayscale28, dataRange: -1...1, source: source, options: options)
     }
 }
+
+extension DCGAN: ZooModel {
+    public static let name = "dcgan"
+    public static let summary = "the DCGAN of the Fashion-MNIST tutorial, 28×28 gray"
+    /// The best measured per CPU-minute (docs/recipes.md).
+    public static let defaultRecipe = "stable-bce"
+    public static func build(options: ModelOptions, rng: RandomGenerator) throws -> GANModel { make(options: options, rng: rng) }
+}

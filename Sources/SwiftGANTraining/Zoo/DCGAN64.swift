@@ -50,3 +50,20 @@ public enum DCGAN64 {
                         sample: .images(height: size, width: size, channels: 3), dataRange: -1...1, source: source, options: options)
     }
 }
+
+extension DCGAN64: ZooModel {
+    public static let name = "dcgan64"
+    public static let summary = "the DCGAN paper's architecture (Radford et al. 2016), 64×64 or 32×32, gray or RGB"
+    public static let options: [ModelOptions.Key] = [.width, .imageSize, .discriminatorNormalization]
+    public static func validate(_ options: ModelOptions) throws {
+        guard [nil, 32, 64].contains(options.imageSize) else { throw GANError("dcgan64 makes 64×64 or 32×32 images, not \(options.imageSize!)") }
+        // 256: 2,048 channels in G's first layer, already 30 million weights.
+        guard (1...256).contains(options.width ?? 32) else { throw GANError("--width must lie in 1...256, got \(options.width!)") }
+    }
+    public static func defaults(_ options: ModelOptions, forDataset dataset: String) -> ModelOptions {
+        var options = options
+        if dataset == "cifar10" && options.imageSize == nil { options.imageSize = 32 }
+        return options
+    }
+    public static func build(options: ModelOptions, rng: RandomGenerator) throws -> GANModel { make(options: options, rng: rng) }
+}

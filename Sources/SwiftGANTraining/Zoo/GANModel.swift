@@ -197,6 +197,12 @@ public struct Conditioning: Equatable {
     public static func concatenated(classes: Int, discriminatorSees: DiscriminatorInput) -> Conditioning {
         Conditioning(classCount: classes, discriminatorSees: discriminatorSees, auxiliaryClassifier: false)
     }
+    /// A model of one's own whose networks take the labels themselves where they are
+    /// ``LabelledLayer``s (a projection D, conditional BatchNorm in G); a one-input generator gets
+    /// the one-hot label after the noise.
+    public static func labels(classes: Int) -> Conditioning {
+        Conditioning(classCount: classes, discriminatorSees: .imagesOnly, auxiliaryClassifier: false)
+    }
     public static func auxiliaryClassifier(classes: Int) -> Conditioning {
         Conditioning(classCount: classes, discriminatorSees: .imagesOnly, auxiliaryClassifier: true)
     }
@@ -224,57 +230,6 @@ public struct ModelOptions: Codable, Equatable {
                 discriminatorNormalization: String? = nil, spectralNorm: Bool? = nil) {
         (self.discriminatorDropout, self.width, self.imageSize, self.body) = (discriminatorDropout, width, imageSize, body)
         (self.discriminatorNormalization, self.spectralNorm) = (discriminatorNormalization, spectralNorm)
-    }
-}
-
-/// The zoo: model names and their builders.
-public enum ModelZoo {
-    public static let names = ["mlp-gan", "curve-gan", "dcgan", "dcgan64", "cgan", "acgan"]
-
-    /// A model's source settings, without building it (cgan's are its body's).
-    public static func source(of name: String, body: String? = nil) throws -> SourceSettings {
-        switch name {
-        case "mlp-gan": return MLPGAN.source
-        case "curve-gan": return CurveGAN.source
-        case "dcgan": return DCGAN.source
-        case "dcgan64": return DCGAN64.source
-        case "acgan": return ACGAN.source
-        case "cgan": return body == "dcgan" ? DCGAN.source : MLPGAN.source
-        default: throw GANError("unknown model '\(name)' (known: \(names.joined(separator: ", ")))")
-        }
-    }
-
-    public static func make(_ name: String, options: ModelOptions = ModelOptions(), rng: RandomGenerator) throws -> GANModel {
-        let model = try architecture(name, options: options, rng: rng)
-        guard options.spectralNorm == true else { return model }
-        return model.replacingDiscriminator(try spectrallyNormalized(model.discriminator.module, rng: rng))
-    }
-
-    /// `module` with every Dense and Conv2D in it wrapped in ``SpectralNorm``.
-    static func spectrallyNormalized(_ module: any Module, rng: RandomGenerator) throws -> any Module {
-        do {
-            return try module.rewritingLayers { ($0 as? any WeightedLayer).map { SpectralNorm($0, rng: rng) } }
-        } catch {
-            throw GANError("spectral norm: \(error)")
-        }
-    }
-
-    static func architecture(_ name: String, options: ModelOptions, rng: RandomGenerator) throws -> GANModel {
-        // Options can come from a checkpoint's metadata, not only from a checked command line.
-        guard (0..<1).contains(options.discriminatorDropout) else { throw GANError("the D dropout rate must lie in [0, 1), got \(options.discriminatorDropout)") }
-        switch name {
-        case "mlp-gan": return MLPGAN.make(options: options, rng: rng)
-        case "curve-gan": return CurveGAN.make(options: options, rng: rng)
-        case "dcgan": return DCGAN.make(options: options, rng: rng)
-        case "cgan": return try CGAN.make(options: options, rng: rng)
-        case "acgan": return ACGAN.make(options: options, rng: rng)
-        case "dcgan64":
-            guard [nil, 32, 64].contains(options.imageSize) else { throw GANError("dcgan64 makes 64×64 or 32×32 images, not \(options.imageSize!)") }
-            // 256: 2,048 channels in G's first layer, already 30 million weights.
-            guard (1...256).contains(options.width ?? 32) else { throw GANError("--width must lie in 1...256, got \(options.width!)") }
-            return DCGAN64.make(options: options, rng: rng)
-        default: throw GANError("unknown model '\(name)' (known: \(names.joined(separator: ", ")))")
-        }
     }
 }
 

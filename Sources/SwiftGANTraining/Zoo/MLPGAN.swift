@@ -39,3 +39,9 @@ public enum MLPGAN {
                         sample: .grayscale28, dataRange: -1...1, source: source, options: options)
     }
 }
+
+extension MLPGAN: ZooModel {
+    public static let name = "mlp-gan"
+    public static let summary = "the vanilla MLP GAN of the Keras/PyTorch tutorials, 28×28 gray"
+    public static func build(options: ModelOptions, rng: RandomGenerator) throws -> GANModel { make(options: options, rng: rng) }
+}

@@ -1,0 +1,106 @@
+import SwiftGANNN
+import SwiftGANTensors
+
+/// One model of the zoo, as `swiftgan train --model NAME` knows it: its name, what it is, its
+/// source's training settings, the checks on its options, the recipe it trains with by default,
+/// and its builder. A zoo file declares its model and adopts this protocol; ``ModelZoo/all``
+/// lists them, and nothing else in the package names a model.
+///
+/// ```swift
+/// public enum MyGAN: ZooModel {
+///     public static let name = "my-gan", summary = "…"
+///     public static let source = SourceSettings(learningRate: 2e-4, beta1: 0.5, batchSize: 64)
+///     public static func build(options: ModelOptions, rng: RandomGenerator) throws -> GANModel { … }
+/// }
+/// ```
+public protocol ZooModel {
+    /// The `--model` name.
+    static var name: String { get }
+    /// One line for `--help` and the docs.
+    static var summary: String { get }
+    /// How its source trains it.
+    static var source: SourceSettings { get }
+    /// The model options it reads (`width`, `imageSize`, `body`, `discriminatorNormalization`), for
+    /// the help of those options; dropout and spectral norm apply to every model.
+    static var options: [ModelOptions.Key] { get }
+    /// The source settings under `options`, where they depend on them (cgan: its body's).
+    static func source(for options: ModelOptions) -> SourceSettings
+    /// What the help says of a per-model setting whose value depends on the options (cgan:
+    /// "its body's"); nil where ``source`` is the whole story.
+    static var sourceNote: String? { get }
+    /// Refuses options it cannot build (they may come from a checkpoint, not only a checked
+    /// command line), with a message that names the acceptable values.
+    static func validate(_ options: ModelOptions) throws
+    /// The options a run on `dataset` uses where they were not given (dcgan64 makes 32×32
+    /// images for CIFAR-10).
+    static func defaults(_ options: ModelOptions, forDataset dataset: String) -> ModelOptions
+    /// The recipe a new run uses without `--recipe` (``Recipes``).
+    static var defaultRecipe: String { get }
+    /// Builds it; `options` have been validated.
+    static func build(options: ModelOptions, rng: RandomGenerator) throws -> GANModel
+}
+
+extension ZooModel {
+    public static var options: [ModelOptions.Key] { [] }
+    public static func source(for options: ModelOptions) -> SourceSettings { source }
+    public static var sourceNote: String? { nil }
+    public static func validate(_ options: ModelOptions) throws {}
+    public static func defaults(_ options: ModelOptions, forDataset dataset: String) -> ModelOptions { options }
+    public static var defaultRecipe: String { "tutorial" }
+}
+
+extension ModelOptions {
+    /// The model options a zoo model may read.
+    public enum Key: String {
+        case width, imageSize, body, discriminatorNormalization
+    }
+}
+
+/// The zoo: every ``ZooModel``, and building one by name.
+public enum ModelZoo {
+    /// Every model, in the order `--help` lists them. Adding a model is its file and a line here.
+    public static let all: [any ZooModel.Type] = [
+        MLPGAN.self, CurveGAN.self, DCGAN.self, DCGAN64.self, CGAN.self, ACGAN.self,
+        ResNetGAN.self,
+    ]
+
+    public static var names: [String] { all.map { $0.name } }
+
+    /// The model named `name`, or an error listing the known names.
+    public static func entry(_ name: String) throws -> any ZooModel.Type {
+        guard let entry = all.first(where: { $0.name == name }) else {
+            throw GANError("unknown model '\(name)' (known: \(names.joined(separator: ", ")))")
+        }
+        return entry
+    }
+
+    /// A model's source settings, without building it (cgan's are its body's).
+    public static func source(of name: String, body: String? = nil) throws -> SourceSettings {
+        try entry(name).source(for: ModelOptions(body: body))
+    }
+
+    /// The models that read `key`, for the help of its option.
+    public static func models(taking key: ModelOptions.Key) -> [String] {
+        all.filter { $0.options.contains(key) }.map { $0.name }
+    }
+
+    /// Builds the model `name` with `options`, spectral normalization included when asked.
+    public static func make(_ name: String, options: ModelOptions = ModelOptions(), rng: RandomGenerator) throws -> GANModel {
+        let entry = try entry(name)
+        // Options can come from a checkpoint's metadata, not only from a checked command line.
+        guard (0..<1).contains(options.discriminatorDropout) else { throw GANError("the D dropout rate must lie in [0, 1), got \(options.discriminatorDropout)") }
+        try entry.validate(options)
+        let model = try entry.build(options: options, rng: rng)
+        guard options.spectralNorm == true else { return model }
+        return model.replacingDiscriminator(try spectrallyNormalized(model.discriminator.module, rng: rng))
+    }
+
+    /// `module` with every Dense and Conv2D in it wrapped in ``SpectralNorm``.
+    static func spectrallyNormalized(_ module: any Module, rng: RandomGenerator) throws -> any Module {
+        do {
+            return try module.rewritingLayers { ($0 as? any WeightedLayer).map { SpectralNorm($0, rng: rng) } }
+        } catch {
+            throw GANError("spectral norm: \(error)")
+        }
+    }
+}
