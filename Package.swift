@@ -95,6 +95,8 @@ let package = Package(
             name: "DatasetsTests",
             dependencies: ["SwiftGANDatasets", "SwiftGANTensors", "SwiftGANCZlib", "SwiftGANCPNG", "SwiftGANCJPEG"]
         ),
+        // Builds Examples/ (a package that depends on this one by path) and runs its programs.
+        .testTarget(name: "ExamplesTests"),
         .testTarget(
             name: "GANTests",
             dependencies: ["SwiftGANTraining", "SwiftGANDatasets", "SwiftGANArtifacts", "SwiftGANNN", "SwiftGANTensors"]
