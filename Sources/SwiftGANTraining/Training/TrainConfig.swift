@@ -72,6 +72,31 @@ public struct TrainConfig: Codable, Equatable {
 
     public init() {}
 
+    /// Every key is optional in the file: a missing one keeps its default, so a setting added
+    /// later (even one that always has a value) does not break a `config.json` written before it.
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        var config = TrainConfig()
+        func read<T: Decodable>(_ path: WritableKeyPath<TrainConfig, T>, _ key: CodingKeys) throws {
+            if let value = try c.decodeIfPresent(T.self, forKey: key) { config[keyPath: path] = value }
+        }
+        func read<T: Decodable>(_ path: WritableKeyPath<TrainConfig, T?>, _ key: CodingKeys) throws {
+            config[keyPath: path] = try c.decodeIfPresent(T.self, forKey: key)
+        }
+        try read(\.model, .model); try read(\.dataset, .dataset); try read(\.dataDir, .dataDir)
+        try read(\.steps, .steps); try read(\.epochs, .epochs); try read(\.batchSize, .batchSize)
+        try read(\.learningRate, .learningRate); try read(\.beta1, .beta1); try read(\.seed, .seed)
+        try read(\.sampleEvery, .sampleEvery); try read(\.options, .options); try read(\.generatorSteps, .generatorSteps)
+        try read(\.targets, .targets); try read(\.sampling, .sampling); try read(\.batchesPerEpoch, .batchesPerEpoch)
+        try read(\.evalEvery, .evalEvery); try read(\.evaluator, .evaluator); try read(\.evalSamples, .evalSamples)
+        try read(\.recipe, .recipe); try read(\.loss, .loss); try read(\.optimizer, .optimizer)
+        try read(\.discriminatorLearningRate, .discriminatorLearningRate); try read(\.generatorLearningRate, .generatorLearningRate)
+        try read(\.beta2, .beta2); try read(\.criticSteps, .criticSteps); try read(\.weightClip, .weightClip)
+        try read(\.gradientPenalty, .gradientPenalty); try read(\.r1, .r1); try read(\.ema, .ema)
+        try read(\.diffAugment, .diffAugment); try read(\.timeBudget, .timeBudget); try read(\.out, .out)
+        self = config
+    }
+
     /// Checks every setting against its option's requirement (``TrainOptions/all``), then the
     /// rules that join settings. A configuration file gets the same checks as a command line.
     /// `modelFromZoo` false: the model is the caller's own, so its name is not checked against the zoo.

@@ -226,6 +226,16 @@ public struct ModelOptions: Codable, Equatable {
     /// Spectral normalization of every Dense and Conv2D weight in D (Miyato et al. 2018).
     public var spectralNorm: Bool?
 
+    /// Every key is optional in the file (see ``TrainConfig/init(from:)``).
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(discriminatorDropout: try c.decodeIfPresent(Float.self, forKey: .discriminatorDropout) ?? 0,
+                  width: try c.decodeIfPresent(Int.self, forKey: .width), imageSize: try c.decodeIfPresent(Int.self, forKey: .imageSize),
+                  body: try c.decodeIfPresent(String.self, forKey: .body),
+                  discriminatorNormalization: try c.decodeIfPresent(String.self, forKey: .discriminatorNormalization),
+                  spectralNorm: try c.decodeIfPresent(Bool.self, forKey: .spectralNorm))
+    }
+
     public init(discriminatorDropout: Float = 0, width: Int? = nil, imageSize: Int? = nil, body: String? = nil,
                 discriminatorNormalization: String? = nil, spectralNorm: Bool? = nil) {
         (self.discriminatorDropout, self.width, self.imageSize, self.body) = (discriminatorDropout, width, imageSize, body)
