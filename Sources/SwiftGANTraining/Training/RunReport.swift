@@ -106,12 +106,8 @@ struct RunData {
                       config.batchSize.map(String.init) ?? "the model's", config.seed, config.recipe ?? "none")
     }
 
-    /// The balance warnings the run gave (recomputed from the history, 500 steps at a time).
-    var warnings: [String] {
-        stride(from: 500, through: history.count, by: 500).compactMap { end in
-            TrainingRun.balanceWarning(generatorAccuracies: history[(end - 500)..<end].compactMap(\.metrics.generatorAccuracy), step: history[end - 1].step)
-        }.prefix(3).map { $0 }
-    }
+    /// The balance warnings the run gave (recomputed from the history by ``BalanceWatch``'s rule).
+    var warnings: [String] { BalanceWatch.warnings(history) }
 
     /// Running means over the steps that have a value, as curves.png draws them.
     func smoothed(_ f: (HistoryRow) -> Double?) -> (x: [Double], y: [Double]) {

@@ -6,7 +6,12 @@ import SwiftGANTensors
 
 /// A whole training run: builds the model and data from a `TrainConfig`, trains, and keeps the
 /// run folder (``RunFolder``) up to date at each sample point and at the end, so an interrupted or
-/// diverged run keeps its last good state. A non-finite loss stops the run with an error.
+/// diverged run keeps its last good state. A non-finite loss or weight stops the run with an error.
+///
+/// The run is the loop; what it leaves behind is written by its observers (``TrainingObserver``):
+/// sample pictures, the TensorBoard log, the history, the checkpoints, the training state and the
+/// report, in that order, plus the balance watch, all reading this run as their shared view. Add
+/// one of your own with ``add(_:)``.
 ///
 /// The model is a zoo model named in the configuration (`swiftgan train`), or one built by the
 /// caller's own code (``init(model:config:data:log:)``): either way the run gets the same run
@@ -37,19 +42,25 @@ public final class TrainingRun {
 
     var data: RealData
     let rng: RandomGenerator
-    private let fixedNoise: Tensor
-    private let fixedLabels: [Int]?
-    /// Steps over which the balance signal is watched before warning (``checkBalance(step:)``).
-    public var balanceWindow = 500
-    /// Whether the one-time warning about one network overpowering the other was given.
-    var balanceWarned = false
-    /// The TensorBoard event file, and the step and time of its last step-rate point.
-    var board: TensorBoardLog?
-    var boardMark = (step: 0, seconds: 0.0)
+    /// The noise (and labels) behind every sample picture, and the real examples shown beside them.
+    let fixedNoise: Tensor
+    let fixedLabels: [Int]?
+    let realExamples: Tensor
+    /// Steps over which the balance signal is watched before warning (``BalanceWatch``).
+    public var balanceWindow = BalanceWatch.window
     /// The step the run starts after: 0, or the saved step when resuming.
     public private(set) var startStep = 0
-    private let realExamples: Tensor
     public let classNames: [String]?
+    /// The latest sample picture (its step, the image and its PNG bytes).
+    public internal(set) var samplePicture: (step: Int, image: RasterImage, png: Data)?
+    /// Everything that follows the run, in the order it is told.
+    public private(set) var observers: [any TrainingObserver] = [
+        SamplePictureRecorder(), TensorBoardRecorder(), HistoryRecorder(), CheckpointRecorder(), StateRecorder(),
+        ReportRecorder(), BalanceWatch(),
+    ]
+
+    /// Adds an observer after the run's own: it sees each save once everything is on disk.
+    public func add(_ observer: any TrainingObserver) { observers.append(observer) }
 
     /// A run of the zoo model `config.model`.
     public convenience init(config requested: TrainConfig, log: @escaping (String) -> Void = { _ in }) throws {
@@ -86,59 +97,46 @@ public final class TrainingRun {
 
     private init(model: GANModel, config validated: TrainConfig, rng: RandomGenerator, data given: ImageDataset?,
                  objective: (any GANObjective)?, log: @escaping (String) -> Void) throws {
-        var config = validated
         self.log = log
         self.rng = rng
         self.model = model
-        folder = RunFolder(URL(fileURLWithPath: config.outputFolder))
-        let batchSize = config.batchSize ?? model.source.batchSize
-        config.batchSize = batchSize
-        self.batchSize = batchSize
-        let recipe = try config.recipe(for: model, objective: objective)
-        if let objective { config.loss = objective.name }
-        step = GANTrainingStep(model: model, recipe: recipe, rng: rng)
-        log("recipe: \(recipe.summary)")
-        config.sampling = config.sampling ?? (model.source.randomBatchesPerEpoch == nil ? "epochs" : "random")
-        config.batchesPerEpoch = config.batchesPerEpoch ?? model.source.randomBatchesPerEpoch ?? 100
+        folder = RunFolder(URL(fileURLWithPath: validated.outputFolder))
+        var plan = try TrainPlan(validated, model: model, objective: objective)
+        batchSize = plan.batchSize
+        step = GANTrainingStep(model: model, recipe: plan.recipe, rng: rng)
+        log("recipe: \(plan.recipe.summary)")
+        var dataset: ImageDataset?
+        if case .images(let height, _, let channels) = model.sample {
+            let found = try given ?? RealData.loadImages(plan.config, size: height, channels: channels, log: log)
+            guard found.imageShape == model.sampleShape else {
+                throw GANError("\(model.name) makes \(model.sampleShape) images but \(found.name) holds \(found.imageShape)")
+            }
+            if model.classCount > 0 && found.classNames.count != model.classCount {
+                throw GANError("\(model.name) draws \(model.classCount) classes but \(found.name) has \(found.classNames.count)")
+            }
+            dataset = found
+        }
+        plan = try plan.countingEpochs(exampleCount: dataset?.count)
+        var config = plan.config
+        if let given { config.dataset = given.name }
 
-        switch model.sample {
-        case .curves:
-            data = .curves
-            fixedNoise = model.noise(48, using: rng)
-            realExamples = QuadraticCurves.sample(48, using: rng)
-            classNames = nil
-            fixedLabels = nil
-        case .images(let height, _, let channels):
-            let dataset = try given ?? RealData.loadImages(config, size: height, channels: channels, log: log)
-            if let given { config.dataset = given.name }
-            guard dataset.imageShape == model.sampleShape else {
-                throw GANError("\(model.name) makes \(model.sampleShape) images but \(dataset.name) holds \(dataset.imageShape)")
-            }
-            if model.classCount > 0 && dataset.classNames.count != model.classCount {
-                throw GANError("\(model.name) draws \(model.classCount) classes but \(dataset.name) has \(dataset.classNames.count)")
-            }
-            let mode: BatchSampler.Mode = config.sampling == "random" ? .randomSampling(batchesPerEpoch: config.batchesPerEpoch!) : .epochs
-            guard mode != .epochs || dataset.count >= batchSize else {
+        if let dataset {
+            guard plan.batching != .epochs || dataset.count >= batchSize else {
                 throw GANError("batch size \(batchSize) exceeds the \(dataset.count) images of \(dataset.name)")
             }
-            data = .images(dataset, BatchSampler(count: dataset.count, batchSize: batchSize, mode: mode, rng: rng))
+            data = .images(dataset, BatchSampler(count: dataset.count, batchSize: batchSize, mode: plan.batching, rng: rng))
             fixedNoise = model.noise(80, using: rng)
             // A conditional model's grid: one row of 8 per class.
             let classCount = model.classCount
             fixedLabels = classCount > 0 ? (0..<80).map { $0 / 8 % classCount } : nil
             realExamples = dataset.batch(dataset.examplesPerClass(1), range: model.dataRange)
             classNames = dataset.classNames
-        }
-        if let epochs = config.epochs {
-            let perEpoch: Int
-            switch data {
-            case .curves: perEpoch = config.batchesPerEpoch!
-            case .images(_, let sampler): perEpoch = sampler.batchesPerEpoch
-            }
-            // A step draws one real batch per D update.
-            let (batches, overflow) = epochs.multipliedReportingOverflow(by: perEpoch)
-            guard !overflow else { throw GANError("--epochs \(epochs) × \(perEpoch) batches per epoch is more steps than a run can count") }
-            config.steps = Swift.max(1, batches / recipe.criticSteps)
+        } else {
+            data = .curves
+            fixedNoise = model.noise(48, using: rng)
+            realExamples = QuadraticCurves.sample(48, using: rng)
+            classNames = nil
+            fixedLabels = nil
         }
         if config.evalEvery != nil {
             guard model.sample == .grayscale28, ["fashion-mnist", "mnist"].contains(config.dataset) else {
@@ -152,7 +150,6 @@ public final class TrainingRun {
         } else {
             judge = nil
         }
-        config.out = config.outputFolder
         self.config = config
     }
 
@@ -165,7 +162,7 @@ public final class TrainingRun {
         let report = try judge.report(images: images, labels: labels, full: false, rng: rng)
         history[history.count - 1].fid = report.fid
         history[history.count - 1].kid = report.kid
-        logQuality(n, fid: report.fid, kid: report.kid)
+        for observer in observers { observer.evaluationDidEnd(self, step: n, report: report) }
         onEvaluation?(n, report)
     }
 
@@ -231,104 +228,62 @@ public final class TrainingRun {
         // A resumed run drops the pictures past its state.
         folder.removeSamples(after: startStep)
         let started = Date(timeIntervalSinceNow: -(history.last?.seconds ?? 0))
-        try openTensorBoard()
-        defer { try? board?.flush() }
-        if startStep == 0 { try writeSamples(step: 0) }
         var lastSaved = startStep
-        finalStep = config.steps
-        for n in (startStep + 1)...config.steps {
-            let metrics = step(batches: (0..<step.recipe.criticSteps).map { _ in realBatch() })
-            history.append(HistoryRow(step: n, epoch: data.epoch, metrics: metrics, seconds: Date().timeIntervalSince(started)))
-            onStep?(n, metrics)
-            logStep(n, metrics)
-            checkBalance(step: n)
-            guard metrics.isFinite else {
-                try? writeHistory()
-                try? writeAnimation()
-                throw GANError("training diverged at step \(n): D loss \(metrics.discriminatorLoss), G loss \(metrics.generatorLoss). "
-                               + (lastSaved > 0 ? "The last good checkpoint (step \(lastSaved)) is in \(folder.path)." : "No checkpoint was saved yet."))
+        do {
+            for observer in observers { try observer.runWillStart(self) }
+            finalStep = config.steps
+            for n in (startStep + 1)...config.steps {
+                let metrics = step(batches: (0..<step.recipe.criticSteps).map { _ in realBatch() })
+                history.append(HistoryRow(step: n, epoch: data.epoch, metrics: metrics, seconds: Date().timeIntervalSince(started)))
+                onStep?(n, metrics)
+                for observer in observers { observer.stepDidEnd(self, step: n, metrics: metrics) }
+                let budgetSpent = config.timeBudget.map { Date().timeIntervalSince(started) >= $0 } ?? false
+                let interrupted = stopRequested()
+                let last = n == config.steps || budgetSpent || interrupted
+                let measure = config.evalEvery.map { n % $0 == 0 || last } ?? false
+                let save = n % config.sampleEvery == 0 || last
+                // The losses must be finite, and before anything is saved or measured the weights
+                // too: this step's updates may have broken them even where its losses were fine.
+                if let problem = divergence(metrics, checkingWeights: measure || save) {
+                    for observer in observers { try? observer.runDidDiverge(self, step: n) }
+                    throw GANError("training diverged at step \(n): \(problem). "
+                                   + (lastSaved > 0 ? "The last good checkpoint (step \(lastSaved)) is in \(folder.path)." : "No checkpoint was saved yet."))
+                }
+                if measure {
+                    // A failed measurement is reported, not fatal: the run goes on.
+                    do { try evaluate(step: n) } catch { log("warning: the quality measurement at step \(n) failed: \(error)") }
+                }
+                if save {
+                    for observer in observers { try observer.save(self, step: n) }
+                    lastSaved = n
+                    afterSaving()
+                    for observer in observers { observer.didSave(self, step: n) }
+                }
+                if interrupted && n < config.steps {
+                    finalStep = n
+                    stoppedOnRequest = true
+                    log("stopped at step \(n) of \(config.steps); everything is saved")
+                    break
+                }
+                if budgetSpent {
+                    finalStep = n
+                    if n < config.steps { log(String(format: "time budget of %.0f s spent: stopped at step %d of %d", config.timeBudget!, n, config.steps)) }
+                    break
+                }
             }
-            let budgetSpent = config.timeBudget.map { Date().timeIntervalSince(started) >= $0 } ?? false
-            let interrupted = stopRequested()
-            let last = n == config.steps || budgetSpent || interrupted
-            let measure = config.evalEvery.map { n % $0 == 0 || last } ?? false
-            let save = n % config.sampleEvery == 0 || last
-            // The losses were finite, but this step's updates may not be: never save NaN weights
-            // (nor measure samples made from them).
-            if measure || save, !(model.generator.namedState + model.discriminator.namedState).allSatisfy({ $0.tensor.isFinite }) {
-                try? writeHistory()
-                try? writeAnimation()
-                throw GANError("training diverged at step \(n): the weights are no longer finite. "
-                               + (lastSaved > 0 ? "The last good checkpoint (step \(lastSaved)) is in \(folder.path)." : "No checkpoint was saved yet."))
-            }
-            if measure {
-                // A failed measurement is reported, not fatal: the run goes on.
-                do { try evaluate(step: n) } catch { log("warning: the quality measurement at step \(n) failed: \(error)") }
-            }
-            if save {
-                // History first and the training state last: an interrupted save leaves a state
-                // whose step the history already covers.
-                try writeSamples(step: n)
-                try writeHistory()
-                try saveCheckpoints(step: n)
-                try saveState(step: n)
-                lastSaved = n
-                afterSaving()
-                writeReport()
-            }
-            if interrupted && n < config.steps {
-                finalStep = n
-                stoppedOnRequest = true
-                log("stopped at step \(n) of \(config.steps); everything is saved")
-                break
-            }
-            if budgetSpent {
-                finalStep = n
-                if n < config.steps { log(String(format: "time budget of %.0f s spent: stopped at step %d of %d", config.timeBudget!, n, config.steps)) }
-                break
-            }
-        }
-        try writeAnimation()
-        writeReport()
-    }
-
-    /// `report.html`; a page that cannot be written is worth a warning, not the run.
-    func writeReport() {
-        do { try AtomicFile.write(try RunReport.page(for: folder), to: folder.report) } catch {
-            log("warning: the run report was not written: \(error)")
+            for observer in observers { try observer.runDidEnd(self) }
+        } catch {
+            for observer in observers { observer.runDidStop(self) }
+            throw error
         }
     }
 
-    public func saveCheckpoints(step n: Int) throws {
-        try step.withGeneratorForSampling {
-            try Checkpoint.save(model.generator, of: model, role: "generator", step: n, classNames: classNames, to: folder.generator)
-        }
-        try Checkpoint.save(model.discriminator, of: model, role: "discriminator", step: n, classNames: classNames, to: folder.discriminator)
-    }
-
-    public func writeHistory() throws {
-        try History.table(history).write(to: folder.history)
-        try RunPictures.trainingCurves(history, title: model.name).write(to: folder.curves)
-    }
-
-    private func writeSamples(step n: Int) throws {
-        let url = folder.samplePicture(step: n)
-        let generated = step.withGeneratorForSampling { model.generate(fixedNoise, labels: fixedLabels) }
-        let rowLabels = fixedLabels.map { labels in stride(from: 0, to: labels.count, by: 8).map { classNames?[labels[$0]] ?? "class \(labels[$0])" } }
-        let picture = try RunPictures.samples(generated: generated, real: realExamples, model: model, step: n,
-                                              columns: fixedLabels == nil ? nil : 8, rowLabels: rowLabels)
-        let png = try picture.png()
-        try AtomicFile.write(png, to: url)
-        try logSamplePoint(n, picture: picture, png: png)
-    }
-
-    /// The sample pictures in the run folder as `training.gif`, read back from disk when the run
-    /// ends (or stops on a NaN) rather than held in memory; at most `maxFrames`, evenly spaced, the
-    /// first and last always included.
-    public func writeAnimation(maxFrames: Int = 100) throws {
-        let all = folder.samplePictures(log: log)
-        guard !all.isEmpty else { return }
-        let frames = all.count <= maxFrames ? all : (0..<maxFrames).map { all[$0 * (all.count - 1) / (maxFrames - 1)] }
-        try GIF.writeAnimation(frames, frameDelay: 40, lastFrameDelay: 300, to: folder.animation)
+    /// What makes this step's result unusable, or nil: a non-finite loss, or (when asked) a
+    /// non-finite weight or statistic in either network.
+    private func divergence(_ metrics: StepMetrics, checkingWeights: Bool) -> String? {
+        guard metrics.isFinite else { return "D loss \(metrics.discriminatorLoss), G loss \(metrics.generatorLoss)" }
+        guard checkingWeights else { return nil }
+        let state = model.generator.namedState + model.discriminator.namedState
+        return state.allSatisfy({ $0.tensor.isFinite }) ? nil : "the weights are no longer finite"
     }
 }

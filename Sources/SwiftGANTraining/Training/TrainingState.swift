@@ -94,3 +94,8 @@ extension TrainingRun {
         return saved
     }
 }
+
+/// `training-state.safetensors` at every sample point, after everything else is saved.
+final class StateRecorder: TrainingObserver {
+    func save(_ run: TrainingRun, step: Int) throws { try run.saveState(step: step) }
+}
