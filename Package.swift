@@ -23,6 +23,8 @@ let package = Package(
         // Only the `swiftgan` command uses it; SwiftPM fetches it for a dependent too, but builds
         // it only for the command.
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        // `swift package generate-documentation --target SwiftGAN` builds the DocC catalog.
+        .package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.4.0"),
     ],
     targets: [
         .systemLibrary(

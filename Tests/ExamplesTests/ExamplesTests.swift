@@ -15,12 +15,12 @@ final class ExamplesTests: XCTestCase {
     func build() throws {
         if Self.built { return }
         guard let swift = which("swift") else { throw XCTSkip("no `swift` on PATH to build Examples/ with") }
-        var result = try run(swift, ["build", "--package-path", Self.examples.path])
+        var result = try runProgram(swift, ["build", "--package-path", Self.examples.path])
         if result.status != 0 && result.output.contains("because of missing inputs") {
             // SwiftPM keeps its build plan for a path dependency whose files were removed since the
             // last build of Examples/ (a developer's tree, never a fresh clone): plan again.
-            _ = try run(swift, ["package", "--package-path", Self.examples.path, "clean"])
-            result = try run(swift, ["build", "--package-path", Self.examples.path])
+            _ = try runProgram(swift, ["package", "--package-path", Self.examples.path, "clean"])
+            result = try runProgram(swift, ["build", "--package-path", Self.examples.path])
         }
         XCTAssertEqual(result.status, 0, "Examples/ does not build:\n" + result.output.suffix(4000))
         guard result.status == 0 else { throw XCTSkip("Examples/ did not build") }
@@ -29,7 +29,7 @@ final class ExamplesTests: XCTestCase {
 
     func example(_ name: String, _ arguments: [String] = []) throws -> String {
         try build()
-        let result = try run(Self.examples.appendingPathComponent(".build/debug/\(name)"), arguments)
+        let result = try runProgram(Self.examples.appendingPathComponent(".build/debug/\(name)"), arguments)
         XCTAssertEqual(result.status, 0, "\(name) failed:\n" + result.output.suffix(4000))
         return result.output
     }
@@ -74,7 +74,7 @@ final class ExamplesTests: XCTestCase {
         // The exported generator in ONNX Runtime, against SwiftGAN's samples for the same noise and labels.
         let python = Self.root.appendingPathComponent(".venv/bin/python")
         guard FileManager.default.isExecutableFile(atPath: python.path),
-              (try? run(python, ["-c", "import onnxruntime, numpy"]))?.status == 0 else {
+              (try? runProgram(python, ["-c", "import onnxruntime, numpy"]))?.status == 0 else {
             throw XCTSkip("the ONNX Runtime comparison needs .venv with onnxruntime (scripts/setup makes it)")
         }
         let check = """
@@ -84,29 +84,9 @@ final class ExamplesTests: XCTestCase {
             y = s.run(None, {"noise": np.load(d + "/noise.npy"), "label": np.load(d + "/labels.npy")})[0]
             print("max_diff", float(np.abs(y - np.load(d + "/samples.npy")).max()))
             """
-        let result = try run(python, ["-c", check, out.path])
+        let result = try runProgram(python, ["-c", check, out.path])
         XCTAssertEqual(result.status, 0, result.output)
         let diff = result.output.components(separatedBy: "max_diff ").last.flatMap { Double($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
         XCTAssertLessThan(try XCTUnwrap(diff, result.output), 1e-4, result.output)
-    }
-
-    func which(_ program: String) -> URL? {
-        (ProcessInfo.processInfo.environment["PATH"] ?? "").split(separator: ":")
-            .map { URL(fileURLWithPath: String($0)).appendingPathComponent(program) }
-            .first { FileManager.default.isExecutableFile(atPath: $0.path) }
-    }
-
-    func run(_ executable: URL, _ arguments: [String]) throws -> (status: Int32, output: String) {
-        let process = Process()
-        process.executableURL = executable
-        process.arguments = arguments
-        process.currentDirectoryURL = Self.root
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
     }
 }

@@ -19,13 +19,15 @@ public struct TrainPlan {
 
     /// The plan for `request` (recipe preset applied and checked: ``TrainConfig/applyingRecipe()``,
     /// ``TrainConfig/validate(modelFromZoo:)``) on `model`. `objective`: one of one's own in place
-    /// of the request's loss. A request in epochs gets its steps from ``countingEpochs(exampleCount:)``
-    /// once the data is found.
-    public init(_ request: TrainConfig, model: GANModel, objective custom: (any GANObjective)? = nil) throws {
+    /// of the request's loss; `regularizers`: penalties of one's own after the request's. A request
+    /// in epochs gets its steps from ``countingEpochs(exampleCount:)`` once the data is found.
+    public init(_ request: TrainConfig, model: GANModel, objective custom: (any GANObjective)? = nil,
+                regularizers: [any DiscriminatorRegularizer] = []) throws {
         var config = request
         let batchSize = config.batchSize ?? model.source.batchSize
         config.batchSize = batchSize
-        let recipe = try config.recipe(for: model, objective: custom)
+        var recipe = try config.recipe(for: model, objective: custom)
+        recipe.regularizers += regularizers
         if let custom { config.loss = custom.name }
         let sampling = config.sampling ?? (model.source.randomBatchesPerEpoch == nil ? "epochs" : "random")
         let batchesPerEpoch = config.batchesPerEpoch ?? model.source.randomBatchesPerEpoch ?? 100

@@ -74,7 +74,7 @@ public final class TrainingRun {
             config.options.discriminatorNormalization = "none"
         }
         let model = try ModelZoo.make(config.model, options: config.options, rng: rng)
-        try self.init(model: model, config: config, rng: rng, data: nil, objective: nil, log: log)
+        try self.init(model: model, config: config, rng: rng, data: nil, objective: nil, regularizers: [], log: log)
     }
 
     /// A run of a model built by the caller's own code: the configuration's training settings
@@ -83,25 +83,29 @@ public final class TrainingRun {
     /// train on; nil reads `config.dataset` as `swiftgan train` does. Build the model with a
     /// generator of its own: the run's (seeded from `config.seed`) draws the data order and noise.
     /// `objective`: one of one's own instead of `config.loss` (its name is written to
-    /// `config.json`). To continue a run, build the same model, pass the same arguments and call
-    /// ``resume()`` before ``run()``.
+    /// `config.json`); `regularizers`: penalties of one's own added to D's loss after the
+    /// configuration's (`gradientPenalty`, `r1`), each reported under its name. To continue a run,
+    /// build the same model, pass the same arguments and call ``resume()`` before ``run()``.
     public convenience init(model: GANModel, config requested: TrainConfig, data: ImageDataset? = nil,
-                            objective: (any GANObjective)? = nil, log: @escaping (String) -> Void = { _ in }) throws {
+                            objective: (any GANObjective)? = nil, regularizers: [any DiscriminatorRegularizer] = [],
+                            log: @escaping (String) -> Void = { _ in }) throws {
         var config = requested
         config.model = model.name
         if objective != nil { config.loss = nil }
         config = try config.applyingRecipe()
         try config.validate(modelFromZoo: false)
-        try self.init(model: model, config: config, rng: RandomGenerator(seed: config.seed), data: data, objective: objective, log: log)
+        try self.init(model: model, config: config, rng: RandomGenerator(seed: config.seed), data: data, objective: objective,
+                      regularizers: regularizers, log: log)
     }
 
     private init(model: GANModel, config validated: TrainConfig, rng: RandomGenerator, data given: ImageDataset?,
-                 objective: (any GANObjective)?, log: @escaping (String) -> Void) throws {
+                 objective: (any GANObjective)?, regularizers: [any DiscriminatorRegularizer],
+                 log: @escaping (String) -> Void) throws {
         self.log = log
         self.rng = rng
         self.model = model
         folder = RunFolder(URL(fileURLWithPath: validated.outputFolder))
-        var plan = try TrainPlan(validated, model: model, objective: objective)
+        var plan = try TrainPlan(validated, model: model, objective: objective, regularizers: regularizers)
         batchSize = plan.batchSize
         step = GANTrainingStep(model: model, recipe: plan.recipe, rng: rng)
         log("recipe: \(plan.recipe.summary)")
