@@ -37,8 +37,10 @@ let package = Package(
             pkgConfig: "zlib",
             providers: [.apt(["zlib1g-dev"]), .brew(["zlib"])]
         ),
-        .systemLibrary(name: "SwiftGANCPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"]), .brew(["libpng"])]),
-        .systemLibrary(name: "SwiftGANCJPEG", pkgConfig: "libjpeg", providers: [.apt(["libjpeg-dev"]), .brew(["jpeg-turbo"])]),
+        .systemLibrary(
+            name: "SwiftGANCPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"]), .brew(["libpng"])]),
+        .systemLibrary(
+            name: "SwiftGANCJPEG", pkgConfig: "libjpeg", providers: [.apt(["libjpeg-dev"]), .brew(["jpeg-turbo"])]),
         // Small C kernels for loops Swift cannot vectorize without compiler flags
         // (square roots: Swift keeps the errno-setting libm fallback per element).
         .target(name: "SwiftGANCKernels"),
@@ -59,7 +61,9 @@ let package = Package(
         // Files: images, GIF, safetensors, NPY, ONNX, TensorBoard, HTML, charts.
         .target(name: "SwiftGANArtifacts", dependencies: ["SwiftGANCZlib"]),
         // Datasets in their published formats, and their discovery and download.
-        .target(name: "SwiftGANDatasets", dependencies: ["SwiftGANTensors", "SwiftGANCZlib", "SwiftGANCPNG", "SwiftGANCJPEG"]),
+        .target(
+            name: "SwiftGANDatasets",
+            dependencies: ["SwiftGANTensors", "SwiftGANCZlib", "SwiftGANCPNG", "SwiftGANCJPEG"]),
         // The GAN layer: zoo, objectives, the trainer, quality. The trained evaluator networks
         // behind `swiftgan evaluate` ship as resources.
         .target(
@@ -70,13 +74,16 @@ let package = Package(
         // The umbrella: `import SwiftGAN`.
         .target(
             name: "SwiftGAN",
-            dependencies: ["SwiftGANTensors", "SwiftGANNN", "SwiftGANDatasets", "SwiftGANArtifacts", "SwiftGANTraining"]
+            dependencies: [
+                "SwiftGANTensors", "SwiftGANNN", "SwiftGANDatasets", "SwiftGANArtifacts", "SwiftGANTraining",
+            ]
         ),
         .target(name: "SwiftGANBenchmarks", dependencies: ["SwiftGANTraining", "SwiftGANNN", "SwiftGANTensors"]),
         .executableTarget(
             name: "SwiftGANCLI",
             dependencies: [
-                "SwiftGANBenchmarks", "SwiftGANTraining", "SwiftGANDatasets", "SwiftGANArtifacts", "SwiftGANNN", "SwiftGANTensors",
+                "SwiftGANBenchmarks", "SwiftGANTraining", "SwiftGANDatasets", "SwiftGANArtifacts", "SwiftGANNN",
+                "SwiftGANTensors",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -89,7 +96,9 @@ let package = Package(
             path: "Fuzz/Targets"
         ),
         .executableTarget(name: "swiftgan-fuzz", dependencies: ["SwiftGANFuzzing"], path: "Fuzz/Driver"),
-        .testTarget(name: "FuzzTests", dependencies: ["SwiftGANFuzzing", "SwiftGANDatasets", "SwiftGANArtifacts"], path: "Fuzz/Tests"),
+        .testTarget(
+            name: "FuzzTests", dependencies: ["SwiftGANFuzzing", "SwiftGANDatasets", "SwiftGANArtifacts"],
+            path: "Fuzz/Tests"),
         .testTarget(name: "TensorsTests", dependencies: ["SwiftGANTensors"]),
         .testTarget(name: "NNTests", dependencies: ["SwiftGANNN", "SwiftGANTensors"]),
         .testTarget(name: "ArtifactsTests", dependencies: ["SwiftGANArtifacts", "SwiftGANCZlib"]),
@@ -97,11 +106,14 @@ let package = Package(
             name: "DatasetsTests",
             dependencies: ["SwiftGANDatasets", "SwiftGANTensors", "SwiftGANCZlib", "SwiftGANCPNG", "SwiftGANCJPEG"]
         ),
-        // Builds Examples/ (a package that depends on this one by path) and runs its programs.
-        .testTarget(name: "ExamplesTests"),
+        // The package as a whole: Examples/ (a package that depends on this one by path) built and
+        // run, the DocC catalog built, the sources formatted as .swift-format says.
+        .testTarget(name: "PackageTests"),
         .testTarget(
             name: "GANTests",
-            dependencies: ["SwiftGANTraining", "SwiftGANDatasets", "SwiftGANArtifacts", "SwiftGANNN", "SwiftGANTensors"]
+            dependencies: [
+                "SwiftGANTraining", "SwiftGANDatasets", "SwiftGANArtifacts", "SwiftGANNN", "SwiftGANTensors",
+            ]
         ),
     ],
     // Swift 5 mode: kernels hand raw buffer pointers to worker threads, which Swift 6's strict

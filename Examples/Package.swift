@@ -16,9 +16,10 @@ let package = Package(
     dependencies: [.package(path: "..")],
     targets: [
         // The layers and the model the programs share: a user's own code, as a library target.
-        .target(name: "ShapesGAN", dependencies: [.product(name: "SwiftGAN", package: swiftgan)]),
-    ] + ["custom-loop", "custom-layer", "custom-gan", "evaluate-generator"].map { name in
-        .executableTarget(name: name, dependencies: ["ShapesGAN", .product(name: "SwiftGAN", package: swiftgan)])
-    },
+        .target(name: "ShapesGAN", dependencies: [.product(name: "SwiftGAN", package: swiftgan)])
+    ]
+        + ["custom-loop", "custom-layer", "custom-gan", "evaluate-generator"].map { name in
+            .executableTarget(name: name, dependencies: ["ShapesGAN", .product(name: "SwiftGAN", package: swiftgan)])
+        },
     swiftLanguageModes: [.v5]
 )

@@ -39,7 +39,10 @@ func writeSeeds(of target: FuzzTargets.Target, into path: String) {
 nonisolated(unsafe) var fuzzed: FuzzTargets.Target!
 
 @_cdecl("LLVMFuzzerInitialize")
-public func fuzzerInitialize(_ argc: UnsafeMutablePointer<CInt>, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>) -> CInt {
+public func fuzzerInitialize(
+    _ argc: UnsafeMutablePointer<CInt>,
+    _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>
+) -> CInt {
     let environment = ProcessInfo.processInfo.environment
     fuzzed = target(named: environment["SWIFTGAN_FUZZ_TARGET"] ?? "")
     if let folder = environment["SWIFTGAN_FUZZ_SEEDS"] {

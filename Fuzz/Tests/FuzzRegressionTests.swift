@@ -7,7 +7,8 @@ import XCTest
 /// with a value or an error, never a trap. The seeds must parse, so each target is known to
 /// reach its parser's success path.
 final class FuzzRegressionTests: XCTestCase {
-    static let inputs = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("Inputs")
+    static let inputs = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("Inputs")
 
     func testSeedsParse() throws {
         for target in FuzzTargets.all {
@@ -25,11 +26,14 @@ final class FuzzRegressionTests: XCTestCase {
         let folders = (try? FileManager.default.contentsOfDirectory(atPath: Self.inputs.path)) ?? []
         for folder in folders.sorted() {
             let target = try XCTUnwrap(FuzzTargets.named(folder), "Inputs/\(folder) names no fuzz target")
-            let files = try FileManager.default.contentsOfDirectory(atPath: Self.inputs.appendingPathComponent(folder).path).sorted()
+            let files = try FileManager.default.contentsOfDirectory(
+                atPath: Self.inputs.appendingPathComponent(folder).path
+            ).sorted()
             for file in files {
                 replayed += 1
                 let data = try Data(contentsOf: Self.inputs.appendingPathComponent(folder).appendingPathComponent(file))
-                XCTAssertThrowsError(try target.run(data), "Inputs/\(folder)/\(file) is damaged input: an error, not a value")
+                XCTAssertThrowsError(
+                    try target.run(data), "Inputs/\(folder)/\(file) is damaged input: an error, not a value")
             }
         }
     }

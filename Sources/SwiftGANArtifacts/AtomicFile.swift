@@ -16,7 +16,8 @@ public enum AtomicFile {
         if let failure = makeFolder(folder) {
             throw WriteError(path: url.path, reason: "cannot create folder \(folder.path): \(failure)")
         }
-        let temporary = folder.appendingPathComponent(".\(url.lastPathComponent).\(getpid()).\(UInt32.random(in: 0...UInt32.max)).tmp")
+        let temporary = folder.appendingPathComponent(
+            ".\(url.lastPathComponent).\(getpid()).\(UInt32.random(in: 0...UInt32.max)).tmp")
         let fd = open(temporary.path, O_WRONLY | O_CREAT | O_EXCL, 0o644)
         guard fd >= 0 else { throw WriteError(path: url.path, reason: String(cString: strerror(errno))) }
         var failure: String?
@@ -61,8 +62,10 @@ public enum AtomicFile {
         return names.filter { name in
             // .NAME.PID.RANDOM.tmp
             let fields = name.split(separator: ".", omittingEmptySubsequences: false)
-            guard name.hasPrefix("."), name.hasSuffix(".tmp"), fields.count >= 5, let pid = Int32(fields[fields.count - 3]),
-                  pid != getpid(), kill(pid, 0) != 0, errno == ESRCH else { return false }
+            guard name.hasPrefix("."), name.hasSuffix(".tmp"), fields.count >= 5,
+                let pid = Int32(fields[fields.count - 3]),
+                pid != getpid(), kill(pid, 0) != 0, errno == ESRCH
+            else { return false }
             return unlink(folder.appendingPathComponent(name).path) == 0
         }
     }

@@ -25,9 +25,12 @@ public struct CSVTable {
         var lines = try Self.records(text)
         guard !lines.isEmpty else { throw FormatError(format: "CSV", reason: "the text is empty") }
         header = lines.removeFirst()
-        guard Set(header).count == header.count else { throw FormatError(format: "CSV", reason: "the header '\(header.joined(separator: ","))' repeats a name") }
+        guard Set(header).count == header.count else {
+            throw FormatError(format: "CSV", reason: "the header '\(header.joined(separator: ","))' repeats a name")
+        }
         if let bad = lines.firstIndex(where: { $0.count != header.count }) {
-            throw FormatError(format: "CSV", reason: "line \(bad + 2) has \(lines[bad].count) fields for \(header.count) columns")
+            throw FormatError(
+                format: "CSV", reason: "line \(bad + 2) has \(lines[bad].count) fields for \(header.count) columns")
         }
         rows = lines
     }
@@ -45,7 +48,9 @@ public struct CSVTable {
                     // A doubled quote is a quote; a single one ends the field.
                     var rest = characters
                     if rest.next() == "\"" { field.append("\""); characters = rest } else { quoted = false }
-                } else { field.append(ch) }
+                } else {
+                    field.append(ch)
+                }
                 continue
             }
             switch ch {

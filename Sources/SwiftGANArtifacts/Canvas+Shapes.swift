@@ -4,8 +4,10 @@
 
 extension Canvas {
     /// A straight line `width` pixels wide between two points.
-    public mutating func drawLine(from start: (x: Double, y: Double), to end: (x: Double, y: Double),
-                                  color: RGBColor, width: Double = 1, opacity: Double = 1) {
+    public mutating func drawLine(
+        from start: (x: Double, y: Double), to end: (x: Double, y: Double),
+        color: RGBColor, width: Double = 1, opacity: Double = 1
+    ) {
         drawPolyline([start, end], color: color, width: width, opacity: opacity)
     }
 
@@ -16,8 +18,10 @@ extension Canvas {
     /// ```swift
     /// canvas.drawPolyline(curve, color: .blue, width: 1, opacity: 0.3)   // one of many faint curves
     /// ```
-    public mutating func drawPolyline(_ points: [(x: Double, y: Double)], color: RGBColor,
-                                      width: Double = 1, opacity: Double = 1) {
+    public mutating func drawPolyline(
+        _ points: [(x: Double, y: Double)], color: RGBColor,
+        width: Double = 1, opacity: Double = 1
+    ) {
         guard width > 0, opacity > 0 else { return }
         // Lines thinner than a pixel are drawn a pixel wide and proportionally fainter.
         let halfWidth = max(width, 1) / 2
@@ -25,8 +29,10 @@ extension Canvas {
         let pairs = points.count == 1 ? [(points[0], points[0])] : zip(points, points.dropFirst()).map { ($0, $1) }
         withPixels { pixels in
             let reach = halfWidth + 1
-            let limits = (minX: Double(pixels.area.x) - reach, minY: Double(pixels.area.y) - reach,
-                          maxX: Double(pixels.area.maxX) + reach, maxY: Double(pixels.area.maxY) + reach)
+            let limits = (
+                minX: Double(pixels.area.x) - reach, minY: Double(pixels.area.y) - reach,
+                maxX: Double(pixels.area.maxX) + reach, maxY: Double(pixels.area.maxY) + reach
+            )
             let segments = pairs.compactMap { Segment(from: $0.0, to: $0.1, clippedTo: limits) }
             guard !segments.isEmpty else { return }
             let box = Segment.pixelBounds(of: segments, reach: reach).intersection(pixels.area)
@@ -58,8 +64,10 @@ extension Canvas {
     }
 
     /// A filled disc, for markers on a chart.
-    public mutating func fillCircle(center: (x: Double, y: Double), radius: Double, color: RGBColor,
-                                    opacity: Double = 1) {
+    public mutating func fillCircle(
+        center: (x: Double, y: Double), radius: Double, color: RGBColor,
+        opacity: Double = 1
+    ) {
         guard radius > 0, center.x.isFinite, center.y.isFinite else { return }
         withPixels { pixels in
             let area = pixels.area
@@ -85,13 +93,17 @@ extension Canvas {
 private struct Segment {
     let x0, y0, dx, dy, inverseSquaredLength: Double
 
-    init?(from a: (x: Double, y: Double), to b: (x: Double, y: Double),
-          clippedTo limits: (minX: Double, minY: Double, maxX: Double, maxY: Double)) {
+    init?(
+        from a: (x: Double, y: Double), to b: (x: Double, y: Double),
+        clippedTo limits: (minX: Double, minY: Double, maxX: Double, maxY: Double)
+    ) {
         let dx = b.x - a.x, dy = b.y - a.y
         guard a.x.isFinite, a.y.isFinite, dx.isFinite, dy.isFinite else { return nil }
         // Liang–Barsky: the part of the segment, as a range of t in a + t·(b − a), inside the limits.
         var t0 = 0.0, t1 = 1.0
-        for (p, q) in [(-dx, a.x - limits.minX), (dx, limits.maxX - a.x), (-dy, a.y - limits.minY), (dy, limits.maxY - a.y)] {
+        for (p, q) in [
+            (-dx, a.x - limits.minX), (dx, limits.maxX - a.x), (-dy, a.y - limits.minY), (dy, limits.maxY - a.y),
+        ] {
             if p == 0 {
                 if q < 0 { return nil }
             } else if p < 0 {
@@ -123,7 +135,8 @@ private struct Segment {
             minY = min(minY, s.y0, s.y0 + s.dy); maxY = max(maxY, s.y0, s.y0 + s.dy)
         }
         let left = Int((minX - reach).rounded(.down)), top = Int((minY - reach).rounded(.down))
-        return PixelRect(x: left, y: top, width: Int((maxX + reach).rounded(.up)) - left,
-                         height: Int((maxY + reach).rounded(.up)) - top)
+        return PixelRect(
+            x: left, y: top, width: Int((maxX + reach).rounded(.up)) - left,
+            height: Int((maxY + reach).rounded(.up)) - top)
     }
 }

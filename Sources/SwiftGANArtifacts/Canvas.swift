@@ -71,12 +71,15 @@ public struct Canvas {
     /// Draws `text` in the pixel font with the top left of its first capital at (`x`, `y`); each
     /// font pixel becomes a `scale`×`scale` square. Upward text starts at (`x`, `y`) and runs up,
     /// its capitals' tops facing left.
-    public mutating func drawText(_ text: String, x: Int, y: Int, color: RGBColor, scale: Int = 1,
-                                  direction: TextDirection = .horizontal) {
+    public mutating func drawText(
+        _ text: String, x: Int, y: Int, color: RGBColor, scale: Int = 1,
+        direction: TextDirection = .horizontal
+    ) {
         precondition(scale >= 1, "text scale must be at least 1, got \(scale)")
         withPixels { pixels in
             BitmapFont.forEachPixel(of: text) { fontX, fontY in
-                let (left, top) = direction == .horizontal
+                let (left, top) =
+                    direction == .horizontal
                     ? (x + fontX * scale, y + fontY * scale)
                     : (x + fontY * scale, y - (fontX + 1) * scale + 1)
                 let square = PixelRect(x: left, y: top, width: scale, height: scale).intersection(pixels.area)

@@ -140,8 +140,9 @@ private struct ColorHistogram {
         // Per channel, Σ count · (cell mean − box mean)² = Σ sum²/count − (Σ sum)²/(Σ count).
         let errors = sumOfCellSquares - sum * sum / Double(count)
         let splittable = (0..<3).filter { highest[$0] > lowest[$0] }
-        return Box(range: range, count: count, sum: sum, squaredError: errors.sum(),
-                   splitAxis: splittable.max { errors[$0] < errors[$1] })
+        return Box(
+            range: range, count: count, sum: sum, squaredError: errors.sum(),
+            splitAxis: splittable.max { errors[$0] < errors[$1] })
     }
 
     /// The two halves of `box` cut across its split axis where they keep the least squared error.
@@ -198,18 +199,23 @@ enum NearestColor {
         precondition((1...256).contains(palette.count), "a GIF palette holds 1...256 colours, got \(palette.count)")
         precondition(images.allSatisfy { $0.channels == 3 }, "palette mapping takes RGB images")
         let levels = 256 >> cellShift
-        func cell(_ r: Int, _ g: Int, _ b: Int) -> Int { ((r >> cellShift) * levels + (g >> cellShift)) * levels + (b >> cellShift) }
+        func cell(_ r: Int, _ g: Int, _ b: Int) -> Int {
+            ((r >> cellShift) * levels + (g >> cellShift)) * levels + (b >> cellShift)
+        }
 
         var occupied = [Bool](repeating: false, count: levels * levels * levels)
         occupied.withUnsafeMutableBufferPointer { occupied in
             for image in images {
                 image.pixels.withUnsafeBufferPointer { pixels in
-                    for i in stride(from: 0, to: pixels.count, by: 3) { occupied[cell(Int(pixels[i]), Int(pixels[i + 1]), Int(pixels[i + 2]))] = true }
+                    for i in stride(from: 0, to: pixels.count, by: 3) {
+                        occupied[cell(Int(pixels[i]), Int(pixels[i + 1]), Int(pixels[i + 2]))] = true
+                    }
                 }
             }
         }
 
-        let red = palette.map { Int($0.red) }, green = palette.map { Int($0.green) }, blue = palette.map { Int($0.blue) }
+        let red = palette.map { Int($0.red) }, green = palette.map { Int($0.green) },
+            blue = palette.map { Int($0.blue) }
         var candidates: [UInt8] = []
         var candidateStart = [Int](repeating: 0, count: occupied.count + 1)
         /// Squared distances along one channel from `value` to the nearest and the farthest level of a cell.
@@ -228,7 +234,8 @@ enum NearestColor {
             let lowBlue = (c % levels) << cellShift
             var cover = Int.max
             for i in palette.indices {
-                let r = span(red[i], cellLow: lowRed), g = span(green[i], cellLow: lowGreen), b = span(blue[i], cellLow: lowBlue)
+                let r = span(red[i], cellLow: lowRed), g = span(green[i], cellLow: lowGreen),
+                    b = span(blue[i], cellLow: lowBlue)
                 nearest[i] = r.nearest + g.nearest + b.nearest
                 cover = min(cover, r.farthest + g.farthest + b.farthest)
             }
@@ -239,28 +246,35 @@ enum NearestColor {
         return images.map { image in
             var indices = [UInt8](repeating: 0, count: image.width * image.height)
             red.withUnsafeBufferPointer { red in
-            green.withUnsafeBufferPointer { green in
-            blue.withUnsafeBufferPointer { blue in
-            candidates.withUnsafeBufferPointer { candidates in
-            candidateStart.withUnsafeBufferPointer { start in
-            image.pixels.withUnsafeBufferPointer { pixels in
-            indices.withUnsafeMutableBufferPointer { out in
-                for p in 0..<out.count {
-                    let r = Int(pixels[3 * p]), g = Int(pixels[3 * p + 1]), b = Int(pixels[3 * p + 2])
-                    let c = cell(r, g, b)
-                    var best = Int.max, bestIndex: UInt8 = 0
-                    for k in start[c]..<start[c + 1] {
-                        let i = Int(candidates[k])
-                        let dr = red[i] - r, dg = green[i] - g, db = blue[i] - b
-                        let distance = dr * dr + dg * dg + db * db
-                        if distance < best {
-                            best = distance
-                            bestIndex = candidates[k]
+                green.withUnsafeBufferPointer { green in
+                    blue.withUnsafeBufferPointer { blue in
+                        candidates.withUnsafeBufferPointer { candidates in
+                            candidateStart.withUnsafeBufferPointer { start in
+                                image.pixels.withUnsafeBufferPointer { pixels in
+                                    indices.withUnsafeMutableBufferPointer { out in
+                                        for p in 0..<out.count {
+                                            let r = Int(pixels[3 * p]), g = Int(pixels[3 * p + 1]),
+                                                b = Int(pixels[3 * p + 2])
+                                            let c = cell(r, g, b)
+                                            var best = Int.max, bestIndex: UInt8 = 0
+                                            for k in start[c]..<start[c + 1] {
+                                                let i = Int(candidates[k])
+                                                let dr = red[i] - r, dg = green[i] - g, db = blue[i] - b
+                                                let distance = dr * dr + dg * dg + db * db
+                                                if distance < best {
+                                                    best = distance
+                                                    bestIndex = candidates[k]
+                                                }
+                                            }
+                                            out[p] = bestIndex
+                                        }
+                                    }
+                                }
+                            }
                         }
                     }
-                    out[p] = bestIndex
                 }
-            }}}}}}}
+            }
             return indices
         }
     }

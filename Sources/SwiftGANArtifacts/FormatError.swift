@@ -35,7 +35,9 @@ public struct FormatError: Error, CustomStringConvertible, Equatable {
         var out = ""
         for scalar in text.unicodeScalars {
             if out.count >= limit { return out + "…" }
-            out += (0x20...0x7E).contains(scalar.value) ? String(scalar) : scalar.value < 0x100 ? String(format: "\\x%02X", scalar.value) : "?"
+            out +=
+                (0x20...0x7E).contains(scalar.value)
+                ? String(scalar) : scalar.value < 0x100 ? String(format: "\\x%02X", scalar.value) : "?"
         }
         return out
     }

@@ -44,17 +44,29 @@ public enum GIF {
     /// The GIF file showing `frames` in order, each for `frameDelay` hundredths of a second and the
     /// last for `lastFrameDelay`, so a viewer pauses on the final result before looping (when
     /// `loopForever`). All frames must have the same size; each is grayscale or RGB.
-    public static func encodeAnimation(_ frames: [RasterImage], frameDelay: Int = 25, lastFrameDelay: Int = 200,
-                                       loopForever: Bool = true) throws -> Data {
-        guard let first = frames.first else { throw FormatError(format: "GIF", reason: "an animation needs at least one frame") }
+    public static func encodeAnimation(
+        _ frames: [RasterImage], frameDelay: Int = 25, lastFrameDelay: Int = 200,
+        loopForever: Bool = true
+    ) throws -> Data {
+        guard let first = frames.first else {
+            throw FormatError(format: "GIF", reason: "an animation needs at least one frame")
+        }
         guard (1...Int(UInt16.max)).contains(first.width), (1...Int(UInt16.max)).contains(first.height) else {
-            throw FormatError(format: "GIF", reason: "frame width and height must be in 1...65535, got \(first.width)×\(first.height)")
+            throw FormatError(
+                format: "GIF", reason: "frame width and height must be in 1...65535, got \(first.width)×\(first.height)"
+            )
         }
         if let index = frames.firstIndex(where: { $0.width != first.width || $0.height != first.height }) {
-            throw FormatError(format: "GIF", reason: "frame \(index) is \(frames[index].width)×\(frames[index].height) but frame 0 is \(first.width)×\(first.height); all frames must have the same size")
+            throw FormatError(
+                format: "GIF",
+                reason:
+                    "frame \(index) is \(frames[index].width)×\(frames[index].height) but frame 0 is \(first.width)×\(first.height); all frames must have the same size"
+            )
         }
-        for (name, delay) in [("frameDelay", frameDelay), ("lastFrameDelay", lastFrameDelay)] where !(0...Int(UInt16.max)).contains(delay) {
-            throw FormatError(format: "GIF", reason: "\(name) must be in 0...65535 hundredths of a second, got \(delay)")
+        for (name, delay) in [("frameDelay", frameDelay), ("lastFrameDelay", lastFrameDelay)]
+        where !(0...Int(UInt16.max)).contains(delay) {
+            throw FormatError(
+                format: "GIF", reason: "\(name) must be in 0...65535 hundredths of a second, got \(delay)")
         }
 
         let (palette, indexFrames) = paletteAndIndices(for: frames)
@@ -91,9 +103,12 @@ public enum GIF {
     }
 
     /// Encodes the animation (see `encodeAnimation`) and writes the file atomically.
-    public static func writeAnimation(_ frames: [RasterImage], frameDelay: Int = 25, lastFrameDelay: Int = 200,
-                                      loopForever: Bool = true, to url: URL) throws {
-        let data = try encodeAnimation(frames, frameDelay: frameDelay, lastFrameDelay: lastFrameDelay, loopForever: loopForever)
+    public static func writeAnimation(
+        _ frames: [RasterImage], frameDelay: Int = 25, lastFrameDelay: Int = 200,
+        loopForever: Bool = true, to url: URL
+    ) throws {
+        let data = try encodeAnimation(
+            frames, frameDelay: frameDelay, lastFrameDelay: lastFrameDelay, loopForever: loopForever)
         try AtomicFile.write(data, to: url)
     }
 
@@ -133,14 +148,19 @@ public enum GIF {
         var reader = ByteReader(bytes: [UInt8](data))
         let header = try reader.read(6, "the header")
         guard header == signature || header == Array("GIF87a".utf8) else {
-            throw FormatError(format: "GIF", reason: "not a GIF file: the first 6 bytes are not \"GIF87a\" or \"GIF89a\"")
+            throw FormatError(
+                format: "GIF", reason: "not a GIF file: the first 6 bytes are not \"GIF87a\" or \"GIF89a\"")
         }
-        let width = try reader.littleEndian16("the screen width"), height = try reader.littleEndian16("the screen height")
-        guard width > 0, height > 0 else { throw FormatError(format: "GIF", reason: "empty screen size \(width)×\(height)") }
+        let width = try reader.littleEndian16("the screen width"),
+            height = try reader.littleEndian16("the screen height")
+        guard width > 0, height > 0 else {
+            throw FormatError(format: "GIF", reason: "empty screen size \(width)×\(height)")
+        }
         let screenFlags = try reader.byte("the screen descriptor")
         let backgroundIndex = Int(try reader.byte("the background colour index"))
         _ = try reader.byte("the pixel aspect ratio")
-        let globalPalette = screenFlags & 0x80 != 0 ? try reader.palette(sizeField: screenFlags & 7, "the global colour table") : []
+        let globalPalette =
+            screenFlags & 0x80 != 0 ? try reader.palette(sizeField: screenFlags & 7, "the global colour table") : []
 
         let background = backgroundIndex < globalPalette.count ? globalPalette[backgroundIndex] : .black
         // Made when the first image has decoded, so a corrupt header cannot demand a huge screen alone.
@@ -155,11 +175,18 @@ public enum GIF {
                 if label == graphicControlLabel {
                     let body = try reader.subBlocks("a graphic control extension")
                     guard body.count == 4 else {
-                        throw FormatError(format: "GIF", reason: "graphic control extension at byte \(blockStart) has \(body.count) bytes, expected 4")
+                        throw FormatError(
+                            format: "GIF",
+                            reason:
+                                "graphic control extension at byte \(blockStart) has \(body.count) bytes, expected 4")
                     }
                     let disposal = (body[0] >> 2) & 7
                     guard disposal <= 1 else {
-                        throw FormatError(format: "GIF", reason: "graphic control extension at byte \(blockStart): disposal method \(disposal) is not supported (only 0 and 1)")
+                        throw FormatError(
+                            format: "GIF",
+                            reason:
+                                "graphic control extension at byte \(blockStart): disposal method \(disposal) is not supported (only 0 and 1)"
+                        )
                     }
                     control = (Int(body[1]) | Int(body[2]) << 8, body[0] & 1 != 0 ? Int(body[3]) : nil)
                 } else if label == applicationLabel {
@@ -171,36 +198,55 @@ public enum GIF {
                     _ = try reader.subBlocks("an extension")  // comments and plain text change no pixel
                 }
             case imageSeparator:
-                let left = try reader.littleEndian16("an image position"), top = try reader.littleEndian16("an image position")
-                let frameWidth = try reader.littleEndian16("an image width"), frameHeight = try reader.littleEndian16("an image height")
+                let left = try reader.littleEndian16("an image position"),
+                    top = try reader.littleEndian16("an image position")
+                let frameWidth = try reader.littleEndian16("an image width"),
+                    frameHeight = try reader.littleEndian16("an image height")
                 let flags = try reader.byte("an image descriptor")
                 let name = "image \(frames.count) at byte \(blockStart)"
                 guard frameWidth > 0, frameHeight > 0, left + frameWidth <= width, top + frameHeight <= height else {
-                    throw FormatError(format: "GIF", reason: "\(name): a \(frameWidth)×\(frameHeight) image at (\(left), \(top)) does not lie within the \(width)×\(height) screen")
+                    throw FormatError(
+                        format: "GIF",
+                        reason:
+                            "\(name): a \(frameWidth)×\(frameHeight) image at (\(left), \(top)) does not lie within the \(width)×\(height) screen"
+                    )
                 }
-                guard flags & 0x40 == 0 else { throw FormatError(format: "GIF", reason: "\(name): interlaced images are not supported") }
-                let palette = flags & 0x80 != 0 ? try reader.palette(sizeField: flags & 7, "a local colour table") : globalPalette
+                guard flags & 0x40 == 0 else {
+                    throw FormatError(format: "GIF", reason: "\(name): interlaced images are not supported")
+                }
+                let palette =
+                    flags & 0x80 != 0 ? try reader.palette(sizeField: flags & 7, "a local colour table") : globalPalette
                 guard !palette.isEmpty else { throw FormatError(format: "GIF", reason: "\(name) has no colour table") }
                 let minimumCodeSize = Int(try reader.byte("an LZW minimum code size"))
                 guard (2...8).contains(minimumCodeSize) else {
-                    throw FormatError(format: "GIF", reason: "\(name): LZW minimum code size \(minimumCodeSize) is outside 2...8")
+                    throw FormatError(
+                        format: "GIF", reason: "\(name): LZW minimum code size \(minimumCodeSize) is outside 2...8")
                 }
                 let indices: [UInt8]
                 do {
-                    indices = try GIFLZW.decompress(try reader.subBlocks("image data"), minimumCodeSize: minimumCodeSize,
-                                                    pixelCount: frameWidth * frameHeight)
+                    indices = try GIFLZW.decompress(
+                        try reader.subBlocks("image data"), minimumCodeSize: minimumCodeSize,
+                        pixelCount: frameWidth * frameHeight)
                 } catch let error as FormatError {
                     throw FormatError(format: "GIF", reason: "\(name): \(error.reason)")
                 }
                 if screen.isEmpty {
                     guard width * height <= maxScreenPixels else {
-                        throw FormatError(format: "GIF", reason: "a screen of \(width)×\(height) pixels is larger than the limit of \(maxScreenPixels) pixels")
+                        throw FormatError(
+                            format: "GIF",
+                            reason:
+                                "a screen of \(width)×\(height) pixels is larger than the limit of \(maxScreenPixels) pixels"
+                        )
                     }
                     screen = RasterImage(width: width, height: height, filledWith: background).pixels
                 }
                 // Every frame is a whole screen: bound what the animation holds decoded.
                 guard (frames.count + 1) * width * height * 3 <= maxDecodedBytes else {
-                    throw FormatError(format: "GIF", reason: "\(name): \(frames.count + 1) frames of \(width)×\(height) pixels would take more than the limit of \(maxDecodedBytes) bytes decoded")
+                    throw FormatError(
+                        format: "GIF",
+                        reason:
+                            "\(name): \(frames.count + 1) frames of \(width)×\(height) pixels would take more than the limit of \(maxDecodedBytes) bytes decoded"
+                    )
                 }
                 let transparent = control?.transparentIndex ?? -1
                 for y in 0..<frameHeight {
@@ -208,7 +254,11 @@ public enum GIF {
                         let index = Int(indices[y * frameWidth + x])
                         if index == transparent { continue }
                         guard index < palette.count else {
-                            throw FormatError(format: "GIF", reason: "\(name): colour index \(index) at (\(x), \(y)) is outside the \(palette.count)-colour table")
+                            throw FormatError(
+                                format: "GIF",
+                                reason:
+                                    "\(name): colour index \(index) at (\(x), \(y)) is outside the \(palette.count)-colour table"
+                            )
                         }
                         let offset = 3 * ((top + y) * width + left + x)
                         screen[offset] = palette[index].red
@@ -222,14 +272,16 @@ public enum GIF {
             case trailer:
                 break decoding
             case let other:
-                throw FormatError(format: "GIF", reason: "unknown block type 0x\(String(other, radix: 16)) at byte \(blockStart)")
+                throw FormatError(
+                    format: "GIF", reason: "unknown block type 0x\(String(other, radix: 16)) at byte \(blockStart)")
             }
         }
         guard reader.offset == reader.bytes.count else {
             throw FormatError(format: "GIF", reason: "\(reader.bytes.count - reader.offset) bytes follow the trailer")
         }
         guard !frames.isEmpty else { throw FormatError(format: "GIF", reason: "the file holds no image") }
-        return Animation(width: width, height: height, palette: globalPalette, frames: frames, delays: delays, loops: loops)
+        return Animation(
+            width: width, height: height, palette: globalPalette, frames: frames, delays: delays, loops: loops)
     }
 
     /// Reads and decodes a GIF file; errors name the file.
@@ -245,7 +297,11 @@ public enum GIF {
 
         mutating func read(_ count: Int, _ what: String) throws -> [UInt8] {
             guard count <= bytes.count - offset else {
-                throw FormatError(format: "GIF", reason: "truncated: the data ends at byte \(bytes.count) while reading \(what), \(count) bytes from byte \(offset)")
+                throw FormatError(
+                    format: "GIF",
+                    reason:
+                        "truncated: the data ends at byte \(bytes.count) while reading \(what), \(count) bytes from byte \(offset)"
+                )
             }
             defer { offset += count }
             return Array(bytes[offset..<offset + count])

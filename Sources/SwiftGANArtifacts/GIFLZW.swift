@@ -46,7 +46,9 @@ enum GIFLZW {
                 while true {
                     while bitCount < codeSize {
                         guard position < input.count else {
-                            throw lzwError("the data ends without an end-of-information code after \(written) of \(pixelCount) pixels")
+                            throw lzwError(
+                                "the data ends without an end-of-information code after \(written) of \(pixelCount) pixels"
+                            )
                         }
                         bitBuffer |= UInt64(input[position]) << UInt64(bitCount)
                         position += 1
@@ -71,7 +73,8 @@ enum GIFLZW {
                         // A code one past the table (the "KwKwK" case) names the string the
                         // decoder is about to add: the previous string plus its own first index.
                         guard code < nextCode || (code == nextCode && nextCode < tableCapacity) else {
-                            throw lzwError("code \(code) is not in the table (next free code \(nextCode)) after \(written) pixels")
+                            throw lzwError(
+                                "code \(code) is not in the table (next free code \(nextCode)) after \(written) pixels")
                         }
                         if nextCode < tableCapacity {
                             prefix[nextCode] = UInt16(previous)
@@ -155,7 +158,8 @@ struct GIFLZWEncoder {
                                 writer.write(current, width: codeSize)
                                 if nextCode == GIFLZW.tableCapacity {
                                     writer.write(clearCode, width: codeSize)
-                                    Self.forget(codes: (endCode + 1)..<nextCode, children: children, slotOfCode: slotOfCode)
+                                    Self.forget(
+                                        codes: (endCode + 1)..<nextCode, children: children, slotOfCode: slotOfCode)
                                     codeSize = alphabetBits + 1
                                     nextCode = endCode + 1
                                 } else {
@@ -183,8 +187,10 @@ struct GIFLZWEncoder {
     }
 
     /// Empties the trie slots of `codes`, leaving the table as a fresh encoder has it.
-    private static func forget(codes: Range<Int>, children: UnsafeMutableBufferPointer<UInt16>,
-                               slotOfCode: UnsafeMutableBufferPointer<Int32>) {
+    private static func forget(
+        codes: Range<Int>, children: UnsafeMutableBufferPointer<UInt16>,
+        slotOfCode: UnsafeMutableBufferPointer<Int32>
+    ) {
         for code in codes { children[Int(slotOfCode[code])] = 0 }
     }
 

@@ -14,9 +14,13 @@ public struct HTMLPage {
     }
 
     /// A `data:` URI for embedding a file's bytes.
-    public static func dataURI(_ data: Data, type: String) -> String { "data:\(type);base64," + data.base64EncodedString() }
+    public static func dataURI(_ data: Data, type: String) -> String {
+        "data:\(type);base64," + data.base64EncodedString()
+    }
 
-    public mutating func heading(_ text: String, level: Int = 2) { body.append("<h\(level)>\(Self.escaped(text))</h\(level)>") }
+    public mutating func heading(_ text: String, level: Int = 2) {
+        body.append("<h\(level)>\(Self.escaped(text))</h\(level)>")
+    }
     public mutating func paragraph(_ text: String) { body.append("<p>\(Self.escaped(text))</p>") }
     /// Markup made by the caller (a chart, a figure), added as it is.
     public mutating func raw(_ html: String) { body.append(html) }
@@ -39,19 +43,20 @@ public struct HTMLPage {
         let uris = pictures.map { "\"\(Self.dataURI($0, type: "image/png"))\"" }.joined(separator: ",")
         let names = labels.map { "\"\(Self.escaped($0))\"" }.joined(separator: ",")
         let last = pictures.count - 1
-        body.append("""
-        <div class="slider"><input type="range" min="0" max="\(last)" value="\(last)" id="\(id)-range">
-        <span id="\(id)-label">\(Self.escaped(labels[last]))</span><br>
-        <img id="\(id)-image" src="\(Self.dataURI(pictures[last], type: "image/png"))" alt="samples">
-        <script>(function () {
-          const pictures = [\(uris)], labels = [\(names)];
-          const range = document.getElementById("\(id)-range");
-          range.addEventListener("input", function () {
-            document.getElementById("\(id)-image").src = pictures[range.value];
-            document.getElementById("\(id)-label").textContent = labels[range.value];
-          });
-        })();</script></div>
-        """)
+        body.append(
+            """
+            <div class="slider"><input type="range" min="0" max="\(last)" value="\(last)" id="\(id)-range">
+            <span id="\(id)-label">\(Self.escaped(labels[last]))</span><br>
+            <img id="\(id)-image" src="\(Self.dataURI(pictures[last], type: "image/png"))" alt="samples">
+            <script>(function () {
+              const pictures = [\(uris)], labels = [\(names)];
+              const range = document.getElementById("\(id)-range");
+              range.addEventListener("input", function () {
+                document.getElementById("\(id)-image").src = pictures[range.value];
+                document.getElementById("\(id)-label").textContent = labels[range.value];
+              });
+            })();</script></div>
+            """)
     }
 
     /// The body's markup alone, to nest one page's parts in another.
@@ -80,7 +85,9 @@ public struct HTMLPage {
 public struct SVGChart {
     public struct Series {
         public let name: String, color: String, x: [Double], y: [Double]
-        public init(name: String, color: String, x: [Double], y: [Double]) { (self.name, self.color, self.x, self.y) = (name, color, x, y) }
+        public init(name: String, color: String, x: [Double], y: [Double]) {
+            (self.name, self.color, self.x, self.y) = (name, color, x, y)
+        }
     }
 
     public let title: String
@@ -91,25 +98,35 @@ public struct SVGChart {
 
     public var svg: String {
         let points = series.flatMap { s in zip(s.x, s.y).filter { $0.0.isFinite && $0.1.isFinite } }
-        guard let x0 = points.map(\.0).min(), let x1 = points.map(\.0).max(), let y0 = points.map(\.1).min(), let y1 = points.map(\.1).max() else {
+        guard let x0 = points.map(\.0).min(), let x1 = points.map(\.0).max(), let y0 = points.map(\.1).min(),
+            let y1 = points.map(\.1).max()
+        else {
             return "<p>\(HTMLPage.escaped(title)): no data yet</p>"
         }
         let (left, right, top, bottom) = (60.0, 10.0, 24.0, 30.0)
         let (w, h) = (Double(width) - left - right, Double(height) - top - bottom)
         func px(_ x: Double) -> Double { left + (x1 > x0 ? (x - x0) / (x1 - x0) : 0.5) * w }
         func py(_ y: Double) -> Double { top + (y1 > y0 ? 1 - (y - y0) / (y1 - y0) : 0.5) * h }
-        func number(_ v: Double) -> String { abs(v) >= 1000 || v == v.rounded() ? String(format: "%.0f", v) : String(format: "%.3g", v) }
-        var parts = ["<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(width)\" height=\"\(height)\" role=\"img\" aria-label=\"\(HTMLPage.escaped(title))\">",
-                     "<text x=\"\(left)\" y=\"16\" font-size=\"13\">\(HTMLPage.escaped(title))</text>",
-                     "<rect x=\"\(left)\" y=\"\(top)\" width=\"\(w)\" height=\"\(h)\" fill=\"none\" stroke=\"#999\"/>",
-                     "<text x=\"\(left - 4)\" y=\"\(top + 10)\" font-size=\"11\" text-anchor=\"end\">\(number(y1))</text>",
-                     "<text x=\"\(left - 4)\" y=\"\(top + h)\" font-size=\"11\" text-anchor=\"end\">\(number(y0))</text>",
-                     "<text x=\"\(left)\" y=\"\(top + h + 16)\" font-size=\"11\">\(number(x0))</text>",
-                     "<text x=\"\(left + w)\" y=\"\(top + h + 16)\" font-size=\"11\" text-anchor=\"end\">\(number(x1))</text>"]
+        func number(_ v: Double) -> String {
+            abs(v) >= 1000 || v == v.rounded() ? String(format: "%.0f", v) : String(format: "%.3g", v)
+        }
+        var parts = [
+            "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(width)\" height=\"\(height)\" role=\"img\" aria-label=\"\(HTMLPage.escaped(title))\">",
+            "<text x=\"\(left)\" y=\"16\" font-size=\"13\">\(HTMLPage.escaped(title))</text>",
+            "<rect x=\"\(left)\" y=\"\(top)\" width=\"\(w)\" height=\"\(h)\" fill=\"none\" stroke=\"#999\"/>",
+            "<text x=\"\(left - 4)\" y=\"\(top + 10)\" font-size=\"11\" text-anchor=\"end\">\(number(y1))</text>",
+            "<text x=\"\(left - 4)\" y=\"\(top + h)\" font-size=\"11\" text-anchor=\"end\">\(number(y0))</text>",
+            "<text x=\"\(left)\" y=\"\(top + h + 16)\" font-size=\"11\">\(number(x0))</text>",
+            "<text x=\"\(left + w)\" y=\"\(top + h + 16)\" font-size=\"11\" text-anchor=\"end\">\(number(x1))</text>",
+        ]
         for (i, s) in series.enumerated() {
-            let path = zip(s.x, s.y).filter { $0.0.isFinite && $0.1.isFinite }.map { String(format: "%.1f,%.1f", px($0.0), py($0.1)) }.joined(separator: " ")
+            let path = zip(s.x, s.y).filter { $0.0.isFinite && $0.1.isFinite }.map {
+                String(format: "%.1f,%.1f", px($0.0), py($0.1))
+            }.joined(separator: " ")
             parts.append("<polyline fill=\"none\" stroke=\"\(s.color)\" stroke-width=\"1.5\" points=\"\(path)\"/>")
-            parts.append("<text x=\"\(left + 8 + Double(i) * 150)\" y=\"\(top + 14)\" font-size=\"11\" fill=\"\(s.color)\">\(HTMLPage.escaped(s.name))</text>")
+            parts.append(
+                "<text x=\"\(left + 8 + Double(i) * 150)\" y=\"\(top + 14)\" font-size=\"11\" fill=\"\(s.color)\">\(HTMLPage.escaped(s.name))</text>"
+            )
         }
         return (parts + ["</svg>"]).joined()
     }

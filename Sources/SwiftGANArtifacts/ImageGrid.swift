@@ -28,9 +28,13 @@ public enum ImageGrid {
         guard channels == 1 || channels == 3 else { throw invalid("channels must be 1 or 3, got \(channels)") }
         guard height > 0, width > 0 else { throw invalid("image size must be positive, got \(height)×\(width)") }
         guard columns > 0, padding >= 0, scale > 0 else {
-            throw invalid("columns and scale must be positive and padding not negative, got columns \(columns), scale \(scale), padding \(padding)")
+            throw invalid(
+                "columns and scale must be positive and padding not negative, got columns \(columns), scale \(scale), padding \(padding)"
+            )
         }
-        guard valueRange.lowerBound.isFinite, valueRange.upperBound.isFinite, valueRange.lowerBound < valueRange.upperBound else {
+        guard valueRange.lowerBound.isFinite, valueRange.upperBound.isFinite,
+            valueRange.lowerBound < valueRange.upperBound
+        else {
             throw invalid("value range \(valueRange) is empty or not finite")
         }
         let imageSize = height * width * channels
@@ -72,7 +76,8 @@ public enum ImageGrid {
                                 }
                             }
                             for copy in 0..<scale {
-                                let destination = output.baseAddress! + ((top + y * scale + copy) * outputWidth + left) * channels
+                                let destination =
+                                    output.baseAddress! + ((top + y * scale + copy) * outputWidth + left) * channels
                                 destination.update(from: scaledRow.baseAddress!, count: tileWidth * channels)
                             }
                         }

@@ -46,22 +46,31 @@ public struct LineChart {
         public var markerRadius: Double
 
         /// A single line through `points`.
-        public init(name: String, color: RGBColor, points: [(x: Double, y: Double)],
-                    lineWidth: Double = 2, markerRadius: Double = 0) {
-            self.init(name: name, color: color, curves: [points], lineWidth: lineWidth, opacity: 1, markerRadius: markerRadius)
+        public init(
+            name: String, color: RGBColor, points: [(x: Double, y: Double)],
+            lineWidth: Double = 2, markerRadius: Double = 0
+        ) {
+            self.init(
+                name: name, color: color, curves: [points], lineWidth: lineWidth, opacity: 1, markerRadius: markerRadius
+            )
         }
 
         /// A single line through (`x[i]`, `y[i]`).
-        public init(name: String, color: RGBColor, x: [Double], y: [Double],
-                    lineWidth: Double = 2, markerRadius: Double = 0) {
+        public init(
+            name: String, color: RGBColor, x: [Double], y: [Double],
+            lineWidth: Double = 2, markerRadius: Double = 0
+        ) {
             precondition(x.count == y.count, "series \"\(name)\" has \(x.count) x values and \(y.count) y values")
-            self.init(name: name, color: color, points: Array(zip(x, y)), lineWidth: lineWidth, markerRadius: markerRadius)
+            self.init(
+                name: name, color: color, points: Array(zip(x, y)), lineWidth: lineWidth, markerRadius: markerRadius)
         }
 
         /// Many curves in one style, thin and translucent by default so that where they crowd the
         /// colour deepens.
-        public init(name: String, color: RGBColor, curves: [[(x: Double, y: Double)]],
-                    lineWidth: Double = 1, opacity: Double = 0.35, markerRadius: Double = 0) {
+        public init(
+            name: String, color: RGBColor, curves: [[(x: Double, y: Double)]],
+            lineWidth: Double = 1, opacity: Double = 0.35, markerRadius: Double = 0
+        ) {
             self.name = name
             self.color = color
             self.curves = curves
@@ -71,11 +80,16 @@ public struct LineChart {
         }
 
         /// Many curves sampled at the same `x` values: `curves[k][i]` is curve k's value at `x[i]`.
-        public init(name: String, color: RGBColor, x: [Double], curves: [[Double]],
-                    lineWidth: Double = 1, opacity: Double = 0.35, markerRadius: Double = 0) {
-            precondition(curves.allSatisfy { $0.count == x.count }, "every curve of \"\(name)\" needs \(x.count) values, one per x")
-            self.init(name: name, color: color, curves: curves.map { Array(zip(x, $0)) },
-                      lineWidth: lineWidth, opacity: opacity, markerRadius: markerRadius)
+        public init(
+            name: String, color: RGBColor, x: [Double], curves: [[Double]],
+            lineWidth: Double = 1, opacity: Double = 0.35, markerRadius: Double = 0
+        ) {
+            precondition(
+                curves.allSatisfy { $0.count == x.count },
+                "every curve of \"\(name)\" needs \(x.count) values, one per x")
+            self.init(
+                name: name, color: color, curves: curves.map { Array(zip(x, $0)) },
+                lineWidth: lineWidth, opacity: opacity, markerRadius: markerRadius)
         }
     }
 
@@ -117,37 +131,46 @@ public struct LineChart {
     }
 
     public func render() -> RasterImage {
-        precondition(width >= 200 && height >= 150 * max(1, panels.count),
-                     "a chart of \(panels.count) panels needs at least 200×\(150 * max(1, panels.count)) pixels, got \(width)×\(height)")
+        precondition(
+            width >= 200 && height >= 150 * max(1, panels.count),
+            "a chart of \(panels.count) panels needs at least 200×\(150 * max(1, panels.count)) pixels, got \(width)×\(height)"
+        )
         var canvas = Canvas(width: width, height: height, background: .white)
         let xs = panels.flatMap { $0.series.flatMap { $0.curves.flatMap { $0.filter(isDrawable).map(\.x) } } }
         let plotWidthEstimate = width - 100
-        let xScale = AxisScale(lower: xs.min() ?? 0, upper: xs.max() ?? 1,
-                               targetTickCount: max(2, plotWidthEstimate / 110), extendToTicks: false)
+        let xScale = AxisScale(
+            lower: xs.min() ?? 0, upper: xs.max() ?? 1,
+            targetTickCount: max(2, plotWidthEstimate / 110), extendToTicks: false)
         let panelHeight = height / max(1, panels.count)
         let yScales = panels.map { panel in
             Self.yScale(for: panel, targetTickCount: max(2, (panelHeight - 120) / 45))
         }
-        let yLabelWidth = zip(panels, yScales).flatMap { _, scale in
-            scale.ticks.map { BitmapFont.width(of: scale.label($0), scale: ChartStyle.textScale) }
-        }.max() ?? 0
+        let yLabelWidth =
+            zip(panels, yScales).flatMap { _, scale in
+                scale.ticks.map { BitmapFont.width(of: scale.label($0), scale: ChartStyle.textScale) }
+            }.max() ?? 0
         let plotLeft = ChartStyle.margin + yLabelWidth + ChartStyle.tickLength + ChartStyle.labelGap
         let plotRight = width - ChartStyle.margin - 8
         for (index, panel) in panels.enumerated() {
             let top = index * panelHeight
             let bottom = index == panels.count - 1 ? height : top + panelHeight
-            PanelRenderer(panel: panel, xScale: xScale, yScale: yScales[index], left: plotLeft, right: plotRight,
-                          top: top, bottom: bottom).draw(on: &canvas)
+            PanelRenderer(
+                panel: panel, xScale: xScale, yScale: yScales[index], left: plotLeft, right: plotRight,
+                top: top, bottom: bottom
+            ).draw(on: &canvas)
         }
         return canvas.image
     }
 
     private static func yScale(for panel: Panel, targetTickCount: Int) -> AxisScale {
         if let range = panel.yRange, range.lowerBound.isFinite, range.upperBound.isFinite {
-            return AxisScale(lower: range.lowerBound, upper: range.upperBound, targetTickCount: targetTickCount, extendToTicks: false)
+            return AxisScale(
+                lower: range.lowerBound, upper: range.upperBound, targetTickCount: targetTickCount, extendToTicks: false
+            )
         }
         let ys = panel.series.flatMap { $0.curves.flatMap { $0.filter(isDrawable).map(\.y) } }
-        return AxisScale(lower: ys.min() ?? 0, upper: ys.max() ?? 1, targetTickCount: targetTickCount, extendToTicks: true)
+        return AxisScale(
+            lower: ys.min() ?? 0, upper: ys.max() ?? 1, targetTickCount: targetTickCount, extendToTicks: true)
     }
 }
 

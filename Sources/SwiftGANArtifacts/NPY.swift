@@ -40,10 +40,12 @@ public enum NPY {
     }
 
     private static func encode(descr: String, shape: [Int], count: Int, payload: Data) -> Data {
-        precondition(shape.allSatisfy { $0 >= 0 } && shape.reduce(1, *) == count,
-                     "shape \(shape) does not hold \(count) values")
+        precondition(
+            shape.allSatisfy { $0 >= 0 } && shape.reduce(1, *) == count,
+            "shape \(shape) does not hold \(count) values")
         // Python writes a one-element tuple as "(n,)".
-        let dimensions = shape.count == 1 ? "(\(shape[0]),)" : "(" + shape.map(String.init).joined(separator: ", ") + ")"
+        let dimensions =
+            shape.count == 1 ? "(\(shape[0]),)" : "(" + shape.map(String.init).joined(separator: ", ") + ")"
         var header = "{'descr': '\(descr)', 'fortran_order': False, 'shape': \(dimensions), }"
         let unpadded = magic.count + 2 + 2 + header.utf8.count + 1  // magic, version, length, header, newline
         header += String(repeating: " ", count: (alignment - unpadded % alignment) % alignment) + "\n"
@@ -73,13 +75,17 @@ public enum NPY {
         }
         let headerStart = magic.count + 2 + lengthSize
         guard data.count >= headerStart else { throw invalid("file ends inside the header length") }
-        let headerLength = lengthSize == 2 ? Int(data.readLittleEndian(UInt16.self, at: 8))
-                                           : Int(data.readLittleEndian(UInt32.self, at: 8))
+        let headerLength =
+            lengthSize == 2
+            ? Int(data.readLittleEndian(UInt16.self, at: 8))
+            : Int(data.readLittleEndian(UInt32.self, at: 8))
         guard headerLength <= data.count - headerStart else {
             throw invalid("header length \(headerLength) runs past the end of the \(data.count)-byte file")
         }
-        let headerBytes = data.subdata(in: (data.startIndex + headerStart)..<(data.startIndex + headerStart + headerLength))
-        guard let header = String(data: headerBytes, encoding: .utf8) ?? String(data: headerBytes, encoding: .isoLatin1) else {
+        let headerBytes = data.subdata(
+            in: (data.startIndex + headerStart)..<(data.startIndex + headerStart + headerLength))
+        guard let header = String(data: headerBytes, encoding: .utf8) ?? String(data: headerBytes, encoding: .isoLatin1)
+        else {
             throw invalid("header is not text")
         }
         let (descr, fortranOrder, shape) = try parseHeader(header)
@@ -88,7 +94,9 @@ public enum NPY {
         let expectedSize = byteCount(shape: shape, itemSize: itemSize)
         let payload = data.subdata(in: (data.startIndex + headerStart + headerLength)..<data.endIndex)
         guard let expectedSize, payload.count == expectedSize else {
-            throw invalid("wrong payload size: shape \(shape) of \(descr) needs \(expectedSize.map(String.init) ?? "too many") bytes, the file has \(payload.count)")
+            throw invalid(
+                "wrong payload size: shape \(shape) of \(descr) needs \(expectedSize.map(String.init) ?? "too many") bytes, the file has \(payload.count)"
+            )
         }
         return (descr, shape, payload)
     }
@@ -106,13 +114,18 @@ public enum NPY {
     /// parser accepts any order, either quote, and extra spaces.
     private static func parseHeader(_ header: String) throws -> (descr: String, fortranOrder: Bool, shape: [Int]) {
         func malformed(_ what: String) -> FormatError {
-            FormatError(format: "NPY", reason: "malformed header (\(what)): \(FormatError.printable(header.trimmingCharacters(in: .whitespacesAndNewlines)))")
+            FormatError(
+                format: "NPY",
+                reason:
+                    "malformed header (\(what)): \(FormatError.printable(header.trimmingCharacters(in: .whitespacesAndNewlines)))"
+            )
         }
         let text = header.trimmingCharacters(in: .whitespacesAndNewlines)
         guard text.hasPrefix("{"), text.hasSuffix("}") else { throw malformed("not a dict") }
         func value(of key: String) throws -> Substring {
             guard let keyRange = text.range(of: "'\(key)'") ?? text.range(of: "\"\(key)\""),
-                  let colon = text[keyRange.upperBound...].firstIndex(of: ":") else { throw malformed("no '\(key)'") }
+                let colon = text[keyRange.upperBound...].firstIndex(of: ":")
+            else { throw malformed("no '\(key)'") }
             let rest = text[text.index(after: colon)...].drop { $0 == " " }
             if rest.first == "(" {
                 guard let close = rest.firstIndex(of: ")") else { throw malformed("unclosed shape tuple") }

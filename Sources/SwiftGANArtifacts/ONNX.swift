@@ -56,7 +56,8 @@ public struct ONNXGraph {
     /// A float weight tensor (row-major `values` of `shape`); returns its value name.
     @discardableResult
     public mutating func constant(_ base: String, _ values: [Float], shape: [Int]) -> String {
-        precondition(values.count == shape.reduce(1, *), "ONNX constant \(base): \(values.count) values for shape \(shape)")
+        precondition(
+            values.count == shape.reduce(1, *), "ONNX constant \(base): \(values.count) values for shape \(shape)")
         var raw = [UInt8]()
         raw.reserveCapacity(values.count * 4)
         for v in values { withUnsafeBytes(of: v.bitPattern.littleEndian) { raw += $0 } }
@@ -86,7 +87,9 @@ public struct ONNXGraph {
     /// Appends a node computing `op` of `inputs`; returns its output's value name (`output` if
     /// given, else a fresh one after the op).
     @discardableResult
-    public mutating func node(_ op: String, _ inputs: [String], _ output: String? = nil, _ attributes: [(String, Attribute)] = []) -> String {
+    public mutating func node(
+        _ op: String, _ inputs: [String], _ output: String? = nil, _ attributes: [(String, Attribute)] = []
+    ) -> String {
         let out = output ?? unique(op.lowercased())
         usedNames.insert(out)
         var node = ProtobufMessage()

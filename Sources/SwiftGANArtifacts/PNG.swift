@@ -37,8 +37,9 @@ public enum PNG {
                             var best = PNGFilter.none, bestScore = Int.max
                             for filter in PNGFilter.allCases {
                                 let candidate = scratch.baseAddress! + Int(filter.rawValue) * rowBytes
-                                filter.apply(row: row, previous: previous, count: rowBytes,
-                                             bytesPerPixel: channels, into: candidate)
+                                filter.apply(
+                                    row: row, previous: previous, count: rowBytes,
+                                    bytesPerPixel: channels, into: candidate)
                                 // Bytes read as signed: small magnitudes mean a good prediction.
                                 var score = 0
                                 for i in 0..<rowBytes { score += abs(Int(Int8(bitPattern: candidate[i]))) }
@@ -46,8 +47,9 @@ public enum PNG {
                             }
                             let destination = output.baseAddress! + y * (rowBytes + 1)
                             destination[0] = best.rawValue
-                            (destination + 1).update(from: scratch.baseAddress! + Int(best.rawValue) * rowBytes,
-                                                     count: rowBytes)
+                            (destination + 1).update(
+                                from: scratch.baseAddress! + Int(best.rawValue) * rowBytes,
+                                count: rowBytes)
                         }
                     }
                 }
@@ -57,7 +59,8 @@ public enum PNG {
         var header = Data()
         header.appendBigEndian(UInt32(width))
         header.appendBigEndian(UInt32(height))
-        header.append(contentsOf: [8, channels == 1 ? 0 : 2, 0, 0, 0])  // depth, colour type, compression, filter, interlace
+        // Bit depth, colour type, compression, filter, interlace.
+        header.append(contentsOf: [8, channels == 1 ? 0 : 2, 0, 0, 0])
         var file = Data(signature)
         appendChunk("IHDR", header, to: &file)
         appendChunk("IDAT", try Zlib.compress(filtered, level: 6, format: "PNG"), to: &file)
@@ -75,12 +78,17 @@ public enum PNG {
             throw FormatError(format: "PNG", reason: "channels must be 1 (grayscale) or 3 (RGB), got \(channels)")
         }
         guard (1...maximumDimension).contains(width), (1...maximumDimension).contains(height) else {
-            throw FormatError(format: "PNG", reason: "width and height must be in 1...\(maximumDimension), got \(width)×\(height)")
+            throw FormatError(
+                format: "PNG", reason: "width and height must be in 1...\(maximumDimension), got \(width)×\(height)")
         }
         let (area, overflow1) = width.multipliedReportingOverflow(by: height)
         let (expected, overflow2) = area.multipliedReportingOverflow(by: channels)
         guard !overflow1, !overflow2, pixelCount == expected else {
-            throw FormatError(format: "PNG", reason: "pixels.count \(pixelCount) does not match width \(width) × height \(height) × channels \(channels)")
+            throw FormatError(
+                format: "PNG",
+                reason:
+                    "pixels.count \(pixelCount) does not match width \(width) × height \(height) × channels \(channels)"
+            )
         }
     }
 

@@ -23,7 +23,9 @@ extension PNG {
                 }
                 header = try parseHeader(Array(bytes[chunk.body]))
             case "IDAT":
-                guard header != nil else { throw FormatError(format: "PNG", reason: "IDAT at byte \(offset) comes before IHDR") }
+                guard header != nil else {
+                    throw FormatError(format: "PNG", reason: "IDAT at byte \(offset) comes before IHDR")
+                }
                 imageData.append(contentsOf: bytes[chunk.body])
             case "IEND":
                 ended = true
@@ -32,7 +34,8 @@ extension PNG {
             default:
                 // Bit 5 of the first letter (lowercase) marks a chunk that decoders may skip.
                 guard chunk.type.utf8.first! & 0x20 != 0 else {
-                    throw FormatError(format: "PNG", reason: "unsupported critical chunk \(chunk.type) at byte \(offset)")
+                    throw FormatError(
+                        format: "PNG", reason: "unsupported critical chunk \(chunk.type) at byte \(offset)")
                 }
             }
             offset = chunk.end
@@ -50,7 +53,9 @@ extension PNG {
         // Deflate cannot expand data more than about 1032:1; a header promising more is corrupt,
         // and refusing it avoids allocating memory for an image that cannot be there.
         guard !overflow, filteredSize / 1032 <= imageData.count else {
-            throw FormatError(format: "PNG", reason: "\(imageData.count) bytes of image data cannot hold a \(header.width)×\(header.height) image")
+            throw FormatError(
+                format: "PNG",
+                reason: "\(imageData.count) bytes of image data cannot hold a \(header.width)×\(header.height) image")
         }
         var filtered = try Zlib.inflate(imageData, exactSize: filteredSize, format: "PNG")
         var pixels = [UInt8](repeating: 0, count: header.height * rowBytes)
@@ -88,40 +93,60 @@ extension PNG {
 
         init(in bytes: [UInt8], at offset: Int) throws {
             guard bytes.count - offset >= 12 else {
-                throw FormatError(format: "PNG", reason: "truncated chunk at byte \(offset): \(bytes.count - offset) bytes left, a chunk needs at least 12")
+                throw FormatError(
+                    format: "PNG",
+                    reason:
+                        "truncated chunk at byte \(offset): \(bytes.count - offset) bytes left, a chunk needs at least 12"
+                )
             }
             let length = Int(Data(bytes[offset..<offset + 4]).readBigEndian(UInt32.self, at: 0))
             let typeBytes = bytes[offset + 4..<offset + 8]
             guard typeBytes.allSatisfy({ (65...90).contains($0) || (97...122).contains($0) }) else {
-                throw FormatError(format: "PNG", reason: "invalid chunk type bytes \(Array(typeBytes)) at byte \(offset)")
+                throw FormatError(
+                    format: "PNG", reason: "invalid chunk type bytes \(Array(typeBytes)) at byte \(offset)")
             }
             type = String(decoding: typeBytes, as: UTF8.self)
             guard length <= PNG.maximumDimension, length <= bytes.count - offset - 12 else {
-                throw FormatError(format: "PNG", reason: "chunk \(type) at byte \(offset) declares \(length) bytes but only \(bytes.count - offset - 12) remain")
+                throw FormatError(
+                    format: "PNG",
+                    reason:
+                        "chunk \(type) at byte \(offset) declares \(length) bytes but only \(bytes.count - offset - 12) remain"
+                )
             }
             body = offset + 8..<offset + 8 + length
             let stored = Data(bytes[body.upperBound..<body.upperBound + 4]).readBigEndian(UInt32.self, at: 0)
             let computed = Zlib.crc32(Data(bytes[offset + 4..<body.upperBound]))
             guard stored == computed else {
-                throw FormatError(format: "PNG", reason: "chunk \(type) at byte \(offset): CRC mismatch (stored 0x\(String(stored, radix: 16)), computed 0x\(String(computed, radix: 16)))")
+                throw FormatError(
+                    format: "PNG",
+                    reason:
+                        "chunk \(type) at byte \(offset): CRC mismatch (stored 0x\(String(stored, radix: 16)), computed 0x\(String(computed, radix: 16)))"
+                )
             }
         }
     }
 
     private static func parseHeader(_ body: [UInt8]) throws -> (width: Int, height: Int, channels: Int) {
-        guard body.count == 13 else { throw FormatError(format: "PNG", reason: "IHDR has \(body.count) bytes, expected 13") }
+        guard body.count == 13 else {
+            throw FormatError(format: "PNG", reason: "IHDR has \(body.count) bytes, expected 13")
+        }
         let data = Data(body)
         let width = Int(data.readBigEndian(UInt32.self, at: 0)), height = Int(data.readBigEndian(UInt32.self, at: 4))
         guard (1...maximumDimension).contains(width), (1...maximumDimension).contains(height) else {
             throw FormatError(format: "PNG", reason: "invalid size \(width)×\(height) in IHDR")
         }
         let (depth, colorType, compression, filter, interlace) = (body[8], body[9], body[10], body[11], body[12])
-        guard depth == 8 else { throw FormatError(format: "PNG", reason: "unsupported bit depth \(depth) (only 8 is supported)") }
+        guard depth == 8 else {
+            throw FormatError(format: "PNG", reason: "unsupported bit depth \(depth) (only 8 is supported)")
+        }
         guard colorType == 0 || colorType == 2 else {
-            throw FormatError(format: "PNG", reason: "unsupported colour type \(colorType) (only 0, grayscale, and 2, RGB, are supported)")
+            throw FormatError(
+                format: "PNG",
+                reason: "unsupported colour type \(colorType) (only 0, grayscale, and 2, RGB, are supported)")
         }
         guard compression == 0, filter == 0 else {
-            throw FormatError(format: "PNG", reason: "unknown compression method \(compression) or filter method \(filter) in IHDR")
+            throw FormatError(
+                format: "PNG", reason: "unknown compression method \(compression) or filter method \(filter) in IHDR")
         }
         guard interlace == 0 else { throw FormatError(format: "PNG", reason: "interlaced images are not supported") }
         return (width, height, colorType == 0 ? 1 : 3)

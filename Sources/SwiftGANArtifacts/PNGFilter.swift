@@ -20,8 +20,10 @@ enum PNGFilter: UInt8, CaseIterable {
     }
 
     /// Writes the filtered `row` to `output`; `previous` is the unfiltered row above (zeros for the first).
-    func apply(row: UnsafePointer<UInt8>, previous: UnsafePointer<UInt8>, count: Int, bytesPerPixel: Int,
-               into output: UnsafeMutablePointer<UInt8>) {
+    func apply(
+        row: UnsafePointer<UInt8>, previous: UnsafePointer<UInt8>, count: Int, bytesPerPixel: Int,
+        into output: UnsafeMutablePointer<UInt8>
+    ) {
         for i in 0..<count {
             let a = i >= bytesPerPixel ? row[i - bytesPerPixel] : 0
             let c = i >= bytesPerPixel ? previous[i - bytesPerPixel] : 0

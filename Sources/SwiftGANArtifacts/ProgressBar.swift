@@ -29,7 +29,9 @@ public final class ProgressBar {
     /// The step the work starts after (a resumed run's saved step): the rate counts only new steps.
     public let initialStep: Int
 
-    public init(title: String, total: Int, initialStep: Int = 0, output: FileHandle = .standardError, isTerminal: Bool? = nil) {
+    public init(
+        title: String, total: Int, initialStep: Int = 0, output: FileHandle = .standardError, isTerminal: Bool? = nil
+    ) {
         self.title = title
         self.total = max(total, 1)
         self.initialStep = initialStep
@@ -66,8 +68,10 @@ public final class ProgressBar {
         parts.append(String(format: rate >= 10 ? "%.0f step/s" : "%.2f step/s", rate))
         parts.append(final ? "took \(Self.clock(elapsed))" : "ETA \(Self.clock(remaining))")
         parts += values.map { "\($0.0) \($0.1)" }
-        let text = isTerminal ? Self.line(parts, bar: Self.bar(fraction, width: 20), columns: columns())
-                              : parts.joined(separator: "  ")
+        let text =
+            isTerminal
+            ? Self.line(parts, bar: Self.bar(fraction, width: 20), columns: columns())
+            : parts.joined(separator: "  ")
         if isTerminal {
             write("\r" + text + "\u{1B}[K" + (final ? "\n" : ""))
         } else if text != lastText {
@@ -113,6 +117,7 @@ public final class ProgressBar {
     public static func clock(_ seconds: Double) -> String {
         guard seconds.isFinite else { return "?" }
         let s = Int(seconds.rounded())
-        return s >= 3600 ? String(format: "%d:%02d:%02d", s / 3600, s / 60 % 60, s % 60) : String(format: "%d:%02d", s / 60, s % 60)
+        return s >= 3600
+            ? String(format: "%d:%02d:%02d", s / 3600, s / 60 % 60, s % 60) : String(format: "%d:%02d", s / 60, s % 60)
     }
 }

@@ -47,5 +47,7 @@ public struct RGBColor: Hashable, Sendable {
     public static let cyan = RGBColor(23, 190, 207)
 
     /// The ten series colours in matplotlib's order, for the `i`-th line of a chart.
-    public static let palette: [RGBColor] = [.blue, .orange, .green, .red, .purple, .brown, .pink, .gray, .olive, .cyan]
+    public static let palette: [RGBColor] = [
+        .blue, .orange, .green, .red, .purple, .brown, .pink, .gray, .olive, .cyan,
+    ]
 }

@@ -15,10 +15,13 @@ public struct RasterImage: Equatable, Sendable {
     public var pixels: [UInt8]
 
     public init(width: Int, height: Int, channels: Int, pixels: [UInt8]) {
-        precondition(width >= 0 && height >= 0 && (channels == 1 || channels == 3),
-                     "a raster image is 1 (grayscale) or 3 (RGB) channels of non-negative size, got \(width)×\(height)×\(channels)")
-        precondition(pixels.count == width * height * channels,
-                     "\(pixels.count) pixel bytes do not fill a \(width)×\(height)×\(channels) image")
+        precondition(
+            width >= 0 && height >= 0 && (channels == 1 || channels == 3),
+            "a raster image is 1 (grayscale) or 3 (RGB) channels of non-negative size, got \(width)×\(height)×\(channels)"
+        )
+        precondition(
+            pixels.count == width * height * channels,
+            "\(pixels.count) pixel bytes do not fill a \(width)×\(height)×\(channels) image")
         self.width = width
         self.height = height
         self.channels = channels
@@ -72,8 +75,10 @@ public struct RasterImage: Equatable, Sendable {
     /// ```swift
     /// let figure = RasterImage.stacked([generatedGrid, realGrid], gap: 6)
     /// ```
-    public static func stacked(_ images: [RasterImage], gap: Int = 6, gapColor: RGBColor = RGBColor(gray: 200),
-                               background: RGBColor = .gridGray) -> RasterImage {
+    public static func stacked(
+        _ images: [RasterImage], gap: Int = 6, gapColor: RGBColor = RGBColor(gray: 200),
+        background: RGBColor = .gridGray
+    ) -> RasterImage {
         precondition(!images.isEmpty, "stacking needs at least one image")
         let channels = images.contains { $0.channels == 3 } ? 3 : 1
         let width = images.map(\.width).max()!

@@ -22,13 +22,19 @@ import Foundation
 public enum Safetensors {
     static let metadataKey = "__metadata__"
 
-    public static func encode(_ tensors: [(name: String, shape: [Int], values: [Float])],
-                              metadata: [String: String] = [:]) throws -> Data {
+    public static func encode(
+        _ tensors: [(name: String, shape: [Int], values: [Float])],
+        metadata: [String: String] = [:]
+    ) throws -> Data {
         func invalid(_ reason: String) -> FormatError { FormatError(format: "safetensors", reason: reason) }
         var seen = Set<String>()
         for tensor in tensors {
-            guard !tensor.name.isEmpty, tensor.name != metadataKey else { throw invalid("invalid tensor name \"\(tensor.name)\"") }
-            guard seen.insert(tensor.name).inserted else { throw invalid("tensor name \"\(tensor.name)\" appears twice") }
+            guard !tensor.name.isEmpty, tensor.name != metadataKey else {
+                throw invalid("invalid tensor name \"\(tensor.name)\"")
+            }
+            guard seen.insert(tensor.name).inserted else {
+                throw invalid("tensor name \"\(tensor.name)\" appears twice")
+            }
             guard tensor.shape.allSatisfy({ $0 >= 0 }), tensor.shape.reduce(1, *) == tensor.values.count else {
                 throw invalid("tensor \"\(tensor.name)\" has shape \(tensor.shape) but \(tensor.values.count) values")
             }
@@ -43,7 +49,9 @@ public enum Safetensors {
         for tensor in sorted {
             let end = offset + 4 * tensor.values.count
             let shape = tensor.shape.map(String.init).joined(separator: ",")
-            entries.append("\(jsonString(tensor.name)):{\"dtype\":\"F32\",\"shape\":[\(shape)],\"data_offsets\":[\(offset),\(end)]}")
+            entries.append(
+                "\(jsonString(tensor.name)):{\"dtype\":\"F32\",\"shape\":[\(shape)],\"data_offsets\":[\(offset),\(end)]}"
+            )
             offset = end
         }
         var header = "{" + entries.joined(separator: ",") + "}"
@@ -58,15 +66,22 @@ public enum Safetensors {
     }
 
     /// Encodes the tensors (see `encode`) and writes the file atomically.
-    public static func write(_ tensors: [(name: String, shape: [Int], values: [Float])],
-                             metadata: [String: String] = [:], to url: URL) throws {
+    public static func write(
+        _ tensors: [(name: String, shape: [Int], values: [Float])],
+        metadata: [String: String] = [:], to url: URL
+    ) throws {
         try AtomicFile.write(encode(tensors, metadata: metadata), to: url)
     }
 
-    public static func decode(_ data: Data) throws
-        -> (tensors: [String: (shape: [Int], values: [Float])], metadata: [String: String]) {
+    public static func decode(
+        _ data: Data
+    ) throws
+        -> (tensors: [String: (shape: [Int], values: [Float])], metadata: [String: String])
+    {
         func invalid(_ reason: String) -> FormatError { FormatError(format: "safetensors", reason: reason) }
-        guard data.count >= 8 else { throw invalid("the file has \(data.count) bytes, fewer than the 8-byte header length") }
+        guard data.count >= 8 else {
+            throw invalid("the file has \(data.count) bytes, fewer than the 8-byte header length")
+        }
         let declared = data.readLittleEndian(UInt64.self, at: 0)
         guard declared <= UInt64(data.count - 8) else {
             throw invalid("header length \(declared) runs past the end of the \(data.count)-byte file (truncated?)")
@@ -83,28 +98,37 @@ public enum Safetensors {
 
         var metadata: [String: String] = [:]
         if let raw = header[metadataKey] {
-            guard let strings = raw as? [String: String] else { throw invalid("__metadata__ is not a map of strings to strings") }
+            guard let strings = raw as? [String: String] else {
+                throw invalid("__metadata__ is not a map of strings to strings")
+            }
             metadata = strings
         }
         var placed: [(name: String, shape: [Int], range: Range<Int>)] = []
         for (name, raw) in header where name != metadataKey {
-            guard let entry = raw as? [String: Any] else { throw invalid("tensor \"\(name)\": entry is not a JSON object") }
+            guard let entry = raw as? [String: Any] else {
+                throw invalid("tensor \"\(name)\": entry is not a JSON object")
+            }
             guard let dtype = entry["dtype"] as? String else { throw invalid("tensor \"\(name)\": no dtype") }
             guard dtype == "F32" else { throw invalid("tensor \"\(name)\" has dtype \(dtype); only F32 is supported") }
             guard let shape = (entry["shape"] as? [Any])?.map(nonNegativeInteger), !shape.contains(nil) else {
                 throw invalid("tensor \"\(name)\": shape is not a list of non-negative integers")
             }
             guard let offsets = (entry["data_offsets"] as? [Any])?.compactMap(nonNegativeInteger), offsets.count == 2,
-                  offsets[0] <= offsets[1] else {
+                offsets[0] <= offsets[1]
+            else {
                 throw invalid("tensor \"\(name)\": data_offsets is not [begin, end] with begin ≤ end")
             }
             guard offsets[1] <= buffer.count else {
-                throw invalid("tensor \"\(name)\": data_offsets [\(offsets[0]), \(offsets[1])] run past the \(buffer.count)-byte data (truncated?)")
+                throw invalid(
+                    "tensor \"\(name)\": data_offsets [\(offsets[0]), \(offsets[1])] run past the \(buffer.count)-byte data (truncated?)"
+                )
             }
             let dimensions = shape.map { $0! }
             let size = byteCount(shape: dimensions, itemSize: 4)
             guard offsets[1] - offsets[0] == size else {
-                throw invalid("tensor \"\(name)\": shape \(dimensions) needs \(size.map(String.init) ?? "too many") bytes but data_offsets span \(offsets[1] - offsets[0])")
+                throw invalid(
+                    "tensor \"\(name)\": shape \(dimensions) needs \(size.map(String.init) ?? "too many") bytes but data_offsets span \(offsets[1] - offsets[0])"
+                )
             }
             placed.append((name, dimensions, offsets[0]..<offsets[1]))
         }
@@ -114,9 +138,11 @@ public enum Safetensors {
         var covered = 0
         for tensor in placed {
             guard tensor.range.lowerBound == covered else {
-                throw invalid(tensor.range.lowerBound < covered
-                    ? "tensor \"\(tensor.name)\"'s data [\(tensor.range.lowerBound), \(tensor.range.upperBound)) overlaps the tensor before it"
-                    : "gap in the data before tensor \"\(tensor.name)\" (bytes \(covered)..<\(tensor.range.lowerBound) belong to no tensor)")
+                throw invalid(
+                    tensor.range.lowerBound < covered
+                        ? "tensor \"\(tensor.name)\"'s data [\(tensor.range.lowerBound), \(tensor.range.upperBound)) overlaps the tensor before it"
+                        : "gap in the data before tensor \"\(tensor.name)\" (bytes \(covered)..<\(tensor.range.lowerBound) belong to no tensor)"
+                )
             }
             covered = tensor.range.upperBound
         }
@@ -126,15 +152,19 @@ public enum Safetensors {
 
         var tensors: [String: (shape: [Int], values: [Float])] = [:]
         for tensor in placed {
-            let bytes = buffer.subdata(in: (buffer.startIndex + tensor.range.lowerBound)..<(buffer.startIndex + tensor.range.upperBound))
+            let bytes = buffer.subdata(
+                in: (buffer.startIndex + tensor.range.lowerBound)..<(buffer.startIndex + tensor.range.upperBound))
             tensors[tensor.name] = (tensor.shape, LittleEndian.floats(from: bytes))
         }
         return (tensors, metadata)
     }
 
     /// Reads and decodes a safetensors file; errors name the file.
-    public static func read(from url: URL) throws
-        -> (tensors: [String: (shape: [Int], values: [Float])], metadata: [String: String]) {
+    public static func read(
+        from url: URL
+    ) throws
+        -> (tensors: [String: (shape: [Int], values: [Float])], metadata: [String: String])
+    {
         let data = try Data.contents(of: url, format: "safetensors")
         do { return try decode(data) } catch let error as FormatError { throw error.naming(url) }
     }

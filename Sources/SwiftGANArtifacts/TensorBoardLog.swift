@@ -24,10 +24,13 @@ public final class TensorBoardLog {
     public init(folder: URL, resumingAt step: Int? = nil) throws {
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         let host = ProcessInfo.processInfo.hostName.filter { $0.isLetter || $0.isNumber || $0 == "-" }
-        var name = "events.out.tfevents.\(Int(Date().timeIntervalSince1970)).\(host.isEmpty ? "localhost" : host).\(getpid())"
+        var name =
+            "events.out.tfevents.\(Int(Date().timeIntervalSince1970)).\(host.isEmpty ? "localhost" : host).\(getpid())"
         while FileManager.default.fileExists(atPath: folder.appendingPathComponent(name).path) { name += "x" }
         url = folder.appendingPathComponent(name)
-        guard FileManager.default.createFile(atPath: url.path, contents: nil), let handle = FileHandle(forWritingAtPath: url.path) else {
+        guard FileManager.default.createFile(atPath: url.path, contents: nil),
+            let handle = FileHandle(forWritingAtPath: url.path)
+        else {
             throw AtomicFile.WriteError(path: url.path, reason: "cannot create the TensorBoard event file")
         }
         self.handle = handle

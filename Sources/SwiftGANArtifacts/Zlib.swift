@@ -1,5 +1,5 @@
-import SwiftGANCZlib
 import Foundation
+import SwiftGANCZlib
 
 // Thin wrappers over the system zlib, for PNG's compressed image data and chunk checksums.
 enum Zlib {
@@ -36,11 +36,14 @@ enum Zlib {
             output.removeLast()
             return output
         case Z_OK:
-            throw FormatError(format: format, reason: "compressed data inflates to \(produced) bytes, expected \(exactSize)")
+            throw FormatError(
+                format: format, reason: "compressed data inflates to \(produced) bytes, expected \(exactSize)")
         case Z_BUF_ERROR:
-            throw FormatError(format: format, reason: "compressed data inflates to more than the expected \(exactSize) bytes")
+            throw FormatError(
+                format: format, reason: "compressed data inflates to more than the expected \(exactSize) bytes")
         case Z_DATA_ERROR:
-            throw FormatError(format: format, reason: "compressed data is corrupt or truncated (zlib: \(message(of: status)))")
+            throw FormatError(
+                format: format, reason: "compressed data is corrupt or truncated (zlib: \(message(of: status)))")
         default:
             throw FormatError(format: format, reason: "zlib uncompress failed: \(message(of: status))")
         }

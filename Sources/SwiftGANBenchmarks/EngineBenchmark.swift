@@ -25,12 +25,12 @@ public struct EngineBenchmark {
     /// (m, n, k, transA, transB): the D/G forward products, an input-gradient product and the
     /// weight-gradient products of an MLP GAN at batch 64.
     public static let gemmShapes: [(Int, Int, Int, Bool, Bool)] = [
-        (64, 256, 100, false, false),    // G: noise → 256
-        (64, 784, 1024, false, false),   // G: 1024 → 784
-        (1024, 784, 64, true, false),    // G: weight gradient Xᵀ·dY of the 1024 → 784 layer
-        (64, 1024, 784, false, true),    // G: input gradient dY·Wᵀ of the same layer
-        (64, 512, 784, false, false),    // D: 784 → 512
-        (784, 512, 64, true, false),     // D: weight gradient of the 784 → 512 layer
+        (64, 256, 100, false, false),  // G: noise → 256
+        (64, 784, 1024, false, false),  // G: 1024 → 784
+        (1024, 784, 64, true, false),  // G: weight gradient Xᵀ·dY of the 1024 → 784 layer
+        (64, 1024, 784, false, true),  // G: input gradient dY·Wᵀ of the same layer
+        (64, 512, 784, false, false),  // D: 784 → 512
+        (784, 512, 64, true, false),  // D: weight gradient of the 784 → 512 layer
     ]
 
     public var seconds: Double
@@ -47,11 +47,16 @@ public struct EngineBenchmark {
                 _ = withoutGrad { a.matmul(b, transposeSelf: ta, transposeOther: tb) }
             }
             let best = times.min()!
-            gemm.append(GemmResult(m: m, n: n, k: k, transA: ta, transB: tb,
-                                   gflops: 2 * Double(m * n * k) / best / 1e9, seconds: best))
+            gemm.append(
+                GemmResult(
+                    m: m, n: n, k: k, transA: ta, transB: tb,
+                    gflops: 2 * Double(m * n * k) / best / 1e9, seconds: best))
         }
 
-        let d = Sequential([Dense(784, 512, rng: rng), LeakyReLU(0.2), Dense(512, 256, rng: rng), LeakyReLU(0.2), Dense(256, 1, rng: rng)])
+        let d = Sequential([
+            Dense(784, 512, rng: rng), LeakyReLU(0.2), Dense(512, 256, rng: rng), LeakyReLU(0.2),
+            Dense(256, 1, rng: rng),
+        ])
         let optimizer = Adam(parameters: d.parameters, learningRate: 2e-4, beta1: 0.5)
         let x = Tensor.uniform([64, 784], low: -1, high: 1, using: rng)
         let targets = Tensor.ones([64, 1])
@@ -65,9 +70,10 @@ public struct EngineBenchmark {
         // Forward 2·b·Σ(in·out), backward twice that less the first layer's input gradient.
         let macs = 64 * (784 * 512 + 512 * 256 + 256 * 1)
         let flops = Double(2 * macs * 3 - 2 * 64 * 784 * 512)
-        return Report(gemm: gemm, d_step_ms: times.median * 1e3, d_step_best_ms: times.min()! * 1e3,
-                      d_step_gflops: flops / times.median / 1e9,
-                      pool_fresh_allocations_per_step: fresh, threads: Parallel.workers)
+        return Report(
+            gemm: gemm, d_step_ms: times.median * 1e3, d_step_best_ms: times.min()! * 1e3,
+            d_step_gflops: flops / times.median / 1e9,
+            pool_fresh_allocations_per_step: fresh, threads: Parallel.workers)
     }
 }
 

@@ -1,7 +1,7 @@
-import SwiftGANDatasets
 import Foundation
-import SwiftGANTraining
+import SwiftGANDatasets
 import SwiftGANTensors
+import SwiftGANTraining
 
 /// Training speed of a zoo model: steps per second, where a step is one discriminator and one
 /// generator update at the given batch size, on random data of the model's shape (data loading
@@ -41,21 +41,23 @@ public struct ModelBenchmark {
         let gan = try ModelZoo.make(model, rng: rng)
         let step = GANTrainingStep(model: gan, rng: rng)
         let batchSize = self.batchSize ?? gan.source.batchSize
-        let real = Tensor.uniform([batchSize] + gan.sampleShape, low: gan.dataRange.lowerBound, high: gan.dataRange.upperBound, using: rng)
+        let real = Tensor.uniform(
+            [batchSize] + gan.sampleShape, low: gan.dataRange.lowerBound, high: gan.dataRange.upperBound, using: rng)
         let labels = gan.classCount > 0 ? gan.randomLabels(batchSize, using: rng) : nil
         let times = measure(warmup: 10, seconds: seconds) { _ = step(real: real, labels: labels) }
         let flop = Double(FLOPCounter.counting { _ = step(real: real, labels: labels) })
         let total = times.reduce(0, +)
         let stepsPerSecond = Double(times.count) / total
         let sgemm = Self.sgemmRate()
-        return Report(model: model, batch_size: batchSize, steps_per_second: stepsPerSecond,
-                      median_step_ms: times.median * 1e3, steps: times.count, seconds: total,
-                      peak_rss_mb: peakResidentMegabytes(), threads: Parallel.workers,
-                      gflop_per_step: flop / 1e9, gflops: flop * stepsPerSecond / 1e9,
-                      sgemm_gflops: sgemm, share_of_sgemm: flop * stepsPerSecond / 1e9 / sgemm,
-                      convolution_backend: ConvolutionBackend.current == .oneDNN
-                          ? ConvolutionBackend.oneDNNDescription : ConvolutionBackend.current.rawValue,
-                      matrix_product_backend: MatrixProductBackend.current.rawValue, cpu: cpuModel())
+        return Report(
+            model: model, batch_size: batchSize, steps_per_second: stepsPerSecond,
+            median_step_ms: times.median * 1e3, steps: times.count, seconds: total,
+            peak_rss_mb: peakResidentMegabytes(), threads: Parallel.workers,
+            gflop_per_step: flop / 1e9, gflops: flop * stepsPerSecond / 1e9,
+            sgemm_gflops: sgemm, share_of_sgemm: flop * stepsPerSecond / 1e9 / sgemm,
+            convolution_backend: ConvolutionBackend.current == .oneDNN
+                ? ConvolutionBackend.oneDNNDescription : ConvolutionBackend.current.rawValue,
+            matrix_product_backend: MatrixProductBackend.current.rawValue, cpu: cpuModel())
     }
 
     /// GFLOP/s of a 1024³ sgemm, best of a few, with the threads the step uses.

@@ -5,7 +5,8 @@ import SwiftGANTraining
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Measure speed; prints one JSON object. Build with -c release.",
-        discussion: "OPENBLAS_NUM_THREADS sets BLAS threads. The machine's load matters: compare ratios measured back to back.",
+        discussion:
+            "OPENBLAS_NUM_THREADS sets BLAS threads. The machine's load matters: compare ratios measured back to back.",
         subcommands: [Engine.self, Model.self],
         defaultSubcommand: Model.self
     )
@@ -22,15 +23,19 @@ struct Bench: ParsableCommand {
     struct Model: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "model",
-            abstract: "Training steps per second of a zoo model: one D and one G update per step at the model's batch size.",
-            discussion: "Models: \(ModelZoo.names.joined(separator: ", ")) (cgan: mlp body; dcgan64: 64×64×3, width 32)."
+            abstract:
+                "Training steps per second of a zoo model: one D and one G update per step at the model's batch size.",
+            discussion:
+                "Models: \(ModelZoo.names.joined(separator: ", ")) (cgan: mlp body; dcgan64: 64×64×3, width 32)."
         )
         @Argument(help: "The zoo model to measure.") var name: String
         @Option(help: "Seconds to measure, after a warm-up.") var seconds: Double = 5
         @Option(help: "Batch size (default: the model's).") var batchSize: Int?
 
         func validate() throws {
-            guard ModelZoo.names.contains(name) else { throw ValidationError("unknown model '\(name)' (known: \(ModelZoo.names.joined(separator: ", ")))") }
+            guard ModelZoo.names.contains(name) else {
+                throw ValidationError("unknown model '\(name)' (known: \(ModelZoo.names.joined(separator: ", ")))")
+            }
         }
 
         func run() throws {

@@ -1,39 +1,45 @@
 import ArgumentParser
+import Foundation
 import SwiftGANArtifacts
 import SwiftGANDatasets
-import Foundation
-import SwiftGANTraining
 import SwiftGANTensors
+import SwiftGANTraining
 
 struct Evaluate: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Quality numbers for generated images: FID, KID, precision/recall, class coverage, conditional accuracy.",
+        abstract:
+            "Quality numbers for generated images: FID, KID, precision/recall, class coverage, conditional accuracy.",
         discussion: """
-        Images come from a generator checkpoint (--count of them; a conditional model is asked for every class in \
-        turn) or from a .npy file (uint8 N×28×28 as 'swiftgan sample --npy' writes, or float32 in [0, 1]), with \
-        --labels FILE (int64) for the requested classes. They are measured in the feature space of the dataset's \
-        evaluator network (a classifier SwiftGAN trained and ships; see 'train-evaluator') against the real test \
-        split. --reference prints the numbers of known sets instead (real vs real, noise, blurred, one class), so \
-        you can read yours.
-        """
+            Images come from a generator checkpoint (--count of them; a conditional model is asked for every class in \
+            turn) or from a .npy file (uint8 N×28×28 as 'swiftgan sample --npy' writes, or float32 in [0, 1]), with \
+            --labels FILE (int64) for the requested classes. They are measured in the feature space of the dataset's \
+            evaluator network (a classifier SwiftGAN trained and ships; see 'train-evaluator') against the real test \
+            split. --reference prints the numbers of known sets instead (real vs real, noise, blurred, one class), so \
+            you can read yours.
+            """
     )
 
     @Option(help: "A generator.safetensors written by 'swiftgan train'.") var checkpoint: String?
     @Option(help: "A .npy file of images (uint8 N×28×28, or float32 in [0, 1]).") var npy: String?
     @Option(help: "With --npy: a .npy file of int64 class labels the images were asked to show.") var labels: String?
-    @Option(help: "The dataset whose test split is the reference: fashion-mnist or mnist.") var dataset = "fashion-mnist"
+    @Option(help: "The dataset whose test split is the reference: fashion-mnist or mnist.") var dataset =
+        "fashion-mnist"
     @Option(help: "Folder holding the dataset's files.") var dataDir: String?
     @Option(help: "Images to generate from a checkpoint (at most this many are used from --npy).") var count = 10000
-    @Option(help: "An evaluator trained by 'swiftgan train-evaluator' (default: the shipped one).") var evaluator: String?
+    @Option(help: "An evaluator trained by 'swiftgan train-evaluator' (default: the shipped one).") var evaluator:
+        String?
     @Option(help: "Seed for the noise, labels and KID subsets.") var seed: UInt64 = 0
     @Option(help: "Also write the numbers as JSON to this file.") var json: String?
-    @Flag(help: "Print the numbers of reference sets (real train vs test, noise, blurred real, one class only).") var reference = false
+    @Flag(help: "Print the numbers of reference sets (real train vs test, noise, blurred real, one class only).")
+    var reference = false
 
     func validate() throws {
         guard count >= 2 else { throw ValidationError("--count must be at least 2") }
         let sources = [checkpoint, npy].compactMap { $0 }.count
         if reference {
-            guard sources == 0 else { throw ValidationError("--reference measures known sets; give no --checkpoint or --npy") }
+            guard sources == 0 else {
+                throw ValidationError("--reference measures known sets; give no --checkpoint or --npy")
+            }
         } else {
             guard sources == 1 else { throw ValidationError("give --checkpoint FILE or --npy FILE (one of them)") }
         }
@@ -48,12 +54,17 @@ struct Evaluate: ParsableCommand {
         let spec = try DatasetSpec.named(dataset)
         let test = try locator.load(spec, train: false).dataset
         let judge = try QualityJudge(evaluator: network, real: test)
-        log(String(format: "evaluator: %@ (test accuracy %.4f); reference: %d %@ test images", from, accuracy, test.count, dataset))
+        log(
+            String(
+                format: "evaluator: %@ (test accuracy %.4f); reference: %d %@ test images", from, accuracy, test.count,
+                dataset))
         let rng = RandomGenerator(seed: seed)
 
         if reference {
             let train = try locator.load(spec, train: true).dataset
-            let rows = try ReferenceSets.make(train: train, count: count, rng: rng).map { ($0.name, try judge.report(images: $0.images, labels: nil, rng: rng)) }
+            let rows = try ReferenceSets.make(train: train, count: count, rng: rng).map {
+                ($0.name, try judge.report(images: $0.images, labels: nil, rng: rng))
+            }
             print(Self.referenceTable(rows))
             try writeJSON(Dictionary(uniqueKeysWithValues: rows))
             return
@@ -80,7 +91,9 @@ struct Evaluate: ParsableCommand {
         if let checkpoint {
             let (model, step, classNames) = try Checkpoint.loadGenerator(from: URL(fileURLWithPath: checkpoint))
             if let classNames, classNames != testClassNames {
-                throw GANError("\(checkpoint) was trained on other classes (\(classNames.prefix(3).joined(separator: ", ")), …) than \(dataset)'s; give its --dataset")
+                throw GANError(
+                    "\(checkpoint) was trained on other classes (\(classNames.prefix(3).joined(separator: ", ")), …) than \(dataset)'s; give its --dataset"
+                )
             }
             guard model.sample == .grayscale28 else {
                 throw GANError("\(model.name) makes \(model.sample); the evaluators measure 28×28 gray images")
@@ -91,26 +104,35 @@ struct Evaluate: ParsableCommand {
         let file = npy!
         let array = try NPY.read(from: URL(fileURLWithPath: file))
         let shape = array.shape
-        guard shape.count == 3 || shape.count == 4, shape[1] == 28, shape[2] == 28, shape.count == 3 || shape[3] == 1 else {
+        guard shape.count == 3 || shape.count == 4, shape[1] == 28, shape[2] == 28, shape.count == 3 || shape[3] == 1
+        else {
             throw GANError("\(file): expected N×28×28 (or N×28×28×1) images, found shape \(shape)")
         }
         let n = Swift.min(array.shape[0], count)
         var values = [Float](repeating: 0, count: n * 784)
         switch array.descr {
-        case "|u1": array.payload.withUnsafeBytes { raw in for i in 0..<values.count { values[i] = Float(raw[i]) / 255 } }
-        case "<f4": array.payload.withUnsafeBytes { raw in for i in 0..<values.count { values[i] = raw.loadUnaligned(fromByteOffset: 4 * i, as: Float.self) } }
+        case "|u1":
+            array.payload.withUnsafeBytes { raw in for i in 0..<values.count { values[i] = Float(raw[i]) / 255 } }
+        case "<f4":
+            array.payload.withUnsafeBytes { raw in
+                for i in 0..<values.count { values[i] = raw.loadUnaligned(fromByteOffset: 4 * i, as: Float.self) }
+            }
         default: throw GANError("\(file): images must be uint8 or float32, not '\(array.descr)'")
         }
         if let bad = values.first(where: { !(0...1).contains($0) }) {
-            throw GANError("\(file): float32 images must lie in [0, 1] (found \(bad)); map tanh outputs with (x + 1) / 2")
+            throw GANError(
+                "\(file): float32 images must lie in [0, 1] (found \(bad)); map tanh outputs with (x + 1) / 2")
         }
         var requested: [Int]?
         if let labels {
             let l = try NPY.read(from: URL(fileURLWithPath: labels))
             guard l.descr == "<i8", l.shape == [array.shape[0]] else {
-                throw GANError("\(labels): expected \(array.shape[0]) int64 labels, found '\(l.descr)' of shape \(l.shape)")
+                throw GANError(
+                    "\(labels): expected \(array.shape[0]) int64 labels, found '\(l.descr)' of shape \(l.shape)")
             }
-            requested = l.payload.withUnsafeBytes { raw in (0..<n).map { Int(raw.loadUnaligned(fromByteOffset: 8 * $0, as: Int64.self)) } }
+            requested = l.payload.withUnsafeBytes { raw in
+                (0..<n).map { Int(raw.loadUnaligned(fromByteOffset: 8 * $0, as: Int64.self)) }
+            }
         }
         return (Tensor(values, shape: [n, 28, 28, 1]), requested, "\(n) images from \(file)")
     }
@@ -127,19 +149,31 @@ struct Evaluate: ParsableCommand {
             String(format: "FID                  %.3f", r.fid),
             String(format: "KID                  %.5f ± %.5f", r.kid, r.kidStandardDeviation),
         ]
-        if let p = r.precision, let q = r.recall { lines.append(String(format: "precision / recall   %.3f / %.3f", p, q)) }
-        lines.append(String(format: "class entropy        %.3f (%.3f of the maximum)", r.classEntropy, r.normalizedClassEntropy))
+        if let p = r.precision, let q = r.recall {
+            lines.append(String(format: "precision / recall   %.3f / %.3f", p, q))
+        }
+        lines.append(
+            String(format: "class entropy        %.3f (%.3f of the maximum)", r.classEntropy, r.normalizedClassEntropy))
         lines.append(String(format: "IS-style score       %.3f (of %d)", r.inceptionScore, r.classShares.count))
         if let a = r.conditionalAccuracy { lines.append(String(format: "conditional accuracy %.3f", a)) }
-        lines.append("predicted classes    " + zip(classNames, r.classShares).map { String(format: "%@ %.1f%%", $0.0, 100 * $0.1) }.joined(separator: ", "))
+        lines.append(
+            "predicted classes    "
+                + zip(classNames, r.classShares).map { String(format: "%@ %.1f%%", $0.0, 100 * $0.1) }.joined(
+                    separator: ", "))
         return lines.joined(separator: "\n")
     }
 
     static func referenceTable(_ rows: [(String, QualityReport)]) -> String {
-        var lines = ["| set | FID | KID | precision | recall | IS-style | class entropy |", "| --- | --- | --- | --- | --- | --- | --- |"]
+        var lines = [
+            "| set | FID | KID | precision | recall | IS-style | class entropy |",
+            "| --- | --- | --- | --- | --- | --- | --- |",
+        ]
         for (name, r) in rows {
-            lines.append(String(format: "| %@ | %.3f | %.5f ± %.5f | %.3f | %.3f | %.3f | %.3f |", name, r.fid, r.kid, r.kidStandardDeviation,
-                                r.precision ?? .nan, r.recall ?? .nan, r.inceptionScore, r.normalizedClassEntropy))
+            lines.append(
+                String(
+                    format: "| %@ | %.3f | %.5f ± %.5f | %.3f | %.3f | %.3f | %.3f |", name, r.fid, r.kid,
+                    r.kidStandardDeviation,
+                    r.precision ?? .nan, r.recall ?? .nan, r.inceptionScore, r.normalizedClassEntropy))
         }
         return lines.joined(separator: "\n")
     }

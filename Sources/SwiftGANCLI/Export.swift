@@ -1,32 +1,38 @@
 import ArgumentParser
-import SwiftGANArtifacts
 import Foundation
+import SwiftGANArtifacts
 import SwiftGANTraining
 
 struct Export: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Write a saved generator or discriminator as an ONNX model.",
         discussion: """
-        The model runs in ONNX Runtime and the other ONNX tools (opset \(ONNXGraph.opsetVersion)), in inference mode \
-        (BatchNorm's running statistics, no dropout, spectral norm folded into the weights). A generator takes \
-        'noise' float32 [N, noise size] (and 'label' int64 [N] if conditional) and returns 'images' float32 \
-        [N, H, W, C] in the model's data range, NHWC as SwiftGAN's own tensors (or 'curves' [N, points]); \
-        'swiftgan sample --noise FILE.npy --npy OUT.npy --float32' gives the same numbers. A discriminator \
-        takes 'images' (and 'label' for cgan) and returns 'logits' [N, 1] (acgan: [N, 11]).
-        """
+            The model runs in ONNX Runtime and the other ONNX tools (opset \(ONNXGraph.opsetVersion)), in inference mode \
+            (BatchNorm's running statistics, no dropout, spectral norm folded into the weights). A generator takes \
+            'noise' float32 [N, noise size] (and 'label' int64 [N] if conditional) and returns 'images' float32 \
+            [N, H, W, C] in the model's data range, NHWC as SwiftGAN's own tensors (or 'curves' [N, points]); \
+            'swiftgan sample --noise FILE.npy --npy OUT.npy --float32' gives the same numbers. A discriminator \
+            takes 'images' (and 'label' for cgan) and returns 'logits' [N, 1] (acgan: [N, 11]).
+            """
     )
 
-    @Option(help: "A generator.safetensors or discriminator.safetensors written by 'swiftgan train'.") var checkpoint: String
+    @Option(help: "A generator.safetensors or discriminator.safetensors written by 'swiftgan train'.") var checkpoint:
+        String
     @Option(help: "The .onnx file to write.") var onnx: String
 
     func validate() throws {
-        guard onnx.lowercased().hasSuffix(".onnx") else { throw ValidationError("--onnx writes an ONNX model; give a name ending in .onnx, not '\(onnx)'") }
+        guard onnx.lowercased().hasSuffix(".onnx") else {
+            throw ValidationError("--onnx writes an ONNX model; give a name ending in .onnx, not '\(onnx)'")
+        }
     }
 
     func run() throws {
         let (model, role, step, classNames) = try Checkpoint.loadNetwork(from: URL(fileURLWithPath: checkpoint))
-        let bytes = try ONNXExport.model(model, role: role, step: step, classNames: classNames, producerVersion: SwiftGAN.versionNumber)
+        let bytes = try ONNXExport.model(
+            model, role: role, step: step, classNames: classNames, producerVersion: SwiftGAN.versionNumber)
         try AtomicFile.write(Data(bytes), to: URL(fileURLWithPath: onnx))
-        print("wrote \(onnx) (the \(role) of \(model.name) at step \(step), ONNX opset \(ONNXGraph.opsetVersion), \(bytes.count / 1024) KiB)")
+        print(
+            "wrote \(onnx) (the \(role) of \(model.name) at step \(step), ONNX opset \(ONNXGraph.opsetVersion), \(bytes.count / 1024) KiB)"
+        )
     }
 }

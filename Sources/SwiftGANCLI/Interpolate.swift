@@ -1,18 +1,18 @@
 import ArgumentParser
-import SwiftGANArtifacts
 import Foundation
-import SwiftGANTraining
+import SwiftGANArtifacts
 import SwiftGANTensors
+import SwiftGANTraining
 
 struct Interpolate: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Walk a saved generator's noise space: one row per pair of seeded noise vectors.",
         discussion: """
-        Each row goes from one noise vector to another by spherical interpolation, in --steps images. \
-        A conditional model (cgan, acgan) walks within the class of --label, or with --classes draws \
-        each of --rows noise vectors as every class instead (one row each: same style, every class). \
-        --gif writes the walk as an animation (forth and back), one frame per step.
-        """
+            Each row goes from one noise vector to another by spherical interpolation, in --steps images. \
+            A conditional model (cgan, acgan) walks within the class of --label, or with --classes draws \
+            each of --rows noise vectors as every class instead (one row each: same style, every class). \
+            --gif writes the walk as an animation (forth and back), one frame per step.
+            """
     )
 
     @Option(help: "A generator.safetensors written by 'swiftgan train'.") var checkpoint: String
@@ -28,19 +28,30 @@ struct Interpolate: ParsableCommand {
         guard (2...100).contains(steps) else { throw ValidationError("--steps must lie in 2...100, got \(steps)") }
         guard (1...100).contains(rows) else { throw ValidationError("--rows must lie in 1...100, got \(rows)") }
         guard out != nil || gif != nil else { throw ValidationError("give --out FILE.png and/or --gif FILE.gif") }
-        if let out, !out.lowercased().hasSuffix(".png") { throw ValidationError("--out writes a PNG picture; give a name ending in .png, not '\(out)'") }
-        if let gif, !gif.lowercased().hasSuffix(".gif") { throw ValidationError("--gif writes a GIF; give a name ending in .gif, not '\(gif)'") }
-        if classes && label != nil { throw ValidationError("--classes draws every class; give it or --label, not both") }
+        if let out, !out.lowercased().hasSuffix(".png") {
+            throw ValidationError("--out writes a PNG picture; give a name ending in .png, not '\(out)'")
+        }
+        if let gif, !gif.lowercased().hasSuffix(".gif") {
+            throw ValidationError("--gif writes a GIF; give a name ending in .gif, not '\(gif)'")
+        }
+        if classes && label != nil {
+            throw ValidationError("--classes draws every class; give it or --label, not both")
+        }
     }
 
     func run() throws {
         let (model, step, classNames) = try Checkpoint.loadGenerator(from: URL(fileURLWithPath: checkpoint))
-        guard case .images = model.sample else { throw GANError("\(model.name) makes \(model.sample); interpolate draws image models") }
+        guard case .images = model.sample else {
+            throw GANError("\(model.name) makes \(model.sample); interpolate draws image models")
+        }
         let rng = RandomGenerator(seed: seed)
         let noise: Tensor, labels: [Int]?, columns: Int
         if classes {
-            guard model.classCount > 0 else { throw ValidationError("--classes needs a conditional model; \(model.name) is unconditional") }
-            (noise, labels) = LatentWalk.classSweep(rows: rows, classes: model.classCount, noiseSize: model.noiseSize, using: rng)
+            guard model.classCount > 0 else {
+                throw ValidationError("--classes needs a conditional model; \(model.name) is unconditional")
+            }
+            (noise, labels) = LatentWalk.classSweep(
+                rows: rows, classes: model.classCount, noiseSize: model.noiseSize, using: rng)
             columns = model.classCount
         } else {
             noise = LatentWalk.noise(rows: rows, steps: steps, noiseSize: model.noiseSize, using: rng)
@@ -53,9 +64,13 @@ struct Interpolate: ParsableCommand {
         let what = classes ? "\(rows) noise vectors × \(model.classCount) classes" : "\(rows) walks of \(steps) steps"
         if let out {
             let header = classes ? nil : label.map { [String](repeating: name($0), count: rows) }
-            try RunPictures.samples(generated: images, real: nil, model: model, step: step, columns: columns, rowLabels: header)
-                .write(to: URL(fileURLWithPath: out))
-            print("wrote \(out) (\(what) of \(model.name), step \(step)\(classes ? "; columns: " + (0..<model.classCount).map(name).joined(separator: ", ") : ""))")
+            try RunPictures.samples(
+                generated: images, real: nil, model: model, step: step, columns: columns, rowLabels: header
+            )
+            .write(to: URL(fileURLWithPath: out))
+            print(
+                "wrote \(out) (\(what) of \(model.name), step \(step)\(classes ? "; columns: " + (0..<model.classCount).map(name).joined(separator: ", ") : ""))"
+            )
         }
         if let gif {
             // Frame k: every row's k-th image, side by side; forth, then back.
@@ -64,8 +79,10 @@ struct Interpolate: ParsableCommand {
             for k in Array(0..<columns) + Array((1..<(columns - 1)).reversed()) {
                 var values: [Float] = []
                 for r in 0..<rows { values += all[((r * columns + k) * size)..<((r * columns + k + 1) * size)] }
-                frames.append(try RunPictures.samples(generated: Tensor(values, shape: [rows] + shape), real: nil, model: model, step: step,
-                                                      columns: Swift.min(rows, 10)))
+                frames.append(
+                    try RunPictures.samples(
+                        generated: Tensor(values, shape: [rows] + shape), real: nil, model: model, step: step,
+                        columns: Swift.min(rows, 10)))
             }
             try GIF.writeAnimation(frames, frameDelay: 15, lastFrameDelay: 15, to: URL(fileURLWithPath: gif))
             print("wrote \(gif) (\(frames.count) frames)")

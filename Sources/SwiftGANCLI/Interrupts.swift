@@ -33,9 +33,15 @@ final class Interrupts: @unchecked Sendable {
         if isFirst { first = number }
         lock.unlock()
         if isFirst {
-            FileHandle.standardError.write(Data("\n\(Self.name(number)): stopping after this step and saving everything (again: stop at once)\n".utf8))
+            FileHandle.standardError.write(
+                Data(
+                    "\n\(Self.name(number)): stopping after this step and saving everything (again: stop at once)\n"
+                        .utf8))
         } else {
-            FileHandle.standardError.write(Data("\n\(Self.name(number)) again: stopped at once; the last sample point's state can be resumed\n".utf8))
+            FileHandle.standardError.write(
+                Data(
+                    "\n\(Self.name(number)) again: stopped at once; the last sample point's state can be resumed\n".utf8
+                ))
             _exit(128 + number)
         }
     }
@@ -47,12 +53,16 @@ final class Interrupts: @unchecked Sendable {
         for number in [SIGINT, SIGTERM] { signal(number, SIG_DFL) }
     }
 
-    static func name(_ number: Int32) -> String { number == SIGINT ? "interrupted (Ctrl-C)" : number == SIGTERM ? "terminated (SIGTERM)" : "signal \(number)" }
+    static func name(_ number: Int32) -> String {
+        number == SIGINT ? "interrupted (Ctrl-C)" : number == SIGTERM ? "terminated (SIGTERM)" : "signal \(number)"
+    }
 }
 
 /// `text` quoted for a POSIX shell where it needs it.
 func shellQuoted(_ text: String) -> String {
     let safe = CharacterSet(charactersIn: "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_./=:+,@%")
-    guard !text.isEmpty, text.unicodeScalars.allSatisfy(safe.contains) else { return "'" + text.replacingOccurrences(of: "'", with: "'\\''") + "'" }
+    guard !text.isEmpty, text.unicodeScalars.allSatisfy(safe.contains) else {
+        return "'" + text.replacingOccurrences(of: "'", with: "'\\''") + "'"
+    }
     return text
 }

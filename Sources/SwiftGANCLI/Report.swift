@@ -1,6 +1,6 @@
 import ArgumentParser
-import SwiftGANArtifacts
 import Foundation
+import SwiftGANArtifacts
 import SwiftGANTraining
 
 struct Report: ParsableCommand {
@@ -10,11 +10,14 @@ struct Report: ParsableCommand {
     )
 
     @Argument(help: "Run folders.") var runs: [String]
-    @Option(help: "The HTML file to write (default: RUN/report.html for one run, report.html for several).") var out: String?
+    @Option(help: "The HTML file to write (default: RUN/report.html for one run, report.html for several).") var out:
+        String?
 
     func validate() throws {
         guard !runs.isEmpty else { throw ValidationError("give one or more run folders") }
-        if let out, !out.lowercased().hasSuffix(".html") { throw ValidationError("--out writes HTML; give a name ending in .html, not '\(out)'") }
+        if let out, !out.lowercased().hasSuffix(".html") {
+            throw ValidationError("--out writes HTML; give a name ending in .html, not '\(out)'")
+        }
     }
 
     func run() throws {

@@ -1,31 +1,40 @@
 import ArgumentParser
-import SwiftGANArtifacts
 import Foundation
-import SwiftGANTraining
+import SwiftGANArtifacts
 import SwiftGANTensors
+import SwiftGANTraining
 
 struct Sample: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Draw samples from a saved generator.",
         discussion: """
-        Writes a PNG (a grid of images, or a plot of curves) and optionally a NumPy .npy file: uint8 N×H×W for \
-        grayscale models (N×28×28), N×H×W×3 for colour ones, float32 N×16 for curve-gan. A conditional model \
-        (cgan, acgan) draws the class given by --label: one class (--label 7), or --label all for a grid with one \
-        labelled row of --count samples per class; with --npy the labels go beside the images as int64 \
-        (FILE-labels.npy).
-        """
+            Writes a PNG (a grid of images, or a plot of curves) and optionally a NumPy .npy file: uint8 N×H×W for \
+            grayscale models (N×28×28), N×H×W×3 for colour ones, float32 N×16 for curve-gan. A conditional model \
+            (cgan, acgan) draws the class given by --label: one class (--label 7), or --label all for a grid with one \
+            labelled row of --count samples per class; with --npy the labels go beside the images as int64 \
+            (FILE-labels.npy).
+            """
     )
 
     @Option(help: "A generator.safetensors written by 'swiftgan train'.") var checkpoint: String
     @Option(help: "How many samples (with --label all: per class).") var count: Int = 64
     // Unconditional parsing, so `--label -1` reaches the range check instead of reading as an option.
-    @Option(parsing: .unconditional, help: "Conditional models: the class to draw (0-based), or 'all' for one row per class.") var label: String?
+    @Option(
+        parsing: .unconditional,
+        help: "Conditional models: the class to draw (0-based), or 'all' for one row per class.") var label: String?
     @Option(help: "Seed for the noise.") var seed: UInt64 = 0
     @Option(help: "PNG file to write.") var out: String?
     @Option(help: "NumPy .npy file to write the samples to.") var npy: String?
-    @Option(help: "Noise from a float32 .npy file of shape [N, noise size] (replaces --count and --seed), so another runtime can be fed the same noise.") var noise: String?
-    @Flag(help: "With --npy: the generator's float32 output as it is, [N, H, W, C] (NHWC) in the model's data range, instead of 8-bit pixels; what an exported ONNX generator returns for the same noise.") var float32 = false
-    @Flag(help: "Normalize with each batch's own statistics (BatchNorm in training mode) instead of the running ones.") var batchStatistics = false
+    @Option(
+        help:
+            "Noise from a float32 .npy file of shape [N, noise size] (replaces --count and --seed), so another runtime can be fed the same noise."
+    ) var noise: String?
+    @Flag(
+        help:
+            "With --npy: the generator's float32 output as it is, [N, H, W, C] (NHWC) in the model's data range, instead of 8-bit pixels; what an exported ONNX generator returns for the same noise."
+    ) var float32 = false
+    @Flag(help: "Normalize with each batch's own statistics (BatchNorm in training mode) instead of the running ones.")
+    var batchStatistics = false
 
     /// The most samples a run of `sample` makes (a .npy of a million 28×28 images is 784 MB), and
     /// the most a PNG grid shows.
@@ -33,11 +42,19 @@ struct Sample: ParsableCommand {
 
     func validate() throws {
         guard count > 0 else { throw ValidationError("--count must be positive") }
-        guard count <= Self.maxSamples else { throw ValidationError("--count is at most \(Self.maxSamples), got \(count)") }
-        if let out, !out.lowercased().hasSuffix(".png") { throw ValidationError("--out writes a PNG picture; give a name ending in .png, not '\(out)'") }
+        guard count <= Self.maxSamples else {
+            throw ValidationError("--count is at most \(Self.maxSamples), got \(count)")
+        }
+        if let out, !out.lowercased().hasSuffix(".png") {
+            throw ValidationError("--out writes a PNG picture; give a name ending in .png, not '\(out)'")
+        }
         guard out != nil || npy != nil else { throw ValidationError("give --out FILE.png and/or --npy FILE.npy") }
-        if float32 && npy == nil { throw ValidationError("--float32 says how --npy writes the samples; give --npy FILE.npy") }
-        if let label, label != "all", Int(label) == nil { throw ValidationError("--label takes a class number or 'all', not '\(label)'") }
+        if float32 && npy == nil {
+            throw ValidationError("--float32 says how --npy writes the samples; give --npy FILE.npy")
+        }
+        if let label, label != "all", Int(label) == nil {
+            throw ValidationError("--label takes a class number or 'all', not '\(label)'")
+        }
     }
 
     func run() throws {
@@ -52,38 +69,53 @@ struct Sample: ParsableCommand {
         do { try model.validate(labels: labels) } catch { throw ValidationError("\(error)") }
         let given = try noise.map { try Self.readNoise($0, size: model.noiseSize) }
         if let given, let labels, labels.count != given.shape[0] {
-            throw ValidationError("\(noise!) holds \(given.shape[0]) noise vectors; --label asks for \(labels.count) samples (give --count \(given.shape[0]))")
+            throw ValidationError(
+                "\(noise!) holds \(given.shape[0]) noise vectors; --label asks for \(labels.count) samples (give --count \(given.shape[0]))"
+            )
         }
         let total = given?.shape[0] ?? labels?.count ?? count
-        guard total <= Self.maxSamples else { throw ValidationError("\(total) samples (\(count) per class) is more than \(Self.maxSamples)") }
-        if out != nil && total > Self.maxGrid { throw ValidationError("a PNG grid shows at most \(Self.maxGrid) samples, not \(total); write more with --npy alone") }
+        guard total <= Self.maxSamples else {
+            throw ValidationError("\(total) samples (\(count) per class) is more than \(Self.maxSamples)")
+        }
+        if out != nil && total > Self.maxGrid {
+            throw ValidationError(
+                "a PNG grid shows at most \(Self.maxGrid) samples, not \(total); write more with --npy alone")
+        }
         let noise = given ?? model.noise(total, using: RandomGenerator(seed: seed))
         // In batches of 500, so memory stays bounded; in inference mode a sample does not depend
         // on the others in its batch (with --batch-statistics, each batch normalizes itself).
         var parts: [Tensor] = []
         for start in stride(from: 0, to: total, by: 500) {
             let range = start..<Swift.min(start + 500, total)
-            parts.append(model.generate(noise.slice(alongAxis: 0, range), labels: labels.map { Array($0[range]) }, batchStatistics: batchStatistics))
+            parts.append(
+                model.generate(
+                    noise.slice(alongAxis: 0, range), labels: labels.map { Array($0[range]) },
+                    batchStatistics: batchStatistics))
         }
         let samples = parts.count == 1 ? parts[0] : Tensor.concatenate(parts, alongAxis: 0)
         if let out {
             let name = { Self.className($0, in: classNames) }
             let picture: RasterImage
             if label == "all" {
-                picture = try RunPictures.samples(generated: samples, real: nil, model: model, step: step, columns: count,
-                                                  rowLabels: (0..<model.classCount).map(name))
+                picture = try RunPictures.samples(
+                    generated: samples, real: nil, model: model, step: step, columns: count,
+                    rowLabels: (0..<model.classCount).map(name))
             } else {
                 picture = try RunPictures.samples(generated: samples, real: nil, model: model, step: step)
             }
             try picture.write(to: URL(fileURLWithPath: out))
-            print("wrote \(out) (\(total) samples of \(model.name), step \(step)\(labels.map { _ in label == "all" ? ", one row per class" : ", class " + name(labels![0]) } ?? ""))")
+            print(
+                "wrote \(out) (\(total) samples of \(model.name), step \(step)\(labels.map { _ in label == "all" ? ", one row per class" : ", class " + name(labels![0]) } ?? ""))"
+            )
         }
         if let npy {
             let data: Data
             switch model.sample {
             case .images(let h, let w, let c) where !float32:
                 // Gray images as [N, H, W], as MNIST's .npy files are.
-                data = NPY.encode(uint8: RunPictures.bytes(samples, range: model.dataRange), shape: [total, h, w] + (c == 1 ? [] : [c]))
+                data = NPY.encode(
+                    uint8: RunPictures.bytes(samples, range: model.dataRange),
+                    shape: [total, h, w] + (c == 1 ? [] : [c]))
             default:
                 // Curves, and images with --float32: the generator's output as it is.
                 data = NPY.encode(float32: samples.scalars, shape: samples.shape)
@@ -106,8 +138,12 @@ struct Sample: ParsableCommand {
     /// Noise vectors from a float32 .npy file of shape [N, size], all finite.
     static func readNoise(_ path: String, size: Int) throws -> Tensor {
         let array = try NPY.read(from: URL(fileURLWithPath: path))
-        guard array.descr == "<f4", array.shape.count == 2, array.shape[1] == size, array.shape[0] >= 1, array.shape[0] <= maxSamples else {
-            throw GANError("\(path): expected float32 noise of shape [N, \(size)] with 1 ≤ N ≤ \(maxSamples), found '\(array.descr)' of shape \(array.shape)")
+        guard array.descr == "<f4", array.shape.count == 2, array.shape[1] == size, array.shape[0] >= 1,
+            array.shape[0] <= maxSamples
+        else {
+            throw GANError(
+                "\(path): expected float32 noise of shape [N, \(size)] with 1 ≤ N ≤ \(maxSamples), found '\(array.descr)' of shape \(array.shape)"
+            )
         }
         let values = NPY.float32Values(array.payload)
         guard values.allSatisfy(\.isFinite) else { throw GANError("\(path): the noise holds NaN or infinite values") }

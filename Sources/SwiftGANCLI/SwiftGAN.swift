@@ -7,11 +7,14 @@ struct SwiftGAN: ParsableCommand {
         commandName: "swiftgan",
         abstract: "Train and sample generative adversarial networks on a CPU.",
         discussion: """
-        Start with:  swiftgan train            (mlp-gan on Fashion-MNIST, pictures in runs/mlp-gan)
-                     swiftgan train --model curve-gan --steps 3000
-        """,
+            Start with:  swiftgan train            (mlp-gan on Fashion-MNIST, pictures in runs/mlp-gan)
+                         swiftgan train --model curve-gan --steps 3000
+            """,
         version: "swiftgan \(versionNumber)",
-        subcommands: [Train.self, Sample.self, Interpolate.self, Export.self, Evaluate.self, Report.self, TrainEvaluator.self, Bench.self]
+        subcommands: [
+            Train.self, Sample.self, Interpolate.self, Export.self, Evaluate.self, Report.self, TrainEvaluator.self,
+            Bench.self,
+        ]
     )
 
     static let versionNumber = "0.1.0"

@@ -1,6 +1,6 @@
 import ArgumentParser
-import SwiftGANArtifacts
 import Foundation
+import SwiftGANArtifacts
 import SwiftGANTraining
 
 struct Train: ParsableCommand {
@@ -38,7 +38,9 @@ struct Train: ParsableCommand {
             quality = report
             bar.update(step: n, values: Self.summary(recent, quality))
         }
-        log("training \(run.model.name) for \(run.config.steps) steps, batch \(run.batchSize), seed \(run.config.seed) → \(run.folder.path)")
+        log(
+            "training \(run.model.name) for \(run.config.steps) steps, batch \(run.batchSize), seed \(run.config.seed) → \(run.folder.path)"
+        )
         let interrupts = Interrupts()
         defer { interrupts.restore() }
         run.stopRequested = { interrupts.received != nil }
@@ -50,17 +52,19 @@ struct Train: ParsableCommand {
         }
         bar.finish(values: Self.summary(recent, quality))
         let f = run.folder.path
-        print("""
-        samples:     \(f)/samples/  (last: step-\(String(format: "%06d", run.finalStep)).png)
-        curves:      \(f)/curves.png
-        history:     \(f)/history.csv
-        generator:   \(f)/generator.safetensors   (swiftgan sample --checkpoint \(f)/generator.safetensors --out grid.png)
-        """)
+        print(
+            """
+            samples:     \(f)/samples/  (last: step-\(String(format: "%06d", run.finalStep)).png)
+            curves:      \(f)/curves.png
+            history:     \(f)/history.csv
+            generator:   \(f)/generator.safetensors   (swiftgan sample --checkpoint \(f)/generator.safetensors --out grid.png)
+            """)
         if run.stoppedOnRequest, let number = interrupts.received {
             fflush(stdout)
             // The exact command, as this process was started.
-            log("\(Interrupts.name(number)): saved at step \(run.finalStep) of \(run.config.steps). Continue with:\n  "
-                + [CommandLine.arguments[0], "train", "--resume", f].map(shellQuoted).joined(separator: " "))
+            log(
+                "\(Interrupts.name(number)): saved at step \(run.finalStep) of \(run.config.steps). Continue with:\n  "
+                    + [CommandLine.arguments[0], "train", "--resume", f].map(shellQuoted).joined(separator: " "))
             throw ExitCode(128 + number)
         }
     }
@@ -70,13 +74,18 @@ struct Train: ParsableCommand {
         guard !recent.isEmpty else { return [] }
         func mean(_ f: (StepMetrics) -> Float?) -> Float { recent.compactMap(f).reduce(0, +) / Float(recent.count) }
         // A critic has no accuracies: its Wasserstein estimate is the number to watch.
-        let values: [(String, String)] = recent[0].discriminatorAccuracy == nil ? [
-            ("D", String(format: "%.3f", mean(\.discriminatorLoss))), ("G", String(format: "%.3f", mean(\.generatorLoss))),
-            ("W", String(format: "%.3f", mean { $0.extra("wasserstein") })),
-        ] : [
-            ("D", String(format: "%.3f (acc %.2f)", mean(\.discriminatorLoss), mean(\.discriminatorAccuracy))),
-            ("G", String(format: "%.3f (acc %.2f)", mean(\.generatorLoss), mean(\.generatorAccuracy))),
-        ]
-        return values + (quality.map { [("FID", String(format: "%.2f", $0.fid)), ("KID", String(format: "%.4f", $0.kid))] } ?? [])
+        let values: [(String, String)] =
+            recent[0].discriminatorAccuracy == nil
+            ? [
+                ("D", String(format: "%.3f", mean(\.discriminatorLoss))),
+                ("G", String(format: "%.3f", mean(\.generatorLoss))),
+                ("W", String(format: "%.3f", mean { $0.extra("wasserstein") })),
+            ]
+            : [
+                ("D", String(format: "%.3f (acc %.2f)", mean(\.discriminatorLoss), mean(\.discriminatorAccuracy))),
+                ("G", String(format: "%.3f (acc %.2f)", mean(\.generatorLoss), mean(\.generatorAccuracy))),
+            ]
+        return values
+            + (quality.map { [("FID", String(format: "%.2f", $0.fid)), ("KID", String(format: "%.4f", $0.kid))] } ?? [])
     }
 }

@@ -1,6 +1,6 @@
 import ArgumentParser
-import SwiftGANDatasets
 import Foundation
+import SwiftGANDatasets
 import SwiftGANTraining
 
 struct TrainEvaluator: ParsableCommand {
@@ -8,9 +8,9 @@ struct TrainEvaluator: ParsableCommand {
         commandName: "train-evaluator",
         abstract: "Train the classifier whose features the quality metrics (FID, KID, precision/recall) use.",
         discussion: """
-        SwiftGAN ships the evaluator it trained for Fashion-MNIST; this command reproduces it (or trains one for \
-        MNIST) from the dataset's training split and records its test accuracy in the file.
-        """
+            SwiftGAN ships the evaluator it trained for Fashion-MNIST; this command reproduces it (or trains one for \
+            MNIST) from the dataset's training split and records its test accuracy in the file.
+            """
     )
 
     @Option(help: "fashion-mnist or mnist.") var dataset = "fashion-mnist"

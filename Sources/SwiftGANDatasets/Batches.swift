@@ -23,7 +23,9 @@ public struct BatchSampler {
     public private(set) var epoch = 0
 
     public init(count: Int, batchSize: Int, mode: Mode = .epochs, rng: RandomGenerator) {
-        require(batchSize > 0 && count > 0, "BatchSampler needs examples and a positive batch size (count \(count), batch \(batchSize))")
+        require(
+            batchSize > 0 && count > 0,
+            "BatchSampler needs examples and a positive batch size (count \(count), batch \(batchSize))")
         if mode == .epochs {
             require(count >= batchSize, "batch size \(batchSize) exceeds the \(count) examples available")
         }
@@ -36,14 +38,17 @@ public struct BatchSampler {
         public var order: [Int]
         public var position: Int
         public var epoch: Int
-        public init(order: [Int], position: Int, epoch: Int) { (self.order, self.position, self.epoch) = (order, position, epoch) }
+        public init(order: [Int], position: Int, epoch: Int) {
+            (self.order, self.position, self.epoch) = (order, position, epoch)
+        }
     }
 
     public var state: State {
         get { State(order: order, position: position, epoch: epoch) }
         set {
-            require(newValue.order.allSatisfy { (0..<count).contains($0) } && newValue.position >= 0,
-                    "BatchSampler state does not fit \(count) examples")
+            require(
+                newValue.order.allSatisfy { (0..<count).contains($0) } && newValue.position >= 0,
+                "BatchSampler state does not fit \(count) examples")
             (order, position, epoch) = (newValue.order, newValue.position, newValue.epoch)
         }
     }

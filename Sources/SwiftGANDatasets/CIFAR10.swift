@@ -18,7 +18,9 @@ import Foundation
 public enum CIFAR10 {
     public static let side = 32
     public static let recordSize = 1 + 3 * 32 * 32
-    public static let classNames = ["airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck"]
+    public static let classNames = [
+        "airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck",
+    ]
     public static let trainFiles = (1...5).map { "data_batch_\($0).bin" }
     public static let testFiles = ["test_batch.bin"]
     /// The archive's own subfolder; files are found there or directly in the given folder.
@@ -33,8 +35,12 @@ public enum CIFAR10 {
     /// Reads the training (five batches) or test split from `folder` or `folder/cifar-10-batches-bin`.
     public static func load(folder: URL, train: Bool) throws -> ImageDataset {
         guard let dir = batchFolder(in: folder) else {
-            let missing = (trainFiles + testFiles).filter { !FileManager.default.fileExists(atPath: folder.appendingPathComponent($0).path) }
-            throw DataError("\(folder.path) does not hold the CIFAR-10 batch files (directly or in \(archiveFolder)/); missing: \(missing.joined(separator: ", "))")
+            let missing = (trainFiles + testFiles).filter {
+                !FileManager.default.fileExists(atPath: folder.appendingPathComponent($0).path)
+            }
+            throw DataError(
+                "\(folder.path) does not hold the CIFAR-10 batch files (directly or in \(archiveFolder)/); missing: \(missing.joined(separator: ", "))"
+            )
         }
         var pixels: [UInt8] = [], labels: [Int] = []
         for file in train ? trainFiles : testFiles {
@@ -49,13 +55,17 @@ public enum CIFAR10 {
             pixels += batch.pixels
             labels += batch.labels
         }
-        return try ImageDataset(name: "cifar-10", height: side, width: side, channels: 3, pixels: pixels, labels: labels, classNames: classNames)
+        return try ImageDataset(
+            name: "cifar-10", height: side, width: side, channels: 3, pixels: pixels, labels: labels,
+            classNames: classNames)
     }
 
     /// The folder (given one or its `cifar-10-batches-bin` child) that holds all six batch files.
     public static func batchFolder(in folder: URL) -> URL? {
         [folder, folder.appendingPathComponent(archiveFolder)].first { dir in
-            (trainFiles + testFiles).allSatisfy { FileManager.default.fileExists(atPath: dir.appendingPathComponent($0).path) }
+            (trainFiles + testFiles).allSatisfy {
+                FileManager.default.fileExists(atPath: dir.appendingPathComponent($0).path)
+            }
         }
     }
 
@@ -63,10 +73,15 @@ public enum CIFAR10 {
     public static func decode(_ data: Data, name: String) throws -> (pixels: [UInt8], labels: [Int]) {
         guard data.count >= recordSize, data.count % recordSize == 0 else {
             let whole = data.count / recordSize, extra = data.count % recordSize
-            let problem = data.count == 0 ? "is empty"
-                : whole == 0 ? "is shorter than one record (truncated)"
-                : "holds \(whole) records and \(extra) more bytes (truncated, or trailing bytes)"
-            throw DataError("\(name): \(data.count) bytes is not a whole number of \(recordSize)-byte CIFAR-10 records; the file \(problem)")
+            let problem =
+                data.count == 0
+                ? "is empty"
+                : whole == 0
+                    ? "is shorter than one record (truncated)"
+                    : "holds \(whole) records and \(extra) more bytes (truncated, or trailing bytes)"
+            throw DataError(
+                "\(name): \(data.count) bytes is not a whole number of \(recordSize)-byte CIFAR-10 records; the file \(problem)"
+            )
         }
         let count = data.count / recordSize, plane = side * side
         var labels = [Int](repeating: 0, count: count)
@@ -78,7 +93,9 @@ public enum CIFAR10 {
                 for n in 0..<count {
                     let record = src + n * recordSize
                     guard record[0] < classNames.count else {
-                        throw DataError("\(name): record \(n) (byte \(n * recordSize)) has label \(record[0]), outside 0..<\(classNames.count)")
+                        throw DataError(
+                            "\(name): record \(n) (byte \(n * recordSize)) has label \(record[0]), outside 0..<\(classNames.count)"
+                        )
                     }
                     labels[n] = Int(record[0])
                     let r = record + 1, g = r + plane, b = g + plane, d = dst + n * plane * 3
@@ -101,7 +118,8 @@ public enum CIFAR10 {
         let tar = try Gzip.decompress(data, name: name)
         let members = try Tar.files(in: tar, name: name).filter { $0.path.hasSuffix(".bin") }
         let fm = FileManager.default
-        let temporary = destination.deletingLastPathComponent().appendingPathComponent(".\(destination.lastPathComponent).\(getpid()).partial")
+        let temporary = destination.deletingLastPathComponent().appendingPathComponent(
+            ".\(destination.lastPathComponent).\(getpid()).partial")
         try? fm.removeItem(at: temporary)
         do {
             for member in members {
@@ -116,13 +134,16 @@ public enum CIFAR10 {
         guard batchFolder(in: temporary) != nil else {
             try? fm.removeItem(at: temporary)
             let paths = members.map(\.path).joined(separator: ", ")
-            throw DataError("\(name): the archive does not hold the six CIFAR-10 batch files at its top level or in \(archiveFolder)/ (its .bin members: \(paths.isEmpty ? "none" : paths))")
+            throw DataError(
+                "\(name): the archive does not hold the six CIFAR-10 batch files at its top level or in \(archiveFolder)/ (its .bin members: \(paths.isEmpty ? "none" : paths))"
+            )
         }
         do {
             try fm.moveItem(at: temporary, to: destination)
         } catch {
             try? fm.removeItem(at: temporary)
-            throw DataError("cannot move the extracted CIFAR-10 files to \(destination.path): \(error.localizedDescription)")
+            throw DataError(
+                "cannot move the extracted CIFAR-10 files to \(destination.path): \(error.localizedDescription)")
         }
     }
 }
@@ -135,7 +156,9 @@ extension DatasetLocator {
     public func locateCIFAR10(archive: DatasetSpec.File = CIFAR10.archive) throws -> (folder: URL, source: Source) {
         if let explicitFolder {
             guard let folder = CIFAR10.batchFolder(in: explicitFolder) else {
-                throw DataError("\(explicitFolder.path) does not hold the CIFAR-10 batch files (\((CIFAR10.trainFiles + CIFAR10.testFiles).joined(separator: ", ")), directly or in \(CIFAR10.archiveFolder)/)")
+                throw DataError(
+                    "\(explicitFolder.path) does not hold the CIFAR-10 batch files (\((CIFAR10.trainFiles + CIFAR10.testFiles).joined(separator: ", ")), directly or in \(CIFAR10.archiveFolder)/)"
+                )
             }
             return (folder, .explicit)
         }
@@ -166,7 +189,9 @@ extension DatasetLocator {
     }
 
     /// Loads the CIFAR-10 training or test split through ``locateCIFAR10(archive:)``.
-    public func loadCIFAR10(train: Bool = true, archive: DatasetSpec.File = CIFAR10.archive) throws -> (dataset: ImageDataset, folder: URL, source: Source) {
+    public func loadCIFAR10(
+        train: Bool = true, archive: DatasetSpec.File = CIFAR10.archive
+    ) throws -> (dataset: ImageDataset, folder: URL, source: Source) {
         let (folder, source) = try locateCIFAR10(archive: archive)
         return (try CIFAR10.load(folder: folder, train: train), folder, source)
     }

@@ -27,7 +27,9 @@ public struct DatasetLocator {
     public static func defaultCacheRoot() -> URL {
         let env = ProcessInfo.processInfo.environment
         if let custom = env["SWIFTGAN_CACHE"], !custom.isEmpty { return URL(fileURLWithPath: custom) }
-        if let xdg = env["XDG_CACHE_HOME"], !xdg.isEmpty { return URL(fileURLWithPath: xdg).appendingPathComponent("swiftgan") }
+        if let xdg = env["XDG_CACHE_HOME"], !xdg.isEmpty {
+            return URL(fileURLWithPath: xdg).appendingPathComponent("swiftgan")
+        }
         return FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".cache/swiftgan")
     }
 
@@ -37,7 +39,9 @@ public struct DatasetLocator {
         if let explicitFolder {
             guard complete(explicitFolder) else {
                 let missing = spec.files.filter { file(named: $0.name, in: explicitFolder) == nil }.map(\.name)
-                throw DataError("\(explicitFolder.path) does not hold the \(spec.name) files; missing: \(missing.joined(separator: ", "))")
+                throw DataError(
+                    "\(explicitFolder.path) does not hold the \(spec.name) files; missing: \(missing.joined(separator: ", "))"
+                )
             }
             return (explicitFolder, .explicit)
         }
@@ -47,7 +51,9 @@ public struct DatasetLocator {
             return (URL(fileURLWithPath: folder), .system)
         }
         guard allowDownload else {
-            throw DataError("\(spec.name) not found in the cache (\(cache.path)) or a system folder (\(spec.systemFolders.joined(separator: ", "))), and downloading is off")
+            throw DataError(
+                "\(spec.name) not found in the cache (\(cache.path)) or a system folder (\(spec.systemFolders.joined(separator: ", "))), and downloading is off"
+            )
         }
         for f in spec.files where file(named: f.name, in: cache) == nil {
             var errors: [String] = []
@@ -70,7 +76,9 @@ public struct DatasetLocator {
     }
 
     /// Loads the training or test split.
-    public func load(_ spec: DatasetSpec, train: Bool = true) throws -> (dataset: ImageDataset, folder: URL, source: Source) {
+    public func load(
+        _ spec: DatasetSpec, train: Bool = true
+    ) throws -> (dataset: ImageDataset, folder: URL, source: Source) {
         let (folder, source) = try locate(spec)
         let images = file(named: (train ? spec.trainImages : spec.testImages).name, in: folder)!
         let labels = file(named: (train ? spec.trainLabels : spec.testLabels).name, in: folder)!
@@ -81,6 +89,8 @@ public struct DatasetLocator {
     /// `name` (ending in .gz) or its uncompressed twin, if either exists in `folder`.
     private func file(named name: String, in folder: URL) -> URL? {
         let candidates = [name, name.hasSuffix(".gz") ? String(name.dropLast(3)) : name + ".gz"]
-        return candidates.map { folder.appendingPathComponent($0) }.first { FileManager.default.fileExists(atPath: $0.path) }
+        return candidates.map { folder.appendingPathComponent($0) }.first {
+            FileManager.default.fileExists(atPath: $0.path)
+        }
     }
 }

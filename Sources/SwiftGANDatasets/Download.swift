@@ -1,4 +1,5 @@
 import Foundation
+
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif
@@ -12,14 +13,17 @@ public enum Download {
         let data = try get(url, timeout: timeout)
         let actual = SHA256.hex(data)
         guard actual == sha256.lowercased() else {
-            throw DataError("\(url.absoluteString): SHA-256 mismatch (expected \(sha256), got \(actual)); the file was not saved")
+            throw DataError(
+                "\(url.absoluteString): SHA-256 mismatch (expected \(sha256), got \(actual)); the file was not saved")
         }
         let folder = destination.deletingLastPathComponent()
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         let temporary = folder.appendingPathComponent(".\(destination.lastPathComponent).\(getpid()).download")
         do {
             try data.write(to: temporary)
-            if FileManager.default.fileExists(atPath: destination.path) { try FileManager.default.removeItem(at: destination) }
+            if FileManager.default.fileExists(atPath: destination.path) {
+                try FileManager.default.removeItem(at: destination)
+            }
             try FileManager.default.moveItem(at: temporary, to: destination)
         } catch {
             try? FileManager.default.removeItem(at: temporary)
@@ -53,8 +57,12 @@ public enum Download {
             }
             // With a Content-Encoding the length counts encoded bytes; the SHA-256 check covers that case.
             if http.value(forHTTPHeaderField: "Content-Encoding") == nil,
-               http.expectedContentLength >= 0 && Int64(data.count) != http.expectedContentLength {
-                result = .failure(DataError("\(url.absoluteString): connection dropped after \(data.count) of \(http.expectedContentLength) bytes"))
+                http.expectedContentLength >= 0 && Int64(data.count) != http.expectedContentLength
+            {
+                result = .failure(
+                    DataError(
+                        "\(url.absoluteString): connection dropped after \(data.count) of \(http.expectedContentLength) bytes"
+                    ))
                 return
             }
             result = .success(data)

@@ -1,5 +1,5 @@
-import SwiftGANCZlib
 import Foundation
+import SwiftGANCZlib
 
 /// gzip decompression through the system zlib.
 public enum Gzip {
@@ -28,7 +28,8 @@ public enum Gzip {
         try data.withUnsafeBytes { (input: UnsafeRawBufferPointer) in
             var consumed = 0
             while consumed < input.count {
-                stream.next_in = UnsafeMutablePointer(mutating: input.baseAddress!.assumingMemoryBound(to: UInt8.self) + consumed)
+                stream.next_in = UnsafeMutablePointer(
+                    mutating: input.baseAddress!.assumingMemoryBound(to: UInt8.self) + consumed)
                 stream.avail_in = uInt(input.count - consumed)
                 var status: Int32 = Z_OK
                 repeat {
@@ -43,7 +44,9 @@ public enum Gzip {
                     }
                     output.append(contentsOf: buffer[0..<(chunk - Int(stream.avail_out))])
                     guard output.count <= limit else {
-                        throw DataError("\(name): the gzip data inflates past \(limit >> 20) MiB, more than a dataset file here can hold (a corrupt or hostile file?)")
+                        throw DataError(
+                            "\(name): the gzip data inflates past \(limit >> 20) MiB, more than a dataset file here can hold (a corrupt or hostile file?)"
+                        )
                     }
                 } while stream.avail_out == 0 && status != Z_STREAM_END
                 consumed = input.count - Int(stream.avail_in)
@@ -66,7 +69,8 @@ public enum Gzip {
     /// writer of `.gz` files; SwiftGAN itself only reads them.
     package static func compress(_ data: Data) -> Data {
         var stream = z_stream()
-        deflateInit2_(&stream, 6, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY, ZLIB_VERSION, Int32(MemoryLayout<z_stream>.size))
+        deflateInit2_(
+            &stream, 6, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY, ZLIB_VERSION, Int32(MemoryLayout<z_stream>.size))
         defer { deflateEnd(&stream) }
         var output = [UInt8](repeating: 0, count: Int(deflateBound(&stream, uLong(data.count))) + 64)
         var input = [UInt8](data)

@@ -12,10 +12,13 @@ public struct ImageDataset {
     public let labels: [Int]
     public let classNames: [String]
 
-    public init(name: String, height: Int, width: Int, channels: Int, pixels: [UInt8], labels: [Int], classNames: [String]) throws {
+    public init(
+        name: String, height: Int, width: Int, channels: Int, pixels: [UInt8], labels: [Int], classNames: [String]
+    ) throws {
         let perImage = height * width * channels
         guard perImage > 0, pixels.count % perImage == 0 else {
-            throw DataError("\(name): \(pixels.count) pixel values do not divide into \(height)×\(width)×\(channels) images")
+            throw DataError(
+                "\(name): \(pixels.count) pixel values do not divide into \(height)×\(width)×\(channels) images")
         }
         guard labels.count == pixels.count / perImage else {
             throw DataError("\(name): \(pixels.count / perImage) images but \(labels.count) labels")
@@ -33,19 +36,23 @@ public struct ImageDataset {
         let imageFile = try IDXFile(contentsOf: images)
         let labelFile = try IDXFile(contentsOf: labels)
         guard imageFile.dimensions.count == 3 else {
-            throw DataError("\(images.path): expected image dimensions [count, height, width], found \(imageFile.dimensions)")
+            throw DataError(
+                "\(images.path): expected image dimensions [count, height, width], found \(imageFile.dimensions)")
         }
         guard labelFile.dimensions.count == 1 else {
             throw DataError("\(labels.path): expected label dimensions [count], found \(labelFile.dimensions)")
         }
         guard imageFile.dimensions[0] == labelFile.dimensions[0] else {
-            throw DataError("\(images.path) has \(imageFile.dimensions[0]) images but \(labels.path) has \(labelFile.dimensions[0]) labels")
+            throw DataError(
+                "\(images.path) has \(imageFile.dimensions[0]) images but \(labels.path) has \(labelFile.dimensions[0]) labels"
+            )
         }
         if let bad = labelFile.values.first(where: { Int($0) >= classNames.count }) {
             throw DataError("\(labels.path): label \(bad) outside 0..<\(classNames.count)")
         }
-        try self.init(name: name, height: imageFile.dimensions[1], width: imageFile.dimensions[2], channels: 1,
-                      pixels: imageFile.values, labels: labelFile.values.map(Int.init), classNames: classNames)
+        try self.init(
+            name: name, height: imageFile.dimensions[1], width: imageFile.dimensions[2], channels: 1,
+            pixels: imageFile.values, labels: labelFile.values.map(Int.init), classNames: classNames)
     }
 
     public var imageShape: [Int] { [height, width, channels] }

@@ -1,5 +1,5 @@
-import SwiftGANCPNG
 import Foundation
+import SwiftGANCPNG
 
 /// An image decoded from a file: 8 bits per channel, rows top to bottom, channels interleaved;
 /// 1 channel (gray) or 3 (RGB).
@@ -11,7 +11,10 @@ package struct DecodedImage {
     var reduction = 1
     var fullWidth: Int, fullHeight: Int
 
-    init(width: Int, height: Int, channels: Int, pixels: [UInt8], reduction: Int = 1, fullWidth: Int? = nil, fullHeight: Int? = nil) {
+    init(
+        width: Int, height: Int, channels: Int, pixels: [UInt8], reduction: Int = 1, fullWidth: Int? = nil,
+        fullHeight: Int? = nil
+    ) {
         (self.width, self.height, self.channels, self.pixels) = (width, height, channels, pixels)
         (self.reduction, self.fullWidth, self.fullHeight) = (reduction, fullWidth ?? width, fullHeight ?? height)
     }
@@ -28,7 +31,8 @@ package enum ImageDecoder {
 
     /// Why an image of this size is refused (over ``maxPixels``), or nil.
     static func sizeProblem(_ format: String, width: Int, height: Int) -> String? {
-        width * height <= maxPixels ? nil : "\(format) of \(width)×\(height) pixels is larger than the limit of \(maxPixels) pixels"
+        width * height <= maxPixels
+            ? nil : "\(format) of \(width)×\(height) pixels is larger than the limit of \(maxPixels) pixels"
     }
 
     static let pngSignature: [UInt8] = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]
@@ -39,7 +43,9 @@ package enum ImageDecoder {
     package static func decode(_ data: Data, smallestUsefulSide: Int) throws -> DecodedImage {
         let head = [UInt8](data.prefix(8))
         if head == pngSignature { return try decodePNG(data) }
-        if head.starts(with: [0xFF, 0xD8, 0xFF]) { return try JPEGDecoder.decode(data, smallestUsefulSide: smallestUsefulSide) }
+        if head.starts(with: [0xFF, 0xD8, 0xFF]) {
+            return try JPEGDecoder.decode(data, smallestUsefulSide: smallestUsefulSide)
+        }
         if data.isEmpty { throw DataError("empty file") }
         let hex = head.prefix(4).map { String(format: "%02x", $0) }.joined(separator: " ")
         throw DataError("not a PNG or JPEG file (starts with \(hex))")

@@ -1,4 +1,5 @@
 import Foundation
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -39,15 +40,20 @@ public enum ImageFolder {
     /// Loads every image under `folder` as `size`×`size` with `channels` channels (1: gray by
     /// Rec. 601 luma, 3: RGB). `cacheRoot` defaults to ``DatasetLocator/defaultCacheRoot()``;
     /// `log` receives one line per notable step (files found, progress, cache hits).
-    public static func load(folder: URL, size: Int, channels: Int, cacheRoot: URL? = nil,
-                            log: (String) -> Void = { _ in }) throws -> (dataset: ImageDataset, skipped: [(path: String, reason: String)]) {
+    public static func load(
+        folder: URL, size: Int, channels: Int, cacheRoot: URL? = nil,
+        log: (String) -> Void = { _ in }
+    ) throws -> (dataset: ImageDataset, skipped: [(path: String, reason: String)]) {
         guard size >= 1 else { throw DataError("image size must be at least 1, not \(size)") }
-        guard channels == 1 || channels == 3 else { throw DataError("channels must be 1 (gray) or 3 (RGB), not \(channels)") }
+        guard channels == 1 || channels == 3 else {
+            throw DataError("channels must be 1 (gray) or 3 (RGB), not \(channels)")
+        }
         let files = try imageFiles(in: folder)
         guard !files.isEmpty else { throw DataError("\(folder.path) holds no .png, .jpg or .jpeg files") }
 
-        let cache = ImageFolderCache(root: cacheRoot ?? DatasetLocator.defaultCacheRoot(), folder: folder, size: size,
-                                     channels: channels, files: files)
+        let cache = ImageFolderCache(
+            root: cacheRoot ?? DatasetLocator.defaultCacheRoot(), folder: folder, size: size,
+            channels: channels, files: files)
         do {
             if let cached = try cache.read() {
                 log("loaded \(cached.dataset.count) images of \(folder.path) from the cache \(cache.file.path)")
@@ -58,10 +64,13 @@ public enum ImageFolder {
         }
 
         let nested = files.contains { $0.path.contains("/") }
-        let classNames = nested
+        let classNames =
+            nested
             ? Array(Set(files.filter { $0.path.contains("/") }.map { String($0.path.prefix { $0 != "/" }) })).sorted()
             : [folder.lastPathComponent]
-        log("found \(files.count) image files in \(folder.path)" + (nested ? " in \(classNames.count) class folders" : ""))
+        log(
+            "found \(files.count) image files in \(folder.path)"
+                + (nested ? " in \(classNames.count) class folders" : ""))
         let classIndex = Dictionary(uniqueKeysWithValues: classNames.enumerated().map { ($1, $0) })
         // Images beside the class folders belong to no class.
         let outside = files.indices.filter { nested && !files[$0].path.contains("/") }
@@ -73,9 +82,10 @@ public enum ImageFolder {
         let (needed, overflow) = candidates.count.multipliedReportingOverflow(by: per)
         let budget = Int(clamping: ProcessInfo.processInfo.physicalMemory / 2)
         guard !overflow, needed <= budget else {
-            throw DataError("\(folder.path): \(candidates.count) images of \(size)×\(size)×\(channels) bytes would take "
-                            + "\(overflow ? "more than \(Int.max)" : "\(needed)") bytes decoded, more than half of this machine's memory "
-                            + "(\(budget) bytes); use a smaller image size or a part of the folder")
+            throw DataError(
+                "\(folder.path): \(candidates.count) images of \(size)×\(size)×\(channels) bytes would take "
+                    + "\(overflow ? "more than \(Int.max)" : "\(needed)") bytes decoded, more than half of this machine's memory "
+                    + "(\(budget) bytes); use a smaller image size or a part of the folder")
         }
         var pixels = [UInt8](repeating: 0, count: candidates.count * per)
         var reasons = [String?](repeating: nil, count: candidates.count)
@@ -91,7 +101,8 @@ public enum ImageFolder {
                         do {
                             let data = try Data(contentsOf: url)
                             let image = try ImageDecoder.decode(data, smallestUsefulSide: size)
-                            ImageResize.centreSquare(image, side: size, channels: channels, into: px.baseAddress! + i * per)
+                            ImageResize.centreSquare(
+                                image, side: size, channels: channels, into: px.baseAddress! + i * per)
                         } catch let error as DataError {
                             rs[i] = error.description
                         } catch {
@@ -107,7 +118,9 @@ public enum ImageFolder {
         var labels: [Int] = []
         pixels.withUnsafeMutableBufferPointer { px in
             for (i, file) in candidates.enumerated() where reasons[i] == nil {
-                if labels.count != i { (px.baseAddress! + labels.count * per).update(from: px.baseAddress! + i * per, count: per) }
+                if labels.count != i {
+                    (px.baseAddress! + labels.count * per).update(from: px.baseAddress! + i * per, count: per)
+                }
                 labels.append(nested ? classIndex[String(files[file].path.prefix { $0 != "/" })]! : 0)
             }
         }
@@ -116,13 +129,16 @@ public enum ImageFolder {
         var reasonByFile: [Int: String] = [:]
         for i in outside { reasonByFile[i] = "not inside a class subfolder (images are labelled by subfolder)" }
         for (i, file) in candidates.enumerated() { if let reason = reasons[i] { reasonByFile[file] = reason } }
-        let skipped = reasonByFile.keys.sorted().map { (path: folder.appendingPathComponent(files[$0].path).path, reason: reasonByFile[$0]!) }
+        let skipped = reasonByFile.keys.sorted().map {
+            (path: folder.appendingPathComponent(files[$0].path).path, reason: reasonByFile[$0]!)
+        }
         guard !labels.isEmpty else {
             let first = skipped.first.map { " (first: \($0.path): \($0.reason))" } ?? ""
             throw DataError("\(folder.path): none of the \(files.count) image files could be read\(first)")
         }
-        let dataset = try ImageDataset(name: folder.lastPathComponent, height: size, width: size, channels: channels,
-                                       pixels: pixels, labels: labels, classNames: classNames)
+        let dataset = try ImageDataset(
+            name: folder.lastPathComponent, height: size, width: size, channels: channels,
+            pixels: pixels, labels: labels, classNames: classNames)
         if !skipped.isEmpty { log("skipped \(skipped.count) of \(files.count) files") }
         do {
             try cache.write(dataset, skipped: skipped)
@@ -137,7 +153,8 @@ public enum ImageFolder {
     static func imageFiles(in folder: URL) throws -> [(path: String, bytes: Int, modified: Int)] {
         var isFolder: ObjCBool = false
         guard FileManager.default.fileExists(atPath: folder.path, isDirectory: &isFolder), isFolder.boolValue,
-              let walker = FileManager.default.enumerator(atPath: folder.path) else {
+            let walker = FileManager.default.enumerator(atPath: folder.path)
+        else {
             throw DataError("\(folder.path) is not a folder")
         }
         var found: [(path: String, bytes: Int, modified: Int)] = []
@@ -150,7 +167,8 @@ public enum ImageFolder {
             guard extensions.contains((name as NSString).pathExtension.lowercased()) else { continue }
             // stat(2) follows symbolic links, so a linked image counts with its target's size and time.
             var info = stat()
-            guard stat(folder.appendingPathComponent(relative).path, &info) == 0, info.st_mode & S_IFMT == S_IFREG else { continue }
+            guard stat(folder.appendingPathComponent(relative).path, &info) == 0, info.st_mode & S_IFMT == S_IFREG
+            else { continue }
             #if canImport(Darwin)
             let time = info.st_mtimespec
             #else

@@ -1,5 +1,6 @@
-import SwiftGANCJPEG
 import Foundation
+import SwiftGANCJPEG
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -52,9 +53,11 @@ enum JPEGDecoder {
             errors.initialize(to: jpeg_error_mgr())
             let failure = UnsafeMutablePointer<CChar>.allocate(capacity: messageLength)
             let truncation = UnsafeMutablePointer<CChar>.allocate(capacity: messageLength)
-            job.initialize(to: Job(info: info, errors: errors, input: raw.bindMemory(to: UInt8.self).baseAddress!,
-                                   inputCount: raw.count, smallestUsefulSide: smallestUsefulSide,
-                                   failure: failure, truncation: truncation))
+            job.initialize(
+                to: Job(
+                    info: info, errors: errors, input: raw.bindMemory(to: UInt8.self).baseAddress!,
+                    inputCount: raw.count, smallestUsefulSide: smallestUsefulSide,
+                    failure: failure, truncation: truncation))
             defer {
                 if job.pointee.created { jpeg_destroy_decompress(info) }
                 job.pointee.output?.deallocate()
@@ -68,8 +71,9 @@ enum JPEGDecoder {
             if job.pointee.truncated { throw DataError("JPEG: " + String(cString: truncation) + " (truncated file?)") }
             let j = job.pointee
             let pixels = [UInt8](UnsafeBufferPointer(start: j.output!, count: j.width * j.height * j.channels))
-            return DecodedImage(width: j.width, height: j.height, channels: j.channels, pixels: pixels,
-                                reduction: j.reduction, fullWidth: j.fullWidth, fullHeight: j.fullHeight)
+            return DecodedImage(
+                width: j.width, height: j.height, channels: j.channels, pixels: pixels,
+                reduction: j.reduction, fullWidth: j.fullWidth, fullHeight: j.fullHeight)
         }
     }
 
@@ -77,7 +81,9 @@ enum JPEGDecoder {
         #if canImport(Darwin)
         var thread: pthread_t?
         let started = pthread_create(&thread, nil, { JPEGDecoder.decodeOnThread($0) }, job)
-        guard started == 0, let thread else { throw DataError("JPEG: cannot start a decoding thread (error \(started))") }
+        guard started == 0, let thread else {
+            throw DataError("JPEG: cannot start a decoding thread (error \(started))")
+        }
         #else
         var thread = pthread_t()
         let started = pthread_create(&thread, nil, { JPEGDecoder.decodeOnThread($0!) }, job)
@@ -125,7 +131,10 @@ enum JPEGDecoder {
         switch info.pointee.jpeg_color_space {
         case JCS_GRAYSCALE: info.pointee.out_color_space = JCS_GRAYSCALE
         case JCS_YCbCr, JCS_RGB: info.pointee.out_color_space = JCS_RGB
-        default: return refuse("\(info.pointee.num_components)-component JPEG in colour space \(info.pointee.jpeg_color_space.rawValue) is not supported (only gray, YCbCr and RGB are)")
+        default:
+            return refuse(
+                "\(info.pointee.num_components)-component JPEG in colour space \(info.pointee.jpeg_color_space.rawValue) is not supported (only gray, YCbCr and RGB are)"
+            )
         }
         // DCT-domain scaling: the largest 1/d that keeps the shorter side at least the useful side.
         let shorter = min(width, height)
@@ -133,7 +142,8 @@ enum JPEGDecoder {
         (info.pointee.scale_num, info.pointee.scale_denom) = (1, UInt32(reduction))
         (job.pointee.reduction, job.pointee.fullWidth, job.pointee.fullHeight) = (reduction, width, height)
         guard jpeg_start_decompress(info) != 0 else { return refuse("suspended while reading from memory") }
-        let w = Int(info.pointee.output_width), h = Int(info.pointee.output_height), c = Int(info.pointee.output_components)
+        let w = Int(info.pointee.output_width), h = Int(info.pointee.output_height),
+            c = Int(info.pointee.output_components)
         let output = UnsafeMutablePointer<UInt8>.allocate(capacity: w * h * c)
         (job.pointee.output, job.pointee.width, job.pointee.height, job.pointee.channels) = (output, w, h, c)
         while info.pointee.output_scanline < info.pointee.output_height {

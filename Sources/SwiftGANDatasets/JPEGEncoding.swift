@@ -1,12 +1,15 @@
-import SwiftGANCJPEG
 import Foundation
+import SwiftGANCJPEG
 
 /// A JPEG writer through libjpeg's compressor, for the tests and the fuzzers' seed files (SwiftGAN
 /// itself only reads JPEG): baseline, or progressive with several scans; 4 channels are CMYK.
 package enum JPEGEncoder {
-    package static func encode(pixels: [UInt8], width: Int, height: Int, channels: Int,
-                               quality: Int32 = 95, progressive: Bool = false) -> Data {
-        precondition([1, 3, 4].contains(channels) && pixels.count == width * height * channels, "JPEGEncoder: bad image")
+    package static func encode(
+        pixels: [UInt8], width: Int, height: Int, channels: Int,
+        quality: Int32 = 95, progressive: Bool = false
+    ) -> Data {
+        precondition(
+            [1, 3, 4].contains(channels) && pixels.count == width * height * channels, "JPEGEncoder: bad image")
         var info = jpeg_compress_struct()
         var errors = jpeg_error_mgr()
         var buffer: UnsafeMutablePointer<UInt8>?

@@ -36,6 +36,7 @@ public enum QuadraticCurves {
     /// whose offset is the coefficient minus one.
     public static func isInFamily(_ ys: [Float], tolerance: Float = 0.1) -> Bool {
         let f = fit(ys)
-        return f.rmsResidual < tolerance && f.a > 1 - tolerance && f.a < 2 + tolerance && abs(f.offset - (f.a - 1)) < tolerance
+        return f.rmsResidual < tolerance && f.a > 1 - tolerance && f.a < 2 + tolerance
+            && abs(f.offset - (f.a - 1)) < tolerance
     }
 }

@@ -56,8 +56,10 @@ enum ImageResize {
         let c = image.channels, reduction = Double(image.reduction)
         let full = min(image.fullWidth, image.fullHeight)
         let length = Double(full) / reduction
-        let across = Taps(start: Double((image.fullWidth - full) / 2) / reduction, length: length, available: image.width, to: side)
-        let down = Taps(start: Double((image.fullHeight - full) / 2) / reduction, length: length, available: image.height, to: side)
+        let across = Taps(
+            start: Double((image.fullWidth - full) / 2) / reduction, length: length, available: image.width, to: side)
+        let down = Taps(
+            start: Double((image.fullHeight - full) / 2) / reduction, length: length, available: image.height, to: side)
         // Only the rows that the vertical taps read are resampled horizontally.
         let rowLo = down.first[0], rowHi = down.first[side - 1] + down.count[side - 1]
         let rowLength = side * c
@@ -87,7 +89,8 @@ enum ImageResize {
                     for y in 0..<side {
                         let dst = v.baseAddress! + y * rowLength
                         for k in 0..<down.count[y] {
-                            let w = down.weights[y * down.stride + k], src = h.baseAddress! + (down.first[y] + k - rowLo) * rowLength
+                            let w = down.weights[y * down.stride + k],
+                                src = h.baseAddress! + (down.first[y] + k - rowLo) * rowLength
                             for i in 0..<rowLength { dst[i] += w * src[i] }
                         }
                     }
@@ -99,9 +102,13 @@ enum ImageResize {
             @inline(__always) func byte(_ value: Float) -> UInt8 { UInt8(min(max(value, 0), 255) + 0.5) }
             switch (c, channels) {
             case (3, 1):
-                for p in 0..<pixelCount { out[p] = byte(0.299 * v[3 * p] + 0.587 * v[3 * p + 1] + 0.114 * v[3 * p + 2]) }
+                for p in 0..<pixelCount {
+                    out[p] = byte(0.299 * v[3 * p] + 0.587 * v[3 * p + 1] + 0.114 * v[3 * p + 2])
+                }
             case (1, 3):
-                for p in 0..<pixelCount { (out[3 * p], out[3 * p + 1], out[3 * p + 2]) = (byte(v[p]), byte(v[p]), byte(v[p])) }
+                for p in 0..<pixelCount {
+                    (out[3 * p], out[3 * p + 1], out[3 * p + 2]) = (byte(v[p]), byte(v[p]), byte(v[p]))
+                }
             default:
                 for i in 0..<(pixelCount * c) { out[i] = byte(v[i]) }
             }

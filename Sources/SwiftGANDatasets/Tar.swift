@@ -36,7 +36,9 @@ public enum Tar {
             let size = try number(header, 124, 12, field: "size", at: offset, name: name)
             let start = offset + blockSize
             guard size <= bytes.count - start else {
-                throw DataError("\(name): member at byte \(offset) declares \(size) bytes but the archive ends \(bytes.count - start) bytes later (truncated)")
+                throw DataError(
+                    "\(name): member at byte \(offset) declares \(size) bytes but the archive ends \(bytes.count - start) bytes later (truncated)"
+                )
             }
             let body = bytes[start..<(start + size)]
             offset = start + (size + blockSize - 1) / blockSize * blockSize
@@ -60,7 +62,8 @@ public enum Tar {
         }
         // Archives written without the closing zero blocks still end on a header boundary.
         guard offset == bytes.count else {
-            throw DataError("\(name): \(bytes.count - offset) bytes after the last member do not form a tar header (truncated)")
+            throw DataError(
+                "\(name): \(bytes.count - offset) bytes after the last member do not form a tar header (truncated)")
         }
         return members
     }
@@ -76,25 +79,31 @@ public enum Tar {
             signed += Int(Int8(bitPattern: b))
         }
         guard stored == unsigned || stored == signed else {
-            throw DataError("\(name): tar header at byte \(offset) has checksum \(stored) but its bytes sum to \(unsigned) (corrupt archive)")
+            throw DataError(
+                "\(name): tar header at byte \(offset) has checksum \(stored) but its bytes sum to \(unsigned) (corrupt archive)"
+            )
         }
     }
 
     /// An octal field (NUL- or space-terminated), or GNU's base-256 form for sizes of 8 GiB and more.
-    private static func number(_ header: ArraySlice<UInt8>, _ at: Int, _ length: Int, field: String, at offset: Int, name: String) throws -> Int {
+    private static func number(
+        _ header: ArraySlice<UInt8>, _ at: Int, _ length: Int, field: String, at offset: Int, name: String
+    ) throws -> Int {
         let raw = header[(header.startIndex + at)..<(header.startIndex + at + length)]
         if let first = raw.first, first & 0x80 != 0 {
             // Only values that fit an Int: the bytes above the low eight are zero, and so is the
             // top bit of a full eight (an 8-byte field such as the checksum has seven).
             let digits = raw.dropFirst(), low = digits.suffix(8)
-            guard first == 0x80, digits.dropLast(low.count).allSatisfy({ $0 == 0 }), low.count < 8 || low.first! < 0x80 else {
+            guard first == 0x80, digits.dropLast(low.count).allSatisfy({ $0 == 0 }), low.count < 8 || low.first! < 0x80
+            else {
                 throw DataError("\(name): tar header at byte \(offset) has an unsupported \(field) field")
             }
             return low.reduce(0) { $0 << 8 | Int($1) }
         }
         let digits = raw.prefix { $0 != 0 }.filter { $0 != UInt8(ascii: " ") }
         guard !digits.isEmpty, let value = Int(String(decoding: digits, as: UTF8.self), radix: 8), value >= 0 else {
-            throw DataError("\(name): tar header at byte \(offset) has an invalid \(field) field (not a tar archive, or corrupt)")
+            throw DataError(
+                "\(name): tar header at byte \(offset) has an invalid \(field) field (not a tar archive, or corrupt)")
         }
         return value
     }
@@ -133,7 +142,9 @@ public enum Tar {
     /// over the header with the checksum field as spaces), the data padded to 512 bytes, and two
     /// zero blocks at the end. Paths over 100 bytes are split into ustar's prefix and name. The
     /// tests' and the fuzzers' writer; SwiftGAN itself only reads archives.
-    package static func archive(_ members: [(path: String, type: Character, data: Data)], endBlocks: Bool = true) -> Data {
+    package static func archive(
+        _ members: [(path: String, type: Character, data: Data)], endBlocks: Bool = true
+    ) -> Data {
         var archive = Data()
         for member in members {
             var header = [UInt8](repeating: 0, count: 512)

@@ -22,14 +22,16 @@ import SwiftGANTensors
 public final class BatchNorm: UnaryLayer {
     public let momentum: Float
     public let epsilon: Float
-    public let scale: Tensor   // γ
+    public let scale: Tensor  // γ
     public let offset: Tensor  // β
     public let runningMean: Tensor
     public let runningVariance: Tensor
     public private(set) var isTraining = true
 
     public init(featureCount: Int, momentum: Float = 0.99, epsilon: Float = 1e-3) {
-        require((0...1).contains(momentum), "BatchNorm momentum must lie in [0, 1] (the weight of the old running value), got \(momentum)")
+        require(
+            (0...1).contains(momentum),
+            "BatchNorm momentum must lie in [0, 1] (the weight of the old running value), got \(momentum)")
         require(epsilon > 0, "BatchNorm epsilon must be positive, got \(epsilon)")
         self.momentum = momentum
         self.epsilon = epsilon
@@ -41,13 +43,17 @@ public final class BatchNorm: UnaryLayer {
 
     public func callAsFunction(_ x: Tensor) -> Tensor {
         let features = scale.count
-        require(x.rank >= 2 && x.shape.last == features,
-                     "SwiftGAN shape error: BatchNorm(featureCount: \(features)) expects [batch, …, \(features)], got \(describe(x.shape))")
+        require(
+            x.rank >= 2 && x.shape.last == features,
+            "SwiftGAN shape error: BatchNorm(featureCount: \(features)) expects [batch, …, \(features)], got \(describe(x.shape))"
+        )
         if !isTraining {
             let inverse = (runningVariance + epsilon).pow(-0.5)
             return (x - runningMean) * (scale * inverse) + offset
         }
-        require(x.count / features > 1, "SwiftGAN: BatchNorm in training mode needs more than one value per feature, got \(describe(x.shape))")
+        require(
+            x.count / features > 1,
+            "SwiftGAN: BatchNorm in training mode needs more than one value per feature, got \(describe(x.shape))")
         let (y, mean, variance) = x.batchNormalized(scale: scale, offset: offset, epsilon: epsilon)
         withoutGrad {
             runningMean.assign(runningMean * momentum + mean * (1 - momentum))
@@ -58,5 +64,7 @@ public final class BatchNorm: UnaryLayer {
 
     public func setTraining(_ training: Bool) { isTraining = training }
     public var ownParameters: [(name: String, tensor: Tensor)] { [("scale", scale), ("offset", offset)] }
-    public var ownBuffers: [(name: String, tensor: Tensor)] { [("runningMean", runningMean), ("runningVariance", runningVariance)] }
+    public var ownBuffers: [(name: String, tensor: Tensor)] {
+        [("runningMean", runningMean), ("runningVariance", runningVariance)]
+    }
 }

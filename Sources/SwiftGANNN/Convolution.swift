@@ -16,8 +16,10 @@ public final class Conv2D: WeightedLayer {
     public let stride: Int
     public let padding: Padding
 
-    public init(_ inChannels: Int, _ outChannels: Int, kernelSize: Int, stride: Int = 1, padding: Padding = .valid,
-                useBias: Bool = true, kernelInitializer: Initializer = .glorotUniform, rng: RandomGenerator) {
+    public init(
+        _ inChannels: Int, _ outChannels: Int, kernelSize: Int, stride: Int = 1, padding: Padding = .valid,
+        useBias: Bool = true, kernelInitializer: Initializer = .glorotUniform, rng: RandomGenerator
+    ) {
         kernel = kernelInitializer.make([kernelSize, kernelSize, inChannels, outChannels], rng: rng).requiringGradient()
         bias = useBias ? Tensor.zeros([outChannels]).requiringGradient() : nil
         (self.stride, self.padding) = (stride, padding)
@@ -29,8 +31,10 @@ public final class Conv2D: WeightedLayer {
 
     /// The layer with `kernel` in place of its own (spectral normalization).
     public func callAsFunction(_ x: Tensor, weight kernel: Tensor) -> Tensor {
-        require(x.rank == 4 && x.shape[3] == kernel.shape[2],
-                "SwiftGAN shape error: Conv2D(\(kernel.shape[2]) → \(kernel.shape[3])) expects [batch, height, width, \(kernel.shape[2])], got \(describe(x.shape))")
+        require(
+            x.rank == 4 && x.shape[3] == kernel.shape[2],
+            "SwiftGAN shape error: Conv2D(\(kernel.shape[2]) → \(kernel.shape[3])) expects [batch, height, width, \(kernel.shape[2])], got \(describe(x.shape))"
+        )
         return x.conv2d(kernel, bias: bias, stride: stride, padding: padding)
     }
 
@@ -55,16 +59,20 @@ public final class ConvTranspose2D: UnaryLayer {
     public let stride: Int
     public let padding: Padding
 
-    public init(_ inChannels: Int, _ outChannels: Int, kernelSize: Int, stride: Int = 1, padding: Padding = .valid,
-                useBias: Bool = true, kernelInitializer: Initializer = .glorotUniform, rng: RandomGenerator) {
+    public init(
+        _ inChannels: Int, _ outChannels: Int, kernelSize: Int, stride: Int = 1, padding: Padding = .valid,
+        useBias: Bool = true, kernelInitializer: Initializer = .glorotUniform, rng: RandomGenerator
+    ) {
         kernel = kernelInitializer.make([kernelSize, kernelSize, outChannels, inChannels], rng: rng).requiringGradient()
         bias = useBias ? Tensor.zeros([outChannels]).requiringGradient() : nil
         (self.stride, self.padding) = (stride, padding)
     }
 
     public func callAsFunction(_ x: Tensor) -> Tensor {
-        require(x.rank == 4 && x.shape[3] == kernel.shape[3],
-                "SwiftGAN shape error: ConvTranspose2D(\(kernel.shape[3]) → \(kernel.shape[2])) expects [batch, height, width, \(kernel.shape[3])], got \(describe(x.shape))")
+        require(
+            x.rank == 4 && x.shape[3] == kernel.shape[3],
+            "SwiftGAN shape error: ConvTranspose2D(\(kernel.shape[3]) → \(kernel.shape[2])) expects [batch, height, width, \(kernel.shape[3])], got \(describe(x.shape))"
+        )
         return x.convTranspose2d(kernel, bias: bias, stride: stride, padding: padding)
     }
 

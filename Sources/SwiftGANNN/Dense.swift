@@ -14,9 +14,11 @@ public final class Dense: WeightedLayer {
     public let weight: Tensor
     public let bias: Tensor?
 
-    public init(_ inputSize: Int, _ outputSize: Int, useBias: Bool = true,
-                weightInitializer: Initializer = .glorotUniform, biasInitializer: Initializer = .zeros,
-                rng: RandomGenerator) {
+    public init(
+        _ inputSize: Int, _ outputSize: Int, useBias: Bool = true,
+        weightInitializer: Initializer = .glorotUniform, biasInitializer: Initializer = .zeros,
+        rng: RandomGenerator
+    ) {
         weight = weightInitializer.make([inputSize, outputSize], rng: rng).requiringGradient()
         bias = useBias ? biasInitializer.make([outputSize], rng: rng).requiringGradient() : nil
     }
@@ -25,8 +27,10 @@ public final class Dense: WeightedLayer {
 
     /// The layer with `weight` in place of its own (spectral normalization).
     public func callAsFunction(_ input: Tensor, weight: Tensor) -> Tensor {
-        require(input.rank == 2 && input.shape[1] == weight.shape[0],
-                     "SwiftGAN shape error: Dense(\(weight.shape[0]) → \(weight.shape[1])) expects [batch, \(weight.shape[0])], got \(describe(input.shape))")
+        require(
+            input.rank == 2 && input.shape[1] == weight.shape[0],
+            "SwiftGAN shape error: Dense(\(weight.shape[0]) → \(weight.shape[1])) expects [batch, \(weight.shape[0])], got \(describe(input.shape))"
+        )
         guard let bias else { return input.matmul(weight) }
         return input.linear(weight, bias: bias)
     }

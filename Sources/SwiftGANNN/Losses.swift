@@ -9,8 +9,10 @@ import SwiftGANTensors
 // (as in PyTorch and Keras); the training loop checks for it.
 
 private func checkPair(_ name: String, _ predictions: Tensor, _ targets: Tensor) {
-    require(predictions.shape == targets.shape,
-                 "SwiftGAN shape error: \(name) predictions \(describe(predictions.shape)) and targets \(describe(targets.shape)) must have the same shape")
+    require(
+        predictions.shape == targets.shape,
+        "SwiftGAN shape error: \(name) predictions \(describe(predictions.shape)) and targets \(describe(targets.shape)) must have the same shape"
+    )
     require(predictions.count > 0, "SwiftGAN: \(name) of an empty batch (shape \(describe(predictions.shape)))")
 }
 
@@ -34,8 +36,10 @@ public func binaryCrossEntropy(logits: Tensor, targets: Tensor, labelSmoothing: 
 /// Binary cross-entropy from probabilities, as Keras computes it: p is clipped to [ε, 1 − ε]
 /// (ε = 1e-7) before the logarithms, so p = 0 or 1 gives a large finite loss and no gradient
 /// beyond the clip. Prefer the logits form, which needs no clipping.
-public func binaryCrossEntropy(probabilities: Tensor, targets: Tensor, labelSmoothing: Float = 0,
-                               epsilon: Float = 1e-7) -> Tensor {
+public func binaryCrossEntropy(
+    probabilities: Tensor, targets: Tensor, labelSmoothing: Float = 0,
+    epsilon: Float = 1e-7
+) -> Tensor {
     checkPair("binaryCrossEntropy", probabilities, targets)
     let p = probabilities.clamped(min: epsilon, max: 1 - epsilon)
     let t = smoothBinary(targets, labelSmoothing)
@@ -47,7 +51,9 @@ public func binaryCrossEntropy(probabilities: Tensor, targets: Tensor, labelSmoo
 /// Keras: t ← t·(1 − s) + s/classes.
 public func categoricalCrossEntropy(logits: Tensor, targets: Tensor, labelSmoothing: Float = 0) -> Tensor {
     checkPair("categoricalCrossEntropy", logits, targets)
-    require(logits.rank == 2, "SwiftGAN shape error: categoricalCrossEntropy expects [batch, classes], got \(describe(logits.shape))")
+    require(
+        logits.rank == 2,
+        "SwiftGAN shape error: categoricalCrossEntropy expects [batch, classes], got \(describe(logits.shape))")
     require((0...1).contains(labelSmoothing), "label smoothing must lie in [0, 1], got \(labelSmoothing)")
     let classes = Float(logits.shape[1])
     let t = labelSmoothing == 0 ? targets : targets * (1 - labelSmoothing) + labelSmoothing / classes

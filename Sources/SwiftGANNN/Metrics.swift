@@ -5,8 +5,9 @@ import SwiftGANTensors
 /// count by their side of 0.5; Keras's `binary_accuracy` compares them exactly, so it scores a
 /// smoothed 0.9 target as never matched).
 public func binaryAccuracy(logits: Tensor, targets: Tensor) -> Float {
-    require(logits.shape == targets.shape && logits.count > 0,
-                 "SwiftGAN shape error: binaryAccuracy logits \(describe(logits.shape)) vs targets \(describe(targets.shape))")
+    require(
+        logits.shape == targets.shape && logits.count > 0,
+        "SwiftGAN shape error: binaryAccuracy logits \(describe(logits.shape)) vs targets \(describe(targets.shape))")
     var correct = 0
     let (z, t) = (logits.data, targets.data)
     for i in 0..<logits.count where (z[i] > 0) == (t[i] > 0.5) { correct += 1 }
@@ -15,8 +16,10 @@ public func binaryAccuracy(logits: Tensor, targets: Tensor) -> Float {
 
 /// The share of rows whose largest logit is the target's largest entry (Keras's `categorical_accuracy`).
 public func categoricalAccuracy(logits: Tensor, targets: Tensor) -> Float {
-    require(logits.shape == targets.shape && logits.rank == 2 && logits.count > 0,
-                 "SwiftGAN shape error: categoricalAccuracy logits \(describe(logits.shape)) vs targets \(describe(targets.shape))")
+    require(
+        logits.shape == targets.shape && logits.rank == 2 && logits.count > 0,
+        "SwiftGAN shape error: categoricalAccuracy logits \(describe(logits.shape)) vs targets \(describe(targets.shape))"
+    )
     let classes = logits.shape[1]
     func argmax(_ p: UnsafeMutablePointer<Float>) -> Int {
         var best = 0

@@ -106,9 +106,10 @@ extension Module {
     }
 
     private func walk(_ own: (any Module) -> [(name: String, tensor: Tensor)]) -> [(name: String, tensor: Tensor)] {
-        own(self) + children.flatMap { child in
-            child.module.walk(own).map { (name: child.name + "." + $0.name, tensor: $0.tensor) }
-        }
+        own(self)
+            + children.flatMap { child in
+                child.module.walk(own).map { (name: child.name + "." + $0.name, tensor: $0.tensor) }
+            }
     }
 
     /// The trainable parameters, in the order of ``namedParameters``.
@@ -124,9 +125,12 @@ extension Module {
 
     /// Every module of the tree, this one first, depth first, with its dotted path ("" for this one).
     public var namedModules: [(name: String, module: any Module)] {
-        [("", self)] + children.flatMap { child in
-            child.module.namedModules.map { (name: $0.name.isEmpty ? child.name : child.name + "." + $0.name, module: $0.module) }
-        }
+        [("", self)]
+            + children.flatMap { child in
+                child.module.namedModules.map {
+                    (name: $0.name.isEmpty ? child.name : child.name + "." + $0.name, module: $0.module)
+                }
+            }
     }
 
     /// Training mode: batch statistics in BatchNorm, dropout active.
@@ -139,7 +143,8 @@ extension Module {
     public var description: String { treeLines(name: nil, indent: "").joined(separator: "\n") }
 
     private func treeLines(name: String?, indent: String) -> [String] {
-        let own = ownParameters.map { "\($0.name) \(describe($0.tensor.shape))" }
+        let own =
+            ownParameters.map { "\($0.name) \(describe($0.tensor.shape))" }
             + ownBuffers.map { "\($0.name) \(describe($0.tensor.shape)) (buffer)" }
         let count = parameterCount
         var head = indent + (name.map { "(\($0)): " } ?? "") + String(describing: type(of: self))
@@ -200,8 +205,9 @@ extension Module {
             return try container.mapLayers { try $0.rewritingLayers(replacement) as! any UnaryLayer }
         }
         guard children.isEmpty else {
-            throw StateError("\(type(of: self)) holds layers (\(children.map(\.name).joined(separator: ", "))) that a model-wide "
-                             + "rewrite cannot replace: make it a LayerContainer")
+            throw StateError(
+                "\(type(of: self)) holds layers (\(children.map(\.name).joined(separator: ", "))) that a model-wide "
+                    + "rewrite cannot replace: make it a LayerContainer")
         }
         return self
     }

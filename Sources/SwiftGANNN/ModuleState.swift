@@ -22,19 +22,27 @@ extension Module {
         let extra = saved.keys.filter { !ownNames.contains($0) }.sorted()
         guard missing.isEmpty && extra.isEmpty else {
             var parts: [String] = []
-            if !missing.isEmpty { parts.append("missing \(missing.prefix(5).joined(separator: ", "))\(missing.count > 5 ? ", …" : "")") }
-            if !extra.isEmpty { parts.append("unexpected \(extra.prefix(5).joined(separator: ", "))\(extra.count > 5 ? ", …" : "")") }
+            if !missing.isEmpty {
+                parts.append("missing \(missing.prefix(5).joined(separator: ", "))\(missing.count > 5 ? ", …" : "")")
+            }
+            if !extra.isEmpty {
+                parts.append("unexpected \(extra.prefix(5).joined(separator: ", "))\(extra.count > 5 ? ", …" : "")")
+            }
             throw StateError("saved state does not fit this model: " + parts.joined(separator: "; "))
         }
         // Every shape is checked before anything is assigned, so a refused state changes nothing.
         for (name, tensor) in own {
             let value = saved[name]!
             guard value.shape == tensor.shape, value.values.count == tensor.count else {
-                throw StateError("\(name): saved shape \(describe(value.shape)) does not match the model's \(describe(tensor.shape))")
+                throw StateError(
+                    "\(name): saved shape \(describe(value.shape)) does not match the model's \(describe(tensor.shape))"
+                )
             }
         }
         for (name, tensor) in own {
-            saved[name]!.values.withUnsafeBufferPointer { tensor.data.update(from: $0.baseAddress!, count: tensor.count) }
+            saved[name]!.values.withUnsafeBufferPointer {
+                tensor.data.update(from: $0.baseAddress!, count: tensor.count)
+            }
             tensor.markModified()
         }
     }

@@ -30,9 +30,13 @@ public final class Optimizer<Rule: UpdateRule>: ParameterOptimizer {
     public private(set) var slots: [[Tensor]]
 
     public init(parameters: [Tensor], rule: Rule) {
-        require(!parameters.isEmpty, "SwiftGAN: an optimizer was given no parameters, so it would train nothing "
+        require(
+            !parameters.isEmpty,
+            "SwiftGAN: an optimizer was given no parameters, so it would train nothing "
                 + "(is the network empty, or does a custom `children` leave its layers out?)")
-        require(Set(parameters.map(ObjectIdentifier.init)).count == parameters.count, "SwiftGAN: an optimizer was given the same parameter twice")
+        require(
+            Set(parameters.map(ObjectIdentifier.init)).count == parameters.count,
+            "SwiftGAN: an optimizer was given the same parameter twice")
         self.parameters = parameters
         self.rule = rule
         slots = parameters.map { p in rule.slotNames.map { _ in Tensor.zeros(p.shape) } }
@@ -40,13 +44,16 @@ public final class Optimizer<Rule: UpdateRule>: ParameterOptimizer {
 
     /// Applies one update; `gradients` align with ``parameters``.
     public func step(_ gradients: [Tensor]) {
-        require(gradients.count == parameters.count,
-                     "SwiftGAN: optimizer has \(parameters.count) parameters but received \(gradients.count) gradients")
+        require(
+            gradients.count == parameters.count,
+            "SwiftGAN: optimizer has \(parameters.count) parameters but received \(gradients.count) gradients")
         stepCount += 1
         withoutGrad {
             for (i, p) in parameters.enumerated() {
-                require(gradients[i].shape == p.shape,
-                             "SwiftGAN shape error: gradient \(i) has shape \(describe(gradients[i].shape)), parameter has \(describe(p.shape))")
+                require(
+                    gradients[i].shape == p.shape,
+                    "SwiftGAN shape error: gradient \(i) has shape \(describe(gradients[i].shape)), parameter has \(describe(p.shape))"
+                )
                 rule.update(p, gradient: gradients[i], slots: slots[i], step: stepCount)
             }
         }
@@ -75,7 +82,9 @@ public final class Optimizer<Rule: UpdateRule>: ParameterOptimizer {
         for (i, s) in slots.enumerated() {
             for (j, name) in rule.slotNames.enumerated() {
                 guard let t = state["\(name).\(i)"], t.shape == s[j].shape else {
-                    throw ShapeError("optimizer state \(name).\(i) is missing or has the wrong shape (expected \(describe(s[j].shape)))")
+                    throw ShapeError(
+                        "optimizer state \(name).\(i) is missing or has the wrong shape (expected \(describe(s[j].shape)))"
+                    )
                 }
                 restored.append((s[j], t))
             }
@@ -99,8 +108,10 @@ public struct AdamRule: UpdateRule {
     public var epsilon: Float
 
     public init(learningRate: Float = 0.001, beta1: Float = 0.9, beta2: Float = 0.999, epsilon: Float = 1e-7) {
-        require(learningRate >= 0 && (0..<1).contains(beta1) && (0..<1).contains(beta2) && epsilon > 0,
-                     "Adam needs lr ≥ 0, β₁ and β₂ in [0, 1), ε > 0 (ε = 0 divides 0 by 0 for parameters that never get a gradient); got lr \(learningRate), β₁ \(beta1), β₂ \(beta2), ε \(epsilon)")
+        require(
+            learningRate >= 0 && (0..<1).contains(beta1) && (0..<1).contains(beta2) && epsilon > 0,
+            "Adam needs lr ≥ 0, β₁ and β₂ in [0, 1), ε > 0 (ε = 0 divides 0 by 0 for parameters that never get a gradient); got lr \(learningRate), β₁ \(beta1), β₂ \(beta2), ε \(epsilon)"
+        )
         (self.learningRate, self.beta1, self.beta2, self.epsilon) = (learningRate, beta1, beta2, epsilon)
     }
 
@@ -108,9 +119,12 @@ public struct AdamRule: UpdateRule {
 
     public func update(_ parameter: Tensor, gradient: Tensor, slots: [Tensor], step: Int) {
         let t = Double(step)
-        let corrected = Double(learningRate) * (1 - Foundation.pow(Double(beta2), t)).squareRoot() / (1 - Foundation.pow(Double(beta1), t))
-        parameter.adamUpdate(gradient: gradient, firstMoment: slots[0], secondMoment: slots[1],
-                             correctedLearningRate: Float(corrected), beta1: beta1, beta2: beta2, epsilon: epsilon)
+        let corrected =
+            Double(learningRate) * (1 - Foundation.pow(Double(beta2), t)).squareRoot()
+            / (1 - Foundation.pow(Double(beta1), t))
+        parameter.adamUpdate(
+            gradient: gradient, firstMoment: slots[0], secondMoment: slots[1],
+            correctedLearningRate: Float(corrected), beta1: beta1, beta2: beta2, epsilon: epsilon)
     }
 }
 
@@ -131,7 +145,9 @@ public struct SGDRule: UpdateRule {
     public var slotNames: [String] { momentum > 0 ? ["velocity"] : [] }
 
     public func update(_ parameter: Tensor, gradient: Tensor, slots: [Tensor], step: Int) {
-        parameter.sgdUpdate(gradient: gradient, velocity: slots.first, learningRate: learningRate, momentum: momentum, nesterov: nesterov)
+        parameter.sgdUpdate(
+            gradient: gradient, velocity: slots.first, learningRate: learningRate, momentum: momentum,
+            nesterov: nesterov)
     }
 }
 
@@ -147,15 +163,17 @@ public struct RMSpropRule: UpdateRule {
     public var epsilon: Float
 
     public init(learningRate: Float = 0.001, rho: Float = 0.9, epsilon: Float = 1e-7) {
-        require(learningRate >= 0 && (0..<1).contains(rho) && epsilon > 0,
-                "RMSprop needs lr ≥ 0, ρ in [0, 1), ε > 0; got lr \(learningRate), ρ \(rho), ε \(epsilon)")
+        require(
+            learningRate >= 0 && (0..<1).contains(rho) && epsilon > 0,
+            "RMSprop needs lr ≥ 0, ρ in [0, 1), ε > 0; got lr \(learningRate), ρ \(rho), ε \(epsilon)")
         (self.learningRate, self.rho, self.epsilon) = (learningRate, rho, epsilon)
     }
 
     public var slotNames: [String] { ["v"] }
 
     public func update(_ parameter: Tensor, gradient: Tensor, slots: [Tensor], step: Int) {
-        parameter.rmspropUpdate(gradient: gradient, meanSquare: slots[0], learningRate: learningRate, rho: rho, epsilon: epsilon)
+        parameter.rmspropUpdate(
+            gradient: gradient, meanSquare: slots[0], learningRate: learningRate, rho: rho, epsilon: epsilon)
     }
 }
 
@@ -203,7 +221,8 @@ public enum OptimizerSpec: Codable, Equatable, CustomStringConvertible {
     public func make(parameters: [Tensor]) -> any ParameterOptimizer {
         switch self {
         case .adam(let lr, let b1, let b2): return Adam(parameters: parameters, learningRate: lr, beta1: b1, beta2: b2)
-        case .rmsprop(let lr, let rho, let eps): return RMSprop(parameters: parameters, rule: RMSpropRule(learningRate: lr, rho: rho, epsilon: eps))
+        case .rmsprop(let lr, let rho, let eps):
+            return RMSprop(parameters: parameters, rule: RMSpropRule(learningRate: lr, rho: rho, epsilon: eps))
         case .sgd(let lr, let mu): return SGD(parameters: parameters, learningRate: lr, momentum: mu)
         }
     }
@@ -219,15 +238,22 @@ public enum OptimizerSpec: Codable, Equatable, CustomStringConvertible {
 
 extension Optimizer where Rule == AdamRule {
     /// Adam over `parameters`; see ``AdamRule`` for the update and defaults.
-    public convenience init(parameters: [Tensor], learningRate: Float = 0.001, beta1: Float = 0.9,
-                            beta2: Float = 0.999, epsilon: Float = 1e-7) {
-        self.init(parameters: parameters, rule: AdamRule(learningRate: learningRate, beta1: beta1, beta2: beta2, epsilon: epsilon))
+    public convenience init(
+        parameters: [Tensor], learningRate: Float = 0.001, beta1: Float = 0.9,
+        beta2: Float = 0.999, epsilon: Float = 1e-7
+    ) {
+        self.init(
+            parameters: parameters,
+            rule: AdamRule(learningRate: learningRate, beta1: beta1, beta2: beta2, epsilon: epsilon))
     }
 }
 
 extension Optimizer where Rule == SGDRule {
     /// SGD over `parameters`; see ``SGDRule``.
-    public convenience init(parameters: [Tensor], learningRate: Float = 0.01, momentum: Float = 0, nesterov: Bool = false) {
-        self.init(parameters: parameters, rule: SGDRule(learningRate: learningRate, momentum: momentum, nesterov: nesterov))
+    public convenience init(
+        parameters: [Tensor], learningRate: Float = 0.01, momentum: Float = 0, nesterov: Bool = false
+    ) {
+        self.init(
+            parameters: parameters, rule: SGDRule(learningRate: learningRate, momentum: momentum, nesterov: nesterov))
     }
 }

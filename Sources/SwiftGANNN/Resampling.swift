@@ -27,7 +27,10 @@ public final class AveragePool: UnaryLayer {
 public final class GlobalSumPool: UnaryLayer {
     public init() {}
     public func callAsFunction(_ x: Tensor) -> Tensor {
-        require(x.rank == 4, "SwiftGAN shape error: GlobalSumPool takes [batch, height, width, channels] images, got \(describe(x.shape))")
+        require(
+            x.rank == 4,
+            "SwiftGAN shape error: GlobalSumPool takes [batch, height, width, channels] images, got \(describe(x.shape))"
+        )
         return x.sum(alongAxes: [1, 2])
     }
 }

@@ -45,8 +45,10 @@ final class GradNode {
     /// computed from values that did not produce the output (PyTorch raises the same error).
     func checkInputsUnchanged() {
         for (input, version) in zip(inputs, versions) where input.storage.version != version {
-            fatalError("SwiftGAN: an input of '\(name)' (shape \(describe(input.shape))) was modified in place after it was used, "
-                       + "e.g. by an optimizer step between the forward pass and gradients(of:). Compute gradients before updating.")
+            fatalError(
+                "SwiftGAN: an input of '\(name)' (shape \(describe(input.shape))) was modified in place after it was used, "
+                    + "e.g. by an optimizer step between the forward pass and gradients(of:). Compute gradients before updating."
+            )
         }
     }
 }
@@ -77,8 +79,10 @@ extension Tensor {
     /// }
     /// ```
     @inline(__always)
-    public static func record(_ name: String, _ output: Tensor, _ inputs: [Tensor],
-                       backward: @escaping (Tensor, [Bool]) -> [Tensor?]) -> Tensor {
+    public static func record(
+        _ name: String, _ output: Tensor, _ inputs: [Tensor],
+        backward: @escaping (Tensor, [Bool]) -> [Tensor?]
+    ) -> Tensor {
         if GradMode.isEnabled && inputs.contains(where: { $0.isDifferentiable }) {
             output.gradNode = GradNode(name: name, inputs: inputs, backward: backward)
         }
@@ -109,12 +113,19 @@ extension Tensor {
 /// let grads = gradients(of: loss, withRespectTo: generator.parameters)
 /// optimizer.step(grads)
 /// ```
-public func gradients(of output: Tensor, withRespectTo targets: [Tensor],
-                      seed: Tensor? = nil, createGraph: Bool = false) -> [Tensor] {
+public func gradients(
+    of output: Tensor, withRespectTo targets: [Tensor],
+    seed: Tensor? = nil, createGraph: Bool = false
+) -> [Tensor] {
     if seed == nil {
-        require(output.count == 1, "SwiftGAN: gradients(of:) needs a one-element output or an explicit seed; got shape \(describe(output.shape))")
+        require(
+            output.count == 1,
+            "SwiftGAN: gradients(of:) needs a one-element output or an explicit seed; got shape \(describe(output.shape))"
+        )
     } else {
-        require(seed!.shape == output.shape, "SwiftGAN shape error: seed \(describe(seed!.shape)) does not match output \(describe(output.shape))")
+        require(
+            seed!.shape == output.shape,
+            "SwiftGAN shape error: seed \(describe(seed!.shape)) does not match output \(describe(output.shape))")
     }
 
     // Topological order (inputs before the ops that use them) by iterative depth-first search.
@@ -151,7 +162,10 @@ public func gradients(of output: Tensor, withRespectTo targets: [Tensor],
             let inputGrads = node.backward(g, wanted)
             for (i, input) in node.inputs.enumerated() where wanted[i] {
                 guard let gi = inputGrads[i] else { continue }
-                require(gi.shape == input.shape, "SwiftGAN internal error: \(node.name) returned gradient \(describe(gi.shape)) for input \(describe(input.shape))")
+                require(
+                    gi.shape == input.shape,
+                    "SwiftGAN internal error: \(node.name) returned gradient \(describe(gi.shape)) for input \(describe(input.shape))"
+                )
                 let id = ObjectIdentifier(input)
                 grads[id] = grads[id].map { $0 + gi } ?? gi
             }

@@ -23,7 +23,9 @@ public struct ConvGeometry: Equatable {
 
     /// The geometry Keras's `Conv2D` uses for this input size.
     public init(inputHeight: Int, inputWidth: Int, kernelHeight: Int, kernelWidth: Int, stride: Int, padding: Padding) {
-        require(stride > 0 && kernelHeight > 0 && kernelWidth > 0, "SwiftGAN: convolution needs a positive kernel size and stride")
+        require(
+            stride > 0 && kernelHeight > 0 && kernelWidth > 0,
+            "SwiftGAN: convolution needs a positive kernel size and stride")
         func axis(_ input: Int, _ k: Int) -> (out: Int, padBefore: Int) {
             switch padding {
             case .valid:
@@ -35,9 +37,14 @@ public struct ConvGeometry: Equatable {
             }
         }
         let (oh, pt) = axis(inputHeight, kernelHeight), (ow, pl) = axis(inputWidth, kernelWidth)
-        (self.inputHeight, self.inputWidth, self.kernelHeight, self.kernelWidth, self.stride) = (inputHeight, inputWidth, kernelHeight, kernelWidth, stride)
+        (self.inputHeight, self.inputWidth, self.kernelHeight, self.kernelWidth, self.stride) = (
+            inputHeight, inputWidth, kernelHeight, kernelWidth, stride
+        )
         (self.padTop, self.padLeft, self.outputHeight, self.outputWidth) = (pt, pl, oh, ow)
-        require(oh > 0 && ow > 0, "SwiftGAN shape error: a \(kernelHeight)×\(kernelWidth) '\(padding.rawValue)' convolution does not fit a \(inputHeight)×\(inputWidth) input")
+        require(
+            oh > 0 && ow > 0,
+            "SwiftGAN shape error: a \(kernelHeight)×\(kernelWidth) '\(padding.rawValue)' convolution does not fit a \(inputHeight)×\(inputWidth) input"
+        )
     }
 
     /// The output size of Keras's `Conv2DTranspose` for an input size: input × stride for `same`,
@@ -75,7 +82,8 @@ public struct ConvGeometry: Equatable {
 /// pixel), splitting only when an image's work is a sizeable share of the elementwise threshold.
 @inline(__always)
 private func forEachImage(_ n: Int, valuesPerImage: Int, _ body: (Int) -> Void) {
-    Parallel.forEachChunk(n, minimumChunk: Swift.max(1, Parallel.elementwiseThreshold / Swift.max(valuesPerImage, 1))) { images in
+    Parallel.forEachChunk(n, minimumChunk: Swift.max(1, Parallel.elementwiseThreshold / Swift.max(valuesPerImage, 1))) {
+        images in
         for b in images { body(b) }
     }
 }
@@ -84,8 +92,10 @@ extension Tensor {
     /// [n, H, W, c] → [n·outH·outW, kh·kw·c]: row r holds the input window of output position r,
     /// tap-major then channel (zeros where the window overhangs the padding).
     public func im2col(_ g: ConvGeometry) -> Tensor {
-        require(rank == 4 && shape[1] == g.inputHeight && shape[2] == g.inputWidth,
-                "SwiftGAN shape error: im2col expects [batch, \(g.inputHeight), \(g.inputWidth), channels], got \(describe(shape))")
+        require(
+            rank == 4 && shape[1] == g.inputHeight && shape[2] == g.inputWidth,
+            "SwiftGAN shape error: im2col expects [batch, \(g.inputHeight), \(g.inputWidth), channels], got \(describe(shape))"
+        )
         let (n, c) = (shape[0], shape[3])
         let rowLength = g.windowSize * c
         let out = Tensor(uninitialized: [n * g.outputHeight * g.outputWidth, rowLength])
@@ -93,18 +103,26 @@ extension Tensor {
         forEachImage(n, valuesPerImage: out.count / Swift.max(n, 1)) { b in
             g.forEachTap(ofImage: b) { row, tap, pixel in
                 let dst = po + row * rowLength + tap * c
-                if let pixel { dst.update(from: px + pixel * c, count: c) } else { dst.initialize(repeating: 0, count: c) }
+                if let pixel {
+                    dst.update(from: px + pixel * c, count: c)
+                } else {
+                    dst.initialize(repeating: 0, count: c)
+                }
             }
         }
         let inputShape = shape
-        return Tensor.record("im2col", out, [self]) { grad, _ in [grad.col2im(g, batch: inputShape[0], channels: inputShape[3])] }
+        return Tensor.record("im2col", out, [self]) { grad, _ in
+            [grad.col2im(g, batch: inputShape[0], channels: inputShape[3])]
+        }
     }
 
     /// The adjoint of ``im2col(_:)``: [n·outH·outW, kh·kw·c] → [n, H, W, c], adding every row's
     /// values back where their window came from.
     public func col2im(_ g: ConvGeometry, batch n: Int, channels c: Int) -> Tensor {
-        require(shape == [n * g.outputHeight * g.outputWidth, g.windowSize * c],
-                "SwiftGAN shape error: col2im expects [\(n * g.outputHeight * g.outputWidth), \(g.windowSize * c)], got \(describe(shape))")
+        require(
+            shape == [n * g.outputHeight * g.outputWidth, g.windowSize * c],
+            "SwiftGAN shape error: col2im expects [\(n * g.outputHeight * g.outputWidth), \(g.windowSize * c)], got \(describe(shape))"
+        )
         let out = Tensor.zeros([n, g.inputHeight, g.inputWidth, c])
         let rowLength = g.windowSize * c
         let px = data, po = out.data
@@ -121,10 +139,13 @@ extension Tensor {
     /// 2-D convolution (cross-correlation, as in Keras and PyTorch) of an NHWC input with a kernel
     /// [kh, kw, in, out] (Keras's layout), optional bias [out]: [n, H, W, in] → [n, outH, outW, out].
     public func conv2d(_ kernel: Tensor, bias: Tensor? = nil, stride: Int = 1, padding: Padding = .valid) -> Tensor {
-        require(rank == 4 && kernel.rank == 4 && kernel.shape[2] == shape[3],
-                "SwiftGAN shape error: conv2d of input \(describe(shape)) (NHWC) with kernel \(describe(kernel.shape)) ([kh, kw, in, out])")
-        let g = ConvGeometry(inputHeight: shape[1], inputWidth: shape[2], kernelHeight: kernel.shape[0],
-                             kernelWidth: kernel.shape[1], stride: stride, padding: padding)
+        require(
+            rank == 4 && kernel.rank == 4 && kernel.shape[2] == shape[3],
+            "SwiftGAN shape error: conv2d of input \(describe(shape)) (NHWC) with kernel \(describe(kernel.shape)) ([kh, kw, in, out])"
+        )
+        let g = ConvGeometry(
+            inputHeight: shape[1], inputWidth: shape[2], kernelHeight: kernel.shape[0],
+            kernelWidth: kernel.shape[1], stride: stride, padding: padding)
         let outChannels = kernel.shape[3]
         if let dnnl = OneDNNConvolution(g, batch: shape[0], inChannels: shape[3], outChannels: outChannels) {
             let y = dnnl.forward(self, kernel)
@@ -141,26 +162,36 @@ extension Tensor {
     /// Transposed 2-D convolution (Keras `Conv2DTranspose`, the adjoint of `conv2d`) of an NHWC
     /// input with a kernel [kh, kw, out, in] (Keras's layout), optional bias [out]:
     /// [n, H, W, in] → [n, H·stride, W·stride, out] for `same` padding.
-    public func convTranspose2d(_ kernel: Tensor, bias: Tensor? = nil, stride: Int = 1, padding: Padding = .valid) -> Tensor {
-        require(rank == 4 && kernel.rank == 4 && kernel.shape[3] == shape[3],
-                "SwiftGAN shape error: convTranspose2d of input \(describe(shape)) (NHWC) with kernel \(describe(kernel.shape)) ([kh, kw, out, in])")
+    public func convTranspose2d(
+        _ kernel: Tensor, bias: Tensor? = nil, stride: Int = 1, padding: Padding = .valid
+    ) -> Tensor {
+        require(
+            rank == 4 && kernel.rank == 4 && kernel.shape[3] == shape[3],
+            "SwiftGAN shape error: convTranspose2d of input \(describe(shape)) (NHWC) with kernel \(describe(kernel.shape)) ([kh, kw, out, in])"
+        )
         let (n, h, w, inChannels) = (shape[0], shape[1], shape[2], shape[3])
         let (kh, kw, outChannels) = (kernel.shape[0], kernel.shape[1], kernel.shape[2])
         let outH = ConvGeometry.transposedOutputSize(h, kernel: kh, stride: stride, padding: padding)
         let outW = ConvGeometry.transposedOutputSize(w, kernel: kw, stride: stride, padding: padding)
         // The convolution this one is the adjoint of: from the outH×outW output back to H×W.
-        let g = ConvGeometry(inputHeight: outH, inputWidth: outW, kernelHeight: kh, kernelWidth: kw, stride: stride, padding: padding)
+        let g = ConvGeometry(
+            inputHeight: outH, inputWidth: outW, kernelHeight: kh, kernelWidth: kw, stride: stride, padding: padding)
         require(g.outputHeight == h && g.outputWidth == w, "SwiftGAN internal error: transposed convolution geometry")
         if let dnnl = OneDNNConvolution(g, batch: n, inChannels: outChannels, outChannels: inChannels) {
             let y = dnnl.backwardData(self, kernel)
             return bias.map { y + $0 } ?? y
         }
-        if g.windowSize * outChannels <= Self.directConvolutionLimit { return directConvTranspose2d(kernel, bias: bias, g) }
+        if g.windowSize * outChannels <= Self.directConvolutionLimit {
+            return directConvTranspose2d(kernel, bias: bias, g)
+        }
         // Stride 1 with symmetric padding: the convolution with the kernel flipped in space and its
         // channel roles swapped, whose GEMM has kh·kw·in as inner dimension (not just in) and no
         // kh·kw-fold column matrix to fold back.
-        if Self.isSymmetricStride1(g) { return conv2d(kernel.spatiallyFlippedTransposed(), bias: bias, stride: 1, padding: .same) }
-        let columns = reshaped([n * h * w, inChannels]).matmul(kernel.reshaped([kh * kw * outChannels, inChannels]), transposeOther: true)
+        if Self.isSymmetricStride1(g) {
+            return conv2d(kernel.spatiallyFlippedTransposed(), bias: bias, stride: 1, padding: .same)
+        }
+        let columns = reshaped([n * h * w, inChannels]).matmul(
+            kernel.reshaped([kh * kw * outChannels, inChannels]), transposeOther: true)
         let y = columns.col2im(g, batch: n, channels: outChannels)
         return bias.map { y + $0 } ?? y
     }
@@ -196,7 +227,8 @@ extension Tensor {
         let x = self
         return Tensor.record("conv2d", y, [self, kernel] + (bias.map { [$0] } ?? [])) { grad, wanted in
             let dx = wanted[0] ? grad.conv2d(kernel.spatiallyFlippedTransposed(), stride: 1, padding: .same) : nil
-            let dKernel = wanted[1]
+            let dKernel =
+                wanted[1]
                 ? x.im2col(g).matmul(grad.reshaped([-1, outChannels]), transposeSelf: true).reshaped(kernel.shape) : nil
             let dBias = wanted.count > 2 && wanted[2] ? grad.sum(alongAxes: [0, 1, 2]) : nil
             return [dx, dKernel] + (bias == nil ? [] : [dBias])
@@ -280,7 +312,8 @@ extension Tensor {
             let flatKernel = kernel.reshaped([-1, cin])
             var result: [Tensor?] = [
                 wanted[0] ? windows.matmul(flatKernel).reshaped(x.shape) : nil,
-                wanted[1] ? windows.matmul(x.reshaped([n * h * w, cin]), transposeSelf: true).reshaped(kernel.shape) : nil,
+                wanted[1]
+                    ? windows.matmul(x.reshaped([n * h * w, cin]), transposeSelf: true).reshaped(kernel.shape) : nil,
             ]
             if bias != nil { result.append(wanted[2] ? grad.sum(alongAxes: [0, 1, 2]) : nil) }
             return result

@@ -1,6 +1,6 @@
-import SwiftGANCDNNL
 import Dispatch
 import Foundation
+import SwiftGANCDNNL
 
 /// Which kernels run 2-D convolutions.
 ///
@@ -24,7 +24,8 @@ public enum ConvolutionBackend: String, CaseIterable, Sendable {
     /// Whether oneDNN convolutions split the batch into one part per core, each part on one
     /// thread (true), or run the whole batch on oneDNN's own OpenMP threads (false).
     /// `SWIFTGAN_DNNL_SPLIT=1` starts it true.
-    nonisolated(unsafe) public static var splitsBatch = ProcessInfo.processInfo.environment["SWIFTGAN_DNNL_SPLIT"] == "1"
+    nonisolated(unsafe) public static var splitsBatch =
+        ProcessInfo.processInfo.environment["SWIFTGAN_DNNL_SPLIT"] == "1"
 
     /// Whether oneDNN was found at build time (header) and loads at run time.
     public static var isOneDNNAvailable: Bool { sg_dnnl_available() != 0 }
@@ -62,7 +63,8 @@ struct OneDNNConvolution {
         guard ConvolutionBackend.current == .oneDNN, n > 0 else { return nil }
         func shape(_ images: Int) -> sg_conv_shape {
             sg_conv_shape(
-                batch: Int32(images), in_height: Int32(g.inputHeight), in_width: Int32(g.inputWidth), in_channels: Int32(inChannels),
+                batch: Int32(images), in_height: Int32(g.inputHeight), in_width: Int32(g.inputWidth),
+                in_channels: Int32(inChannels),
                 out_height: Int32(g.outputHeight), out_width: Int32(g.outputWidth), out_channels: Int32(outChannels),
                 kernel_height: Int32(g.kernelHeight), kernel_width: Int32(g.kernelWidth),
                 stride: Int32(g.stride), pad_top: Int32(g.padTop), pad_left: Int32(g.padLeft))
@@ -83,7 +85,8 @@ struct OneDNNConvolution {
         FLOPCounter.addMultiplyAdds(outputShape.reduce(1, *) * kernelShape[0] * kernelShape[1] * kernelShape[2])
         let inputImage = inputShape.dropFirst().reduce(1, *), outputImage = outputShape.dropFirst().reduce(1, *)
         // Kernel gradients: part 0 writes `weights`, the others their own buffers, added after.
-        let partials = pass == SG_CONV_BACKWARD_WEIGHTS ? (1..<parts.count).map { _ in Tensor(uninitialized: kernelShape) } : []
+        let partials =
+            pass == SG_CONV_BACKWARD_WEIGHTS ? (1..<parts.count).map { _ in Tensor(uninitialized: kernelShape) } : []
         let threads = parts.count == 1 ? Int32(Parallel.workers) : 1
         var failed = false
         let (pi, pw, po) = (input.data, weights.data, output.data)
@@ -91,10 +94,19 @@ struct OneDNNConvolution {
             var s = parts[i].shape
             let first = parts[i].firstImage
             let w = i == 0 || partials.isEmpty ? pw : partials[i - 1].data
-            if sg_dnnl_convolution(&s, pass, pi + first * inputImage, w, po + first * outputImage, threads) != 0 { failed = true }
+            if sg_dnnl_convolution(&s, pass, pi + first * inputImage, w, po + first * outputImage, threads) != 0 {
+                failed = true
+            }
         }
-        if parts.count == 1 { runPart(0) } else { DispatchQueue.concurrentPerform(iterations: parts.count, execute: runPart) }
-        require(!failed, "SwiftGAN internal error: oneDNN failed a convolution it accepted (\(describe(inputShape)) → \(describe(outputShape)))")
+        if parts.count == 1 {
+            runPart(0)
+        } else {
+            DispatchQueue.concurrentPerform(iterations: parts.count, execute: runPart)
+        }
+        require(
+            !failed,
+            "SwiftGAN internal error: oneDNN failed a convolution it accepted (\(describe(inputShape)) → \(describe(outputShape)))"
+        )
         for partial in partials {
             let src = partial.data
             for j in 0..<weights.count { pw[j] += src[j] }

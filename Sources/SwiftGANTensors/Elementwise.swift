@@ -16,8 +16,10 @@ private func broadcastStrides(_ shape: [Int], to out: [Int]) -> [Int] {
 /// Visits the output of a broadcast in rows of its last dimension, giving each row's start offset
 /// into each operand. `body(row range in output, offsetA, offsetB)`.
 @inline(__always)
-private func forEachBroadcastRow(_ out: [Int], _ sa: [Int], _ sb: [Int],
-                                 _ body: (_ outStart: Int, _ a: Int, _ b: Int) -> Void) {
+private func forEachBroadcastRow(
+    _ out: [Int], _ sa: [Int], _ sb: [Int],
+    _ body: (_ outStart: Int, _ a: Int, _ b: Int) -> Void
+) {
     let rank = out.count
     let inner = out[rank - 1]
     let rows = inner == 0 ? 0 : out.reduce(1, *) / inner
@@ -98,7 +100,8 @@ extension Tensor {
     public func sum(toShape shape: [Int]) -> Tensor {
         if shape == self.shape { return self }
         let check = checked { try broadcastShapes(shape, self.shape) }
-        require(check == self.shape, "SwiftGAN shape error: cannot sum \(describe(self.shape)) down to \(describe(shape))")
+        require(
+            check == self.shape, "SwiftGAN shape error: cannot sum \(describe(self.shape)) down to \(describe(shape))")
         let lead = rank - shape.count
         var axes = Array(0..<lead)
         for (i, d) in shape.enumerated() where d == 1 && self.shape[i + lead] != 1 { axes.append(i + lead) }
@@ -133,8 +136,10 @@ public func / (a: Tensor, b: Tensor) -> Tensor {
     let out = broadcastMap(a, b, /)
     return Tensor.record("divide", out, [a, b]) { g, wanted in
         // d(a/b)/db = −a/b², written as −(g/b)·(a/b) to avoid squaring a small b.
-        [wanted[0] ? (g / b).sum(toShape: a.shape) : nil,
-         wanted[1] ? (-(g / b) * (a / b)).sum(toShape: b.shape) : nil]
+        [
+            wanted[0] ? (g / b).sum(toShape: a.shape) : nil,
+            wanted[1] ? (-(g / b) * (a / b)).sum(toShape: b.shape) : nil,
+        ]
     }
 }
 

@@ -79,7 +79,9 @@ public struct GradientCheck {
                 let h = Double(saved + step) - Double(saved - step)
                 let numeric = (plus - minus) / h
                 let a = Double(analytic[i].data[j])
-                if Swift.abs(a - numeric) > absoluteTolerance + relativeTolerance * Swift.max(Swift.abs(a), Swift.abs(numeric)) || !a.isFinite {
+                if Swift.abs(a - numeric) > absoluteTolerance + relativeTolerance
+                    * Swift.max(Swift.abs(a), Swift.abs(numeric)) || !a.isFinite
+                {
                     mismatches.append(Mismatch(input: i, element: j, analytic: a, numeric: numeric))
                 }
             }

@@ -1,10 +1,11 @@
+import Foundation
+import SwiftGANCDNNL
+
 #if canImport(Accelerate)
 import Accelerate
 #else
 import SwiftGANCOpenBLAS
 #endif
-import SwiftGANCDNNL
-import Foundation
 
 /// Which library runs matrix products: oneDNN's sgemm where oneDNN is loaded, so that its
 /// convolutions and the products share one threading runtime (OpenMP, passive waits), or the
@@ -16,7 +17,8 @@ public enum MatrixProductBackend: String, CaseIterable, Sendable {
     case blas, oneDNN = "onednn"
 
     nonisolated(unsafe) public static var current: MatrixProductBackend =
-        ProcessInfo.processInfo.environment["SWIFTGAN_GEMM"] != "blas" && ConvolutionBackend.isOneDNNAvailable ? .oneDNN : .blas
+        ProcessInfo.processInfo.environment["SWIFTGAN_GEMM"] != "blas" && ConvolutionBackend.isOneDNNAvailable
+        ? .oneDNN : .blas
 
     /// Runs `body` with `backend` as the current backend, restoring the previous one after.
     public static func with<T>(_ backend: MatrixProductBackend, _ body: () throws -> T) rethrows -> T {
@@ -30,8 +32,10 @@ public enum MatrixProductBackend: String, CaseIterable, Sendable {
 /// C = op(A)·op(B) for row-major matrices through the platform's sgemm (OpenBLAS or Accelerate).
 /// Transposes are flags to BLAS: nothing is copied.
 @inline(__always)
-func sgemm(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ c: UnsafeMutablePointer<Float>,
-           m: Int, n: Int, k: Int, transposeA: Bool, transposeB: Bool, accumulate: Bool = false) {
+func sgemm(
+    _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ c: UnsafeMutablePointer<Float>,
+    m: Int, n: Int, k: Int, transposeA: Bool, transposeB: Bool, accumulate: Bool = false
+) {
     if m == 0 || n == 0 { return }
     FLOPCounter.addMultiplyAdds(m * n * k)
     if k == 0 {
@@ -39,15 +43,18 @@ func sgemm(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ c: UnsafeMuta
         return
     }
     if MatrixProductBackend.current == .oneDNN,
-       sg_dnnl_sgemm(transposeA ? 84 : 78, transposeB ? 84 : 78, m, n, k, a, transposeA ? m : k, b, transposeB ? k : n,
-                     accumulate ? 1 : 0, c, n) == 0 {  // 84 = "T", 78 = "N"
+        sg_dnnl_sgemm(
+            transposeA ? 84 : 78, transposeB ? 84 : 78, m, n, k, a, transposeA ? m : k, b, transposeB ? k : n,
+            accumulate ? 1 : 0, c, n) == 0
+    {  // 84 = "T", 78 = "N"
         return
     }
-    cblas_sgemm(CblasRowMajor,
-                transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
-                Int32(m), Int32(n), Int32(k), 1,
-                a, Int32(transposeA ? m : k), b, Int32(transposeB ? k : n),
-                accumulate ? 1 : 0, c, Int32(n))
+    cblas_sgemm(
+        CblasRowMajor,
+        transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
+        Int32(m), Int32(n), Int32(k), 1,
+        a, Int32(transposeA ? m : k), b, Int32(transposeB ? k : n),
+        accumulate ? 1 : 0, c, Int32(n))
 }
 
 extension Tensor {
@@ -62,16 +69,22 @@ extension Tensor {
     public func matmul(_ other: Tensor, transposeSelf: Bool = false, transposeOther: Bool = false) -> Tensor {
         let a = self, b = other
         guard a.rank == b.rank, a.rank == 2 || a.rank == 3, a.rank == 2 || a.shape[0] == b.shape[0] else {
-            shapeFailure(ShapeError("matmul needs two matrices or two equal-sized batches of matrices, got \(describe(a.shape)) and \(describe(b.shape))"))
+            shapeFailure(
+                ShapeError(
+                    "matmul needs two matrices or two equal-sized batches of matrices, got \(describe(a.shape)) and \(describe(b.shape))"
+                ))
         }
         let batch = a.rank == 3 ? a.shape[0] : 1
         let (m, n, k) = checked {
-            try matmulDimensions(Array(a.shape.suffix(2)), Array(b.shape.suffix(2)), transposeA: transposeSelf, transposeB: transposeOther)
+            try matmulDimensions(
+                Array(a.shape.suffix(2)), Array(b.shape.suffix(2)), transposeA: transposeSelf,
+                transposeB: transposeOther)
         }
         let out = Tensor(uninitialized: a.rank == 3 ? [batch, m, n] : [m, n])
         for i in 0..<batch {
-            sgemm(a.data + i * m * k, b.data + i * k * n, out.data + i * m * n,
-                  m: m, n: n, k: k, transposeA: transposeSelf, transposeB: transposeOther)
+            sgemm(
+                a.data + i * m * k, b.data + i * k * n, out.data + i * m * n,
+                m: m, n: n, k: k, transposeA: transposeSelf, transposeB: transposeOther)
         }
         return Tensor.record("matmul", out, [a, b]) { g, wanted in
             let da: Tensor?, db: Tensor?
@@ -79,13 +92,13 @@ extension Tensor {
             case (false, false):
                 da = wanted[0] ? g.matmul(b, transposeOther: true) : nil
                 db = wanted[1] ? a.matmul(g, transposeSelf: true) : nil
-            case (true, false):   // C = AᵀB: dA = B·dCᵀ, dB = A·dC
+            case (true, false):  // C = AᵀB: dA = B·dCᵀ, dB = A·dC
                 da = wanted[0] ? b.matmul(g, transposeOther: true) : nil
                 db = wanted[1] ? a.matmul(g) : nil
-            case (false, true):   // C = ABᵀ: dA = dC·B, dB = dCᵀ·A
+            case (false, true):  // C = ABᵀ: dA = dC·B, dB = dCᵀ·A
                 da = wanted[0] ? g.matmul(b) : nil
                 db = wanted[1] ? g.matmul(a, transposeSelf: true) : nil
-            case (true, true):    // C = AᵀBᵀ: dA = Bᵀ·dCᵀ, dB = dCᵀ·Aᵀ
+            case (true, true):  // C = AᵀBᵀ: dA = Bᵀ·dCᵀ, dB = dCᵀ·Aᵀ
                 da = wanted[0] ? b.matmul(g, transposeSelf: true, transposeOther: true) : nil
                 db = wanted[1] ? g.matmul(a, transposeSelf: true, transposeOther: true) : nil
             }
@@ -99,14 +112,18 @@ extension Tensor {
     public func linear(_ weight: Tensor, bias: Tensor) -> Tensor {
         let x = self
         let (m, n, k) = checked { try matmulDimensions(x.shape, weight.shape, transposeA: false, transposeB: false) }
-        require(bias.shape == [n], "SwiftGAN shape error: linear bias \(describe(bias.shape)) does not match weight \(describe(weight.shape))")
+        require(
+            bias.shape == [n],
+            "SwiftGAN shape error: linear bias \(describe(bias.shape)) does not match weight \(describe(weight.shape))")
         let out = Tensor(uninitialized: [m, n])
         for row in 0..<m { (out.data + row * n).update(from: bias.data, count: n) }
         sgemm(x.data, weight.data, out.data, m: m, n: n, k: k, transposeA: false, transposeB: false, accumulate: true)
         return Tensor.record("linear", out, [x, weight, bias]) { g, wanted in
-            [wanted[0] ? g.matmul(weight, transposeOther: true) : nil,
-             wanted[1] ? x.matmul(g, transposeSelf: true) : nil,
-             wanted[2] ? g.sum(alongAxis: 0) : nil]
+            [
+                wanted[0] ? g.matmul(weight, transposeOther: true) : nil,
+                wanted[1] ? x.matmul(g, transposeSelf: true) : nil,
+                wanted[2] ? g.sum(alongAxis: 0) : nil,
+            ]
         }
     }
 }

@@ -10,13 +10,18 @@ extension Tensor {
     /// dx = γ/√(σ²+ε) · (g − mean(g) − x̂·mean(g·x̂)), dγ = Σ g·x̂, dβ = Σ g, with x̂ the normalized input.
     /// When the backward pass is itself recorded, it is taken through the same formula built from
     /// differentiable operations, so gradients of gradients stay exact.
-    public func batchNormalized(scale: Tensor, offset: Tensor, epsilon: Float) -> (output: Tensor, mean: Tensor, variance: Tensor) {
+    public func batchNormalized(
+        scale: Tensor, offset: Tensor, epsilon: Float
+    ) -> (output: Tensor, mean: Tensor, variance: Tensor) {
         let c = shape.last ?? 0
-        require(rank >= 2 && scale.shape == [c] && offset.shape == [c],
-                "SwiftGAN shape error: batchNormalized of \(describe(shape)) with scale \(describe(scale.shape)) and offset \(describe(offset.shape))")
+        require(
+            rank >= 2 && scale.shape == [c] && offset.shape == [c],
+            "SwiftGAN shape error: batchNormalized of \(describe(shape)) with scale \(describe(scale.shape)) and offset \(describe(offset.shape))"
+        )
         let rows = count / c
         require(rows > 0, "SwiftGAN: batch normalization of an empty batch \(describe(shape))")
-        let mean = Tensor(uninitialized: [c]), variance = Tensor(uninitialized: [c]), inverse = Tensor(uninitialized: [c])
+        let mean = Tensor(uninitialized: [c]), variance = Tensor(uninitialized: [c]),
+            inverse = Tensor(uninitialized: [c])
         let px = data, pm = mean.data, pv = variance.data, pi = inverse.data
         // Two passes (mean, then centered squares) over the rows, each split into fixed blocks.
         channelSums(rows: rows, channels: c, into: pm) { row, acc in for j in 0..<c { acc[j] += px[row * c + j] } }
@@ -52,7 +57,9 @@ extension Tensor {
             // Pointers from tensors this closure holds: the statistics must outlive the forward call.
             let gp = g.data, px = x.data, pm = mean.data, pi = inverse.data, pg = scale.data
             let dOffsetTensor = Tensor(uninitialized: [c]), dScaleTensor = Tensor(uninitialized: [c])
-            channelSums(rows: rows, channels: c, into: dOffsetTensor.data) { i, acc in for j in 0..<c { acc[j] += gp[i * c + j] } }
+            channelSums(rows: rows, channels: c, into: dOffsetTensor.data) { i, acc in
+                for j in 0..<c { acc[j] += gp[i * c + j] }
+            }
             channelSums(rows: rows, channels: c, into: dScaleTensor.data) { i, acc in
                 for j in 0..<c { acc[j] += gp[i * c + j] * (px[i * c + j] - pm[j]) * pi[j] }
             }
@@ -62,7 +69,8 @@ extension Tensor {
                 let result = Tensor(uninitialized: x.shape)
                 let pd = result.data
                 let n = Float(rows)
-                Parallel.forEachChunk(rows, minimumChunk: Swift.max(1, Parallel.elementwiseThreshold / Swift.max(c, 1))) { r in
+                Parallel.forEachChunk(rows, minimumChunk: Swift.max(1, Parallel.elementwiseThreshold / Swift.max(c, 1)))
+                { r in
                     for i in r {
                         let gr = gp + i * c, xr = px + i * c, dr = pd + i * c
                         for j in 0..<c {
@@ -82,13 +90,16 @@ extension Tensor {
 /// Per-channel sums over rows: `body(row, accumulator)` adds one row into a [channels] accumulator.
 /// Rows are cut into fixed blocks summed in parallel, and the block partials are added in order,
 /// so the result does not depend on the thread count.
-private func channelSums(rows: Int, channels c: Int, into result: UnsafeMutablePointer<Float>,
-                         _ body: (Int, UnsafeMutablePointer<Float>) -> Void) {
+private func channelSums(
+    rows: Int, channels c: Int, into result: UnsafeMutablePointer<Float>,
+    _ body: (Int, UnsafeMutablePointer<Float>) -> Void
+) {
     let block = 256, blocks = (rows + block - 1) / block
     let partials = UnsafeMutablePointer<Float>.allocate(capacity: blocks * c)
     defer { partials.deallocate() }
     partials.initialize(repeating: 0, count: blocks * c)
-    Parallel.forEachChunk(blocks, minimumChunk: Swift.max(1, Parallel.elementwiseThreshold / Swift.max(block * c, 1))) { range in
+    Parallel.forEachChunk(blocks, minimumChunk: Swift.max(1, Parallel.elementwiseThreshold / Swift.max(block * c, 1))) {
+        range in
         for b in range {
             let acc = partials + b * c
             for row in (b * block)..<Swift.min(rows, (b + 1) * block) { body(row, acc) }

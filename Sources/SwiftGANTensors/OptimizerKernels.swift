@@ -6,23 +6,31 @@ import SwiftGANCKernels
 extension Tensor {
     /// Keras-form Adam on this parameter: m ← β₁m + (1−β₁)g, v ← β₂v + (1−β₂)g²,
     /// θ ← θ − lrₜ·m/(√v + ε) with lrₜ = lr·√(1−β₂ᵗ)/(1−β₁ᵗ).
-    public func adamUpdate(gradient g: Tensor, firstMoment m: Tensor, secondMoment v: Tensor,
-                           correctedLearningRate: Float, beta1: Float, beta2: Float, epsilon: Float) {
-        require(g.shape == shape && m.shape == shape && v.shape == shape,
-                     "SwiftGAN shape error: Adam update of \(describe(shape)) with gradient \(describe(g.shape))")
+    public func adamUpdate(
+        gradient g: Tensor, firstMoment m: Tensor, secondMoment v: Tensor,
+        correctedLearningRate: Float, beta1: Float, beta2: Float, epsilon: Float
+    ) {
+        require(
+            g.shape == shape && m.shape == shape && v.shape == shape,
+            "SwiftGAN shape error: Adam update of \(describe(shape)) with gradient \(describe(g.shape))")
         let chunkMinimum = Parallel.elementwiseThreshold / 2
         let (p, pm, pv, pg) = (data, m.data, v.data, g.data)
         Parallel.forEachChunk(count, minimumChunk: chunkMinimum) { r in
-            sg_adam_update(p + r.lowerBound, pm + r.lowerBound, pv + r.lowerBound, pg + r.lowerBound,
-                           r.count, correctedLearningRate, beta1, beta2, epsilon)
+            sg_adam_update(
+                p + r.lowerBound, pm + r.lowerBound, pv + r.lowerBound, pg + r.lowerBound,
+                r.count, correctedLearningRate, beta1, beta2, epsilon)
         }
         markModified()
     }
 
     /// Keras-form SGD with momentum on this parameter: u ← μu − lr·g; θ ← θ + u
     /// (Nesterov: θ ← θ + μu − lr·g). With μ = 0: θ ← θ − lr·g.
-    public func sgdUpdate(gradient g: Tensor, velocity u: Tensor?, learningRate lr: Float, momentum mu: Float, nesterov: Bool) {
-        require(g.shape == shape, "SwiftGAN shape error: SGD update of \(describe(shape)) with gradient \(describe(g.shape))")
+    public func sgdUpdate(
+        gradient g: Tensor, velocity u: Tensor?, learningRate lr: Float, momentum mu: Float, nesterov: Bool
+    ) {
+        require(
+            g.shape == shape,
+            "SwiftGAN shape error: SGD update of \(describe(shape)) with gradient \(describe(g.shape))")
         let p = data, pg = g.data
         defer { markModified() }
         guard let u else {
@@ -38,8 +46,12 @@ extension Tensor {
     }
 
     /// RMSprop on this parameter: v ← ρv + (1−ρ)g², θ ← θ − lr·g/(√v + ε).
-    public func rmspropUpdate(gradient g: Tensor, meanSquare v: Tensor, learningRate lr: Float, rho: Float, epsilon: Float) {
-        require(g.shape == shape && v.shape == shape, "SwiftGAN shape error: RMSprop update of \(describe(shape)) with gradient \(describe(g.shape))")
+    public func rmspropUpdate(
+        gradient g: Tensor, meanSquare v: Tensor, learningRate lr: Float, rho: Float, epsilon: Float
+    ) {
+        require(
+            g.shape == shape && v.shape == shape,
+            "SwiftGAN shape error: RMSprop update of \(describe(shape)) with gradient \(describe(g.shape))")
         let (p, pv, pg) = (data, v.data, g.data)
         Parallel.forEachChunk(count, minimumChunk: Parallel.elementwiseThreshold / 2) { r in
             for i in r {

@@ -15,8 +15,10 @@ public enum Parallel {
     public static let elementwiseThreshold = 1 << 18
 
     @inline(__always)
-    public static func forEachChunk(_ count: Int, minimumChunk: Int = elementwiseThreshold / 2,
-                                    _ body: (Range<Int>) -> Void) {
+    public static func forEachChunk(
+        _ count: Int, minimumChunk: Int = elementwiseThreshold / 2,
+        _ body: (Range<Int>) -> Void
+    ) {
         let chunks = min(workers, count / max(minimumChunk, 1))
         if chunks <= 1 {
             if count > 0 { body(0..<count) }

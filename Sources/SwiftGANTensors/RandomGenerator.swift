@@ -29,7 +29,9 @@ public final class RandomGenerator: RandomNumberGenerator {
     public var state: [UInt64] {
         get { [s.0, s.1, s.2, s.3] }
         set {
-            require(newValue.count == 4 && newValue.contains { $0 != 0 }, "RandomGenerator state must be four words, not all zero")
+            require(
+                newValue.count == 4 && newValue.contains { $0 != 0 },
+                "RandomGenerator state must be four words, not all zero")
             s = (newValue[0], newValue[1], newValue[2], newValue[3])
         }
     }

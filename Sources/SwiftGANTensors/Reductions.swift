@@ -31,7 +31,8 @@ extension Tensor {
             for o in 0..<outer { po[o] = sumContiguous(partials + o * blocks, blocks) }
         } else if inner == 1 {
             // Row sums: eight running partials keep the loop vectorized and the error small.
-            Parallel.forEachChunk(outer, minimumChunk: Swift.max(1, Parallel.elementwiseThreshold / Swift.max(n, 1))) { rows in
+            Parallel.forEachChunk(outer, minimumChunk: Swift.max(1, Parallel.elementwiseThreshold / Swift.max(n, 1))) {
+                rows in
                 for o in rows { po[o] = sumContiguous(px + o * n, n) }
             }
         } else {
@@ -57,12 +58,15 @@ extension Tensor {
     /// Sums over `axes` (negative axes count from the end); the gradient broadcasts back.
     public func sum(alongAxes axes: [Int], keepingDimensions: Bool = false) -> Tensor {
         let normalized = axes.map { a in checked { try normalizedAxis(a, rank: rank) } }.sorted()
-        require(Set(normalized).count == normalized.count, "SwiftGAN shape error: axis repeated in \(axes) for a tensor of shape \(describe(shape))")
+        require(
+            Set(normalized).count == normalized.count,
+            "SwiftGAN shape error: axis repeated in \(axes) for a tensor of shape \(describe(shape))")
         var out = self
         var reduced = shape
         for a in normalized { out = out.sumKeepingAxis(a) }
         for a in normalized { reduced[a] = 1 }
-        let finalShape = keepingDimensions ? reduced : shape.enumerated().filter { !normalized.contains($0.offset) }.map(\.element)
+        let finalShape =
+            keepingDimensions ? reduced : shape.enumerated().filter { !normalized.contains($0.offset) }.map(\.element)
         let result = normalized.isEmpty ? copy() : Tensor(shape: finalShape, sharing: out.storage)
         let inputShape = shape
         return Tensor.record("sum", result, [self]) { g, _ in
@@ -98,7 +102,8 @@ extension Tensor {
         let (outer, n, inner) = split(at: axis)
         var kept = shape
         kept[axis] = 1
-        let out = Tensor(uninitialized: keepingDimensions ? kept : shape.enumerated().filter { $0.offset != axis }.map(\.element))
+        let out = Tensor(
+            uninitialized: keepingDimensions ? kept : shape.enumerated().filter { $0.offset != axis }.map(\.element))
         let winners = Tensor.zeros(shape)  // one-hot of each slice's argmax: the backward mask
         let px = data, po = out.data, pw = winners.data
         for o in 0..<outer {
@@ -149,7 +154,9 @@ extension Tensor {
                     let base = o * n * inner + i
                     var total: Float = 0
                     for k in 0..<n { total += pg[base + k * inner] }
-                    for k in 0..<n { pd[base + k * inner] = pg[base + k * inner] - Foundation.exp(py[base + k * inner]) * total }
+                    for k in 0..<n {
+                        pd[base + k * inner] = pg[base + k * inner] - Foundation.exp(py[base + k * inner]) * total
+                    }
                 }
             }
             return [dx]

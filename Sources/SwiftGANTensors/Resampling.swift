@@ -11,7 +11,8 @@ extension Tensor {
         let out = Tensor(uninitialized: [n, h * f, w * f, c])
         let src = data, dst = out.data
         let rows = n * h * f
-        Parallel.forEachChunk(rows, minimumChunk: Swift.max(1, Parallel.elementwiseThreshold / Swift.max(w * f * c, 1))) { range in
+        Parallel.forEachChunk(rows, minimumChunk: Swift.max(1, Parallel.elementwiseThreshold / Swift.max(w * f * c, 1)))
+        { range in
             for row in range {
                 let (b, y) = (row / (h * f), row % (h * f))
                 let input = src + ((b * h + y / f) * w) * c, output = dst + row * w * f * c
@@ -25,12 +26,16 @@ extension Tensor {
     /// (`AvgPool2d(f)`, Keras's `AveragePooling2D(f)`); h and w must be multiples of f.
     public func averagePooled(factor f: Int) -> Tensor {
         let (n, h, w, c) = imageDimensions("averagePooled")
-        require(f >= 1 && h % f == 0 && w % f == 0,
-                "SwiftGAN shape error: averagePooled(factor: \(f)) needs a height and width divisible by it, got \(describe(shape))")
+        require(
+            f >= 1 && h % f == 0 && w % f == 0,
+            "SwiftGAN shape error: averagePooled(factor: \(f)) needs a height and width divisible by it, got \(describe(shape))"
+        )
         let (oh, ow) = (h / f, w / f)
         let out = Tensor.zeros([n, oh, ow, c])
         let src = data, dst = out.data, scale = 1 / Float(f * f)
-        Parallel.forEachChunk(n * oh, minimumChunk: Swift.max(1, Parallel.elementwiseThreshold / Swift.max(w * f * c, 1))) { range in
+        Parallel.forEachChunk(
+            n * oh, minimumChunk: Swift.max(1, Parallel.elementwiseThreshold / Swift.max(w * f * c, 1))
+        ) { range in
             for row in range {
                 let (b, y) = (row / oh, row % oh)
                 let output = dst + row * ow * c
@@ -47,7 +52,9 @@ extension Tensor {
     }
 
     private func imageDimensions(_ op: String) -> (Int, Int, Int, Int) {
-        require(rank == 4, "SwiftGAN shape error: \(op) takes [batch, height, width, channels] images, got \(describe(shape))")
+        require(
+            rank == 4,
+            "SwiftGAN shape error: \(op) takes [batch, height, width, channels] images, got \(describe(shape))")
         return (shape[0], shape[1], shape[2], shape[3])
     }
 }

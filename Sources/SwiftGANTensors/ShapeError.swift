@@ -19,7 +19,9 @@ public func broadcastShapes(_ a: [Int], _ b: [Int]) throws -> [Int] {
         let da = i < rank - a.count ? 1 : a[i - (rank - a.count)]
         let db = i < rank - b.count ? 1 : b[i - (rank - b.count)]
         guard da == db || da == 1 || db == 1 else {
-            throw ShapeError("shapes \(describe(a)) and \(describe(b)) cannot be broadcast together (dimension \(i - rank) is \(da) vs \(db))")
+            throw ShapeError(
+                "shapes \(describe(a)) and \(describe(b)) cannot be broadcast together (dimension \(i - rank) is \(da) vs \(db))"
+            )
         }
         result[i] = da == 1 ? db : da
     }
@@ -27,14 +29,18 @@ public func broadcastShapes(_ a: [Int], _ b: [Int]) throws -> [Int] {
 }
 
 /// Checks that `inner` dimensions agree for `op(a) · op(b)` and returns `(m, n, k)`.
-public func matmulDimensions(_ a: [Int], _ b: [Int], transposeA: Bool, transposeB: Bool) throws -> (m: Int, n: Int, k: Int) {
+public func matmulDimensions(
+    _ a: [Int], _ b: [Int], transposeA: Bool, transposeB: Bool
+) throws -> (m: Int, n: Int, k: Int) {
     guard a.count == 2, b.count == 2 else {
         throw ShapeError("matmul needs two matrices, got \(describe(a)) and \(describe(b))")
     }
     let (m, ka) = transposeA ? (a[1], a[0]) : (a[0], a[1])
     let (kb, n) = transposeB ? (b[1], b[0]) : (b[0], b[1])
     guard ka == kb else {
-        throw ShapeError("matmul inner dimensions differ: \(describe(a))\(transposeA ? "ᵀ" : "") · \(describe(b))\(transposeB ? "ᵀ" : "") has \(ka) vs \(kb)")
+        throw ShapeError(
+            "matmul inner dimensions differ: \(describe(a))\(transposeA ? "ᵀ" : "") · \(describe(b))\(transposeB ? "ᵀ" : "") has \(ka) vs \(kb)"
+        )
     }
     return (m, n, ka)
 }
@@ -44,7 +50,8 @@ public func reshapedDimensions(_ from: [Int], to requested: [Int]) throws -> [In
     let count = from.reduce(1, *)
     let unknown = requested.indices.filter { requested[$0] == -1 }
     guard unknown.count <= 1, requested.allSatisfy({ $0 >= -1 }) else {
-        throw ShapeError("cannot reshape \(describe(from)) to \(describe(requested)): at most one -1 and no other negative sizes")
+        throw ShapeError(
+            "cannot reshape \(describe(from)) to \(describe(requested)): at most one -1 and no other negative sizes")
     }
     var result = requested
     if let u = unknown.first {
@@ -55,7 +62,9 @@ public func reshapedDimensions(_ from: [Int], to requested: [Int]) throws -> [In
         result[u] = count / known
     }
     guard result.reduce(1, *) == count else {
-        throw ShapeError("cannot reshape \(describe(from)) (\(count) elements) to \(describe(requested)) (\(result.reduce(1, *)) elements)")
+        throw ShapeError(
+            "cannot reshape \(describe(from)) (\(count) elements) to \(describe(requested)) (\(result.reduce(1, *)) elements)"
+        )
     }
     return result
 }
@@ -84,7 +93,9 @@ func checked<T>(_ body: () throws -> T) -> T {
 /// Swift's `precondition` drops its message in optimized builds, so a user running
 /// `swift run -c release` would see only "illegal instruction"; argument checks use this instead.
 @inline(__always)
-public func require(_ condition: @autoclosure () -> Bool, _ message: @autoclosure () -> String,
-                    file: StaticString = #file, line: UInt = #line) {
+public func require(
+    _ condition: @autoclosure () -> Bool, _ message: @autoclosure () -> String,
+    file: StaticString = #file, line: UInt = #line
+) {
     if !condition() { fatalError(message(), file: file, line: line) }
 }

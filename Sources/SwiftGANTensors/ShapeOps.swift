@@ -16,7 +16,9 @@ extension Tensor {
     /// Reorders dimensions: result dimension i is input dimension `axes[i]`.
     public func permuted(_ axes: [Int]) -> Tensor {
         let axes = axes.map { a in checked { try normalizedAxis(a, rank: rank) } }
-        require(axes.sorted() == Array(0..<rank), "SwiftGAN shape error: \(axes) is not a permutation of the axes of \(describe(shape))")
+        require(
+            axes.sorted() == Array(0..<rank),
+            "SwiftGAN shape error: \(axes) is not a permutation of the axes of \(describe(shape))")
         if axes == Array(0..<rank) { return self }
         let outShape = axes.map { shape[$0] }
         let out = Tensor(uninitialized: outShape)
@@ -69,9 +71,16 @@ extension Tensor {
         let axis = checked { try normalizedAxis(axis, rank: first.count) }
         for t in tensors {
             var a = t.shape, b = first
-            guard a.count == b.count else { shapeFailure(ShapeError("concatenate: ranks differ, \(describe(first)) vs \(describe(t.shape))")) }
+            guard a.count == b.count else {
+                shapeFailure(ShapeError("concatenate: ranks differ, \(describe(first)) vs \(describe(t.shape))"))
+            }
             a[axis] = 0; b[axis] = 0
-            guard a == b else { shapeFailure(ShapeError("concatenate along axis \(axis): \(describe(first)) and \(describe(t.shape)) differ outside that axis")) }
+            guard a == b else {
+                shapeFailure(
+                    ShapeError(
+                        "concatenate along axis \(axis): \(describe(first)) and \(describe(t.shape)) differ outside that axis"
+                    ))
+            }
         }
         var outShape = first
         outShape[axis] = tensors.reduce(0) { $0 + $1.shape[axis] }
@@ -98,17 +107,21 @@ extension Tensor {
     /// The elements whose index along `axis` lies in `range`.
     public func slice(alongAxis axis: Int, _ range: Range<Int>) -> Tensor {
         let axis = checked { try normalizedAxis(axis, rank: rank) }
-        require(range.lowerBound >= 0 && range.upperBound <= shape[axis],
-                      "SwiftGAN shape error: slice \(range) out of bounds for axis \(axis) of \(describe(shape))")
+        require(
+            range.lowerBound >= 0 && range.upperBound <= shape[axis],
+            "SwiftGAN shape error: slice \(range) out of bounds for axis \(axis) of \(describe(shape))")
         let (outer, n, inner) = split(at: axis)
         var outShape = shape
         outShape[axis] = range.count
         let out = Tensor(uninitialized: outShape)
         for o in 0..<outer {
-            (out.data + o * range.count * inner).update(from: data + (o * n + range.lowerBound) * inner, count: range.count * inner)
+            (out.data + o * range.count * inner).update(
+                from: data + (o * n + range.lowerBound) * inner, count: range.count * inner)
         }
         let full = shape
-        return Tensor.record("slice", out, [self]) { g, _ in [g.padded(into: full, alongAxis: axis, at: range.lowerBound)] }
+        return Tensor.record("slice", out, [self]) { g, _ in
+            [g.padded(into: full, alongAxis: axis, at: range.lowerBound)]
+        }
     }
 
     /// Places this tensor inside zeros of `shape`, starting at `offset` along `axis`: the adjoint of slicing.
@@ -116,8 +129,10 @@ extension Tensor {
         let axis = checked { try normalizedAxis(axis, rank: rank) }
         var expected = shape
         expected[axis] = self.shape[axis]
-        require(expected == self.shape && offset >= 0 && offset + self.shape[axis] <= shape[axis],
-                     "SwiftGAN shape error: cannot place \(describe(self.shape)) into \(describe(shape)) at \(offset) along axis \(axis)")
+        require(
+            expected == self.shape && offset >= 0 && offset + self.shape[axis] <= shape[axis],
+            "SwiftGAN shape error: cannot place \(describe(self.shape)) into \(describe(shape)) at \(offset) along axis \(axis)"
+        )
         let out = Tensor.zeros(shape)
         let (outer, total, inner) = out.split(at: axis)
         let n = self.shape[axis]
@@ -149,7 +164,9 @@ extension Tensor {
     /// accumulates this tensor's slice j.
     public func scatterAdding(_ indices: [Int], alongAxis axis: Int, size: Int) -> Tensor {
         let axis = checked { try normalizedAxis(axis, rank: rank) }
-        require(shape[axis] == indices.count, "SwiftGAN shape error: scatter of \(describe(shape)) needs \(shape[axis]) indices, got \(indices.count)")
+        require(
+            shape[axis] == indices.count,
+            "SwiftGAN shape error: scatter of \(describe(shape)) needs \(shape[axis]) indices, got \(indices.count)")
         var outShape = shape
         outShape[axis] = size
         let out = Tensor.zeros(outShape)
@@ -170,8 +187,10 @@ extension Tensor {
     /// of image b is input pixel (i + rows[b], j + columns[b]), or 0 where that falls outside
     /// (DiffAugment's translation). Its adjoint is the opposite shift, so it differentiates to any order.
     public func translated(rows: [Int], columns: [Int]) -> Tensor {
-        require(rank == 4 && rows.count == shape[0] && columns.count == shape[0],
-                "SwiftGAN shape error: translated(rows:columns:) needs an NHWC batch and one shift per image; got \(describe(shape)), \(rows.count) and \(columns.count) shifts")
+        require(
+            rank == 4 && rows.count == shape[0] && columns.count == shape[0],
+            "SwiftGAN shape error: translated(rows:columns:) needs an NHWC batch and one shift per image; got \(describe(shape)), \(rows.count) and \(columns.count) shifts"
+        )
         let (n, h, w, c) = (shape[0], shape[1], shape[2], shape[3])
         let out = Tensor.zeros(shape)
         let px = data, po = out.data
@@ -185,6 +204,8 @@ extension Tensor {
                 dst.update(from: src, count: (j1 - j0) * c)
             }
         }
-        return Tensor.record("translate", out, [self]) { g, _ in [g.translated(rows: rows.map { -$0 }, columns: columns.map { -$0 })] }
+        return Tensor.record("translate", out, [self]) { g, _ in
+            [g.translated(rows: rows.map { -$0 }, columns: columns.map { -$0 })]
+        }
     }
 }

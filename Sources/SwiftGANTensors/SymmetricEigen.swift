@@ -14,8 +14,9 @@ public struct LinearAlgebraError: Error, CustomStringConvertible, Equatable {
     public let routine: String
     public let info: Int
     public var description: String {
-        info < 0 ? "\(routine): argument \(-info) had an illegal value"
-                 : "\(routine) failed to converge (info = \(info))"
+        info < 0
+            ? "\(routine): argument \(-info) had an illegal value"
+            : "\(routine) failed to converge (info = \(info))"
     }
 }
 
@@ -54,7 +55,9 @@ public func symmetricEigenvalues(_ a: [Double], n: Int) throws -> [Double] {
 /// Calls `dsyevd` on `matrix` (overwritten with the eigenvectors when `computeVectors`), first
 /// asking it for the workspace sizes.
 private func dsyevd(_ matrix: inout [Double], n: Int, computeVectors: Bool) throws -> [Double] {
-    require(n >= 0 && matrix.count == n * n, "symmetric eigendecomposition needs \(n)×\(n) = \(n * n) values, got \(matrix.count)")
+    require(
+        n >= 0 && matrix.count == n * n,
+        "symmetric eigendecomposition needs \(n)×\(n) = \(n * n) values, got \(matrix.count)")
     if n == 0 { return [] }
     // Every argument is a variable passed by address, so this compiles against both OpenBLAS's
     // `const` pointers and Accelerate's mutable ones (whose `int` result, like any imported C

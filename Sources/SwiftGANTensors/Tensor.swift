@@ -42,7 +42,9 @@ public final class Tensor {
     /// A tensor holding `scalars` in row-major order.
     public convenience init(_ scalars: [Float], shape: [Int]) {
         let expected = shape.reduce(1, *)
-        require(scalars.count == expected, "SwiftGAN shape error: \(scalars.count) values cannot fill shape \(describe(shape)) (\(expected) elements)")
+        require(
+            scalars.count == expected,
+            "SwiftGAN shape error: \(scalars.count) values cannot fill shape \(describe(shape)) (\(expected) elements)")
         self.init(uninitialized: shape)
         scalars.withUnsafeBufferPointer { data.update(from: $0.baseAddress!, count: count) }
     }
@@ -69,7 +71,9 @@ public final class Tensor {
 
     /// The element at a multi-dimensional index.
     public subscript(_ index: Int...) -> Float {
-        require(index.count == rank, "SwiftGAN shape error: index of rank \(index.count) into a tensor of shape \(describe(shape))")
+        require(
+            index.count == rank,
+            "SwiftGAN shape error: index of rank \(index.count) into a tensor of shape \(describe(shape))")
         var flat = 0
         for (i, d) in zip(index, shape) {
             require(i >= 0 && i < d, "index \(index) out of range for shape \(describe(shape))")
@@ -118,14 +122,16 @@ public final class Tensor {
     /// Only tensors not computed by recorded operations can be marked.
     @discardableResult
     public func requiringGradient(_ flag: Bool = true) -> Tensor {
-        require(gradNode == nil, "requiringGradient() applies to leaf tensors; this one was computed by \(gradNode!.name)")
+        require(
+            gradNode == nil, "requiringGradient() applies to leaf tensors; this one was computed by \(gradNode!.name)")
         requiresGrad = flag
         return self
     }
 
     /// Copies `other`'s values into this tensor in place (same shape); used by optimizers and checkpoint loading.
     public func assign(_ other: Tensor) {
-        require(other.shape == shape, "SwiftGAN shape error: cannot assign \(describe(other.shape)) to \(describe(shape))")
+        require(
+            other.shape == shape, "SwiftGAN shape error: cannot assign \(describe(other.shape)) to \(describe(shape))")
         data.update(from: other.data, count: count)
         markModified()
     }

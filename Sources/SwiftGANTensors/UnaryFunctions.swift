@@ -27,7 +27,8 @@ extension Tensor {
     @inline(__always)
     func apply<F: ElementwiseFunction>(_ f: F) -> Tensor {
         let out = map(f.value)
-        let y = out.storage  // the output's buffer, not the output: a closure holding the output would keep it alive forever
+        // The output's buffer, not the output: a closure holding the output would keep it alive forever.
+        let y = out.storage
         return Tensor.record(f.name, out, [self]) { g, _ in
             if GradMode.isEnabled { return [g * f.derivative(of: self)] }
             let dx = Tensor(uninitialized: g.shape)

@@ -1,5 +1,5 @@
-import SwiftGANArtifacts
 import Foundation
+import SwiftGANArtifacts
 import XCTest
 
 final class AtomicFileTests: XCTestCase {

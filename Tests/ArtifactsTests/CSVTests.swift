@@ -1,5 +1,5 @@
-import SwiftGANArtifacts
 import Foundation
+import SwiftGANArtifacts
 import XCTest
 
 final class CSVTests: XCTestCase {
@@ -8,7 +8,9 @@ final class CSVTests: XCTestCase {
         table.append([100, Float(0.25), "plain"])
         table.append([200, Double.nan, "comma, \"quote\""])
         table.append([300, 1e-5, "line\nbreak"])
-        XCTAssertEqual(table.text, """
+        XCTAssertEqual(
+            table.text,
+            """
             step,d_loss,note
             100,0.25,plain
             200,nan,"comma, ""quote\"\"\"
@@ -33,9 +35,15 @@ final class CSVTests: XCTestCase {
         XCTAssertEqual(parsed.column("empty"), 2)
         XCTAssertNil(parsed.column("fid"))
         XCTAssertEqual(try CSVTable(parsing: "a,b\r\n1,2\r\n").rows, [["1", "2"]])
-        XCTAssertThrowsError(try CSVTable(parsing: "a,b\n1,2,3\n")) { XCTAssertTrue("\($0)".contains("line 2 has 3 fields for 2 columns"), "\($0)") }
-        XCTAssertThrowsError(try CSVTable(parsing: "a,b\n1,\"open\n")) { XCTAssertTrue("\($0)".contains("not closed"), "\($0)") }
-        XCTAssertThrowsError(try CSVTable(parsing: "a,a\n1,2\n")) { XCTAssertTrue("\($0)".contains("repeats"), "\($0)") }
+        XCTAssertThrowsError(try CSVTable(parsing: "a,b\n1,2,3\n")) {
+            XCTAssertTrue("\($0)".contains("line 2 has 3 fields for 2 columns"), "\($0)")
+        }
+        XCTAssertThrowsError(try CSVTable(parsing: "a,b\n1,\"open\n")) {
+            XCTAssertTrue("\($0)".contains("not closed"), "\($0)")
+        }
+        XCTAssertThrowsError(try CSVTable(parsing: "a,a\n1,2\n")) {
+            XCTAssertTrue("\($0)".contains("repeats"), "\($0)")
+        }
         XCTAssertThrowsError(try CSVTable(parsing: ""))
     }
 }

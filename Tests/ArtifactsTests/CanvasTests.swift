@@ -1,10 +1,13 @@
-@testable import SwiftGANArtifacts
 import XCTest
+
+@testable import SwiftGANArtifacts
 
 final class CanvasTests: XCTestCase {
     func inkPixels(_ image: RasterImage, where isInk: (RGBColor) -> Bool = { $0 != .white }) -> [(x: Int, y: Int)] {
         var ink: [(Int, Int)] = []
-        for y in 0..<image.height { for x in 0..<image.width where isInk(image.pixel(x: x, y: y)) { ink.append((x, y)) } }
+        for y in 0..<image.height {
+            for x in 0..<image.width where isInk(image.pixel(x: x, y: y)) { ink.append((x, y)) }
+        }
         return ink
     }
 
@@ -53,7 +56,8 @@ final class CanvasTests: XCTestCase {
         var canvas = Canvas(width: 40, height: 30)
         canvas.drawLine(from: (-1e12, -1e12), to: (1e12, 1e12), color: .black, width: 3)
         canvas.drawLine(from: (-1e308, 5), to: (1e308, 5), color: .black)
-        canvas.drawPolyline([(10, 10), (.nan, 3), (.infinity, 4), (20, -.infinity), (-100, -100)], color: .red, width: 2)
+        canvas.drawPolyline(
+            [(10, 10), (.nan, 3), (.infinity, 4), (20, -.infinity), (-100, -100)], color: .red, width: 2)
         canvas.fillCircle(center: (-50, 10), radius: 5, color: .blue)
         canvas.fillCircle(center: (20, 15), radius: 1e200, color: .blue, opacity: 0.1)
         canvas.fillRect(PixelRect(x: -10, y: -10, width: 15, height: 15), color: .green)

@@ -1,6 +1,7 @@
-@testable import SwiftGANArtifacts
 import Foundation
 import XCTest
+
+@testable import SwiftGANArtifacts
 
 final class GIFTests: XCTestCase {
     // MARK: Test images
@@ -89,7 +90,8 @@ final class GIFTests: XCTestCase {
                 RGBColor(UInt8(x * 255 / 95), UInt8(y * 255 / 79), UInt8((x + y + 40 * frame) * 255 / 294))
             }
         }
-        let distinct = Set(frames.flatMap { f in stride(from: 0, to: f.pixels.count, by: 3).map { Array(f.pixels[$0..<$0 + 3]) } })
+        let distinct = Set(
+            frames.flatMap { f in stride(from: 0, to: f.pixels.count, by: 3).map { Array(f.pixels[$0..<$0 + 3]) } })
         XCTAssertGreaterThan(distinct.count, 256)
         let movie = try GIF.decode(GIF.encodeAnimation(frames))
         XCTAssertEqual(movie.palette.count, 256)
@@ -110,14 +112,18 @@ final class GIFTests: XCTestCase {
     func testNearestColorMatchesAFullSearch() throws {
         let noise = pseudoRandomBytes(count: 3 * 200, seed: 9)
         var palette = (0..<200).map { RGBColor(noise[3 * $0], noise[3 * $0 + 1], noise[3 * $0 + 2] / 4) }
-        palette += palette.prefix(20)                                       // equal colours: ties
+        palette += palette.prefix(20)  // equal colours: ties
         palette += [RGBColor(10, 10, 10), RGBColor(12, 10, 10), RGBColor(11, 9, 10)]  // tie at (11, 10, 10)
-        let pixels = pseudoRandomBytes(count: 3 * 6000, seed: 10) + palette.flatMap { [$0.red, $0.green, $0.blue] } + [11, 10, 10]
+        let pixels =
+            pseudoRandomBytes(count: 3 * 6000, seed: 10) + palette.flatMap { [$0.red, $0.green, $0.blue] } + [
+                11, 10, 10,
+            ]
         let image = RasterImage(width: pixels.count / 3, height: 1, channels: 3, pixels: pixels)
         let expected: [UInt8] = (0..<image.width).map { p in
             let color = image.pixel(x: p, y: 0)
             let distances = palette.map { entry -> Int in
-                let dr = Int(entry.red) - Int(color.red), dg = Int(entry.green) - Int(color.green), db = Int(entry.blue) - Int(color.blue)
+                let dr = Int(entry.red) - Int(color.red), dg = Int(entry.green) - Int(color.green),
+                    db = Int(entry.blue) - Int(color.blue)
                 return dr * dr + dg * dg + db * db
             }
             return UInt8(distances.firstIndex(of: distances.min()!)!)
@@ -131,8 +137,9 @@ final class GIFTests: XCTestCase {
         let width = 586, height = 502
         let frames = [
             RasterImage(width: width, height: height, channels: 1, filledWith: RGBColor(gray: 17)),
-            RasterImage(width: width, height: height, channels: 1,
-                        pixels: pseudoRandomBytes(count: width * height, seed: 42)),
+            RasterImage(
+                width: width, height: height, channels: 1,
+                pixels: pseudoRandomBytes(count: width * height, seed: 42)),
             grayImage(width: width, height: height) { x, y in (x + y) / 4 },
         ]
         let movie = try GIF.decode(GIF.encodeAnimation(frames))
@@ -149,8 +156,9 @@ final class GIFTests: XCTestCase {
                     .map { $0 >> UInt8(8 - minimumCodeSize) }
                 let indices = noise + [UInt8](repeating: UInt8((1 << minimumCodeSize) - 1), count: length / 2)
                 let codes = encoder.compress(indices)
-                XCTAssertEqual(try GIFLZW.decompress(codes, minimumCodeSize: minimumCodeSize, pixelCount: indices.count), indices,
-                               "code size \(minimumCodeSize), \(length) indices")
+                XCTAssertEqual(
+                    try GIFLZW.decompress(codes, minimumCodeSize: minimumCodeSize, pixelCount: indices.count), indices,
+                    "code size \(minimumCodeSize), \(length) indices")
             }
         }
     }
@@ -188,7 +196,8 @@ final class GIFTests: XCTestCase {
         let movie = try GIF.decode(Data(sampleFile))
         let colors: [RGBColor] = [.white, RGBColor(255, 0, 0), RGBColor(0, 0, 255), .black]
         XCTAssertEqual(movie.palette, colors)
-        XCTAssertEqual(movie.frames, [rgbImage(width: 10, height: 10) { x, y in colors[Int(sampleIndices[10 * y + x])] }])
+        XCTAssertEqual(
+            movie.frames, [rgbImage(width: 10, height: 10) { x, y in colors[Int(sampleIndices[10 * y + x])] }])
         XCTAssertEqual(movie.delays, [0])
         XCTAssertFalse(movie.loops)
     }
@@ -197,78 +206,78 @@ final class GIFTests: XCTestCase {
     /// library: it checks the block structure (sub-blocks of at most 255 bytes, nothing after the
     /// trailer) and reports each frame's delay, clear codes and CRC-32 of its RGB pixels as JSON.
     static let pythonWalker = #"""
-    import json, sys, zlib
+        import json, sys, zlib
 
-    def lzw(data, m, pixels):
-        clear, end = 1 << m, (1 << m) + 1
-        size, table, prev, out, position, clears = m + 1, None, None, bytearray(), 0, 0
-        while True:
-            if position + size > 8 * len(data):
-                raise ValueError("no end code")
-            code = (int.from_bytes(data[position // 8:position // 8 + 3], "little") >> (position % 8)) & ((1 << size) - 1)
-            position += size
-            if code == clear:
-                size, table, prev, clears = m + 1, [bytes([i]) for i in range(clear)] + [b"", b""], None, clears + 1
-                continue
-            if code == end:
-                break
-            if prev is None:
-                entry = table[code]
+        def lzw(data, m, pixels):
+            clear, end = 1 << m, (1 << m) + 1
+            size, table, prev, out, position, clears = m + 1, None, None, bytearray(), 0, 0
+            while True:
+                if position + size > 8 * len(data):
+                    raise ValueError("no end code")
+                code = (int.from_bytes(data[position // 8:position // 8 + 3], "little") >> (position % 8)) & ((1 << size) - 1)
+                position += size
+                if code == clear:
+                    size, table, prev, clears = m + 1, [bytes([i]) for i in range(clear)] + [b"", b""], None, clears + 1
+                    continue
+                if code == end:
+                    break
+                if prev is None:
+                    entry = table[code]
+                else:
+                    entry = table[code] if code < len(table) else prev + prev[:1]
+                    if len(table) < 4096:
+                        table.append(prev + entry[:1])
+                        if len(table) == 1 << size and size < 12:
+                            size += 1
+                out += entry
+                prev = entry
+            assert len(out) == pixels, (len(out), pixels)
+            return bytes(out), clears
+
+        def blocks(f, i):
+            data, largest = bytearray(), 0
+            while f[i]:
+                largest = max(largest, f[i])
+                data += f[i + 1:i + 1 + f[i]]
+                i += 1 + f[i]
+            return bytes(data), largest, i + 1
+
+        f = open(sys.argv[1], "rb").read()
+        width, height = int.from_bytes(f[6:8], "little"), int.from_bytes(f[8:10], "little")
+        flags, i, table = f[10], 13, []
+        if flags & 0x80:
+            n = 2 << (flags & 7)
+            table = [f[i + 3 * k:i + 3 * k + 3] for k in range(n)]
+            i += 3 * n
+        result = {"version": f[:6].decode(), "width": width, "height": height, "table": len(table), "loop": None, "frames": []}
+        delay = None
+        while f[i] != 0x3B:
+            if f[i] == 0x21:
+                label = f[i + 1]
+                if label == 0xFF:
+                    ident = f[i + 3:i + 3 + f[i + 2]]
+                    body, _, i = blocks(f, i + 3 + f[i + 2])
+                    if ident == b"NETSCAPE2.0" and body[0] == 1:
+                        result["loop"] = int.from_bytes(body[1:3], "little")
+                else:
+                    body, _, i = blocks(f, i + 2)
+                    if label == 0xF9:
+                        delay = int.from_bytes(body[1:3], "little")
+            elif f[i] == 0x2C:
+                left, top, w, h = (int.from_bytes(f[i + k:i + k + 2], "little") for k in (1, 3, 5, 7))
+                assert (left, top, w, h, f[i + 9]) == (0, 0, width, height, 0), "full-size frames with the global table"
+                m = f[i + 10]
+                data, largest, i = blocks(f, i + 11)
+                indices, clears = lzw(data, m, w * h)
+                rgb = b"".join(table[k] for k in indices)
+                result["frames"].append({"delay": delay, "min_code_size": m, "largest_sub_block": largest,
+                                         "clear_codes": clears, "crc": zlib.crc32(rgb)})
+                delay = None
             else:
-                entry = table[code] if code < len(table) else prev + prev[:1]
-                if len(table) < 4096:
-                    table.append(prev + entry[:1])
-                    if len(table) == 1 << size and size < 12:
-                        size += 1
-            out += entry
-            prev = entry
-        assert len(out) == pixels, (len(out), pixels)
-        return bytes(out), clears
-
-    def blocks(f, i):
-        data, largest = bytearray(), 0
-        while f[i]:
-            largest = max(largest, f[i])
-            data += f[i + 1:i + 1 + f[i]]
-            i += 1 + f[i]
-        return bytes(data), largest, i + 1
-
-    f = open(sys.argv[1], "rb").read()
-    width, height = int.from_bytes(f[6:8], "little"), int.from_bytes(f[8:10], "little")
-    flags, i, table = f[10], 13, []
-    if flags & 0x80:
-        n = 2 << (flags & 7)
-        table = [f[i + 3 * k:i + 3 * k + 3] for k in range(n)]
-        i += 3 * n
-    result = {"version": f[:6].decode(), "width": width, "height": height, "table": len(table), "loop": None, "frames": []}
-    delay = None
-    while f[i] != 0x3B:
-        if f[i] == 0x21:
-            label = f[i + 1]
-            if label == 0xFF:
-                ident = f[i + 3:i + 3 + f[i + 2]]
-                body, _, i = blocks(f, i + 3 + f[i + 2])
-                if ident == b"NETSCAPE2.0" and body[0] == 1:
-                    result["loop"] = int.from_bytes(body[1:3], "little")
-            else:
-                body, _, i = blocks(f, i + 2)
-                if label == 0xF9:
-                    delay = int.from_bytes(body[1:3], "little")
-        elif f[i] == 0x2C:
-            left, top, w, h = (int.from_bytes(f[i + k:i + k + 2], "little") for k in (1, 3, 5, 7))
-            assert (left, top, w, h, f[i + 9]) == (0, 0, width, height, 0), "full-size frames with the global table"
-            m = f[i + 10]
-            data, largest, i = blocks(f, i + 11)
-            indices, clears = lzw(data, m, w * h)
-            rgb = b"".join(table[k] for k in indices)
-            result["frames"].append({"delay": delay, "min_code_size": m, "largest_sub_block": largest,
-                                     "clear_codes": clears, "crc": zlib.crc32(rgb)})
-            delay = None
-        else:
-            raise ValueError("block 0x%02x at %d" % (f[i], i))
-    result["bytes_after_trailer"] = len(f) - i - 1
-    print(json.dumps(result))
-    """#
+                raise ValueError("block 0x%02x at %d" % (f[i], i))
+        result["bytes_after_trailer"] = len(f) - i - 1
+        print(json.dumps(result))
+        """#
 
     struct WalkerReport: Decodable {
         struct Frame: Decodable {
@@ -314,18 +323,21 @@ final class GIFTests: XCTestCase {
         XCTAssertEqual(report.frames.map(\.min_code_size), [8, 8, 8])
         XCTAssertEqual(report.frames.map(\.largest_sub_block), [255, 255, 255])
         XCTAssertTrue(report.frames.allSatisfy { $0.clear_codes > 3 }, "noisy rows fill the code table several times")
-        XCTAssertEqual(report.frames.map(\.crc), gray.map { ReferenceCRC32.checksum($0.converted(toChannels: 3).pixels) })
+        XCTAssertEqual(
+            report.frames.map(\.crc), gray.map { ReferenceCRC32.checksum($0.converted(toChannels: 3).pixels) })
         XCTAssertEqual(report.bytes_after_trailer, 0)
 
         let rgb = (0..<2).map { frame in
-            rgbImage(width: 64, height: 48) { x, y in RGBColor(UInt8(x * 4), UInt8(y * 5), UInt8(frame * 100 + (x ^ y))) }
+            rgbImage(width: 64, height: 48) { x, y in RGBColor(UInt8(x * 4), UInt8(y * 5), UInt8(frame * 100 + (x ^ y)))
+            }
         }
         let rgbURL = grayURL.deletingLastPathComponent().appendingPathComponent("rgb.gif")
         try GIF.writeAnimation(rgb, loopForever: false, to: rgbURL)
         let rgbReport = try walk(rgbURL)
         XCTAssertNil(rgbReport.loop)
         XCTAssertEqual(rgbReport.table, 256)
-        XCTAssertEqual(rgbReport.frames.map(\.crc), try GIF.read(from: rgbURL).frames.map { ReferenceCRC32.checksum($0.pixels) })
+        XCTAssertEqual(
+            rgbReport.frames.map(\.crc), try GIF.read(from: rgbURL).frames.map { ReferenceCRC32.checksum($0.pixels) })
     }
 
     // MARK: The decoder on files it did not write
@@ -341,17 +353,23 @@ final class GIFTests: XCTestCase {
             return blocks
         }
         var file = Array("GIF89a".utf8) + [4, 0, 3, 0, 0xF1, 2, 0] + colorBytes([black, white, red, green])
-        file += [0x21, 0xFF, 11] + Array("NETSCAPE2.0".utf8) + [3, 1, 3, 0, 0]     // loop 3 times
-        file += [0x21, 0xFE, 5] + Array("hello".utf8) + [0]                       // a comment
+        file += [0x21, 0xFF, 11] + Array("NETSCAPE2.0".utf8) + [3, 1, 3, 0, 0]  // loop 3 times
+        file += [0x21, 0xFE, 5] + Array("hello".utf8) + [0]  // a comment
         file += [0x2C, 0, 0, 0, 0, 3, 0, 3, 0, 0] + imageData([0, 1, 0, 1, 0, 1, 3, 3, 3])
-        file += [0x21, 0xF9, 4, 0x05, 7, 0, 2, 0]                                 // delay 7, index 2 transparent
-        file += [0x2C, 1, 0, 1, 0, 2, 0, 2, 0, 0x81] + colorBytes([blue, yellow, black, gray]) + imageData([0, 2, 1, 3])
+        file += [0x21, 0xF9, 4, 0x05, 7, 0, 2, 0]  // delay 7, index 2 transparent
+        file +=
+            [0x2C, 1, 0, 1, 0, 2, 0, 2, 0, 0x81] + colorBytes([blue, yellow, black, gray]) + imageData([0, 2, 1, 3])
         file += [0x3B]
 
         let movie = try GIF.decode(Data(file))
-        let first: [[RGBColor]] = [[black, white, black, red], [white, black, white, red], [green, green, green, red]]
-        let second: [[RGBColor]] = [[black, white, black, red], [white, blue, white, red], [green, yellow, gray, red]]
-        XCTAssertEqual(movie.frames, [first, second].map { rows in rgbImage(width: 4, height: 3) { x, y in rows[y][x] } })
+        let first: [[RGBColor]] = [
+            [black, white, black, red], [white, black, white, red], [green, green, green, red],
+        ]
+        let second: [[RGBColor]] = [
+            [black, white, black, red], [white, blue, white, red], [green, yellow, gray, red],
+        ]
+        XCTAssertEqual(
+            movie.frames, [first, second].map { rows in rgbImage(width: 4, height: 3) { x, y in rows[y][x] } })
         XCTAssertEqual(movie.delays, [0, 7])
         XCTAssertTrue(movie.loops)
         XCTAssertEqual(movie.palette, [black, white, red, green])
@@ -368,7 +386,8 @@ final class GIFTests: XCTestCase {
         let empty = RasterImage(width: 0, height: 3, channels: 1, pixels: [])
         XCTAssertTrue(thrownMessage { _ = try GIF.encodeAnimation([empty]) }.contains("1...65535"))
         XCTAssertTrue(thrownMessage { _ = try GIF.encodeAnimation([frame], frameDelay: -1) }.contains("frameDelay"))
-        XCTAssertTrue(thrownMessage { _ = try GIF.encodeAnimation([frame], lastFrameDelay: 70_000) }.contains("lastFrameDelay"))
+        XCTAssertTrue(
+            thrownMessage { _ = try GIF.encodeAnimation([frame], lastFrameDelay: 70_000) }.contains("lastFrameDelay"))
     }
 
     func testDecoderRejectsBadFiles() throws {
@@ -390,7 +409,7 @@ final class GIFTests: XCTestCase {
         let message = thrownMessage { _ = try GIF.decode(Data(corrupt)) }
         XCTAssertTrue(message.contains("image 0 at byte 33: LZW image data: code 7 is not in the table"), message)
         var misplaced = Array(sampleFile[0..<44])
-        misplaced += [1, 0b0011_1100, 0, 0x3B]                                    // clear (4), then 7 first
+        misplaced += [1, 0b0011_1100, 0, 0x3B]  // clear (4), then 7 first
         XCTAssertTrue(thrownMessage { _ = try GIF.decode(Data(misplaced)) }.contains("code 7 starts a table"))
         var huge = sampleFile
         for offset in [6, 8, 38, 40] { huge[offset] = 0xFF; huge[offset + 1] = 0xFF }  // 65535×65535 screen and image
@@ -400,7 +419,9 @@ final class GIFTests: XCTestCase {
         var wide = sampleFile
         for offset in [6, 8] { wide[offset] = 0xFF; wide[offset + 1] = 0xFF }
         let wideMessage = thrownMessage { _ = try GIF.decode(Data(wide)) }
-        XCTAssertTrue(wideMessage.contains("a screen of 65535×65535 pixels is larger than the limit of 16777216 pixels"), wideMessage)
+        XCTAssertTrue(
+            wideMessage.contains("a screen of 65535×65535 pixels is larger than the limit of 16777216 pixels"),
+            wideMessage)
     }
 
     func testReadNamesTheFile() throws {

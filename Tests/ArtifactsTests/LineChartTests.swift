@@ -1,5 +1,6 @@
-@testable import SwiftGANArtifacts
 import XCTest
+
+@testable import SwiftGANArtifacts
 
 final class LineChartTests: XCTestCase {
     func count(_ color: RGBColor, in image: RasterImage) -> Int {
@@ -12,7 +13,9 @@ final class LineChartTests: XCTestCase {
         let series = LineChart.Series(name: "D loss", color: .blue, x: [0, 1, 2], y: [0.7, 0.6, 0.65])
         let one = LineChart(panels: [.init(title: "loss", xLabel: "step", series: [series])]).render()
         XCTAssertEqual([one.width, one.height, one.channels], [800, 500, 3])
-        let two = LineChart(panels: [.init(title: "loss", series: [series]), .init(title: "accuracy", series: [series])]).render()
+        let two = LineChart(panels: [
+            .init(title: "loss", series: [series]), .init(title: "accuracy", series: [series]),
+        ]).render()
         XCTAssertEqual([two.width, two.height], [800, 800])
         let custom = LineChart(panels: [.init(title: "loss", series: [series])], width: 640, height: 480).render()
         XCTAssertEqual([custom.width, custom.height], [640, 480])
@@ -22,11 +25,16 @@ final class LineChartTests: XCTestCase {
     func testDegenerateSeriesRenderWithoutCrashing() {
         let panels: [LineChart.Panel] = [
             .init(title: "empty", series: []),
-            .init(title: "all NaN", series: [.init(name: "nan", color: .red, x: [0, 1, 2], y: [.nan, .nan, .infinity])]),
+            .init(
+                title: "all NaN", series: [.init(name: "nan", color: .red, x: [0, 1, 2], y: [.nan, .nan, .infinity])]),
             .init(title: "constant", series: [.init(name: "c", color: .green, x: [0, 1, 2], y: [3, 3, 3])]),
-            .init(title: "single point", xLabel: "x", series: [.init(name: "p", color: .purple, points: [(x: 5, y: -2)], markerRadius: 3)]),
-            .init(title: "outside fixed range", series: [.init(name: "o", color: .orange, x: [0, 1, 2], y: [-1e300, 0.5, 1e300])],
-                  yRange: 0...1),
+            .init(
+                title: "single point", xLabel: "x",
+                series: [.init(name: "p", color: .purple, points: [(x: 5, y: -2)], markerRadius: 3)]),
+            .init(
+                title: "outside fixed range",
+                series: [.init(name: "o", color: .orange, x: [0, 1, 2], y: [-1e300, 0.5, 1e300])],
+                yRange: 0...1),
             .init(title: "empty curves", series: [.init(name: "none", color: .cyan, x: [], curves: [])]),
         ]
         let image = LineChart(panels: panels, width: 500, height: 6 * 160).render()
@@ -35,15 +43,19 @@ final class LineChartTests: XCTestCase {
         XCTAssertGreaterThan(count(.purple, in: image), 20, "a single point shows as its marker")
         var withoutPoints = panels
         withoutPoints[1].series = [.init(name: "nan", color: .red, x: [], y: [])]
-        XCTAssertEqual(count(.red, in: image), count(.red, in: LineChart(panels: withoutPoints, width: 500, height: 960).render()),
-                       "an all-NaN series draws nothing but its legend entry")
+        XCTAssertEqual(
+            count(.red, in: image), count(.red, in: LineChart(panels: withoutPoints, width: 500, height: 960).render()),
+            "an all-NaN series draws nothing but its legend entry")
     }
 
     func testNaNLeavesAGapInTheLine() {
         let y: [Double] = (0...10).map { $0 == 5 ? .nan : 1 }
-        let image = LineChart(panels: [.init(title: "gap", series: [.init(name: "", color: .blue, x: (0...10).map(Double.init), y: y)])],
-                              width: 420, height: 300).render()
-        let columns = Set((0..<image.width).filter { x in (60..<image.height).contains { image.pixel(x: x, y: $0) == .blue } })
+        let image = LineChart(
+            panels: [.init(title: "gap", series: [.init(name: "", color: .blue, x: (0...10).map(Double.init), y: y)])],
+            width: 420, height: 300
+        ).render()
+        let columns = Set(
+            (0..<image.width).filter { x in (60..<image.height).contains { image.pixel(x: x, y: $0) == .blue } })
         let plotted = columns.filter { $0 > 40 }
         let (first, last) = (plotted.min()!, plotted.max()!)
         let middle = (first + last) / 2
@@ -54,11 +66,19 @@ final class LineChartTests: XCTestCase {
 
     func testManyTranslucentCurves() {
         let xs = (0..<16).map { -1 + 2 * Double($0) / 15 }
-        let curves = (0..<40).map { k -> [Double] in let a = 0.5 + Double(k) / 40; return xs.map { a * $0 * $0 + (a - 1) } }
-        let chart = LineChart(panels: [.init(title: "curves", xLabel: "x", series: [
-            .init(name: "real", color: .gray, x: xs, curves: curves),
-            .init(name: "generated", color: .orange, x: xs, curves: curves.map { $0.map { $0 + 0.1 } }, markerRadius: 1.5),
-        ])])
+        let curves = (0..<40).map { k -> [Double] in
+            let a = 0.5 + Double(k) / 40; return xs.map { a * $0 * $0 + (a - 1) }
+        }
+        let chart = LineChart(panels: [
+            .init(
+                title: "curves", xLabel: "x",
+                series: [
+                    .init(name: "real", color: .gray, x: xs, curves: curves),
+                    .init(
+                        name: "generated", color: .orange, x: xs, curves: curves.map { $0.map { $0 + 0.1 } },
+                        markerRadius: 1.5),
+                ])
+        ])
         let image = chart.render()
         var tinted = 0
         for y in 0..<image.height {
@@ -71,7 +91,9 @@ final class LineChartTests: XCTestCase {
     }
 
     func testNiceTicksAndCompactLabels() {
-        func axis(_ lower: Double, _ upper: Double, ticks: Int = 5, extend: Bool = false) -> (ticks: [Double], labels: [String]) {
+        func axis(
+            _ lower: Double, _ upper: Double, ticks: Int = 5, extend: Bool = false
+        ) -> (ticks: [Double], labels: [String]) {
             let scale = AxisScale(lower: lower, upper: upper, targetTickCount: ticks, extendToTicks: extend)
             return (scale.ticks, scale.ticks.map(scale.label))
         }

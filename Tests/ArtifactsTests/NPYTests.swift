@@ -1,5 +1,5 @@
-import SwiftGANArtifacts
 import Foundation
+import SwiftGANArtifacts
 import XCTest
 
 final class NPYTests: XCTestCase {
@@ -14,14 +14,21 @@ final class NPYTests: XCTestCase {
         let text = header(of: file)
         XCTAssertTrue(text.hasPrefix("{'descr': '<f4', 'fortran_order': False, 'shape': (2, 3), }"), text)
         XCTAssertTrue(text.hasSuffix(" \n"))
-        XCTAssertEqual(text.trimmingCharacters(in: .whitespacesAndNewlines), "{'descr': '<f4', 'fortran_order': False, 'shape': (2, 3), }")
+        XCTAssertEqual(
+            text.trimmingCharacters(in: .whitespacesAndNewlines),
+            "{'descr': '<f4', 'fortran_order': False, 'shape': (2, 3), }")
         XCTAssertEqual((10 + text.utf8.count) % 64, 0)
         XCTAssertEqual(file.count, 10 + text.utf8.count + 24)
         XCTAssertEqual(Array(file.suffix(4)), [0x00, 0x00, 0xC0, 0x40], "6.0 as little-endian float32")
 
-        XCTAssertTrue(header(of: NPY.encode(uint8: [1, 2, 3], shape: [3])).contains("'descr': '|u1', 'fortran_order': False, 'shape': (3,), }"))
-        XCTAssertTrue(header(of: NPY.encode(int64: [7], shape: [])).contains("'descr': '<i8', 'fortran_order': False, 'shape': (), }"))
-        XCTAssertEqual(Array(NPY.encode(int64: [-2], shape: []).suffix(8)), [0xFE, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF])
+        XCTAssertTrue(
+            header(of: NPY.encode(uint8: [1, 2, 3], shape: [3])).contains(
+                "'descr': '|u1', 'fortran_order': False, 'shape': (3,), }"))
+        XCTAssertTrue(
+            header(of: NPY.encode(int64: [7], shape: [])).contains(
+                "'descr': '<i8', 'fortran_order': False, 'shape': (), }"))
+        XCTAssertEqual(
+            Array(NPY.encode(int64: [-2], shape: []).suffix(8)), [0xFE, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF])
     }
 
     func testRoundTrip() throws {
@@ -56,13 +63,24 @@ final class NPYTests: XCTestCase {
             file.append(contentsOf: text.utf8)
             return file + Data(count: 8)
         }
-        XCTAssertTrue(thrownMessage { _ = try NPY.decode(withHeader("{'descr': '<f4', 'shape': (2,), }\n")) }.contains("malformed header"))
+        XCTAssertTrue(
+            thrownMessage { _ = try NPY.decode(withHeader("{'descr': '<f4', 'shape': (2,), }\n")) }.contains(
+                "malformed header"))
         XCTAssertTrue(thrownMessage { _ = try NPY.decode(withHeader("[1, 2]\n")) }.contains("malformed header"))
-        XCTAssertTrue(thrownMessage { _ = try NPY.decode(withHeader("{'descr': '<f4', 'fortran_order': False, 'shape': (2, x), }\n")) }
+        XCTAssertTrue(
+            thrownMessage {
+                _ = try NPY.decode(withHeader("{'descr': '<f4', 'fortran_order': False, 'shape': (2, x), }\n"))
+            }
             .contains("malformed header"))
-        XCTAssertTrue(thrownMessage { _ = try NPY.decode(withHeader("{'descr': '<f4', 'fortran_order': True, 'shape': (2,), }\n")) }
+        XCTAssertTrue(
+            thrownMessage {
+                _ = try NPY.decode(withHeader("{'descr': '<f4', 'fortran_order': True, 'shape': (2,), }\n"))
+            }
             .contains("Fortran"))
-        XCTAssertTrue(thrownMessage { _ = try NPY.decode(withHeader("{'descr': '|O', 'fortran_order': False, 'shape': (1,), }\n")) }
+        XCTAssertTrue(
+            thrownMessage {
+                _ = try NPY.decode(withHeader("{'descr': '|O', 'fortran_order': False, 'shape': (1,), }\n"))
+            }
             .contains("unsupported dtype |O"))
         XCTAssertNoThrow(try NPY.decode(withHeader("{'descr': '<f8', 'fortran_order': False, 'shape': (1,), }\n")))
     }
@@ -72,9 +90,11 @@ final class NPYTests: XCTestCase {
         let floats: [Float] = [0, -1.5, 3.25, .infinity, Float.leastNormalMagnitude / 8, -0.0]
         try NPY.write(float32: floats, shape: [2, 3], to: folder.appendingPathComponent("f.npy"))
         try NPY.write(uint8: [0, 127, 255, 9], shape: [4], to: folder.appendingPathComponent("u.npy"))
-        try NPY.write(int64: [Int64.min, -1, 0, Int64.max], shape: [2, 2, 1], to: folder.appendingPathComponent("i.npy"))
+        try NPY.write(
+            int64: [Int64.min, -1, 0, Int64.max], shape: [2, 2, 1], to: folder.appendingPathComponent("i.npy"))
         try NPY.write(float32: [42], shape: [], to: folder.appendingPathComponent("s.npy"))
-        let output = try runPython("""
+        let output = try runPython(
+            """
             import sys, numpy as np
             d = sys.argv[1]
             f = np.load(d + "/f.npy")

@@ -1,6 +1,6 @@
+import Foundation
 import SwiftGANArtifacts
 import SwiftGANCZlib
-import Foundation
 import XCTest
 
 final class PNGTests: XCTestCase {
@@ -91,12 +91,14 @@ final class PNGTests: XCTestCase {
         let parsed = chunks(of: file)
         XCTAssertEqual(parsed.map(\.type), ["IHDR", "IDAT", "IEND"])
         for chunk in parsed {
-            XCTAssertEqual(chunk.crc, ReferenceCRC32.checksum(Array(chunk.type.utf8) + chunk.body), "CRC of \(chunk.type)")
+            XCTAssertEqual(
+                chunk.crc, ReferenceCRC32.checksum(Array(chunk.type.utf8) + chunk.body), "CRC of \(chunk.type)")
         }
         let header = parsed[0].body
         XCTAssertEqual(header.count, 13)
         XCTAssertEqual(Array(header[0..<8]), bigEndianBytes(UInt32(width)) + bigEndianBytes(UInt32(height)))
-        XCTAssertEqual(Array(header[8..<13]), [8, 2, 0, 0, 0], "8-bit RGB, deflate, adaptive filtering, not interlaced")
+        XCTAssertEqual(
+            Array(header[8..<13]), [8, 2, 0, 0, 0], "8-bit RGB, deflate, adaptive filtering, not interlaced")
         XCTAssertTrue(parsed[2].body.isEmpty)
 
         let expectedSize = height * (1 + width * channels)
@@ -119,7 +121,9 @@ final class PNGTests: XCTestCase {
     func testRoundTripGrayAndRGB() throws {
         for (width, height, channels) in [(1, 1, 1), (17, 5, 1), (9, 7, 3), (64, 3, 3)] {
             let noise = pseudoRandomBytes(count: width * height * channels, seed: UInt64(width * 31 + channels))
-            let gradient = (0..<(width * height * channels)).map { UInt8(truncatingIfNeeded: $0 % (width * channels) * 3 + $0 / (width * channels)) }
+            let gradient = (0..<(width * height * channels)).map {
+                UInt8(truncatingIfNeeded: $0 % (width * channels) * 3 + $0 / (width * channels))
+            }
             for pixels in [noise, gradient] {
                 let image = try PNG.decode(PNG.encode(pixels: pixels, width: width, height: height, channels: channels))
                 XCTAssertEqual([image.width, image.height, image.channels], [width, height, channels])
@@ -135,14 +139,19 @@ final class PNGTests: XCTestCase {
         var filtered: [UInt8] = []
         for y in 0..<height {
             let type = UInt8(y % 5)
-            let previous = y == 0 ? [UInt8](repeating: 0, count: rowBytes) : Array(pixels[(y - 1) * rowBytes..<y * rowBytes])
-            filtered += [type] + referenceFilter(type, row: Array(pixels[y * rowBytes..<(y + 1) * rowBytes]),
-                                                 previous: previous, bytesPerPixel: channels)
+            let previous =
+                y == 0 ? [UInt8](repeating: 0, count: rowBytes) : Array(pixels[(y - 1) * rowBytes..<y * rowBytes])
+            filtered +=
+                [type]
+                + referenceFilter(
+                    type, row: Array(pixels[y * rowBytes..<(y + 1) * rowBytes]),
+                    previous: previous, bytesPerPixel: channels)
         }
         let stream = zlibStream(filtered)
         let header = bigEndianBytes(UInt32(width)) + bigEndianBytes(UInt32(height)) + [8, 2, 0, 0, 0]
         let split = stream.count / 2
-        let file = [137, 80, 78, 71, 13, 10, 26, 10] + chunk("IHDR", header) + chunk("tEXt", Array("Comment\0test".utf8))
+        let file =
+            [137, 80, 78, 71, 13, 10, 26, 10] + chunk("IHDR", header) + chunk("tEXt", Array("Comment\0test".utf8))
             + chunk("IDAT", Array(stream[..<split])) + chunk("IDAT", Array(stream[split...])) + chunk("IEND", [])
         let image = try PNG.decode(Data(file))
         XCTAssertEqual(image.pixels, pixels)
@@ -165,21 +174,28 @@ final class PNGTests: XCTestCase {
 
         // A header promising a larger image than the data holds.
         let small = zlibStream([0, 1, 2, 0, 3, 4])
-        let tooFew = [137, 80, 78, 71, 13, 10, 26, 10]
-            + chunk("IHDR", bigEndianBytes(2) + bigEndianBytes(3) + [8, 0, 0, 0, 0]) + chunk("IDAT", small) + chunk("IEND", [])
+        let tooFew =
+            [137, 80, 78, 71, 13, 10, 26, 10]
+            + chunk("IHDR", bigEndianBytes(2) + bigEndianBytes(3) + [8, 0, 0, 0, 0]) + chunk("IDAT", small)
+            + chunk("IEND", [])
         let message = thrownMessage { _ = try PNG.decode(Data(tooFew)) }
         XCTAssertTrue(message.contains("inflates to 6 bytes, expected 9"), message)
 
-        let palette = [137, 80, 78, 71, 13, 10, 26, 10]
-            + chunk("IHDR", bigEndianBytes(2) + bigEndianBytes(3) + [8, 3, 0, 0, 0]) + chunk("IDAT", small) + chunk("IEND", [])
+        let palette =
+            [137, 80, 78, 71, 13, 10, 26, 10]
+            + chunk("IHDR", bigEndianBytes(2) + bigEndianBytes(3) + [8, 3, 0, 0, 0]) + chunk("IDAT", small)
+            + chunk("IEND", [])
         XCTAssertTrue(thrownMessage { _ = try PNG.decode(Data(palette)) }.contains("colour type 3"))
     }
 
     func testEncodeValidatesArguments() {
-        XCTAssertTrue(thrownMessage { _ = try PNG.encode(pixels: [1, 2, 3], width: 2, height: 2, channels: 1) }
-            .contains("pixels.count 3 does not match width 2 × height 2 × channels 1"))
-        XCTAssertTrue(thrownMessage { _ = try PNG.encode(pixels: [], width: 0, height: 2, channels: 1) }.contains("0×2"))
-        XCTAssertTrue(thrownMessage { _ = try PNG.encode(pixels: [1, 2], width: 1, height: 1, channels: 2) }.contains("channels"))
+        XCTAssertTrue(
+            thrownMessage { _ = try PNG.encode(pixels: [1, 2, 3], width: 2, height: 2, channels: 1) }
+                .contains("pixels.count 3 does not match width 2 × height 2 × channels 1"))
+        XCTAssertTrue(
+            thrownMessage { _ = try PNG.encode(pixels: [], width: 0, height: 2, channels: 1) }.contains("0×2"))
+        XCTAssertTrue(
+            thrownMessage { _ = try PNG.encode(pixels: [1, 2], width: 1, height: 1, channels: 2) }.contains("channels"))
     }
 
     func testWriteAndReadFile() throws {

@@ -1,12 +1,15 @@
 import Foundation
-@testable import SwiftGANArtifacts
 import XCTest
+
+@testable import SwiftGANArtifacts
 
 final class ProgressBarTests: XCTestCase {
     /// The terminal line fits its columns: the bar goes first, then the text is cut, so a narrow
     /// terminal never wraps it (a wrapped line gains a row at every redraw).
     func testLineFitsTheTerminal() {
-        let parts = ["dcgan", "1200/5000", " 24%", "8.5 step/s", "ETA 7:27", "D 1.210 (acc 0.67)", "G 0.981 (acc 0.31)"]
+        let parts = [
+            "dcgan", "1200/5000", " 24%", "8.5 step/s", "ETA 7:27", "D 1.210 (acc 0.67)", "G 0.981 (acc 0.31)",
+        ]
         let bar = ProgressBar.bar(0.24, width: 20)
         let wide = ProgressBar.line(parts, bar: bar, columns: 200)
         XCTAssertTrue(wide.hasPrefix("dcgan  1200/5000  [████▊"), wide)

@@ -1,5 +1,5 @@
-import SwiftGANArtifacts
 import Foundation
+import SwiftGANArtifacts
 import XCTest
 
 final class SafetensorsTests: XCTestCase {
@@ -9,10 +9,12 @@ final class SafetensorsTests: XCTestCase {
     ]
 
     func tensors() -> [(name: String, shape: [Int], values: [Float])] {
-        [(name: "z.weight", shape: [2, 3], values: [1, 2, 3, 4, 5, 6]),
-         (name: "a.bias", shape: [11], values: awkwardValues),
-         (name: "m.scalar", shape: [], values: [7]),
-         (name: "m.empty", shape: [0, 4], values: [])]
+        [
+            (name: "z.weight", shape: [2, 3], values: [1, 2, 3, 4, 5, 6]),
+            (name: "a.bias", shape: [11], values: awkwardValues),
+            (name: "m.scalar", shape: [], values: [7]),
+            (name: "m.empty", shape: [0, 4], values: []),
+        ]
     }
 
     /// The JSON header and the data after it, split here without the library.
@@ -38,23 +40,33 @@ final class SafetensorsTests: XCTestCase {
         let file = try Safetensors.encode(tensors(), metadata: ["k": "v"])
         let (header, data) = parts(of: file)
         XCTAssertEqual(header.utf8.count % 8, 0)
-        XCTAssertTrue(header.hasPrefix("{\"__metadata__\":{\"k\":\"v\"},\"a.bias\":{\"dtype\":\"F32\",\"shape\":[11],\"data_offsets\":[0,44]}"), header)
+        XCTAssertTrue(
+            header.hasPrefix(
+                "{\"__metadata__\":{\"k\":\"v\"},\"a.bias\":{\"dtype\":\"F32\",\"shape\":[11],\"data_offsets\":[0,44]}"),
+            header)
         XCTAssertTrue(header.contains("\"m.empty\":{\"dtype\":\"F32\",\"shape\":[0,4],\"data_offsets\":[44,44]}"))
         XCTAssertTrue(header.contains("\"m.scalar\":{\"dtype\":\"F32\",\"shape\":[],\"data_offsets\":[44,48]}"))
         XCTAssertTrue(header.contains("\"z.weight\":{\"dtype\":\"F32\",\"shape\":[2,3],\"data_offsets\":[48,72]}"))
         XCTAssertEqual(data.count, 72)
         XCTAssertEqual(Array(data[48..<52]), [0, 0, 0x80, 0x3F], "1.0, little-endian")
-        XCTAssertEqual(try Safetensors.encode(tensors().reversed(), metadata: ["k": "v"]), file, "order of the input does not matter")
+        XCTAssertEqual(
+            try Safetensors.encode(tensors().reversed(), metadata: ["k": "v"]), file,
+            "order of the input does not matter")
         XCTAssertFalse(parts(of: try Safetensors.encode(tensors())).header.contains("__metadata__"))
     }
 
     func testEncodeRejectsBadTensors() {
-        XCTAssertTrue(thrownMessage { _ = try Safetensors.encode([(name: "w", shape: [1], values: [1]), (name: "w", shape: [1], values: [1])]) }
+        XCTAssertTrue(
+            thrownMessage {
+                _ = try Safetensors.encode([(name: "w", shape: [1], values: [1]), (name: "w", shape: [1], values: [1])])
+            }
             .contains("\"w\" appears twice"))
-        XCTAssertTrue(thrownMessage { _ = try Safetensors.encode([(name: "w", shape: [2, 2], values: [1, 2, 3])]) }
-            .contains("shape [2, 2] but 3 values"))
-        XCTAssertTrue(thrownMessage { _ = try Safetensors.encode([(name: "__metadata__", shape: [1], values: [1])]) }
-            .contains("invalid tensor name"))
+        XCTAssertTrue(
+            thrownMessage { _ = try Safetensors.encode([(name: "w", shape: [2, 2], values: [1, 2, 3])]) }
+                .contains("shape [2, 2] but 3 values"))
+        XCTAssertTrue(
+            thrownMessage { _ = try Safetensors.encode([(name: "__metadata__", shape: [1], values: [1])]) }
+                .contains("invalid tensor name"))
     }
 
     func testDecodeRejectsTruncatedAndCorruptFiles() throws {
@@ -72,24 +84,35 @@ final class SafetensorsTests: XCTestCase {
         XCTAssertTrue(rejection(file.prefix(40)).contains("runs past the end"))
         XCTAssertTrue(rejection(file.prefix(5)).contains("fewer than the 8-byte header length"))
         XCTAssertTrue(rejection(withHeader("{\"w\": {\"dtype\": \"F32\", ", data: data)).contains("not valid JSON"))
-        XCTAssertTrue(rejection(withHeader(header.replacingOccurrences(of: "{\"__", with: "[\"__"), data: data)).contains("JSON"))
+        XCTAssertTrue(
+            rejection(withHeader(header.replacingOccurrences(of: "{\"__", with: "[\"__"), data: data)).contains("JSON"))
         XCTAssertTrue(rejection(withHeader("[1, 2]")).contains("not a JSON object"))
-        XCTAssertTrue(rejection(withHeader("{\"w\": {\"dtype\": \"F16\", \"shape\": [4], \"data_offsets\": [0, 8]}}"))
-            .contains("tensor \"w\" has dtype F16; only F32 is supported"))
-        XCTAssertTrue(rejection(withHeader("{\"w\": {\"dtype\": \"F32\", \"shape\": [2], \"data_offsets\": [0, 16]}}"))
-            .contains("run past the 8-byte data"))
-        XCTAssertTrue(rejection(withHeader("{\"w\": {\"dtype\": \"F32\", \"shape\": [3], \"data_offsets\": [0, 8]}}"))
-            .contains("shape [3] needs 12 bytes but data_offsets span 8"))
-        XCTAssertTrue(rejection(withHeader("{\"w\": {\"dtype\": \"F32\", \"shape\": [-1], \"data_offsets\": [0, 8]}}"))
-            .contains("shape is not a list of non-negative integers"))
-        XCTAssertTrue(rejection(withHeader("{\"a\": {\"dtype\": \"F32\", \"shape\": [2], \"data_offsets\": [0, 8]}, "
-                                           + "\"b\": {\"dtype\": \"F32\", \"shape\": [1], \"data_offsets\": [4, 8]}}"))
+        XCTAssertTrue(
+            rejection(withHeader("{\"w\": {\"dtype\": \"F16\", \"shape\": [4], \"data_offsets\": [0, 8]}}"))
+                .contains("tensor \"w\" has dtype F16; only F32 is supported"))
+        XCTAssertTrue(
+            rejection(withHeader("{\"w\": {\"dtype\": \"F32\", \"shape\": [2], \"data_offsets\": [0, 16]}}"))
+                .contains("run past the 8-byte data"))
+        XCTAssertTrue(
+            rejection(withHeader("{\"w\": {\"dtype\": \"F32\", \"shape\": [3], \"data_offsets\": [0, 8]}}"))
+                .contains("shape [3] needs 12 bytes but data_offsets span 8"))
+        XCTAssertTrue(
+            rejection(withHeader("{\"w\": {\"dtype\": \"F32\", \"shape\": [-1], \"data_offsets\": [0, 8]}}"))
+                .contains("shape is not a list of non-negative integers"))
+        XCTAssertTrue(
+            rejection(
+                withHeader(
+                    "{\"a\": {\"dtype\": \"F32\", \"shape\": [2], \"data_offsets\": [0, 8]}, "
+                        + "\"b\": {\"dtype\": \"F32\", \"shape\": [1], \"data_offsets\": [4, 8]}}")
+            )
             .contains("overlaps"))
-        XCTAssertTrue(rejection(withHeader("{\"a\": {\"dtype\": \"F32\", \"shape\": [1], \"data_offsets\": [4, 8]}}"))
-            .contains("gap in the data before tensor \"a\""))
+        XCTAssertTrue(
+            rejection(withHeader("{\"a\": {\"dtype\": \"F32\", \"shape\": [1], \"data_offsets\": [4, 8]}}"))
+                .contains("gap in the data before tensor \"a\""))
         XCTAssertTrue(rejection(withHeader("{\"__metadata__\": {\"k\": 1}}", data: Data())).contains("__metadata__"))
-        XCTAssertTrue(rejection(withHeader("{\"w\": {\"dtype\": \"F32\", \"shape\": [2], \"data_offsets\": [8, 0]}}"))
-            .contains("begin ≤ end"))
+        XCTAssertTrue(
+            rejection(withHeader("{\"w\": {\"dtype\": \"F32\", \"shape\": [2], \"data_offsets\": [8, 0]}}"))
+                .contains("begin ≤ end"))
     }
 
     func testReadErrorsNameTheFile() throws {
@@ -105,7 +128,8 @@ final class SafetensorsTests: XCTestCase {
     func testPlainPythonParsesTheFile() throws {
         let url = try makeTemporaryFolder(for: self).appendingPathComponent("model.safetensors")
         try Safetensors.write(tensors(), metadata: ["step": "12"], to: url)
-        let output = try runPython("""
+        let output = try runPython(
+            """
             import json, struct, sys
             raw = open(sys.argv[1], "rb").read()
             (n,) = struct.unpack("<Q", raw[:8])
@@ -120,9 +144,11 @@ final class SafetensorsTests: XCTestCase {
                 print(name, entry["dtype"], entry["shape"], " ".join("%08x" % b for b in bits))
             """, arguments: [url.path])
         let expected = tensors().sorted { $0.name < $1.name }.map { tensor in
-            "\(tensor.name) F32 \(tensor.shape) " + tensor.values.map { String(format: "%08x", $0.bitPattern) }.joined(separator: " ")
+            "\(tensor.name) F32 \(tensor.shape) "
+                + tensor.values.map { String(format: "%08x", $0.bitPattern) }.joined(separator: " ")
         }
-        XCTAssertEqual(output.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) },
-                       expected.map { $0.trimmingCharacters(in: .whitespaces) })
+        XCTAssertEqual(
+            output.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) },
+            expected.map { $0.trimmingCharacters(in: .whitespaces) })
     }
 }

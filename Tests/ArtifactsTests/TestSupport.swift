@@ -28,8 +28,10 @@ func makeTemporaryFolder(for test: XCTestCase) throws -> URL {
 
 /// Runs `script` with python3 and returns what it printed, or skips the test when python3 (or, with
 /// `needsNumPy`, numpy) is not installed. A failing script fails the test with its output.
-func runPython(_ script: String, arguments: [String] = [], needsNumPy: Bool = false,
-               file: StaticString = #filePath, line: UInt = #line) throws -> String {
+func runPython(
+    _ script: String, arguments: [String] = [], needsNumPy: Bool = false,
+    file: StaticString = #filePath, line: UInt = #line
+) throws -> String {
     func run(_ code: String, _ arguments: [String]) throws -> (status: Int32, output: String) {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")

@@ -1,5 +1,5 @@
-import SwiftGANDatasets
 import Foundation
+import SwiftGANDatasets
 import XCTest
 
 /// Channel c of pixel p of record n in a fake batch: every value says where it came from.
@@ -12,14 +12,18 @@ func fakeCIFARBatch(count: Int, seed: Int) -> Data {
     var bytes: [UInt8] = []
     for n in 0..<count {
         bytes.append(UInt8((n + seed) % 10))
-        for c in 0..<3 { for p in 0..<1024 { bytes.append(fakeCIFARValue(record: n, channel: c, pixel: p, seed: seed)) } }
+        for c in 0..<3 {
+            for p in 0..<1024 { bytes.append(fakeCIFARValue(record: n, channel: c, pixel: p, seed: seed)) }
+        }
     }
     return Data(bytes)
 }
 
 /// The six batch files, 2 records each in the training batches and 3 in the test batch.
 func fakeCIFARFiles() -> [(name: String, data: Data)] {
-    CIFAR10.trainFiles.enumerated().map { ($1, fakeCIFARBatch(count: 2, seed: $0 + 1)) } + [("test_batch.bin", fakeCIFARBatch(count: 3, seed: 0))]
+    CIFAR10.trainFiles.enumerated().map { ($1, fakeCIFARBatch(count: 2, seed: $0 + 1)) } + [
+        ("test_batch.bin", fakeCIFARBatch(count: 3, seed: 0))
+    ]
 }
 
 func writeFakeCIFAR(to folder: URL) throws {
@@ -40,12 +44,15 @@ final class CIFAR10Tests: XCTestCase {
             let test = try CIFAR10.load(folder: folder, train: false)
             XCTAssertEqual(test.count, 3)
             XCTAssertEqual(test.imageShape, [32, 32, 3])
-            XCTAssertEqual(test.classNames, ["airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck"])
+            XCTAssertEqual(
+                test.classNames,
+                ["airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck"])
             XCTAssertEqual(test.labels, [0, 1, 2])
             for (n, y, x) in [(0, 0, 0), (1, 0, 31), (2, 17, 5), (2, 31, 31)] {
                 for c in 0..<3 {
                     let expected = fakeCIFARValue(record: n, channel: c, pixel: y * 32 + x, seed: 0)
-                    XCTAssertEqual(test.pixels[((n * 32 + y) * 32 + x) * 3 + c], expected, "image \(n) (\(y), \(x)) channel \(c)")
+                    XCTAssertEqual(
+                        test.pixels[((n * 32 + y) * 32 + x) * 3 + c], expected, "image \(n) (\(y), \(x)) channel \(c)")
                 }
             }
             let train = try CIFAR10.load(folder: folder, train: true)
@@ -65,18 +72,23 @@ final class CIFAR10Tests: XCTestCase {
         let trailing = message { try CIFAR10.decode(good + Data([0]), name: "x.bin") }
         XCTAssertTrue(trailing.contains("trailing"), trailing)
         XCTAssertTrue(message { try CIFAR10.decode(Data(), name: "x.bin") }.contains("empty"))
-        XCTAssertTrue(message { try CIFAR10.decode(good.prefix(10), name: "x.bin") }.contains("shorter than one record"))
+        XCTAssertTrue(
+            message { try CIFAR10.decode(good.prefix(10), name: "x.bin") }.contains("shorter than one record"))
         var badLabel = good
         badLabel[3073] = 10
         let label = message { try CIFAR10.decode(badLabel, name: "test_batch.bin") }
-        XCTAssertTrue(label.contains("test_batch.bin") && label.contains("record 1") && label.contains("label 10"), label)
+        XCTAssertTrue(
+            label.contains("test_batch.bin") && label.contains("record 1") && label.contains("label 10"), label)
 
         let folder = temporaryFolder()
         try writeFakeCIFAR(to: folder)
         try good.prefix(5000).write(to: folder.appendingPathComponent("data_batch_3.bin"))
         let fromFolder = message { try CIFAR10.load(folder: folder, train: true) }
-        XCTAssertTrue(fromFolder.contains(folder.appendingPathComponent("data_batch_3.bin").path) && fromFolder.contains("truncated"), fromFolder)
-        XCTAssertNoThrow(try CIFAR10.load(folder: folder, train: false), "the test split does not read the damaged training batch")
+        XCTAssertTrue(
+            fromFolder.contains(folder.appendingPathComponent("data_batch_3.bin").path)
+                && fromFolder.contains("truncated"), fromFolder)
+        XCTAssertNoThrow(
+            try CIFAR10.load(folder: folder, train: false), "the test split does not read the damaged training batch")
         try FileManager.default.removeItem(at: folder.appendingPathComponent("test_batch.bin"))
         let missing = message { try CIFAR10.load(folder: folder, train: false) }
         XCTAssertTrue(missing.contains("missing: test_batch.bin"), missing)
@@ -94,9 +106,12 @@ final class CIFAR10Tests: XCTestCase {
         ]
         let archive = Tar.archive(members)
         let files = try Tar.files(in: archive, name: "t.tar")
-        XCTAssertEqual(files.map(\.path), ["top/a.bin", "top/" + String(repeating: "n", count: 120) + ".bin", longPath])
+        XCTAssertEqual(
+            files.map(\.path), ["top/a.bin", "top/" + String(repeating: "n", count: 120) + ".bin", longPath])
         XCTAssertEqual(files.map(\.data), [Data("alpha".utf8), Data(repeating: 7, count: 600), Data([1, 2, 3])])
-        XCTAssertEqual(try Tar.files(in: Tar.archive(members, endBlocks: false), name: "t.tar").count, 3, "the end blocks are optional")
+        XCTAssertEqual(
+            try Tar.files(in: Tar.archive(members, endBlocks: false), name: "t.tar").count, 3,
+            "the end blocks are optional")
 
         var corrupt = archive
         corrupt[512 + 10] ^= 0x01
@@ -114,7 +129,9 @@ final class CIFAR10Tests: XCTestCase {
     }
 
     func testDownloadVerifiesExtractsAndCaches() throws {
-        var members = fakeCIFARFiles().map { (path: "cifar-10-batches-bin/" + $0.name, type: Character("0"), data: $0.data) }
+        var members = fakeCIFARFiles().map {
+            (path: "cifar-10-batches-bin/" + $0.name, type: Character("0"), data: $0.data)
+        }
         members.insert(("cifar-10-batches-bin/", "5", Data()), at: 0)
         members.append(("cifar-10-batches-bin/batches.meta.txt", "0", Data("airplane\n".utf8)))
         let archive = Gzip.compress(Tar.archive(members))
@@ -134,29 +151,40 @@ final class CIFAR10Tests: XCTestCase {
         locator.mirrors = [server.baseURL + "wrong/"]
         let mismatch = message { try locator.locateCIFAR10(archive: file) }
         XCTAssertTrue(mismatch.contains("SHA-256 mismatch"), mismatch)
-        XCTAssertEqual((try? FileManager.default.contentsOfDirectory(atPath: cache.path)) ?? [], [], "a failed download leaves nothing in the cache")
+        XCTAssertEqual(
+            (try? FileManager.default.contentsOfDirectory(atPath: cache.path)) ?? [], [],
+            "a failed download leaves nothing in the cache")
 
         locator.mirrors = [server.baseURL + "incomplete/"]
-        let short = message { try locator.locateCIFAR10(archive: DatasetSpec.File(name: file.name, sha256: SHA256.hex(incomplete))) }
+        let short = message {
+            try locator.locateCIFAR10(archive: DatasetSpec.File(name: file.name, sha256: SHA256.hex(incomplete)))
+        }
         XCTAssertTrue(short.contains("does not hold the six CIFAR-10 batch files"), short)
-        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: cache.path), [], "a failed extraction leaves nothing in the cache")
+        XCTAssertEqual(
+            try FileManager.default.contentsOfDirectory(atPath: cache.path), [],
+            "a failed extraction leaves nothing in the cache")
 
         locator.mirrors = [server.baseURL + "wrong/", server.baseURL + "good/"]
         let (test, folder, source) = try locator.loadCIFAR10(train: false, archive: file)
         XCTAssertEqual(source, .download)
         XCTAssertEqual(folder.path, cache.appendingPathComponent("cifar-10/cifar-10-batches-bin").path)
         XCTAssertEqual(test.count, 3)
-        XCTAssertEqual(test.pixels[(5 * 32 + 6) * 3 + 1], fakeCIFARValue(record: 0, channel: 1, pixel: 5 * 32 + 6, seed: 0))
+        XCTAssertEqual(
+            test.pixels[(5 * 32 + 6) * 3 + 1], fakeCIFARValue(record: 0, channel: 1, pixel: 5 * 32 + 6, seed: 0))
         XCTAssertTrue(logged.contains { $0.hasPrefix("extracting") }, "\(logged)")
         let extracted = try FileManager.default.contentsOfDirectory(atPath: folder.path).sorted()
         XCTAssertEqual(extracted, (CIFAR10.testFiles + CIFAR10.trainFiles).sorted(), "only .bin members are extracted")
-        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: cache.path), ["cifar-10"], "no temporary files stay behind")
+        XCTAssertEqual(
+            try FileManager.default.contentsOfDirectory(atPath: cache.path), ["cifar-10"],
+            "no temporary files stay behind")
 
         locator.mirrors = []
         locator.allowDownload = false
         XCTAssertEqual(try locator.loadCIFAR10(train: true, archive: file).source, .cache)
         locator.explicitFolder = cache.appendingPathComponent("nowhere")
-        XCTAssertTrue(message { try locator.locateCIFAR10() }.contains("nowhere"), "an explicit folder without the files is an error, not a fallback")
+        XCTAssertTrue(
+            message { try locator.locateCIFAR10() }.contains("nowhere"),
+            "an explicit folder without the files is an error, not a fallback")
         locator.explicitFolder = cache.appendingPathComponent("cifar-10")
         XCTAssertEqual(try locator.locateCIFAR10().source, .explicit)
         var offline = DatasetLocator(cacheRoot: temporaryFolder("empty"))

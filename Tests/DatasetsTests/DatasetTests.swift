@@ -1,22 +1,26 @@
-import SwiftGANDatasets
 import Foundation
+import SwiftGANDatasets
 import SwiftGANTensors
 import XCTest
 
 /// A small dataset in the MNIST file layout: `count` images of h×w with pixel value (i·7 + j) % 256.
 func writeFakeMNIST(to folder: URL, count: Int = 20, height: Int = 4, width: Int = 3, gzip: Bool = true) throws {
     try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-    let images = IDXFile(dimensions: [count, height, width], values: (0..<(count * height * width)).map { UInt8(($0 * 7) % 256) })
+    let images = IDXFile(
+        dimensions: [count, height, width], values: (0..<(count * height * width)).map { UInt8(($0 * 7) % 256) })
     let labels = IDXFile(dimensions: [count], values: (0..<count).map { UInt8($0 % 10) })
-    for (name, file) in [("train-images-idx3-ubyte", images), ("train-labels-idx1-ubyte", labels),
-                         ("t10k-images-idx3-ubyte", images), ("t10k-labels-idx1-ubyte", labels)] {
+    for (name, file) in [
+        ("train-images-idx3-ubyte", images), ("train-labels-idx1-ubyte", labels),
+        ("t10k-images-idx3-ubyte", images), ("t10k-labels-idx1-ubyte", labels),
+    ] {
         let data = file.encoded()
         try (gzip ? Gzip.compress(data) : data).write(to: folder.appendingPathComponent(gzip ? name + ".gz" : name))
     }
 }
 
 func temporaryFolder(_ name: String = #function) -> URL {
-    let url = FileManager.default.temporaryDirectory.appendingPathComponent("swiftgan-tests-\(getpid())-\(name.filter(\.isLetter))")
+    let url = FileManager.default.temporaryDirectory.appendingPathComponent(
+        "swiftgan-tests-\(getpid())-\(name.filter(\.isLetter))")
     try? FileManager.default.removeItem(at: url)
     return url
 }
@@ -69,7 +73,9 @@ final class IDXTests: XCTestCase {
     /// whose product overflows (FFFFFFFF × 3, rank 255) and gzip data that inflates without end.
     func testHostileHeadersAndDecompressionBombs() throws {
         let huge = Data([0, 0, 8, 3] + [UInt8](repeating: 0xff, count: 12)) + Data([1, 2, 3])
-        XCTAssertTrue(message { try IDXFile(data: huge, name: "huge.idx") }.contains("dimensions [4294967295, 4294967295, 4294967295] need at least 4294967295 bytes"))
+        XCTAssertTrue(
+            message { try IDXFile(data: huge, name: "huge.idx") }.contains(
+                "dimensions [4294967295, 4294967295, 4294967295] need at least 4294967295 bytes"))
         let rank255 = Data([0, 0, 8, 255] + [UInt8](repeating: 0x7f, count: 4 * 255))
         XCTAssertTrue(message { try IDXFile(data: rank255, name: "deep.idx") }.contains("deep.idx"))
         let big = Data([0, 0, 8, 1, 0x7f, 0xff, 0xff, 0xff])
@@ -77,7 +83,9 @@ final class IDXTests: XCTestCase {
         // 64 MiB of zeros gzip to ≈64 KB: under a 16 MiB limit they are refused, without inflating them all.
         let bomb = Gzip.compress(Data(count: 64 << 20))
         XCTAssertLessThan(bomb.count, 1 << 20)
-        XCTAssertTrue(message { _ = try Gzip.decompress(bomb, name: "bomb.gz", limit: 16 << 20) }.contains("inflates past 16 MiB"))
+        XCTAssertTrue(
+            message { _ = try Gzip.decompress(bomb, name: "bomb.gz", limit: 16 << 20) }.contains("inflates past 16 MiB")
+        )
         XCTAssertEqual(try Gzip.decompress(bomb, name: "ok.gz").count, 64 << 20)
     }
 
@@ -103,7 +111,8 @@ final class LocatorTests: XCTestCase {
         try writeFakeMNIST(to: root.appendingPathComponent("cache/fashion-mnist"))
         XCTAssertEqual(try locator.locate(.fashionMNIST).source, .cache)
         locator.explicitFolder = root.appendingPathComponent("nowhere")
-        XCTAssertThrowsError(try locator.locate(.fashionMNIST), "an explicit folder without the files is an error, not a fallback")
+        XCTAssertThrowsError(
+            try locator.locate(.fashionMNIST), "an explicit folder without the files is an error, not a fallback")
     }
 
     func testDownloadVerifiesChecksumsAndSurvivesBadMirrors() throws {
@@ -111,17 +120,21 @@ final class LocatorTests: XCTestCase {
         try writeFakeMNIST(to: folder)
         var routes: [String: LocalHTTPServer.Route] = [:]
         var files: [DatasetSpec.File] = []
-        for name in ["train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz", "t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz"] {
+        for name in [
+            "train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz", "t10k-images-idx3-ubyte.gz",
+            "t10k-labels-idx1-ubyte.gz",
+        ] {
             let body = try Data(contentsOf: folder.appendingPathComponent(name))
             routes["/good/" + name] = .init(body: body)
-            routes["/wrong/" + name] = .init(body: body + Data([1]))             // checksum mismatch
-            routes["/dropped/" + name] = .init(body: body, cutAfter: body.count / 2) // connection closes early
+            routes["/wrong/" + name] = .init(body: body + Data([1]))  // checksum mismatch
+            routes["/dropped/" + name] = .init(body: body, cutAfter: body.count / 2)  // connection closes early
             files.append(.init(name: name, sha256: SHA256.hex(body)))
         }
         let server = try LocalHTTPServer(routes: routes)
         defer { server.stop() }
-        let spec = DatasetSpec(name: "tiny", trainImages: files[0], trainLabels: files[1], testImages: files[2], testLabels: files[3],
-                               mirrors: [], systemFolders: [], classNames: (0..<10).map(String.init))
+        let spec = DatasetSpec(
+            name: "tiny", trainImages: files[0], trainLabels: files[1], testImages: files[2], testLabels: files[3],
+            mirrors: [], systemFolders: [], classNames: (0..<10).map(String.init))
         let cache = temporaryFolder("cache")
 
         var locator = DatasetLocator(cacheRoot: cache)
@@ -132,7 +145,8 @@ final class LocatorTests: XCTestCase {
             XCTAssertTrue(text.contains("SHA-256 mismatch"), text)
             XCTAssertTrue(text.contains("dropped") || text.contains("download failed"), text)
         }
-        let leftovers = (try? FileManager.default.contentsOfDirectory(atPath: cache.appendingPathComponent("tiny").path)) ?? []
+        let leftovers =
+            (try? FileManager.default.contentsOfDirectory(atPath: cache.appendingPathComponent("tiny").path)) ?? []
         XCTAssertEqual(leftovers, [], "a failed download leaves nothing in the cache")
 
         locator.mirrors = [server.baseURL + "dropped/", server.baseURL + "good/"]
@@ -146,12 +160,14 @@ final class LocatorTests: XCTestCase {
     func testSHA256KnownVectors() {
         XCTAssertEqual(SHA256.hex(Data()), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
         XCTAssertEqual(SHA256.hex(Data("abc".utf8)), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
-        XCTAssertEqual(SHA256.hex(Data("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq".utf8)),
-                       "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1")
+        XCTAssertEqual(
+            SHA256.hex(Data("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq".utf8)),
+            "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1")
         var streamed = SHA256()
         for _ in 0..<1000 { streamed.update(Data(repeating: 0x61, count: 1000)) }
-        XCTAssertEqual(streamed.finalize().map { String(format: "%02x", $0) }.joined(),
-                       "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0")
+        XCTAssertEqual(
+            streamed.finalize().map { String(format: "%02x", $0) }.joined(),
+            "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0")
     }
 }
 
@@ -169,7 +185,8 @@ final class BatchSamplerTests: XCTestCase {
     }
 
     func testRandomSamplingMode() {
-        var sampler = BatchSampler(count: 5, batchSize: 8, mode: .randomSampling(batchesPerEpoch: 2), rng: RandomGenerator(seed: 2))
+        var sampler = BatchSampler(
+            count: 5, batchSize: 8, mode: .randomSampling(batchesPerEpoch: 2), rng: RandomGenerator(seed: 2))
         XCTAssertEqual(sampler.batchesPerEpoch, 2)
         let batches = (0..<4).map { _ in sampler.next() }
         XCTAssertTrue(batches.allSatisfy { $0.count == 8 && $0.allSatisfy { (0..<5).contains($0) } })

@@ -1,7 +1,8 @@
-import SwiftGANCPNG
-@testable import SwiftGANDatasets
 import Foundation
+import SwiftGANCPNG
 import XCTest
+
+@testable import SwiftGANDatasets
 
 /// A test image: 8-bit, interleaved, 1 (gray), 3 (RGB) or 4 (RGBA) channels.
 struct TestImage {
@@ -19,12 +20,14 @@ struct TestImage {
         var image = png_image()
         image.version = UInt32(PNG_IMAGE_VERSION)
         (image.width, image.height) = (UInt32(width), UInt32(height))
-        image.format = [1: 0, 3: 2, 4: 3][channels]!   // GRAY, RGB, RGBA
+        image.format = [1: 0, 3: 2, 4: 3][channels]!  // GRAY, RGB, RGBA
         var size = 0
         _ = pixels.withUnsafeBytes { png_image_write_to_memory(&image, nil, &size, 0, $0.baseAddress, 0, nil) }
         var bytes = [UInt8](repeating: 0, count: size)
         let ok = bytes.withUnsafeMutableBytes { out in
-            pixels.withUnsafeBytes { png_image_write_to_memory(&image, out.baseAddress, &size, 0, $0.baseAddress, 0, nil) }
+            pixels.withUnsafeBytes {
+                png_image_write_to_memory(&image, out.baseAddress, &size, 0, $0.baseAddress, 0, nil)
+            }
         }
         precondition(ok != 0, "libpng could not write the test image")
         return Data(bytes.prefix(size))
@@ -32,7 +35,9 @@ struct TestImage {
 
     /// Through libjpeg's compressor (baseline, or progressive); 4 channels are written as CMYK.
     func jpeg(quality: Int32 = 95, progressive: Bool = false) -> Data {
-        JPEGEncoder.encode(pixels: pixels, width: width, height: height, channels: channels, quality: quality, progressive: progressive)
+        JPEGEncoder.encode(
+            pixels: pixels, width: width, height: height, channels: channels, quality: quality, progressive: progressive
+        )
     }
 }
 
@@ -44,14 +49,22 @@ enum Reference {
         let scale = Double(s) / Double(n)
         func overlap(_ a: Double, _ b: Double, _ j: Int) -> Double { max(0, min(b, Double(j + 1)) - max(a, Double(j))) }
         var out: [Double] = []
-        for i in 0..<n { for j in 0..<n { for c in 0..<image.channels {
-            var sum = 0.0
-            for y in 0..<s { for x in 0..<s {
-                let w = overlap(Double(i) * scale, Double(i + 1) * scale, y) * overlap(Double(j) * scale, Double(j + 1) * scale, x)
-                sum += w * Double(image.pixels[((y0 + y) * image.width + x0 + x) * image.channels + c])
-            } }
-            out.append(sum / (scale * scale))
-        } } }
+        for i in 0..<n {
+            for j in 0..<n {
+                for c in 0..<image.channels {
+                    var sum = 0.0
+                    for y in 0..<s {
+                        for x in 0..<s {
+                            let w =
+                                overlap(Double(i) * scale, Double(i + 1) * scale, y)
+                                * overlap(Double(j) * scale, Double(j + 1) * scale, x)
+                            sum += w * Double(image.pixels[((y0 + y) * image.width + x0 + x) * image.channels + c])
+                        }
+                    }
+                    out.append(sum / (scale * scale))
+                }
+            }
+        }
         return out
     }
 
@@ -62,14 +75,18 @@ enum Reference {
             Double(image.pixels[((y0 + min(y, s - 1)) * image.width + x0 + min(x, s - 1)) * image.channels + c])
         }
         var out: [Double] = []
-        for i in 0..<n { for j in 0..<n { for c in 0..<image.channels {
-            let y = min(max((Double(i) + 0.5) * Double(s) / Double(n) - 0.5, 0), Double(s - 1))
-            let x = min(max((Double(j) + 0.5) * Double(s) / Double(n) - 0.5, 0), Double(s - 1))
-            let (yi, xi) = (Int(y), Int(x)), (fy, fx) = (y - Double(Int(y)), x - Double(Int(x)))
-            let top = at(xi, yi, c) * (1 - fx) + at(xi + 1, yi, c) * fx
-            let bottom = at(xi, yi + 1, c) * (1 - fx) + at(xi + 1, yi + 1, c) * fx
-            out.append(top * (1 - fy) + bottom * fy)
-        } } }
+        for i in 0..<n {
+            for j in 0..<n {
+                for c in 0..<image.channels {
+                    let y = min(max((Double(i) + 0.5) * Double(s) / Double(n) - 0.5, 0), Double(s - 1))
+                    let x = min(max((Double(j) + 0.5) * Double(s) / Double(n) - 0.5, 0), Double(s - 1))
+                    let (yi, xi) = (Int(y), Int(x)), (fy, fx) = (y - Double(Int(y)), x - Double(Int(x)))
+                    let top = at(xi, yi, c) * (1 - fx) + at(xi + 1, yi, c) * fx
+                    let bottom = at(xi, yi + 1, c) * (1 - fx) + at(xi + 1, yi + 1, c) * fx
+                    out.append(top * (1 - fy) + bottom * fy)
+                }
+            }
+        }
         return out
     }
 
@@ -94,7 +111,9 @@ final class ImageFolderTests: XCTestCase {
     }
 
     /// Every load in these tests uses its own cache root, never the user's.
-    func load(_ folder: URL, size: Int, channels: Int, log: (String) -> Void = { _ in }) throws -> (dataset: ImageDataset, skipped: [(path: String, reason: String)]) {
+    func load(
+        _ folder: URL, size: Int, channels: Int, log: (String) -> Void = { _ in }
+    ) throws -> (dataset: ImageDataset, skipped: [(path: String, reason: String)]) {
         try ImageFolder.load(folder: folder, size: size, channels: channels, cacheRoot: cacheRoot(of: folder), log: log)
     }
 
@@ -102,7 +121,9 @@ final class ImageFolderTests: XCTestCase {
         folder.deletingLastPathComponent().appendingPathComponent(folder.lastPathComponent + "-cache")
     }
 
-    func assertClose(_ actual: ArraySlice<UInt8>, _ expected: [Double], tolerance: Double = 0.51, _ what: String, line: UInt = #line) {
+    func assertClose(
+        _ actual: ArraySlice<UInt8>, _ expected: [Double], tolerance: Double = 0.51, _ what: String, line: UInt = #line
+    ) {
         XCTAssertEqual(actual.count, expected.count, what, line: line)
         for (a, e) in zip(actual, expected) where abs(Double(a) - e) > tolerance {
             XCTFail("\(what): \(Array(actual)) vs reference \(expected.map { ($0 * 10).rounded() / 10 })", line: line)
@@ -130,10 +151,13 @@ final class ImageFolderTests: XCTestCase {
             XCTAssertEqual(rgb.imageShape, [n, n, 3])
             assertClose(rgb.pixels[0..<per(n, 3)], reference(wide, n), "wide image at \(n)")
             assertClose(rgb.pixels[per(n, 3)..<(2 * per(n, 3))], reference(tall, n), "tall image at \(n)")
-            assertClose(rgb.pixels[(2 * per(n, 3))...], reference(gray, n).flatMap { [$0, $0, $0] }, "gray image repeated into RGB at \(n)")
+            assertClose(
+                rgb.pixels[(2 * per(n, 3))...], reference(gray, n).flatMap { [$0, $0, $0] },
+                "gray image repeated into RGB at \(n)")
 
             let mono = try load(folder, size: n, channels: 1).dataset
-            assertClose(mono.pixels[0..<per(n, 1)], Reference.luma(reference(wide, n)), "wide image as Rec. 601 luma at \(n)")
+            assertClose(
+                mono.pixels[0..<per(n, 1)], Reference.luma(reference(wide, n)), "wide image as Rec. 601 luma at \(n)")
             assertClose(mono.pixels[(2 * per(n, 1))...], reference(gray, n), "gray image at \(n)")
         }
     }
@@ -152,21 +176,29 @@ final class ImageFolderTests: XCTestCase {
         _ = try write(photo.jpeg(), "5.jpeg", in: folder)
         _ = try write(grayTall.jpeg(), "6.jpg", in: folder)
         let n = 8
-        XCTAssertEqual(try ImageDecoder.decode(photo.jpeg(), smallestUsefulSide: n).width, 80, "decoded at 1/8 scale, still ≥ 8 pixels tall")
-        XCTAssertEqual(try ImageDecoder.decode(photo.jpeg(), smallestUsefulSide: 200).width, 320, "decoded at 1/2 scale")
+        XCTAssertEqual(
+            try ImageDecoder.decode(photo.jpeg(), smallestUsefulSide: n).width, 80,
+            "decoded at 1/8 scale, still ≥ 8 pixels tall")
+        XCTAssertEqual(
+            try ImageDecoder.decode(photo.jpeg(), smallestUsefulSide: 200).width, 320, "decoded at 1/2 scale")
         let (data, skipped) = try load(folder, size: n, channels: 3)
         XCTAssertEqual(skipped.count, 0, "\(skipped)")
         XCTAssertEqual(data.count, 6)
         let splitsLeftRight = [true, true, false, false, true, false]
         let lossless = [true, false, true, false, false, false]
         for image in 0..<6 {
-            for y in 0..<n { for x in 0..<n { for c in 0..<3 {
-                let value = Int(data.pixels[((image * n + y) * n + x) * 3 + c])
-                let dark = splitsLeftRight[image] ? x < n / 2 : y < n / 2
-                let expected = image == 4 ? (dark ? 10 + c * 20 : 240) : (dark ? 0 : 255)
-                let tolerance = lossless[image] ? 0 : 12
-                XCTAssertLessThanOrEqual(abs(value - expected), tolerance, "image \(image) pixel (\(y), \(x)) channel \(c)")
-            } } }
+            for y in 0..<n {
+                for x in 0..<n {
+                    for c in 0..<3 {
+                        let value = Int(data.pixels[((image * n + y) * n + x) * 3 + c])
+                        let dark = splitsLeftRight[image] ? x < n / 2 : y < n / 2
+                        let expected = image == 4 ? (dark ? 10 + c * 20 : 240) : (dark ? 0 : 255)
+                        let tolerance = lossless[image] ? 0 : 12
+                        XCTAssertLessThanOrEqual(
+                            abs(value - expected), tolerance, "image \(image) pixel (\(y), \(x)) channel \(c)")
+                    }
+                }
+            }
         }
     }
 
@@ -182,7 +214,9 @@ final class ImageFolderTests: XCTestCase {
         badHeader[17] ^= 0x01  // the image width, covered by the IHDR chunk's CRC
         _ = try write(badHeader, "bad-header.png", in: folder)
         // Cut inside the entropy-coded data: libjpeg only warns, and fills the rest with grey.
-        let noise = TestImage(width: 64, height: 64, channels: 3) { x, y, c in UInt8((x * 7919 + y * 104729 + c * 31) % 251) }.jpeg()
+        let noise = TestImage(width: 64, height: 64, channels: 3) { x, y, c in
+            UInt8((x * 7919 + y * 104729 + c * 31) % 251)
+        }.jpeg()
         _ = try write(noise.prefix(noise.count * 3 / 5), "truncated.jpg", in: folder)
         _ = try write(Data("<html>not an image</html>".utf8), "page.jpg", in: folder)
         _ = try write(Data(), "empty.jpeg", in: folder)
@@ -200,8 +234,14 @@ final class ImageFolderTests: XCTestCase {
         XCTAssertEqual(data.count, 1)
         XCTAssertEqual(data.classNames, [folder.lastPathComponent])
         XCTAssertEqual(data.labels, [0])
-        let reasons = Dictionary(uniqueKeysWithValues: skipped.map { (($0.path as NSString).lastPathComponent, $0.reason) })
-        XCTAssertEqual(skipped.map(\.path), ["bad-data.png", "bad-header.png", "bad-sampling.jpg", "cmyk.jpg", "empty.jpeg", "page.jpg", "truncated.jpg"]
+        let reasons = Dictionary(
+            uniqueKeysWithValues: skipped.map { (($0.path as NSString).lastPathComponent, $0.reason) })
+        XCTAssertEqual(
+            skipped.map(\.path),
+            [
+                "bad-data.png", "bad-header.png", "bad-sampling.jpg", "cmyk.jpg", "empty.jpeg", "page.jpg",
+                "truncated.jpg",
+            ]
             .map { folder.appendingPathComponent($0).path })
         XCTAssertEqual(reasons["bad-data.png"], "PNG data unreadable: IDAT: incorrect data check")
         XCTAssertEqual(reasons["bad-header.png"], "PNG header unreadable: IHDR: CRC error")
@@ -219,12 +259,15 @@ final class ImageFolderTests: XCTestCase {
         _ = try write(Data("x".utf8), "a.png", in: broken)
         let none = message { try load(broken, size: 4, channels: 1) }
         XCTAssertTrue(none.contains(broken.path) && none.contains("none of the 1 image files"), none)
-        XCTAssertTrue(message { try load(folder.appendingPathComponent(".git"), size: 4, channels: 1) }.contains("none of"))
+        XCTAssertTrue(
+            message { try load(folder.appendingPathComponent(".git"), size: 4, channels: 1) }.contains("none of"))
         let empty = temporaryFolder("empty")
         try FileManager.default.createDirectory(at: empty, withIntermediateDirectories: true)
         XCTAssertTrue(message { try load(empty, size: 4, channels: 1) }.contains("holds no .png"))
         XCTAssertTrue(message { try load(folder, size: 4, channels: 2) }.contains("channels must be 1"))
-        XCTAssertTrue(message { try load(folder.appendingPathComponent("good.png"), size: 4, channels: 1) }.contains("is not a folder"))
+        XCTAssertTrue(
+            message { try load(folder.appendingPathComponent("good.png"), size: 4, channels: 1) }.contains(
+                "is not a folder"))
     }
 
     func testSubfoldersAreClassesInSortedOrder() throws {
@@ -239,7 +282,9 @@ final class ImageFolderTests: XCTestCase {
         let (data, skipped) = try load(folder, size: 2, channels: 1)
         XCTAssertEqual(data.classNames, ["cats", "dogs"], "a folder without images is no class")
         XCTAssertEqual(data.labels, [0, 0, 1, 1])
-        XCTAssertEqual(stride(from: 0, to: 16, by: 4).map { data.pixels[$0] }, [20, 10, 40, 30], "sorted by path: cats/deeper/a, cats/z, dogs/A, dogs/b")
+        XCTAssertEqual(
+            stride(from: 0, to: 16, by: 4).map { data.pixels[$0] }, [20, 10, 40, 30],
+            "sorted by path: cats/deeper/a, cats/z, dogs/A, dogs/b")
         XCTAssertEqual(skipped.map(\.path), [folder.appendingPathComponent("loose.png").path])
         XCTAssertTrue(skipped[0].reason.contains("class subfolder"))
         XCTAssertEqual(data.examplesPerClass(1), [0, 2])
@@ -248,8 +293,10 @@ final class ImageFolderTests: XCTestCase {
     func testSecondLoadComesFromTheCacheUntilAFileChanges() throws {
         let folder = temporaryFolder()
         let fixed = Date(timeIntervalSince1970: 1_600_000_000)
-        let images = [TestImage(width: 8, height: 8, channels: 3) { x, _, _ in UInt8(x * 30) },
-                      TestImage(width: 12, height: 6, channels: 3) { _, y, c in UInt8(y * 40 + c) }]
+        let images = [
+            TestImage(width: 8, height: 8, channels: 3) { x, _, _ in UInt8(x * 30) },
+            TestImage(width: 12, height: 6, channels: 3) { _, y, c in UInt8(y * 40 + c) },
+        ]
         var urls: [URL] = []
         for (i, image) in images.enumerated() {
             urls.append(try write(image.png(), "\(i).png", in: folder))
@@ -259,7 +306,9 @@ final class ImageFolderTests: XCTestCase {
         let first = try load(folder, size: 4, channels: 3) { logged.append($0) }
         XCTAssertTrue(logged.contains { $0.hasPrefix("cached") }, "\(logged)")
         let cacheFolder = cacheRoot(of: folder).appendingPathComponent("folders")
-        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: cacheFolder.path).filter { $0.hasSuffix(".bin") }.count, 1)
+        XCTAssertEqual(
+            try FileManager.default.contentsOfDirectory(atPath: cacheFolder.path).filter { $0.hasSuffix(".bin") }.count,
+            1)
 
         // Same size and time but unreadable contents: only a load that skips decoding still sees the image.
         let original = try Data(contentsOf: urls[1])
@@ -280,7 +329,8 @@ final class ImageFolderTests: XCTestCase {
         XCTAssertFalse(logged.contains { $0.contains("from the cache") })
 
         // A new modification time invalidates the entry: the file is decoded again, and fails.
-        try FileManager.default.setAttributes([.modificationDate: fixed.addingTimeInterval(1)], ofItemAtPath: urls[1].path)
+        try FileManager.default.setAttributes(
+            [.modificationDate: fixed.addingTimeInterval(1)], ofItemAtPath: urls[1].path)
         logged = []
         let third = try load(folder, size: 4, channels: 3) { logged.append($0) }
         XCTAssertFalse(logged.contains { $0.contains("from the cache") }, "\(logged)")

@@ -1,9 +1,9 @@
+import Foundation
 import SwiftGANArtifacts
 import SwiftGANDatasets
-import Foundation
-import SwiftGANTraining
 import SwiftGANNN
 import SwiftGANTensors
+import SwiftGANTraining
 import XCTest
 
 /// Conditional models: the label reaches both networks, the right kind of image comes out for
@@ -17,38 +17,54 @@ final class ConditionalGANTests: XCTestCase {
             for y in 0..<8 { for x in 0..<8 { pixels.append((label == 0 ? y : x) == line ? 255 : 0) } }
             labels.append(label)
         }
-        return try ImageDataset(name: "bars", height: 8, width: 8, channels: 1, pixels: pixels, labels: labels,
-                                classNames: ["horizontal", "vertical"])
+        return try ImageDataset(
+            name: "bars", height: 8, width: 8, channels: 1, pixels: pixels, labels: labels,
+            classNames: ["horizontal", "vertical"])
     }
 
     /// 0 for a horizontal bar, 1 for a vertical one: which of the row means or column means varies more.
     static func kind(of image: UnsafeMutablePointer<Float>) -> Int {
         var rows = [Float](repeating: 0, count: 8), columns = [Float](repeating: 0, count: 8)
         for y in 0..<8 { for x in 0..<8 { rows[y] += image[y * 8 + x] / 8; columns[x] += image[y * 8 + x] / 8 } }
-        func variance(_ v: [Float]) -> Float { let m = v.reduce(0, +) / 8; return v.map { ($0 - m) * ($0 - m) }.reduce(0, +) }
+        func variance(_ v: [Float]) -> Float {
+            let m = v.reduce(0, +) / 8; return v.map { ($0 - m) * ($0 - m) }.reduce(0, +)
+        }
         return variance(rows) > variance(columns) ? 0 : 1
     }
 
     /// A tiny conditional GAN of each kind: label concatenated to D's input (cgan) or predicted by
     /// D (acgan). The G input is concat(z, one-hot) in both.
     static func tinyModel(_ conditioning: Conditioning, rng: RandomGenerator) -> GANModel {
-        let generator = Sequential([Dense(8 + 2, 64, rng: rng), LeakyReLU(0.2), Dense(64, 64, rng: rng), Tanh(), Reshape([8, 8, 1])])
+        let generator = Sequential([
+            Dense(8 + 2, 64, rng: rng), LeakyReLU(0.2), Dense(64, 64, rng: rng), Tanh(), Reshape([8, 8, 1]),
+        ])
         let dInputs = conditioning.discriminatorSees == .flattenedWithOneHot ? 64 + 2 : 64
         let dOutputs = conditioning.auxiliaryClassifier ? 3 : 1
-        let discriminator = Sequential((dInputs == 64 ? [Flatten()] : []) + [Dense(dInputs, 128, rng: rng), LeakyReLU(0.2), Dense(128, 128, rng: rng), LeakyReLU(0.2), Dense(128, dOutputs, rng: rng)])
-        return GANModel(name: "tiny", generator: generator, discriminator: discriminator, noiseSize: 8, sample: .images(height: 8, width: 8, channels: 1),
-                        dataRange: -1...1, source: SourceSettings(learningRate: 1e-3, beta1: 0.5, batchSize: 32), options: ModelOptions(), conditioning: conditioning)
+        let discriminator = Sequential(
+            (dInputs == 64 ? [Flatten()] : []) + [
+                Dense(dInputs, 128, rng: rng), LeakyReLU(0.2), Dense(128, 128, rng: rng), LeakyReLU(0.2),
+                Dense(128, dOutputs, rng: rng),
+            ])
+        return GANModel(
+            name: "tiny", generator: generator, discriminator: discriminator, noiseSize: 8,
+            sample: .images(height: 8, width: 8, channels: 1),
+            dataRange: -1...1, source: SourceSettings(learningRate: 1e-3, beta1: 0.5, batchSize: 32),
+            options: ModelOptions(), conditioning: conditioning)
     }
 
     func testGeneratesTheRequestedKindOfBar() throws {
-        for conditioning in [Conditioning.concatenated(classes: 2, discriminatorSees: .flattenedWithOneHot), .auxiliaryClassifier(classes: 2)] {
+        for conditioning in [
+            Conditioning.concatenated(classes: 2, discriminatorSees: .flattenedWithOneHot),
+            .auxiliaryClassifier(classes: 2),
+        ] {
             let rng = RandomGenerator(seed: 11)
             let data = try Self.bars(512, rng: rng)
             let model = Self.tinyModel(conditioning, rng: rng)
             let step = GANTrainingStep(model: model, rng: rng)
             var sampler = BatchSampler(count: data.count, batchSize: 32, mode: .epochs, rng: rng)
             func share(of label: Int, among samples: Tensor) -> Double {
-                Double((0..<samples.shape[0]).filter { Self.kind(of: samples.data + $0 * 64) == label }.count) / Double(samples.shape[0])
+                Double((0..<samples.shape[0]).filter { Self.kind(of: samples.data + $0 * 64) == label }.count)
+                    / Double(samples.shape[0])
             }
             let noise = model.noise(100, using: rng)
             // cgan has to learn the label from the adversarial signal alone and needs ~2,000 steps
@@ -73,9 +89,12 @@ final class ConditionalGANTests: XCTestCase {
         let rng = RandomGenerator(seed: 8)
         let tiny = Self.tinyModel(.auxiliaryClassifier(classes: 2), rng: rng)
         let targets = DiscriminatorTargets(smoothing: 0.2, twoSided: true, perExample: true)
-        let model = GANModel(name: "tiny", generator: tiny.generator, discriminator: tiny.discriminator, noiseSize: 8, sample: .images(height: 8, width: 8, channels: 1),
-                             dataRange: -1...1, source: SourceSettings(learningRate: 1e-3, beta1: 0.5, batchSize: 4, targets: targets), options: ModelOptions(),
-                             conditioning: .auxiliaryClassifier(classes: 2))
+        let model = GANModel(
+            name: "tiny", generator: tiny.generator, discriminator: tiny.discriminator, noiseSize: 8,
+            sample: .images(height: 8, width: 8, channels: 1),
+            dataRange: -1...1, source: SourceSettings(learningRate: 1e-3, beta1: 0.5, batchSize: 4, targets: targets),
+            options: ModelOptions(),
+            conditioning: .auxiliaryClassifier(classes: 2))
         let step = GANTrainingStep(model: model, rng: rng)
         let real = Tensor.uniform([4, 8, 8, 1], low: -1, high: 1, using: rng), realLabels = [0, 1, 1, 0]
 
@@ -84,21 +103,28 @@ final class ConditionalGANTests: XCTestCase {
         mirror.state = rng.state
         let fakeLabels = model.randomLabels(4, using: mirror)
         let (realTargets, fakeTargets) = targets.make(4, using: mirror)
-        let fake = withoutGrad { model.generator(model.generatorInput(noise: model.noise(4, using: mirror), labels: fakeLabels)) }
+        let fake = withoutGrad {
+            model.generator(model.generatorInput(noise: model.noise(4, using: mirror), labels: fakeLabels))
+        }
         let out = withoutGrad { model.discriminator(Tensor.concatenate([real, fake], alongAxis: 0)) }
         func column(_ t: Tensor, _ rows: Range<Int>, _ columns: Range<Int>) -> Tensor {
             t.slice(alongAxis: 0, rows).slice(alongAxis: 1, columns)
         }
-        let expectedD = (binaryCrossEntropy(logits: column(out, 0..<4, 0..<1), targets: realTargets)
-                         + binaryCrossEntropy(logits: column(out, 4..<8, 0..<1), targets: fakeTargets)).scalar / 2
-            + categoricalCrossEntropy(logits: column(out, 0..<4, 1..<3), targets: oneHot(realLabels, classes: 2)).scalar / 2
+        let expectedD =
+            (binaryCrossEntropy(logits: column(out, 0..<4, 0..<1), targets: realTargets)
+            + binaryCrossEntropy(logits: column(out, 4..<8, 0..<1), targets: fakeTargets)).scalar / 2
+            + categoricalCrossEntropy(logits: column(out, 0..<4, 1..<3), targets: oneHot(realLabels, classes: 2)).scalar
+            / 2
 
         let metrics = step(real: real, labels: realLabels)
         XCTAssertEqual(metrics.discriminatorLoss, expectedD, accuracy: 1e-5)
         // G's loss is measured through the updated D, on the fakes made before G's update.
         let judged = withoutGrad { model.discriminator(fake) }
-        let expectedG = binaryCrossEntropy(logits: judged.slice(alongAxis: 1, 0..<1), targets: Tensor.ones([4, 1])).scalar
-            + categoricalCrossEntropy(logits: judged.slice(alongAxis: 1, 1..<3), targets: oneHot(fakeLabels, classes: 2)).scalar
+        let expectedG =
+            binaryCrossEntropy(logits: judged.slice(alongAxis: 1, 0..<1), targets: Tensor.ones([4, 1])).scalar
+            + categoricalCrossEntropy(
+                logits: judged.slice(alongAxis: 1, 1..<3), targets: oneHot(fakeLabels, classes: 2)
+            ).scalar
         XCTAssertEqual(metrics.generatorLoss, expectedG, accuracy: 1e-5)
     }
 
@@ -118,7 +144,9 @@ final class ConditionalGANTests: XCTestCase {
     }
 
     func testZooModelsShapesAndOneStep() throws {
-        for (name, options) in [("acgan", ModelOptions()), ("cgan", ModelOptions()), ("cgan", ModelOptions(body: "dcgan"))] {
+        for (name, options) in [
+            ("acgan", ModelOptions()), ("cgan", ModelOptions()), ("cgan", ModelOptions(body: "dcgan")),
+        ] {
             let rng = RandomGenerator(seed: 2)
             let model = try ModelZoo.make(name, options: options, rng: rng)
             XCTAssertEqual(model.classCount, 10)
@@ -126,21 +154,25 @@ final class ConditionalGANTests: XCTestCase {
             let fake = model.generator(model.generatorInput(noise: model.noise(3, using: rng), labels: labels))
             XCTAssertEqual(fake.shape, [3, 28, 28, 1], name)
             let outputs = model.conditioning.auxiliaryClassifier ? 11 : 1
-            XCTAssertEqual(model.discriminator(model.discriminatorInput(fake, labels: labels)).shape, [3, outputs], name)
+            XCTAssertEqual(
+                model.discriminator(model.discriminatorInput(fake, labels: labels)).shape, [3, outputs], name)
             let step = GANTrainingStep(model: model, rng: rng)
-            let real = Tensor.uniform([4, 28, 28, 1], low: model.dataRange.lowerBound, high: model.dataRange.upperBound, using: rng)
+            let real = Tensor.uniform(
+                [4, 28, 28, 1], low: model.dataRange.lowerBound, high: model.dataRange.upperBound, using: rng)
             XCTAssertTrue(step(real: real, labels: [1, 2, 3, 4]).isFinite, name)
         }
-        XCTAssertThrowsError(try ModelZoo.make("cgan", options: ModelOptions(body: "resnet"), rng: RandomGenerator(seed: 0)))
+        XCTAssertThrowsError(
+            try ModelZoo.make("cgan", options: ModelOptions(body: "resnet"), rng: RandomGenerator(seed: 0)))
     }
 
     /// acgan's layer list, as the tutorial gives it.
     func testACGANParameterCounts() throws {
         let model = try ModelZoo.make("acgan", rng: RandomGenerator(seed: 0))
-        let g = 110 * 1960 + 1960 + 2 * 1960           // Dense + BatchNorm(1960)
-            + 25 * 80 * 40 + 80 + 2 * 80                  // ConvT 40→80, stride 2, BN
-            + 3 * (25 * 80 * 80 + 80 + 2 * 80)            // 3 × ConvT 80→80, BN
-            + 25 * 1 * 80 + 1                             // ConvT 80→1
+        let g =
+            110 * 1960 + 1960 + 2 * 1960  // Dense + BatchNorm(1960)
+            + 25 * 80 * 40 + 80 + 2 * 80  // ConvT 40→80, stride 2, BN
+            + 3 * (25 * 80 * 80 + 80 + 2 * 80)  // 3 × ConvT 80→80, BN
+            + 25 * 1 * 80 + 1  // ConvT 80→1
         XCTAssertEqual(model.generator.parameterCount, g)
         let convs = [(1, 17), (17, 35), (35, 70), (70, 140), (140, 70)].reduce(0) { $0 + 25 * $1.0 * $1.1 + $1.1 }
         XCTAssertEqual(model.discriminator.parameterCount, convs + (1120 + 1) + (1120 * 10 + 10))
@@ -173,19 +205,27 @@ final class ConditionalGANTests: XCTestCase {
         let unconditional = try ModelZoo.make("mlp-gan", rng: RandomGenerator(seed: 0))
         XCTAssertNoThrow(try conditional.validate(labels: [0, 9]))
         for bad in [[-1], [10], [3, 12]] {
-            XCTAssertThrowsError(try conditional.validate(labels: bad)) { XCTAssertTrue("\($0)".contains("out of range"), "\($0)") }
+            XCTAssertThrowsError(try conditional.validate(labels: bad)) {
+                XCTAssertTrue("\($0)".contains("out of range"), "\($0)")
+            }
         }
-        XCTAssertThrowsError(try conditional.validate(labels: nil)) { XCTAssertTrue("\($0)".contains("conditional"), "\($0)") }
-        XCTAssertThrowsError(try unconditional.validate(labels: [1])) { XCTAssertTrue("\($0)".contains("unconditional"), "\($0)") }
+        XCTAssertThrowsError(try conditional.validate(labels: nil)) {
+            XCTAssertTrue("\($0)".contains("conditional"), "\($0)")
+        }
+        XCTAssertThrowsError(try unconditional.validate(labels: [1])) {
+            XCTAssertTrue("\($0)".contains("unconditional"), "\($0)")
+        }
     }
 }
 
 final class BalanceWarningTests: XCTestCase {
     func testWarnsWhenOneNetworkOverpowersTheOther() throws {
         XCTAssertNil(TrainingRun.balanceWarning(generatorAccuracies: [Float](repeating: 0.3, count: 500), step: 500))
-        let dominated = try XCTUnwrap(TrainingRun.balanceWarning(generatorAccuracies: [Float](repeating: 0.01, count: 500), step: 700))
+        let dominated = try XCTUnwrap(
+            TrainingRun.balanceWarning(generatorAccuracies: [Float](repeating: 0.01, count: 500), step: 700))
         XCTAssertTrue(dominated.contains("discriminator is overpowering") && dominated.contains("step 700"), dominated)
-        let fooled = try XCTUnwrap(TrainingRun.balanceWarning(generatorAccuracies: [Float](repeating: 0.99, count: 500), step: 900))
+        let fooled = try XCTUnwrap(
+            TrainingRun.balanceWarning(generatorAccuracies: [Float](repeating: 0.99, count: 500), step: 900))
         XCTAssertTrue(fooled.contains("generator is overpowering"), fooled)
 
         // In a run: with a window of one step, the first step where D calls every fake fake (or
@@ -199,7 +239,9 @@ final class BalanceWarningTests: XCTestCase {
         let run = try TrainingRun(config: config, log: { if $0.hasPrefix("warning") { warnings.append($0) } })
         run.balanceWindow = 1
         try run.run()
-        let lopsided = run.history.filter { $0.metrics.generatorAccuracy! < 0.02 || $0.metrics.generatorAccuracy! > 0.98 }.map(\.step)
+        let lopsided = run.history.filter {
+            $0.metrics.generatorAccuracy! < 0.02 || $0.metrics.generatorAccuracy! > 0.98
+        }.map(\.step)
         XCTAssertFalse(lopsided.isEmpty, "curve-gan's D calls every fake fake in some early step")
         XCTAssertEqual(warnings.count, 1)
         XCTAssertTrue(warnings.first?.contains("at step \(lopsided[0]),") ?? false, "\(warnings) \(lopsided)")

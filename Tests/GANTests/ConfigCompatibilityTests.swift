@@ -28,7 +28,9 @@ final class ConfigCompatibilityTests: XCTestCase {
     func testTheFirstVersionsConfigurationLoadsAndValidates() throws {
         let config = try TrainConfig.decode(Data(Self.firstVersion.utf8), name: "config.json")
         var expected = TrainConfig()
-        (expected.batchSize, expected.batchesPerEpoch, expected.sampling, expected.out) = (64, 100, "epochs", "runs/mlp-gan")
+        (expected.batchSize, expected.batchesPerEpoch, expected.sampling, expected.out) = (
+            64, 100, "epochs", "runs/mlp-gan"
+        )
         XCTAssertEqual(config, expected)
         XCTAssertNoThrow(try config.validate())
     }

@@ -1,16 +1,19 @@
+import Foundation
 import SwiftGANArtifacts
 import SwiftGANDatasets
-import Foundation
-import SwiftGANTraining
 import SwiftGANNN
 import SwiftGANTensors
+import SwiftGANTraining
 import XCTest
 
 final class ConvolutionalGANTests: XCTestCase {
     /// The zoo's convolutional models produce the shapes their sources do, and a training step
     /// changes both networks and returns finite metrics.
     func testShapesAndOneTrainingStep() throws {
-        for (name, options) in [("dcgan", ModelOptions()), ("dcgan64", ModelOptions(width: 4)), ("dcgan64", ModelOptions(width: 4, imageSize: 32))] {
+        for (name, options) in [
+            ("dcgan", ModelOptions()), ("dcgan64", ModelOptions(width: 4)),
+            ("dcgan64", ModelOptions(width: 4, imageSize: 32)),
+        ] {
             let rng = RandomGenerator(seed: 1)
             let model = try ModelZoo.make(name, options: options, rng: rng)
             let z = model.noise(3, using: rng)
@@ -18,7 +21,8 @@ final class ConvolutionalGANTests: XCTestCase {
             XCTAssertEqual(fake.shape, [3] + model.sampleShape, name)
             XCTAssertEqual(model.discriminator(fake).shape, [3, 1], name)
             let step = GANTrainingStep(model: model, rng: rng)
-            let before = model.generator.parameters.map(\.scalars), dBefore = model.discriminator.parameters.map(\.scalars)
+            let before = model.generator.parameters.map(\.scalars),
+                dBefore = model.discriminator.parameters.map(\.scalars)
             let real = Tensor.uniform([4] + model.sampleShape, low: -1, high: 1, using: rng)
             let metrics = step(real: real)
             XCTAssertTrue(metrics.isFinite, name)
@@ -31,7 +35,8 @@ final class ConvolutionalGANTests: XCTestCase {
     func testDCGANParameterCounts() throws {
         let model = try ModelZoo.make("dcgan", rng: RandomGenerator(seed: 0))
         // Dense 100→6272 (+bias), BN(128), ConvT 5×5×64×128 (+64), BN(64), ConvT 5×5×1×64 (+1).
-        XCTAssertEqual(model.generator.parameterCount, 100 * 6272 + 6272 + 2 * 128 + 25 * 64 * 128 + 64 + 2 * 64 + 25 * 64 + 1)
+        XCTAssertEqual(
+            model.generator.parameterCount, 100 * 6272 + 6272 + 2 * 128 + 25 * 64 * 128 + 64 + 2 * 64 + 25 * 64 + 1)
         // Conv 5×5×1×64 (+64), Conv 5×5×64×128 (+128), Dense 6272→1 (+1).
         XCTAssertEqual(model.discriminator.parameterCount, 25 * 64 + 64 + 25 * 64 * 128 + 128 + 6272 + 1)
         XCTAssertEqual(model.source.batchSize, 32)
@@ -45,15 +50,19 @@ final class ConvolutionalGANTests: XCTestCase {
         let rng = RandomGenerator(seed: 2)
         for i in 0..<24 {
             let (w, h) = [(40, 40), (48, 36), (30, 44)][i % 3]
-            let background = (0..<3).map { _ in UInt8(rng.integer(below: 256)) }, ink = (0..<3).map { _ in UInt8(rng.integer(below: 256)) }
+            let background = (0..<3).map { _ in UInt8(rng.integer(below: 256)) },
+                ink = (0..<3).map { _ in UInt8(rng.integer(below: 256)) }
             var pixels = [UInt8](repeating: 0, count: w * h * 3)
             let (cx, cy, r) = (Double(w) / 2, Double(h) / 2, Double(min(w, h)) / 3)
-            for y in 0..<h { for x in 0..<w {
-                let dx = Double(x) - cx, dy = Double(y) - cy
-                let inside = i % 2 == 0 ? dx * dx + dy * dy < r * r : abs(dx) < r && abs(dy) < r
-                for c in 0..<3 { pixels[(y * w + x) * 3 + c] = inside ? ink[c] : background[c] }
-            } }
-            try PNG.write(pixels: pixels, width: w, height: h, channels: 3, to: images.appendingPathComponent("shape-\(i).png"))
+            for y in 0..<h {
+                for x in 0..<w {
+                    let dx = Double(x) - cx, dy = Double(y) - cy
+                    let inside = i % 2 == 0 ? dx * dx + dy * dy < r * r : abs(dx) < r && abs(dy) < r
+                    for c in 0..<3 { pixels[(y * w + x) * 3 + c] = inside ? ink[c] : background[c] }
+                }
+            }
+            try PNG.write(
+                pixels: pixels, width: w, height: h, channels: 3, to: images.appendingPathComponent("shape-\(i).png"))
         }
         try Data("not a picture".utf8).write(to: images.appendingPathComponent("broken.png"))
 

@@ -1,13 +1,14 @@
+import Foundation
 import SwiftGANArtifacts
 import SwiftGANDatasets
-import Foundation
-import SwiftGANTraining
 import SwiftGANNN
 import SwiftGANTensors
+import SwiftGANTraining
 import XCTest
 
 func runFolder(_ name: String = #function) -> String {
-    let url = FileManager.default.temporaryDirectory.appendingPathComponent("swiftgan-gan-\(getpid())-\(name.filter(\.isLetter))")
+    let url = FileManager.default.temporaryDirectory.appendingPathComponent(
+        "swiftgan-gan-\(getpid())-\(name.filter(\.isLetter))")
     try? FileManager.default.removeItem(at: url)
     return url.path
 }
@@ -37,7 +38,9 @@ final class CurveGANTests: XCTestCase {
         XCTAssertGreaterThan(share, 0.8, "only \(share) of the curves are in the family")
         // The coefficients spread over [1, 2] rather than collapsing onto one curve.
         let coefficients = (0..<200).map { QuadraticCurves.fit(row(after, $0)).a }
-        XCTAssertGreaterThan(coefficients.max()! - coefficients.min()!, 0.5, "mode collapse: a ∈ \(coefficients.min()!)…\(coefficients.max()!)")
+        XCTAssertGreaterThan(
+            coefficients.max()! - coefficients.min()!, 0.5,
+            "mode collapse: a ∈ \(coefficients.min()!)…\(coefficients.max()!)")
     }
 
     func row(_ t: Tensor, _ i: Int) -> [Float] { Array(t.scalars[(i * 16)..<((i + 1) * 16)]) }
@@ -56,7 +59,9 @@ final class CurveGANTests: XCTestCase {
         try b.run()
         let fa = URL(fileURLWithPath: a.config.out!), fb = URL(fileURLWithPath: b.config.out!)
         for file in ["generator.safetensors", "discriminator.safetensors", "samples/step-000060.png"] {
-            XCTAssertEqual(try Data(contentsOf: fa.appendingPathComponent(file)), try Data(contentsOf: fb.appendingPathComponent(file)), file)
+            XCTAssertEqual(
+                try Data(contentsOf: fa.appendingPathComponent(file)),
+                try Data(contentsOf: fb.appendingPathComponent(file)), file)
         }
         XCTAssertEqual(a.history.map(\.metrics.generatorLoss), b.history.map(\.metrics.generatorLoss))
 
@@ -64,7 +69,9 @@ final class CurveGANTests: XCTestCase {
         XCTAssertEqual(step, 60)
         XCTAssertEqual(loaded.name, "curve-gan")
         let z = a.model.noise(5, using: RandomGenerator(seed: 3))
-        XCTAssertEqual(loaded.generate(z).scalars, a.model.generate(z).scalars, "the saved generator draws exactly what the trained one draws")
+        XCTAssertEqual(
+            loaded.generate(z).scalars, a.model.generate(z).scalars,
+            "the saved generator draws exactly what the trained one draws")
 
         let csv = try String(contentsOf: fa.appendingPathComponent("history.csv"), encoding: .utf8)
         XCTAssertEqual(csv.split(separator: "\n").count, 61, "header plus one row per step")
@@ -77,7 +84,9 @@ final class CurveGANTests: XCTestCase {
         let run = try TrainingRun(config: curveConfig(steps: 2, sampleEvery: 2))
         try run.run()
         let folder = URL(fileURLWithPath: run.config.out!)
-        XCTAssertThrowsError(try Checkpoint.loadGenerator(from: folder.appendingPathComponent("discriminator.safetensors"))) {
+        XCTAssertThrowsError(
+            try Checkpoint.loadGenerator(from: folder.appendingPathComponent("discriminator.safetensors"))
+        ) {
             XCTAssertTrue("\($0)".contains("not its generator"), "\($0)")
         }
         XCTAssertThrowsError(try Checkpoint.loadGenerator(from: folder.appendingPathComponent("history.csv"))) {
@@ -89,7 +98,10 @@ final class CurveGANTests: XCTestCase {
         var metadata = file.metadata
         metadata["model"] = "mlp-gan"
         let renamed = folder.appendingPathComponent("renamed.safetensors")
-        try AtomicFile.write(try Safetensors.encode(file.tensors.map { (name: $0.key, shape: $0.value.shape, values: $0.value.values) }, metadata: metadata), to: renamed)
+        try AtomicFile.write(
+            try Safetensors.encode(
+                file.tensors.map { (name: $0.key, shape: $0.value.shape, values: $0.value.values) }, metadata: metadata),
+            to: renamed)
         XCTAssertThrowsError(try Checkpoint.loadGenerator(from: renamed)) {
             XCTAssertTrue("\($0)".contains("does not fit"), "\($0)")
         }

@@ -1,18 +1,23 @@
-import SwiftGANArtifacts
 import Foundation
-@testable import SwiftGANTraining
+import SwiftGANArtifacts
 import SwiftGANTensors
 import XCTest
+
+@testable import SwiftGANTraining
 
 /// Files damaged by a crash, a bad copy or an attacker give an error that names them, never a
 /// trap or a silent wrong result.
 final class DamagedFileTests: XCTestCase {
     /// Rewrites a safetensors file with `change` applied to its tensors and metadata.
-    func rewrite(_ url: URL, _ change: (inout [String: (shape: [Int], values: [Float])], inout [String: String]) -> Void) throws {
+    func rewrite(
+        _ url: URL, _ change: (inout [String: (shape: [Int], values: [Float])], inout [String: String]) -> Void
+    ) throws {
         var (tensors, metadata) = try Safetensors.read(from: url)
         change(&tensors, &metadata)
-        try Safetensors.encode(tensors.sorted { $0.key < $1.key }.map { (name: $0.key, shape: $0.value.shape, values: $0.value.values) },
-                               metadata: metadata).write(to: url)
+        try Safetensors.encode(
+            tensors.sorted { $0.key < $1.key }.map { (name: $0.key, shape: $0.value.shape, values: $0.value.values) },
+            metadata: metadata
+        ).write(to: url)
     }
 
     func testDamagedTrainingStatesAreRefused() throws {
@@ -37,7 +42,9 @@ final class DamagedFileTests: XCTestCase {
         for (what, damage) in damages {
             try good.write(to: state)
             try rewrite(state, damage)
-            XCTAssertThrowsError(try TrainingRun(config: config).resume()) { XCTAssertTrue("\($0)".contains(what), "\(what): \($0)") }
+            XCTAssertThrowsError(try TrainingRun(config: config).resume()) {
+                XCTAssertTrue("\($0)".contains(what), "\(what): \($0)")
+            }
         }
     }
 
@@ -47,11 +54,19 @@ final class DamagedFileTests: XCTestCase {
         let url = URL(fileURLWithPath: config.out! + "/generator.safetensors")
         let good = try Data(contentsOf: url)
         try rewrite(url) { t, _ in t[t.keys.sorted()[0]]!.values[0] = .nan }
-        XCTAssertThrowsError(try Checkpoint.loadGenerator(from: url)) { XCTAssertTrue("\($0)".contains("NaN or infinite"), "\($0)") }
-        for options in [#"{"width":1000000000,"discriminatorDropout":0}"#, #"{"discriminatorDropout":7}"#, #"{"width":"#] {
+        XCTAssertThrowsError(try Checkpoint.loadGenerator(from: url)) {
+            XCTAssertTrue("\($0)".contains("NaN or infinite"), "\($0)")
+        }
+        for options in [
+            #"{"width":1000000000,"discriminatorDropout":0}"#, #"{"discriminatorDropout":7}"#, #"{"width":"#,
+        ] {
             try good.write(to: url)
-            try rewrite(url) { _, m in m["model"] = "dcgan64"; m["options"] = options }
-            XCTAssertThrowsError(try Checkpoint.loadGenerator(from: url)) { XCTAssertTrue("\($0)".contains(url.path), "\($0)") }
+            try rewrite(url) { _, m in
+                m["model"] = "dcgan64"; m["options"] = options
+            }
+            XCTAssertThrowsError(try Checkpoint.loadGenerator(from: url)) {
+                XCTAssertTrue("\($0)".contains(url.path), "\($0)")
+            }
         }
     }
 
@@ -64,7 +79,8 @@ final class DamagedFileTests: XCTestCase {
         finished.arguments = ["-c", "exit 0"]
         try finished.run()
         finished.waitUntilExit()
-        let dead = ".generator.safetensors.\(finished.processIdentifier).77.tmp", live = ".history.csv.\(getpid()).5.tmp"
+        let dead = ".generator.safetensors.\(finished.processIdentifier).77.tmp",
+            live = ".history.csv.\(getpid()).5.tmp"
         for name in [dead, live, "notes.tmp"] { try Data([1]).write(to: folder.appendingPathComponent(name)) }
         XCTAssertEqual(AtomicFile.removeStaleTemporaries(in: folder), [dead])
         XCTAssertEqual(Set(try FileManager.default.contentsOfDirectory(atPath: folder.path)), [live, "notes.tmp"])

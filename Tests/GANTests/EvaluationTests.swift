@@ -1,9 +1,9 @@
+import Foundation
 import SwiftGANArtifacts
 import SwiftGANDatasets
-import Foundation
-import SwiftGANTraining
 import SwiftGANNN
 import SwiftGANTensors
+import SwiftGANTraining
 import XCTest
 
 /// The evaluator network, the quality report built on it, `swiftgan evaluate`, and measuring
@@ -23,8 +23,9 @@ final class EvaluationTests: XCTestCase {
             }
             labels.append(label)
         }
-        return try ImageDataset(name: "blocks", height: 28, width: 28, channels: 1, pixels: pixels, labels: labels,
-                                classNames: ["top left", "top right", "bottom left", "bottom right"])
+        return try ImageDataset(
+            name: "blocks", height: 28, width: 28, channels: 1, pixels: pixels, labels: labels,
+            classNames: ["top left", "top right", "bottom left", "bottom right"])
     }
 
     /// Writes a dataset as the four Fashion-MNIST IDX files (the same images as train and test split).
@@ -32,8 +33,10 @@ final class EvaluationTests: XCTestCase {
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         let images = IDXFile(dimensions: [data.count, 28, 28], values: data.pixels)
         let labels = IDXFile(dimensions: [data.count], values: data.labels.map(UInt8.init))
-        for (name, file) in [("train-images-idx3-ubyte", images), ("train-labels-idx1-ubyte", labels),
-                             ("t10k-images-idx3-ubyte", images), ("t10k-labels-idx1-ubyte", labels)] {
+        for (name, file) in [
+            ("train-images-idx3-ubyte", images), ("train-labels-idx1-ubyte", labels),
+            ("t10k-images-idx3-ubyte", images), ("t10k-labels-idx1-ubyte", labels),
+        ] {
             try file.encoded().write(to: folder.appendingPathComponent(name))
         }
     }
@@ -70,7 +73,8 @@ final class EvaluationTests: XCTestCase {
         XCTAssertLessThan(collapsed.recall!, 0.5)
         XCTAssertLessThan(collapsed.normalizedClassEntropy, 0.3)
 
-        XCTAssertThrowsError(try judge.report(images: Tensor.zeros([3, 32, 32, 1]), labels: nil, rng: RandomGenerator(seed: 0)))
+        XCTAssertThrowsError(
+            try judge.report(images: Tensor.zeros([3, 32, 32, 1]), labels: nil, rng: RandomGenerator(seed: 0)))
         XCTAssertThrowsError(try judge.report(images: images, labels: [1, 2], rng: RandomGenerator(seed: 0)))
     }
 
@@ -80,12 +84,15 @@ final class EvaluationTests: XCTestCase {
         let (evaluator, accuracy, url) = try Evaluator.shipped(for: "fashion-mnist")
         XCTAssertEqual(SHA256.hex(try Data(contentsOf: url)), Evaluator.shippedChecksums["fashion-mnist"])
         XCTAssertGreaterThan(accuracy, 0.85)
-        XCTAssertThrowsError(try Evaluator.shipped(for: "cifar10")) { XCTAssertTrue("\($0)".contains("train-evaluator"), "\($0)") }
+        XCTAssertThrowsError(try Evaluator.shipped(for: "cifar10")) {
+            XCTAssertTrue("\($0)".contains("train-evaluator"), "\($0)")
+        }
 
         var locator = DatasetLocator()
         locator.allowDownload = false
         guard let test = try? locator.load(.fashionMNIST, train: false).dataset else {
-            throw XCTSkip("Fashion-MNIST is not on this machine (cache or /usr/share/datasets); the accuracy check needs it")
+            throw XCTSkip(
+                "Fashion-MNIST is not on this machine (cache or /usr/share/datasets); the accuracy check needs it")
         }
         // The whole test split: the recorded figure, up to a few images' worth of float rounding
         // from other thread counts or BLAS builds.
@@ -94,15 +101,21 @@ final class EvaluationTests: XCTestCase {
 
     /// `swiftgan evaluate` on a .npy with labels, and its errors.
     func testEvaluateCommand() throws {
-        try XCTSkipUnless(FileManager.default.isExecutableFile(atPath: tool.path), "swiftgan is not built next to the tests")
+        try XCTSkipUnless(
+            FileManager.default.isExecutableFile(atPath: tool.path), "swiftgan is not built next to the tests")
         let folder = URL(fileURLWithPath: runFolder())
         let data = try Self.blocks(120, seed: 2)
         try Self.writeIDX(data, to: folder.appendingPathComponent("data"))
-        let npy = folder.appendingPathComponent("images.npy").path, labels = folder.appendingPathComponent("labels.npy").path
-        try NPY.encode(uint8: Array(data.pixels.prefix(60 * 784)), shape: [60, 28, 28]).write(to: URL(fileURLWithPath: npy))
-        try NPY.encode(int64: data.labels.prefix(60).map(Int64.init), shape: [60]).write(to: URL(fileURLWithPath: labels))
+        let npy = folder.appendingPathComponent("images.npy").path,
+            labels = folder.appendingPathComponent("labels.npy").path
+        try NPY.encode(uint8: Array(data.pixels.prefix(60 * 784)), shape: [60, 28, 28]).write(
+            to: URL(fileURLWithPath: npy))
+        try NPY.encode(int64: data.labels.prefix(60).map(Int64.init), shape: [60]).write(
+            to: URL(fileURLWithPath: labels))
         let json = folder.appendingPathComponent("report.json").path
-        let common = ["evaluate", "--dataset", "fashion-mnist", "--data-dir", folder.appendingPathComponent("data").path]
+        let common = [
+            "evaluate", "--dataset", "fashion-mnist", "--data-dir", folder.appendingPathComponent("data").path,
+        ]
         let run = try swiftgan(common + ["--npy", npy, "--labels", labels, "--json", json])
         XCTAssertTrue(run.output.contains("FID") && run.output.contains("conditional accuracy"), run.output)
         let report = try JSONDecoder().decode(QualityReport.self, from: Data(contentsOf: URL(fileURLWithPath: json)))
@@ -110,7 +123,8 @@ final class EvaluationTests: XCTestCase {
         XCTAssertEqual(report.realCount, 120)
         XCTAssertNotNil(report.conditionalAccuracy)
 
-        try NPY.encode(uint8: [UInt8](repeating: 0, count: 4 * 32 * 32), shape: [4, 32, 32]).write(to: URL(fileURLWithPath: npy))
+        try NPY.encode(uint8: [UInt8](repeating: 0, count: 4 * 32 * 32), shape: [4, 32, 32]).write(
+            to: URL(fileURLWithPath: npy))
         let wrongShape = try swiftgan(common + ["--npy", npy], expectSuccess: false)
         XCTAssertTrue(wrongShape.output.contains("28×28"), wrongShape.output)
         XCTAssertEqual(wrongShape.status, 1, "a file's content is not a usage error")
@@ -120,13 +134,17 @@ final class EvaluationTests: XCTestCase {
         XCTAssertEqual(neither.status, 64, "a missing option is")
 
         // A missing file and a damaged header: the file is named, no Foundation dump, no binary.
-        let missing = try swiftgan(common + ["--npy", folder.appendingPathComponent("nothing.npy").path], expectSuccess: false)
-        XCTAssertTrue(missing.output.contains("nothing.npy") && !missing.output.contains("Error Domain"), missing.output)
+        let missing = try swiftgan(
+            common + ["--npy", folder.appendingPathComponent("nothing.npy").path], expectSuccess: false)
+        XCTAssertTrue(
+            missing.output.contains("nothing.npy") && !missing.output.contains("Error Domain"), missing.output)
         let header = Data("{'descr': \u{1}\u{2}\u{7}}   \n".utf8)
-        try (Data([0x93] + Array("NUMPY".utf8) + [1, 0, UInt8(header.count), 0]) + header).write(to: URL(fileURLWithPath: npy))
+        try (Data([0x93] + Array("NUMPY".utf8) + [1, 0, UInt8(header.count), 0]) + header).write(
+            to: URL(fileURLWithPath: npy))
         let garbled = try swiftgan(common + ["--npy", npy], expectSuccess: false)
         XCTAssertTrue(garbled.output.contains("images.npy") && garbled.output.contains("\\x07"), garbled.output)
-        XCTAssertFalse(garbled.output.unicodeScalars.contains { $0.value < 0x20 && $0 != "\n" && $0 != "\r" }, garbled.output)
+        XCTAssertFalse(
+            garbled.output.unicodeScalars.contains { $0.value < 0x20 && $0 != "\n" && $0 != "\r" }, garbled.output)
     }
 
     /// `--eval-every` adds FID and KID to the history at the measured steps (and only there).
@@ -154,6 +172,8 @@ final class EvaluationTests: XCTestCase {
         XCTAssertEqual(csv[2].split(separator: ",").count, 9)
 
         config.model = "curve-gan"
-        XCTAssertThrowsError(try TrainingRun(config: config)) { XCTAssertTrue("\($0)".contains("--eval-every"), "\($0)") }
+        XCTAssertThrowsError(try TrainingRun(config: config)) {
+            XCTAssertTrue("\($0)".contains("--eval-every"), "\($0)")
+        }
     }
 }

@@ -1,8 +1,9 @@
-import SwiftGANArtifacts
 import Foundation
-@testable import SwiftGANTraining
+import SwiftGANArtifacts
 import SwiftGANTensors
 import XCTest
+
+@testable import SwiftGANTraining
 
 final class LatentWalkTests: XCTestCase {
     /// slerp's ends are its inputs; between two orthogonal vectors of one length it keeps that
@@ -28,17 +29,26 @@ final class LatentWalkTests: XCTestCase {
         let data = try randomIDXFolder("walk-data", count: 40, seed: 3)
         let out = runFolder("walk")
         for model in ["mlp-gan", "acgan"] {
-            try swiftgan(["train", "--model", model, "--dataset", "mnist", "--data-dir", data.path, "--batch-size", "8", "--steps", "1",
-                          "--out", out + "/" + model])
+            try swiftgan([
+                "train", "--model", model, "--dataset", "mnist", "--data-dir", data.path, "--batch-size", "8",
+                "--steps", "1",
+                "--out", out + "/" + model,
+            ])
         }
         let mlp = out + "/mlp-gan/generator.safetensors", acgan = out + "/acgan/generator.safetensors"
-        let walk = try swiftgan(["interpolate", "--checkpoint", mlp, "--steps", "5", "--rows", "3", "--out", out + "/walk.png", "--gif", out + "/walk.gif"])
+        let walk = try swiftgan([
+            "interpolate", "--checkpoint", mlp, "--steps", "5", "--rows", "3", "--out", out + "/walk.png", "--gif",
+            out + "/walk.gif",
+        ])
         XCTAssertEqual(try GIF.read(from: URL(fileURLWithPath: out + "/walk.gif")).frames.count, 8, walk.output)
         XCTAssertGreaterThan(try PNG.read(from: URL(fileURLWithPath: out + "/walk.png")).width, 5 * 56)
-        let sweep = try swiftgan(["interpolate", "--checkpoint", acgan, "--classes", "--rows", "2", "--out", out + "/classes.png"])
+        let sweep = try swiftgan([
+            "interpolate", "--checkpoint", acgan, "--classes", "--rows", "2", "--out", out + "/classes.png",
+        ])
         XCTAssertTrue(sweep.output.contains("2 noise vectors × 10 classes"), sweep.output)
         try swiftgan(["interpolate", "--checkpoint", acgan, "--label", "3", "--out", out + "/threes.png"])
-        let refused = try swiftgan(["interpolate", "--checkpoint", acgan, "--out", out + "/x.png"], expectSuccess: false)
+        let refused = try swiftgan(
+            ["interpolate", "--checkpoint", acgan, "--out", out + "/x.png"], expectSuccess: false)
         XCTAssertTrue(refused.output.contains("conditional"), refused.output)
 
         let (model, _, _) = try Checkpoint.loadGenerator(from: URL(fileURLWithPath: mlp))
@@ -46,9 +56,13 @@ final class LatentWalkTests: XCTestCase {
         try NPY.write(float32: noise.scalars, shape: noise.shape, to: URL(fileURLWithPath: out + "/noise.npy"))
         try swiftgan(["sample", "--checkpoint", mlp, "--noise", out + "/noise.npy", "--npy", out + "/from-file.npy"])
         try swiftgan(["sample", "--checkpoint", mlp, "--seed", "11", "--count", "7", "--npy", out + "/from-seed.npy"])
-        XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: out + "/from-file.npy")), try Data(contentsOf: URL(fileURLWithPath: out + "/from-seed.npy")))
+        XCTAssertEqual(
+            try Data(contentsOf: URL(fileURLWithPath: out + "/from-file.npy")),
+            try Data(contentsOf: URL(fileURLWithPath: out + "/from-seed.npy")))
         try NPY.write(float32: [1, 2, 3], shape: [1, 3], to: URL(fileURLWithPath: out + "/short.npy"))
-        let wrong = try swiftgan(["sample", "--checkpoint", mlp, "--noise", out + "/short.npy", "--npy", out + "/x.npy"], expectSuccess: false)
+        let wrong = try swiftgan(
+            ["sample", "--checkpoint", mlp, "--noise", out + "/short.npy", "--npy", out + "/x.npy"],
+            expectSuccess: false)
         XCTAssertTrue(wrong.output.contains("shape [N, 100]"), wrong.output)
     }
 }

@@ -1,9 +1,10 @@
-import SwiftGANArtifacts
 import Foundation
-@testable import SwiftGANTraining
+import SwiftGANArtifacts
 import SwiftGANNN
 import SwiftGANTensors
 import XCTest
+
+@testable import SwiftGANTraining
 
 /// `swiftgan export --onnx`, checked by ONNX's own checker and run in ONNX Runtime: every zoo
 /// generator gives what `swiftgan sample --noise … --float32` gives for the same noise, and every
@@ -37,64 +38,82 @@ final class ONNXExportTests: XCTestCase {
             let count = model.classCount > 0 ? model.classCount : 6
             let labels = model.classCount > 0 ? Array(0..<model.classCount) : nil
             moveStatistics(of: model, labels: labels, rng: rng)
-            try Checkpoint.save(model.generator, of: model, role: "generator", step: 7, to: URL(fileURLWithPath: path("G.safetensors")))
-            try Checkpoint.save(model.discriminator, of: model, role: "discriminator", step: 7, to: URL(fileURLWithPath: path("D.safetensors")))
+            try Checkpoint.save(
+                model.generator, of: model, role: "generator", step: 7, to: URL(fileURLWithPath: path("G.safetensors")))
+            try Checkpoint.save(
+                model.discriminator, of: model, role: "discriminator", step: 7,
+                to: URL(fileURLWithPath: path("D.safetensors")))
             for network in ["G", "D"] {
-                let export = try swiftgan(["export", "--checkpoint", path("\(network).safetensors"), "--onnx", path("\(network).onnx")])
+                let export = try swiftgan([
+                    "export", "--checkpoint", path("\(network).safetensors"), "--onnx", path("\(network).onnx"),
+                ])
                 XCTAssertTrue(export.output.contains("opset 17"), export.output)
             }
 
             // G: the CLI's samples from the noise file, as a user compares them.
             let noise = model.noise(count, using: rng)
             try NPY.write(float32: noise.scalars, shape: noise.shape, to: URL(fileURLWithPath: path("noise.npy")))
-            try swiftgan(["sample", "--checkpoint", path("G.safetensors"), "--noise", path("noise.npy"), "--npy", path("samples.npy"), "--float32"]
-                         + (labels != nil ? ["--label", "all", "--count", "1"] : []))
+            try swiftgan(
+                [
+                    "sample", "--checkpoint", path("G.safetensors"), "--noise", path("noise.npy"), "--npy",
+                    path("samples.npy"), "--float32",
+                ]
+                    + (labels != nil ? ["--label", "all", "--count", "1"] : []))
             // D: SwiftGAN's logits for those samples, in inference mode.
             let samples = model.generate(noise, labels: labels)
             model.discriminator.eval()
             let logits = withoutGrad { model.discriminator(model.discriminatorInput(samples, labels: labels)) }
             try NPY.write(float32: logits.scalars, shape: logits.shape, to: URL(fileURLWithPath: path("logits.npy")))
-            if let labels { try NPY.write(int64: labels.map(Int64.init), shape: [labels.count], to: URL(fileURLWithPath: path("labels.npy"))) }
-            manifest.append(["label": label, "dir": dir.path, "conditional": labels != nil, "curves": model.sample == .curves(points: 16)])
+            if let labels {
+                try NPY.write(
+                    int64: labels.map(Int64.init), shape: [labels.count], to: URL(fileURLWithPath: path("labels.npy")))
+            }
+            manifest.append([
+                "label": label, "dir": dir.path, "conditional": labels != nil,
+                "curves": model.sample == .curves(points: 16),
+            ])
         }
         let manifestURL = folder.appendingPathComponent("manifest.json")
         try JSONSerialization.data(withJSONObject: manifest).write(to: manifestURL)
 
         let script = """
-        import json, sys, numpy as np, onnx, onnxruntime as ort
-        results = {}
-        for case in json.load(open(sys.argv[1])):
-            d = case['dir']
-            def run(network, feeds):
-                # feeds: the input arrays, given the session's input names.
-                model = onnx.load(f'{d}/{network}.onnx')
-                onnx.checker.check_model(model, full_check=True)
-                session = ort.InferenceSession(f'{d}/{network}.onnx', providers=['CPUExecutionProvider'])
-                names = [i.name for i in session.get_inputs()]
-                return model.opset_import[0].version, names, session.run(None, feeds(names))[0]
-            extra = {'label': np.load(f'{d}/labels.npy')} if case['conditional'] else {}
-            samples = np.load(f'{d}/samples.npy')
-            opset, g_inputs, g_out = run('G', lambda names: {'noise': np.load(f'{d}/noise.npy'), **extra})
-            d_data = {('curves' if case['curves'] else 'images'): samples}
-            _, d_inputs, d_out = run('D', lambda names: {**d_data, **({'label': extra['label']} if 'label' in names else {})})
-            logits = np.load(f'{d}/logits.npy')
-            results[case['label']] = {
-                'opset': opset, 'g_inputs': g_inputs, 'd_inputs': d_inputs,
-                'g_shape': list(g_out.shape), 'swift_shape': list(samples.shape), 'd_shape': list(d_out.shape),
-                'g_diff': float(np.abs(g_out - samples).max()), 'd_diff': float(np.abs(d_out - logits).max()),
-                'g_spread': float(samples.std()), 'd_scale': float(np.abs(logits).max()),
-            }
-        print(json.dumps(results))
-        """
+            import json, sys, numpy as np, onnx, onnxruntime as ort
+            results = {}
+            for case in json.load(open(sys.argv[1])):
+                d = case['dir']
+                def run(network, feeds):
+                    # feeds: the input arrays, given the session's input names.
+                    model = onnx.load(f'{d}/{network}.onnx')
+                    onnx.checker.check_model(model, full_check=True)
+                    session = ort.InferenceSession(f'{d}/{network}.onnx', providers=['CPUExecutionProvider'])
+                    names = [i.name for i in session.get_inputs()]
+                    return model.opset_import[0].version, names, session.run(None, feeds(names))[0]
+                extra = {'label': np.load(f'{d}/labels.npy')} if case['conditional'] else {}
+                samples = np.load(f'{d}/samples.npy')
+                opset, g_inputs, g_out = run('G', lambda names: {'noise': np.load(f'{d}/noise.npy'), **extra})
+                d_data = {('curves' if case['curves'] else 'images'): samples}
+                _, d_inputs, d_out = run('D', lambda names: {**d_data, **({'label': extra['label']} if 'label' in names else {})})
+                logits = np.load(f'{d}/logits.npy')
+                results[case['label']] = {
+                    'opset': opset, 'g_inputs': g_inputs, 'd_inputs': d_inputs,
+                    'g_shape': list(g_out.shape), 'swift_shape': list(samples.shape), 'd_shape': list(d_out.shape),
+                    'g_diff': float(np.abs(g_out - samples).max()), 'd_diff': float(np.abs(d_out - logits).max()),
+                    'g_spread': float(samples.std()), 'd_scale': float(np.abs(logits).max()),
+                }
+            print(json.dumps(results))
+            """
         let output = try runPython(python, script, [manifestURL.path])
         let json = try XCTUnwrap(output.split(separator: "\n").last.map(String.init), output)
-        let results = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: [String: Any]], output)
+        let results = try XCTUnwrap(
+            try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: [String: Any]], output)
         for (label, name, _) in Self.models {
             let r = try XCTUnwrap(results[label], "\(label): \(output)")
             XCTAssertEqual(r["opset"] as? Int, 17, label)
             XCTAssertEqual(r["g_shape"] as? [Int], r["swift_shape"] as? [Int], label)
-            XCTAssertLessThanOrEqual(try XCTUnwrap(r["g_diff"] as? Double), 1e-4, "\(label): G's largest difference from swiftgan sample")
-            XCTAssertLessThanOrEqual(try XCTUnwrap(r["d_diff"] as? Double), 1e-4, "\(label): D's largest difference from SwiftGAN's logits")
+            XCTAssertLessThanOrEqual(
+                try XCTUnwrap(r["g_diff"] as? Double), 1e-4, "\(label): G's largest difference from swiftgan sample")
+            XCTAssertLessThanOrEqual(
+                try XCTUnwrap(r["d_diff"] as? Double), 1e-4, "\(label): D's largest difference from SwiftGAN's logits")
             // Freshly initialized generators (weights N(0, 0.02)) draw nearly constant images, so
             // the differences are also held to a thousandth of the outputs' own spread.
             let spread = try XCTUnwrap(r["g_spread"] as? Double), scale = try XCTUnwrap(r["d_scale"] as? Double)
@@ -103,7 +122,9 @@ final class ONNXExportTests: XCTestCase {
             XCTAssertLessThanOrEqual(try XCTUnwrap(r["d_diff"] as? Double), 1e-3 * scale, label)
             let conditional = ["acgan", "cgan"].contains(name)
             XCTAssertEqual(r["g_inputs"] as? [String], conditional ? ["noise", "label"] : ["noise"], label)
-            XCTAssertEqual(r["d_inputs"] as? [String], (name == "curve-gan" ? ["curves"] : ["images"]) + (name == "cgan" ? ["label"] : []), label)
+            XCTAssertEqual(
+                r["d_inputs"] as? [String],
+                (name == "curve-gan" ? ["curves"] : ["images"]) + (name == "cgan" ? ["label"] : []), label)
             XCTAssertEqual(r["d_shape"] as? [Int], [conditional ? 10 : 6, name == "acgan" ? 11 : 1], label)
         }
     }
@@ -125,9 +146,11 @@ final class ONNXExportTests: XCTestCase {
     /// A network with a layer ONNX export has no form for is refused with the layer's name.
     func testUnsupportedLayerIsNamed() throws {
         let rng = RandomGenerator(seed: 0)
-        let model = GANModel(name: "custom", generator: Sequential([Dense(4, 16, rng: rng), ELU(), Embedding(count: 3, dimension: 2, rng: rng)]),
-                             discriminator: Sequential([Dense(16, 1, rng: rng)]), noiseSize: 4, sample: .curves(points: 16),
-                             dataRange: -1...1, source: CurveGAN.source, options: ModelOptions())
+        let model = GANModel(
+            name: "custom",
+            generator: Sequential([Dense(4, 16, rng: rng), ELU(), Embedding(count: 3, dimension: 2, rng: rng)]),
+            discriminator: Sequential([Dense(16, 1, rng: rng)]), noiseSize: 4, sample: .curves(points: 16),
+            dataRange: -1...1, source: CurveGAN.source, options: ModelOptions())
         XCTAssertThrowsError(try ONNXExport.model(model, role: "generator", step: 0, producerVersion: "test")) {
             XCTAssertTrue("\($0)".contains("Embedding"), "\($0)")
         }

@@ -1,8 +1,8 @@
-import SwiftGANDatasets
 import Foundation
-import SwiftGANTraining
+import SwiftGANDatasets
 import SwiftGANNN
 import SwiftGANTensors
+import SwiftGANTraining
 import XCTest
 
 /// The objectives (`--loss`) and D's regularizers, each against values worked out by hand or by
@@ -15,41 +15,63 @@ final class ObjectiveTests: XCTestCase {
     /// D ½·(mean log(1+e^−D(x)) + mean log(1+e^D(G(z)))), G mean log(1+e^−D(G(z))).
     func testLossesMatchHandComputedValues() throws {
         let bce = try Objectives.named("bce")
-        XCTAssertEqual(bce.discriminatorLoss(ObjectivePass(real: real, fake: fake, targets: hardTargets)).loss.scalar, 1.117_155_5, accuracy: 1e-6)
+        XCTAssertEqual(
+            bce.discriminatorLoss(ObjectivePass(real: real, fake: fake, targets: hardTargets)).loss.scalar, 1.117_155_5,
+            accuracy: 1e-6)
         let smoothed = (real: Tensor.full(0.9, shape: [2, 1]), fake: Tensor.zeros([2, 1]))
-        XCTAssertEqual(bce.discriminatorLoss(ObjectivePass(real: real, fake: fake, targets: smoothed)).loss.scalar, 1.104_655_5, accuracy: 1e-6)
-        XCTAssertEqual(bce.generatorLoss(ObjectivePass(real: real, fake: fake)).loss.scalar, 0.490_641_6, accuracy: 1e-6)
+        XCTAssertEqual(
+            bce.discriminatorLoss(ObjectivePass(real: real, fake: fake, targets: smoothed)).loss.scalar, 1.104_655_5,
+            accuracy: 1e-6)
+        XCTAssertEqual(
+            bce.generatorLoss(ObjectivePass(real: real, fake: fake)).loss.scalar, 0.490_641_6, accuracy: 1e-6)
 
         // LSGAN: D ½·(((0.5−1)² + (−1−1)²)/2 + (2² + 0.3²)/2) = ½·(2.125 + 2.045); G ½·((2−1)² + (−1.3)²)/2.
         let lsgan = try Objectives.named("lsgan")
-        XCTAssertEqual(lsgan.discriminatorLoss(ObjectivePass(real: real, fake: fake, targets: hardTargets)).loss.scalar, 2.085, accuracy: 1e-6)
+        XCTAssertEqual(
+            lsgan.discriminatorLoss(ObjectivePass(real: real, fake: fake, targets: hardTargets)).loss.scalar, 2.085,
+            accuracy: 1e-6)
         XCTAssertEqual(lsgan.generatorLoss(ObjectivePass(real: real, fake: fake)).loss.scalar, 0.6725, accuracy: 1e-6)
 
         // Hinge: D (max(0, 0.5) + max(0, 2))/2 + (max(0, 3) + max(0, 0.7))/2 = 1.25 + 1.85; G −(2 − 0.3)/2.
         let hinge = try Objectives.named("hinge")
-        XCTAssertEqual(hinge.discriminatorLoss(ObjectivePass(real: real, fake: fake, targets: hardTargets)).loss.scalar, 3.1, accuracy: 1e-6)
+        XCTAssertEqual(
+            hinge.discriminatorLoss(ObjectivePass(real: real, fake: fake, targets: hardTargets)).loss.scalar, 3.1,
+            accuracy: 1e-6)
         XCTAssertEqual(hinge.generatorLoss(ObjectivePass(real: real, fake: fake)).loss.scalar, -0.85, accuracy: 1e-6)
         // Beyond the margin, D's loss is 0.
-        XCTAssertEqual(hinge.discriminatorLoss(ObjectivePass(real: Tensor([1.5], shape: [1, 1]), fake: Tensor([-2], shape: [1, 1]), targets: hardTargets)).loss.scalar, 0)
+        XCTAssertEqual(
+            hinge.discriminatorLoss(
+                ObjectivePass(
+                    real: Tensor([1.5], shape: [1, 1]), fake: Tensor([-2], shape: [1, 1]), targets: hardTargets)
+            ).loss.scalar, 0)
 
         // WGAN and WGAN-GP: D mean D(G(z)) − mean D(x) = 0.85 − (−0.25); G −0.85.
         for name in ["wgan", "wgan-gp"] {
             let w = try Objectives.named(name)
-            XCTAssertEqual(w.discriminatorLoss(ObjectivePass(real: real, fake: fake, targets: hardTargets)).loss.scalar, 1.1, accuracy: 1e-6, name)
-            XCTAssertEqual(w.generatorLoss(ObjectivePass(real: real, fake: fake)).loss.scalar, -0.85, accuracy: 1e-6, name)
+            XCTAssertEqual(
+                w.discriminatorLoss(ObjectivePass(real: real, fake: fake, targets: hardTargets)).loss.scalar, 1.1,
+                accuracy: 1e-6, name)
+            XCTAssertEqual(
+                w.generatorLoss(ObjectivePass(real: real, fake: fake)).loss.scalar, -0.85, accuracy: 1e-6, name)
             XCTAssertNil(w.decisionThreshold, name)
         }
         // RaGAN: D(x) − E D(G(z)) = (−0.35, −1.85), D(G(z)) − E D(x) = (2.25, −0.05); values from
         // Python's math.log1p: D ½·(mean softplus(0.35, 1.85) + mean softplus(2.25, −0.05)),
         // G ½·(mean softplus(−2.25, 0.05) + mean softplus(−0.35, −1.85)).
         let ragan = try Objectives.named("ragan")
-        XCTAssertEqual(ragan.discriminatorLoss(ObjectivePass(real: real, fake: fake, targets: hardTargets)).loss.scalar, 1.474_520_9, accuracy: 1e-6)
-        XCTAssertEqual(ragan.generatorLoss(ObjectivePass(real: real, fake: fake)).loss.scalar, 0.374_520_9, accuracy: 1e-6)
+        XCTAssertEqual(
+            ragan.discriminatorLoss(ObjectivePass(real: real, fake: fake, targets: hardTargets)).loss.scalar,
+            1.474_520_9, accuracy: 1e-6)
+        XCTAssertEqual(
+            ragan.generatorLoss(ObjectivePass(real: real, fake: fake)).loss.scalar, 0.374_520_9, accuracy: 1e-6)
         // G's loss depends on D(x) only through its value: no gradient reaches the real outputs' graph.
         let realLeaf = real.copy().requiringGradient(), fakeLeaf = fake.copy().requiringGradient()
-        let g = gradients(of: ragan.generatorLoss(ObjectivePass(real: realLeaf, fake: fakeLeaf)).loss, withRespectTo: [fakeLeaf])[0]
+        let g = gradients(
+            of: ragan.generatorLoss(ObjectivePass(real: realLeaf, fake: fakeLeaf)).loss, withRespectTo: [fakeLeaf])[0]
         XCTAssertEqual(g.shape, [2, 1])
-        XCTAssertThrowsError(try Objectives.named("lsgann")) { XCTAssertTrue("\($0)".contains("known: bce, lsgan, hinge, wgan, wgan-gp"), "\($0)") }
+        XCTAssertThrowsError(try Objectives.named("lsgann")) {
+            XCTAssertTrue("\($0)".contains("known: bce, lsgan, hinge, wgan, wgan-gp"), "\($0)")
+        }
     }
 
     /// A small smooth convolutional critic (stride-2 convolution, tanh, dense), written as a
@@ -59,7 +81,10 @@ final class ObjectiveTests: XCTestCase {
     }
 
     func criticParameters(_ rng: RandomGenerator) -> [Tensor] {
-        [Tensor.normal([3, 3, 2, 3], std: 0.5, using: rng), Tensor.normal([3], std: 0.1, using: rng), Tensor.normal([27, 1], std: 0.5, using: rng)]
+        [
+            Tensor.normal([3, 3, 2, 3], std: 0.5, using: rng), Tensor.normal([3], std: 0.1, using: rng),
+            Tensor.normal([27, 1], std: 0.5, using: rng),
+        ]
     }
 
     /// D's input gradient for each example, by central differences of D's output: [n][pixels].
@@ -90,18 +115,23 @@ final class ObjectiveTests: XCTestCase {
                 let eps = Tensor.uniform([3, 1, 1, 1], using: RandomGenerator(seed: 9)).scalars
                 XCTAssertEqual(Set(eps).count, 3, "one ε per example")
                 let size = 50
-                let interpolates = Tensor((0..<(3 * size)).map { k in eps[k / size] * real.data[k] + (1 - eps[k / size]) * fake.data[k] },
-                                          shape: real.shape)
-                let norms = numericInputGradients(interpolates, critic(p)).map { g in g.map { $0 * $0 }.reduce(0, +).squareRoot() }
+                let interpolates = Tensor(
+                    (0..<(3 * size)).map { k in eps[k / size] * real.data[k] + (1 - eps[k / size]) * fake.data[k] },
+                    shape: real.shape)
+                let norms = numericInputGradients(interpolates, critic(p)).map { g in
+                    g.map { $0 * $0 }.reduce(0, +).squareRoot()
+                }
                 let expected = 10 * norms.map { ($0 - 1) * ($0 - 1) }.reduce(0, +) / 3
-                let penalty = GradientPenalty(weight: 10).penalty(real: real, fake: fake, critic: critic(p), rng: RandomGenerator(seed: 9))
+                let penalty = GradientPenalty(weight: 10).penalty(
+                    real: real, fake: fake, critic: critic(p), rng: RandomGenerator(seed: 9))
                 XCTAssertEqual(Double(penalty.scalar), expected, accuracy: 1e-3 * max(1, expected), "\(backend)")
                 let shared = GradientPenalty.interpolate(real: real, fake: fake, eps: [eps[0], eps[0], eps[0]])
                 XCTAssertNotEqual(shared.scalars, interpolates.scalars)
 
                 let check = GradientCheck(step: 1e-2, absoluteTolerance: 2e-3, relativeTolerance: 2e-2)
                 let mismatches = check.check(p) { q in
-                    GradientPenalty(weight: 10).penalty(real: real, fake: fake, critic: self.critic(q), rng: RandomGenerator(seed: 9))
+                    GradientPenalty(weight: 10).penalty(
+                        real: real, fake: fake, critic: self.critic(q), rng: RandomGenerator(seed: 9))
                 }
                 XCTAssertTrue(mismatches.isEmpty, "\(backend): \(mismatches.prefix(5))")
             }
@@ -115,7 +145,7 @@ final class ObjectiveTests: XCTestCase {
         let p = criticParameters(rng)
         let real = Tensor.normal([2, 5, 5, 2], using: rng), fake = Tensor.normal([2, 5, 5, 2], using: rng)
         let squared = numericInputGradients(real, critic(p)).map { g in g.map { $0 * $0 }.reduce(0, +) }
-        let expected = 0.5 * squared.reduce(0, +) / 2 // γ = 1
+        let expected = 0.5 * squared.reduce(0, +) / 2  // γ = 1
         let penalty = R1Penalty(gamma: 1).penalty(real: real, fake: fake, critic: critic(p), rng: rng)
         XCTAssertEqual(Double(penalty.scalar), expected, accuracy: 1e-3 * max(1, expected))
         let mismatches = GradientCheck(step: 1e-2, absoluteTolerance: 2e-3, relativeTolerance: 2e-2).check(p) { q in
@@ -168,17 +198,21 @@ final class ObjectiveTests: XCTestCase {
         config.targets = TargetOptions(smoothing: 0.1)
         XCTAssertThrowsError(try config.recipe(for: model)) { XCTAssertTrue("\($0)".contains("no targets"), "\($0)") }
 
-        let critic = try ModelZoo.make("dcgan64", options: ModelOptions(width: 4, imageSize: 32, discriminatorNormalization: "none"), rng: rng)
+        let critic = try ModelZoo.make(
+            "dcgan64", options: ModelOptions(width: 4, imageSize: 32, discriminatorNormalization: "none"), rng: rng)
         XCTAssertFalse(critic.discriminator.contains { $0 is BatchNorm })
         XCTAssertTrue(critic.generator.contains { $0 is BatchNorm })
-        XCTAssertTrue(try ModelZoo.make("dcgan64", options: ModelOptions(width: 4, imageSize: 32), rng: rng).discriminator.contains { $0 is BatchNorm })
+        XCTAssertTrue(
+            try ModelZoo.make("dcgan64", options: ModelOptions(width: 4, imageSize: 32), rng: rng).discriminator
+                .contains { $0 is BatchNorm })
     }
 
     /// The default objective is exactly the step SwiftGAN always took: same losses, same updates.
     func testDefaultRecipeIsTheModelsOwn() throws {
         let a = RandomGenerator(seed: 8), b = RandomGenerator(seed: 8)
         let m1 = try ModelZoo.make("curve-gan", rng: a), m2 = try ModelZoo.make("curve-gan", rng: b)
-        let s1 = GANTrainingStep(model: m1, rng: a), s2 = GANTrainingStep(model: m2, recipe: try TrainConfig().recipe(for: m2), rng: b)
+        let s1 = GANTrainingStep(model: m1, rng: a),
+            s2 = GANTrainingStep(model: m2, recipe: try TrainConfig().recipe(for: m2), rng: b)
         for _ in 0..<3 {
             let x1 = s1(real: QuadraticCurves.sample(8, using: a)), x2 = s2(real: QuadraticCurves.sample(8, using: b))
             let v1: [Float] = [x1.discriminatorLoss, x1.generatorLoss, x1.discriminatorAccuracy!]
@@ -237,7 +271,8 @@ final class ObjectiveTests: XCTestCase {
                 XCTAssertTrue(run.history.allSatisfy { $0.metrics.isFinite }, label)
                 let recent = run.history.suffix(5).map(\.metrics)
                 if run.step.recipe.objective.decisionThreshold != nil {
-                    let d = recent.map { $0.discriminatorAccuracy! }.reduce(0, +) / 5, g = recent.map { $0.generatorAccuracy! }.reduce(0, +) / 5
+                    let d = recent.map { $0.discriminatorAccuracy! }.reduce(0, +) / 5,
+                        g = recent.map { $0.generatorAccuracy! }.reduce(0, +) / 5
                     XCTAssertTrue(d < 1 || g > 0, "\(label): D accuracy \(d), G accuracy \(g)")
                 } else {
                     let w = recent.map { $0.extra("wasserstein")! }
@@ -278,7 +313,9 @@ final class ObjectiveTests: XCTestCase {
         try run.run()
         let text = try String(contentsOfFile: config.out! + "/history.csv", encoding: .utf8)
         let lines = text.split(separator: "\n")
-        XCTAssertEqual(lines[0], "step,epoch,d_loss,d_accuracy,g_loss,g_accuracy,seconds,fid,kid,wasserstein,gradient_penalty,r1_penalty")
+        XCTAssertEqual(
+            lines[0],
+            "step,epoch,d_loss,d_accuracy,g_loss,g_accuracy,seconds,fid,kid,wasserstein,gradient_penalty,r1_penalty")
         XCTAssertTrue(lines[1].hasPrefix("1,0,"))
         XCTAssertEqual(lines[1].split(separator: ",", omittingEmptySubsequences: false)[3], "")
         XCTAssertEqual(History.csv(try History.read(URL(fileURLWithPath: config.out! + "/history.csv"))), text)
@@ -301,10 +338,13 @@ final class ObjectiveTests: XCTestCase {
         XCTAssertEqual(applied.generatorLearningRate, 1e-4)
         XCTAssertEqual(applied.ema, 0.999)
         XCTAssertEqual(applied.model, "dcgan")
-        let recipe = try applied.recipe(for: try ModelZoo.make("dcgan", options: applied.options, rng: RandomGenerator(seed: 0)))
+        let recipe = try applied.recipe(
+            for: try ModelZoo.make("dcgan", options: applied.options, rng: RandomGenerator(seed: 0)))
         XCTAssertEqual(recipe.discriminatorOptimizer, .adam(learningRate: 2e-4, beta1: 0, beta2: 0.9))
         config.recipe = "best"
-        XCTAssertThrowsError(try config.validate()) { XCTAssertTrue("\($0)".contains("unknown recipe 'best'"), "\($0)") }
+        XCTAssertThrowsError(try config.validate()) {
+            XCTAssertTrue("\($0)".contains("unknown recipe 'best'"), "\($0)")
+        }
     }
 
     /// A misspelled key in config.json is an error that names it, not a silently ignored option.
@@ -318,11 +358,15 @@ final class ObjectiveTests: XCTestCase {
         try (try config.json()).write(to: good, atomically: true, encoding: .utf8)
         XCTAssertEqual(try TrainConfig.load(good), config)
         let json = try config.json()
-        for (text, key) in [(json.replacingOccurrences(of: "\"loss\"", with: "\"lerningRate\" : 0.001, \"loss\""), "'lerningRate'"),
-                            (json.replacingOccurrences(of: "\"spectralNorm\"", with: "\"spectral_norm\""), "'options.spectral_norm'")] {
+        for (text, key) in [
+            (json.replacingOccurrences(of: "\"loss\"", with: "\"lerningRate\" : 0.001, \"loss\""), "'lerningRate'"),
+            (json.replacingOccurrences(of: "\"spectralNorm\"", with: "\"spectral_norm\""), "'options.spectral_norm'"),
+        ] {
             let bad = folder.appendingPathComponent("bad.json")
             try text.write(to: bad, atomically: true, encoding: .utf8)
-            XCTAssertThrowsError(try TrainConfig.load(bad)) { XCTAssertTrue("\($0)".contains("unknown key \(key)"), "\($0)") }
+            XCTAssertThrowsError(try TrainConfig.load(bad)) {
+                XCTAssertTrue("\($0)".contains("unknown key \(key)"), "\($0)")
+            }
         }
     }
 
@@ -336,7 +380,8 @@ final class ObjectiveTests: XCTestCase {
         XCTAssertLessThan(run.finalStep, config.steps)
         XCTAssertEqual(run.history.count, run.finalStep)
         let folder = config.out!
-        XCTAssertTrue(FileManager.default.fileExists(atPath: folder + String(format: "/samples/step-%06d.png", run.finalStep)))
+        XCTAssertTrue(
+            FileManager.default.fileExists(atPath: folder + String(format: "/samples/step-%06d.png", run.finalStep)))
         for name in ["generator.safetensors", "training-state.safetensors", "training.gif", "history.csv"] {
             XCTAssertTrue(FileManager.default.fileExists(atPath: folder + "/" + name), name)
         }

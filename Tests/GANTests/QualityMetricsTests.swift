@@ -1,6 +1,6 @@
 import Foundation
-import SwiftGANTraining
 import SwiftGANTensors
+import SwiftGANTraining
 import XCTest
 
 /// The quality metrics of `swiftgan evaluate` against closed forms and against naive double-precision
@@ -74,13 +74,17 @@ final class QualityMetricsTests: XCTestCase {
         let (a, b): ([Float], [Float]) = ([1, 4, 9, 0.25], [4, 1, 1, 1])
         let (mu1, mu2): ([Float], [Float]) = ([0, 0, 0, 0], [1, 0, -1, 0.5])
         let n = 20000
-        let x = Tensor.normal([n, 4], using: RandomGenerator(seed: 6)), y = Tensor.normal([n, 4], using: RandomGenerator(seed: 7))
+        let x = Tensor.normal([n, 4], using: RandomGenerator(seed: 6)),
+            y = Tensor.normal([n, 4], using: RandomGenerator(seed: 7))
         for i in 0..<(n * 4) {
             x.data[i] = mu1[i % 4] + a[i % 4].squareRoot() * x.data[i]
             y.data[i] = mu2[i % 4] + b[i % 4].squareRoot() * y.data[i]
         }
-        let analytic = zip(mu1, mu2).reduce(0.0) { $0 + Double(($1.0 - $1.1) * ($1.0 - $1.1)) }
-            + zip(a, b).reduce(0.0) { $0 + Double(($1.0.squareRoot() - $1.1.squareRoot()) * ($1.0.squareRoot() - $1.1.squareRoot())) }
+        let analytic =
+            zip(mu1, mu2).reduce(0.0) { $0 + Double(($1.0 - $1.1) * ($1.0 - $1.1)) }
+            + zip(a, b).reduce(0.0) {
+                $0 + Double(($1.0.squareRoot() - $1.1.squareRoot()) * ($1.0.squareRoot() - $1.1.squareRoot()))
+            }
         XCTAssertEqual(analytic, 8.5, accuracy: 1e-12)
         // Sampling noise: each variance has relative error √(2/N) = 1%, each mean error √(v/N); through
         // ∂FID/∂aᵢ = 1 − √(bᵢ/aᵢ), ∂FID/∂bᵢ = 1 − √(aᵢ/bᵢ), ∂FID/∂μ = ±2Δμ the standard error is ≈ 0.085: allow 3σ.
@@ -98,7 +102,8 @@ final class QualityMetricsTests: XCTestCase {
     func testKernelDistanceOverTheWholeSetIsTheSingleEstimate() throws {
         let x = Tensor.normal([8, 3], using: RandomGenerator(seed: 10))
         let y = Tensor.normal([8, 3], mean: 0.5, using: RandomGenerator(seed: 11))
-        let kid = try kernelDistance(real: x, generated: y, subsets: 1, subsetSize: 1000, using: RandomGenerator(seed: 0))
+        let kid = try kernelDistance(
+            real: x, generated: y, subsets: 1, subsetSize: 1000, using: RandomGenerator(seed: 0))
         XCTAssertEqual(kid.subsetSize, 8, "subset size clamps to the smaller set")
         XCTAssertEqual(kid.mean, naiveMMD(rows(x), rows(y)), accuracy: 1e-5)
         XCTAssertEqual(kid.standardDeviation, 0)
@@ -112,16 +117,19 @@ final class QualityMetricsTests: XCTestCase {
         let real = Tensor.normal([2000, 16], using: RandomGenerator(seed: 12))
         let same = Tensor.normal([2000, 16], using: RandomGenerator(seed: 13))
         let shifted = Tensor.normal([2000, 16], mean: 0.5, using: RandomGenerator(seed: 14))
-        let null = try kernelDistance(real: real, generated: same, subsets: subsets, subsetSize: size, using: RandomGenerator(seed: 15))
+        let null = try kernelDistance(
+            real: real, generated: same, subsets: subsets, subsetSize: size, using: RandomGenerator(seed: 15))
         let band = 3 * null.standardDeviation / Double(subsets).squareRoot()
         XCTAssertLessThan(abs(null.mean), band, "KID \(null.mean) ± \(null.standardDeviation) for one distribution")
         let biased = naiveMMD(Array(rows(real).prefix(size)), Array(rows(same).prefix(size)), biased: true)
         XCTAssertGreaterThan(biased, 5 * band, "the biased estimator would fail the band")
-        let shift = try kernelDistance(real: real, generated: shifted, subsets: subsets, subsetSize: size, using: RandomGenerator(seed: 15))
+        let shift = try kernelDistance(
+            real: real, generated: shifted, subsets: subsets, subsetSize: size, using: RandomGenerator(seed: 15))
         XCTAssertGreaterThan(shift.mean, 10 * shift.standardDeviation / Double(subsets).squareRoot())
         XCTAssertGreaterThan(shift.mean, 10 * band)
         // A seed reproduces the result.
-        let again = try kernelDistance(real: real, generated: same, subsets: subsets, subsetSize: size, using: RandomGenerator(seed: 15))
+        let again = try kernelDistance(
+            real: real, generated: same, subsets: subsets, subsetSize: size, using: RandomGenerator(seed: 15))
         XCTAssertEqual(again, null)
     }
 
@@ -216,16 +224,20 @@ final class QualityMetricsTests: XCTestCase {
         let marginal = (0..<c).map { j in probabilities.reduce(0.0) { $0 + $1[j] } / Double(n) }
         var kl = 0.0
         for row in probabilities { for j in 0..<c { kl += row[j] * log(row[j] / marginal[j]) } }
-        let coverage = try ClassCoverage(probabilities: Tensor(probabilities.flatMap { $0.map(Float.init) }, shape: [n, c]))
+        let coverage = try ClassCoverage(
+            probabilities: Tensor(probabilities.flatMap { $0.map(Float.init) }, shape: [n, c]))
         XCTAssertEqual(coverage.inceptionScore, exp(kl / Double(n)), accuracy: 1e-5)
         XCTAssertEqual(coverage.counts.reduce(0, +), n)
     }
 
     func testConditionalAccuracy() throws {
-        let probabilities = Tensor([0.7, 0.2, 0.1,
-                                    0.1, 0.8, 0.1,
-                                    0.3, 0.3, 0.4,
-                                    0.5, 0.4, 0.1], shape: [4, 3])
+        let probabilities = Tensor(
+            [
+                0.7, 0.2, 0.1,
+                0.1, 0.8, 0.1,
+                0.3, 0.3, 0.4,
+                0.5, 0.4, 0.1,
+            ], shape: [4, 3])
         XCTAssertEqual(try conditionalAccuracy(probabilities: probabilities, labels: [0, 1, 2, 1]), 0.75)
         XCTAssertEqual(try conditionalAccuracy(probabilities: probabilities, labels: [1, 0, 0, 2]), 0)
         XCTAssertThrowsError(try conditionalAccuracy(probabilities: probabilities, labels: [0, 1, 2]))
@@ -329,8 +341,12 @@ private func naiveMMD(_ x: [[Double]], _ y: [[Double]], biased: Bool = false) ->
     return within(x) + within(y) - 2 * between / Double(x.count * y.count)
 }
 
-private func naivePrecisionRecall(_ real: [[Double]], _ generated: [[Double]], k: Int) -> (precision: Double, recall: Double) {
-    func distance(_ a: [Double], _ b: [Double]) -> Double { zip(a, b).reduce(0.0) { $0 + ($1.0 - $1.1) * ($1.0 - $1.1) }.squareRoot() }
+private func naivePrecisionRecall(
+    _ real: [[Double]], _ generated: [[Double]], k: Int
+) -> (precision: Double, recall: Double) {
+    func distance(_ a: [Double], _ b: [Double]) -> Double {
+        zip(a, b).reduce(0.0) { $0 + ($1.0 - $1.1) * ($1.0 - $1.1) }.squareRoot()
+    }
     func radii(_ s: [[Double]]) -> [Double] {
         s.indices.map { i in s.indices.filter { $0 != i }.map { distance(s[i], s[$0]) }.sorted()[k - 1] }
     }

@@ -9,7 +9,8 @@ import XCTest
 /// default recipe come from its entry.
 final class ResNetGANTests: XCTestCase {
     func testShapesAndSpectralNormInsideTheBlocks() throws {
-        let model = try ModelZoo.make("resnet-gan", options: ModelOptions(width: 4, spectralNorm: true), rng: RandomGenerator(seed: 0))
+        let model = try ModelZoo.make(
+            "resnet-gan", options: ModelOptions(width: 4, spectralNorm: true), rng: RandomGenerator(seed: 0))
         let z = model.noise(3, using: RandomGenerator(seed: 1))
         let fake = model.generator(z)
         XCTAssertEqual(fake.shape, [3, 28, 28, 1])
@@ -18,11 +19,13 @@ final class ResNetGANTests: XCTestCase {
         // Two blocks of three convolutions each, and the final Dense: all normalized, none left bare.
         XCTAssertEqual(modules.filter { $0 is SpectralNorm }.count, 7)
         XCTAssertEqual(modules.filter { $0 is Conv2D || $0 is Dense }.count, 0)
-        XCTAssertTrue(model.discriminator.namedParameters.map(\.name).contains("0.main.0.kernel"),
-                      model.discriminator.namedParameters.map(\.name).joined(separator: ", "))
+        XCTAssertTrue(
+            model.discriminator.namedParameters.map(\.name).contains("0.main.0.kernel"),
+            model.discriminator.namedParameters.map(\.name).joined(separator: ", "))
         // Dense 128 → 7·7·8; up blocks 8 → 4 and 4 → 4 (BN, conv 3×3, BN, conv 3×3, shortcut 1×1); BN; conv 3×3 → 1.
         let upBlock = { (i: Int, o: Int) in 2 * i + (9 * i * o + o) + 2 * o + (9 * o * o + o) + (i * o + o) }
-        XCTAssertEqual(model.generator.parameterCount, (128 * 392 + 392) + upBlock(8, 4) + upBlock(4, 4) + 2 * 4 + (9 * 4 + 1))
+        XCTAssertEqual(
+            model.generator.parameterCount, (128 * 392 + 392) + upBlock(8, 4) + upBlock(4, 4) + 2 * 4 + (9 * 4 + 1))
     }
 
     func testTheEntryIsTheOnlyPlaceThatNamesIt() throws {
@@ -30,7 +33,9 @@ final class ResNetGANTests: XCTestCase {
         XCTAssertEqual(Recipes.commandLineDefault(for: "resnet-gan"), "hinge-sn")
         XCTAssertTrue(try XCTUnwrap(TrainOptions.named("width")).help.hasPrefix("dcgan64, resnet-gan:"))
         XCTAssertTrue(try XCTUnwrap(TrainOptions.named("model")).help.contains("resnet-gan"))
-        XCTAssertThrowsError(try ModelZoo.make("resnet-gan", options: ModelOptions(width: 0), rng: RandomGenerator(seed: 0))) {
+        XCTAssertThrowsError(
+            try ModelZoo.make("resnet-gan", options: ModelOptions(width: 0), rng: RandomGenerator(seed: 0))
+        ) {
             XCTAssertTrue("\($0)".contains("--width must lie in 1...256, got 0"), "\($0)")
         }
     }

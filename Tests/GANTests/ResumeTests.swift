@@ -1,8 +1,8 @@
+import Foundation
 import SwiftGANArtifacts
 import SwiftGANDatasets
-import Foundation
-import SwiftGANTraining
 import SwiftGANTensors
+import SwiftGANTraining
 import XCTest
 
 extension XCTestCase {
@@ -31,11 +31,14 @@ extension XCTestCase {
         // The training state matches too, apart from the wall-clock time it records.
         let a = try Safetensors.read(from: URL(fileURLWithPath: straight.out! + "/training-state.safetensors"))
         let b = try Safetensors.read(from: URL(fileURLWithPath: second.out! + "/training-state.safetensors"))
-        XCTAssertEqual(a.metadata.filter { $0.key != "seconds" }, b.metadata.filter { $0.key != "seconds" }, file: file, line: line)
+        XCTAssertEqual(
+            a.metadata.filter { $0.key != "seconds" }, b.metadata.filter { $0.key != "seconds" }, file: file, line: line
+        )
         XCTAssertEqual(a.tensors.mapValues(\.values), b.tensors.mapValues(\.values), file: file, line: line)
         XCTAssertEqual(resumed.history.count, config.steps, file: file, line: line)
         let gif = try Data(contentsOf: URL(fileURLWithPath: second.out! + "/training.gif"))
-        XCTAssertEqual(gif, try Data(contentsOf: URL(fileURLWithPath: straight.out! + "/training.gif")), file: file, line: line)
+        XCTAssertEqual(
+            gif, try Data(contentsOf: URL(fileURLWithPath: straight.out! + "/training.gif")), file: file, line: line)
     }
 
     /// `count` random 28×28 images labelled 0…9 in turn, as the four MNIST-style IDX files.
@@ -43,10 +46,13 @@ extension XCTestCase {
         let data = URL(fileURLWithPath: runFolder(name))
         try FileManager.default.createDirectory(at: data, withIntermediateDirectories: true)
         let rng = RandomGenerator(seed: seed)
-        let images = IDXFile(dimensions: [count, 28, 28], values: (0..<(count * 784)).map { _ in UInt8(rng.integer(below: 256)) })
+        let images = IDXFile(
+            dimensions: [count, 28, 28], values: (0..<(count * 784)).map { _ in UInt8(rng.integer(below: 256)) })
         let labels = IDXFile(dimensions: [count], values: (0..<count).map { UInt8($0 % 10) })
-        for (name, file) in [("train-images-idx3-ubyte", images), ("train-labels-idx1-ubyte", labels),
-                             ("t10k-images-idx3-ubyte", images), ("t10k-labels-idx1-ubyte", labels)] {
+        for (name, file) in [
+            ("train-images-idx3-ubyte", images), ("train-labels-idx1-ubyte", labels),
+            ("t10k-images-idx3-ubyte", images), ("t10k-labels-idx1-ubyte", labels),
+        ] {
             try file.encoded().write(to: data.appendingPathComponent(name))
         }
         return data
@@ -93,7 +99,9 @@ final class ResumeTests: XCTestCase {
         // The measurements too (fid and kid columns), at steps 3, 6, 9 and 12.
         func quality(_ folder: String) throws -> [String] {
             // runFolder's path, without the clean-up runFolder does.
-            let path = FileManager.default.temporaryDirectory.appendingPathComponent("swiftgan-gan-\(getpid())-\(folder.filter(\.isLetter))").path
+            let path = FileManager.default.temporaryDirectory.appendingPathComponent(
+                "swiftgan-gan-\(getpid())-\(folder.filter(\.isLetter))"
+            ).path
             return try String(contentsOfFile: path + "/history.csv", encoding: .utf8).split(separator: "\n").dropFirst()
                 .map { $0.split(separator: ",", omittingEmptySubsequences: false).suffix(2).joined(separator: ",") }
         }
@@ -108,6 +116,8 @@ final class ResumeTests: XCTestCase {
         let again = try TrainingRun(config: config)
         XCTAssertThrowsError(try again.resume()) { XCTAssertTrue("\($0)".contains("larger --steps"), "\($0)") }
         config.out = runFolder("empty")
-        XCTAssertThrowsError(try TrainingRun(config: config).resume()) { XCTAssertTrue("\($0)".contains("cannot resume"), "\($0)") }
+        XCTAssertThrowsError(try TrainingRun(config: config).resume()) {
+            XCTAssertTrue("\($0)".contains("cannot resume"), "\($0)")
+        }
     }
 }

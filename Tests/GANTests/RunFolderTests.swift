@@ -1,12 +1,16 @@
 import Foundation
-@testable import SwiftGANTraining
 import XCTest
+
+@testable import SwiftGANTraining
 
 /// A new run never destroys a run it was not asked to replace, nor before its own state is safe.
 final class RunFolderTests: XCTestCase {
     func contents(_ folder: String) throws -> [String: Data] {
         var files: [String: Data] = [:]
-        for name in ["config.json", "generator.safetensors", "training-state.safetensors", "history.csv", "samples/step-000010.png"] {
+        for name in [
+            "config.json", "generator.safetensors", "training-state.safetensors", "history.csv",
+            "samples/step-000010.png",
+        ] {
             files[name] = try Data(contentsOf: URL(fileURLWithPath: folder + "/" + name))
         }
         return files
@@ -24,7 +28,9 @@ final class RunFolderTests: XCTestCase {
         var other = config
         other.seed = 5
         XCTAssertThrowsError(try TrainingRun(config: other).run()) {
-            XCTAssertTrue("\($0)".contains("already holds a run") && "\($0)".contains("--resume \(config.out!)") && "\($0)".contains("--force"), "\($0)")
+            XCTAssertTrue(
+                "\($0)".contains("already holds a run") && "\($0)".contains("--resume \(config.out!)")
+                    && "\($0)".contains("--force"), "\($0)")
         }
         XCTAssertEqual(try contents(config.out!), before, "the old run is untouched")
         var longer = config
@@ -44,7 +50,9 @@ final class RunFolderTests: XCTestCase {
         let failed = try TrainingRun(config: diverging)
         failed.replacesExistingRun = true
         XCTAssertThrowsError(try failed.run())
-        let aside = try FileManager.default.contentsOfDirectory(atPath: config.out!).filter { $0.hasPrefix(".replaced-") }
+        let aside = try FileManager.default.contentsOfDirectory(atPath: config.out!).filter {
+            $0.hasPrefix(".replaced-")
+        }
         XCTAssertEqual(aside.count, 1)
         XCTAssertEqual(try contents(config.out! + "/" + aside[0]), before, "the old run's files, whole")
 
@@ -54,7 +62,9 @@ final class RunFolderTests: XCTestCase {
             try fm.removeItem(at: folder.appendingPathComponent(name))
         }
         for name in try fm.contentsOfDirectory(atPath: folder.appendingPathComponent(aside[0]).path) {
-            try fm.moveItem(at: folder.appendingPathComponent(aside[0]).appendingPathComponent(name), to: folder.appendingPathComponent(name))
+            try fm.moveItem(
+                at: folder.appendingPathComponent(aside[0]).appendingPathComponent(name),
+                to: folder.appendingPathComponent(name))
         }
         try fm.removeItem(at: folder.appendingPathComponent(aside[0]))
         var longer = config
@@ -68,7 +78,9 @@ final class RunFolderTests: XCTestCase {
         let replacing = try TrainingRun(config: replacement)
         replacing.replacesExistingRun = true
         try replacing.run()
-        XCTAssertEqual(try fm.contentsOfDirectory(atPath: folder.path).filter { $0.hasPrefix(".replaced-") }, [], "removed once the new state was saved")
+        XCTAssertEqual(
+            try fm.contentsOfDirectory(atPath: folder.path).filter { $0.hasPrefix(".replaced-") }, [],
+            "removed once the new state was saved")
         XCTAssertNotEqual(try contents(config.out!)["generator.safetensors"], before["generator.safetensors"])
     }
 
@@ -90,12 +102,17 @@ final class FailedWriteTests: XCTestCase {
         try swiftgan(["train", "--model", "curve-gan", "--steps", "100", "--sample-every", "50", "--out", out])
         let state = try Data(contentsOf: URL(fileURLWithPath: out + "/training-state.safetensors"))
         // ulimit -f 100: no file may grow past 100 KiB; a sample picture of curves is larger.
-        let (status, output) = try runProcess(URL(fileURLWithPath: "/bin/sh"),
-                                              ["-c", "ulimit -f 100 && exec \"$0\" \"$@\"", tool.path, "train", "--resume", out, "--steps", "200"])
+        let (status, output) = try runProcess(
+            URL(fileURLWithPath: "/bin/sh"),
+            ["-c", "ulimit -f 100 && exec \"$0\" \"$@\"", tool.path, "train", "--resume", out, "--steps", "200"])
         XCTAssertEqual(status, 1, output)
         XCTAssertTrue(output.contains("cannot write \(out)/") && output.contains("File too large"), output)
-        XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: out + "/training-state.safetensors")), state, "the last good state, untouched")
-        XCTAssertTrue(try FileManager.default.contentsOfDirectory(atPath: out).allSatisfy { !$0.hasSuffix(".tmp") }, "no half-written files left")
+        XCTAssertEqual(
+            try Data(contentsOf: URL(fileURLWithPath: out + "/training-state.safetensors")), state,
+            "the last good state, untouched")
+        XCTAssertTrue(
+            try FileManager.default.contentsOfDirectory(atPath: out).allSatisfy { !$0.hasSuffix(".tmp") },
+            "no half-written files left")
         let resumed = try swiftgan(["train", "--resume", out, "--steps", "200"])
         XCTAssertTrue(resumed.output.contains("resuming curve-gan at step 100"), resumed.output)
     }
@@ -111,7 +128,8 @@ final class FullDiskTests: XCTestCase {
         try XCTSkipIf(geteuid() != 0, "mounting a tmpfs needs root; the ulimit -f test covers a failed write")
         mountPoint = runFolder("tmpfs-\(name)")
         try FileManager.default.createDirectory(atPath: mountPoint, withIntermediateDirectories: true)
-        let (status, output) = try runProcess(URL(fileURLWithPath: "/bin/mount"), ["-t", "tmpfs", "-o", "size=4m", "tmpfs", mountPoint])
+        let (status, output) = try runProcess(
+            URL(fileURLWithPath: "/bin/mount"), ["-t", "tmpfs", "-o", "size=4m", "tmpfs", mountPoint])
         try XCTSkipIf(status != 0, "cannot mount a tmpfs here: \(output)")
         addTeardownBlock { [mountPoint] in
             _ = try? self.runProcess(URL(fileURLWithPath: "/bin/umount"), ["-l", mountPoint!])
@@ -126,9 +144,15 @@ final class FullDiskTests: XCTestCase {
         return (out, try Data(contentsOf: URL(fileURLWithPath: out + "/training-state.safetensors")))
     }
 
-    func assertLastGoodStateKept(_ out: String, _ state: Data, file: StaticString = #filePath, line: UInt = #line) throws {
-        XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: out + "/training-state.safetensors")), state, "the last good state, untouched", file: file, line: line)
-        XCTAssertTrue(try FileManager.default.contentsOfDirectory(atPath: out).allSatisfy { !$0.hasSuffix(".tmp") }, "no half-written files left", file: file, line: line)
+    func assertLastGoodStateKept(
+        _ out: String, _ state: Data, file: StaticString = #filePath, line: UInt = #line
+    ) throws {
+        XCTAssertEqual(
+            try Data(contentsOf: URL(fileURLWithPath: out + "/training-state.safetensors")), state,
+            "the last good state, untouched", file: file, line: line)
+        XCTAssertTrue(
+            try FileManager.default.contentsOfDirectory(atPath: out).allSatisfy { !$0.hasSuffix(".tmp") },
+            "no half-written files left", file: file, line: line)
     }
 
     func testAFullDiskStopsTheRunAndKeepsTheLastGoodState() throws {
@@ -163,9 +187,11 @@ final class FullDiskTests: XCTestCase {
         XCTAssertTrue(output.contains(out) && output.contains("Read-only file system"), output)
         try assertLastGoodStateKept(out, state)
 
-        let (fresh, freshOutput) = try swiftgan(["train", "--model", "curve-gan", "--steps", "10", "--out", mountPoint + "/new"], expectSuccess: false)
+        let (fresh, freshOutput) = try swiftgan(
+            ["train", "--model", "curve-gan", "--steps", "10", "--out", mountPoint + "/new"], expectSuccess: false)
         XCTAssertEqual(fresh, 1, freshOutput)
-        XCTAssertTrue(freshOutput.contains(mountPoint + "/new") && freshOutput.contains("Read-only file system"), freshOutput)
+        XCTAssertTrue(
+            freshOutput.contains(mountPoint + "/new") && freshOutput.contains("Read-only file system"), freshOutput)
     }
 }
 
@@ -174,7 +200,8 @@ final class OutputPathTests: XCTestCase {
     func testAnOutputPathThatIsAFileIsRefused() throws {
         let path = runFolder()
         try Data("mine".utf8).write(to: URL(fileURLWithPath: path))
-        let (status, output) = try swiftgan(["train", "--model", "curve-gan", "--steps", "10", "--out", path], expectSuccess: false)
+        let (status, output) = try swiftgan(
+            ["train", "--model", "curve-gan", "--steps", "10", "--out", path], expectSuccess: false)
         XCTAssertEqual(status, 1, output)
         XCTAssertTrue(output.contains(path), output)
         XCTAssertFalse(output.contains("Error Domain"), "no Foundation dump: \(output)")

@@ -1,6 +1,7 @@
 import Foundation
-@testable import SwiftGANTraining
 import XCTest
+
+@testable import SwiftGANTraining
 
 /// `report.html`: one self-contained page per run, and a comparison of runs.
 final class RunReportTests: XCTestCase {
@@ -10,20 +11,27 @@ final class RunReportTests: XCTestCase {
         let folder = RunFolder(URL(fileURLWithPath: config.out!))
         let html = try String(contentsOf: folder.report, encoding: .utf8)
         XCTAssertTrue(html.contains("240 of 240 steps"), "the summary")
-        XCTAssertEqual(html.components(separatedBy: "\"data:image/png;base64,").count - 1, 7 + 1, "7 grids in the slider, the shown one")
+        XCTAssertEqual(
+            html.components(separatedBy: "\"data:image/png;base64,").count - 1, 7 + 1,
+            "7 grids in the slider, the shown one")
         XCTAssertTrue(html.contains("data:image/gif;base64,"), "the animation")
-        XCTAssertTrue(html.contains("<svg") && html.contains("loss (running mean)") && html.contains("accuracy"), "the curves")
+        XCTAssertTrue(
+            html.contains("<svg") && html.contains("loss (running mean)") && html.contains("accuracy"), "the curves")
         XCTAssertTrue(html.contains("<td>model</td><td>curve-gan</td>"), "the configuration")
         XCTAssertTrue(html.contains("cores"), "the machine")
         // Nothing is fetched from elsewhere: the only URL is SVG's namespace.
-        XCTAssertEqual(html.components(separatedBy: "http").count - 1, html.components(separatedBy: "http://www.w3.org/2000/svg").count - 1)
+        XCTAssertEqual(
+            html.components(separatedBy: "http").count - 1,
+            html.components(separatedBy: "http://www.w3.org/2000/svg").count - 1)
         XCTAssertFalse(html.contains("src=\"http") || html.contains("href="))
         XCTAssertFalse(html.contains("Beside known sets"), "no reference rows without a quality number of the run's")
 
         let other = curveConfig(steps: 80, sampleEvery: 40, seed: 2, folder: "report-other")
         try TrainingRun(config: other).run()
         let comparison = try RunReport.comparison(of: [folder, RunFolder(URL(fileURLWithPath: other.out!))])
-        XCTAssertTrue(comparison.contains("Options that differ") && comparison.contains("<td>seed</td><td>0</td><td>2</td>"), "the differing options")
+        XCTAssertTrue(
+            comparison.contains("Options that differ") && comparison.contains("<td>seed</td><td>0</td><td>2</td>"),
+            "the differing options")
         XCTAssertTrue(comparison.contains("G loss (running mean)"))
         try checkInChromium(folder.report)
     }
@@ -53,11 +61,18 @@ final class RunReportTests: XCTestCase {
     /// Opens the page in headless Chromium (Debian's `chromium`): its scripts run without errors
     /// and the slider's picture is in the rendered page.
     func checkInChromium(_ page: URL) throws {
-        guard let chromium = ["/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome"].first(where: FileManager.default.isExecutableFile)
-        else { throw XCTSkip("no headless Chromium: apt-get install chromium to open the report in a browser in this test") }
+        guard
+            let chromium = ["/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome"].first(
+                where: FileManager.default.isExecutableFile)
+        else {
+            throw XCTSkip("no headless Chromium: apt-get install chromium to open the report in a browser in this test")
+        }
         let process = Process()
         process.executableURL = URL(fileURLWithPath: chromium)
-        process.arguments = ["--headless", "--no-sandbox", "--disable-gpu", "--enable-logging=stderr", "--v=0", "--dump-dom", page.absoluteString]
+        process.arguments = [
+            "--headless", "--no-sandbox", "--disable-gpu", "--enable-logging=stderr", "--v=0", "--dump-dom",
+            page.absoluteString,
+        ]
         let out = Pipe(), err = Pipe()
         process.standardOutput = out
         process.standardError = err

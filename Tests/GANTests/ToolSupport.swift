@@ -8,12 +8,15 @@ extension XCTestCase {
         // xctest runs the bundle; the products sit beside it.
         return Bundle(for: Self.self).bundleURL.deletingLastPathComponent().appendingPathComponent("swiftgan")
         #else
-        return URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("swiftgan")
+        return URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent(
+            "swiftgan")
         #endif
     }
 
     @discardableResult
-    func swiftgan(_ arguments: [String], expectSuccess: Bool = true, file: StaticString = #filePath, line: UInt = #line) throws -> (status: Int32, output: String) {
+    func swiftgan(
+        _ arguments: [String], expectSuccess: Bool = true, file: StaticString = #filePath, line: UInt = #line
+    ) throws -> (status: Int32, output: String) {
         let result = try runProcess(tool, arguments)
         if expectSuccess { XCTAssertEqual(result.status, 0, result.output, file: file, line: line) }
         return result
@@ -36,7 +39,8 @@ extension XCTestCase {
     /// The project's virtual environment (scripts/setup makes it), with `module` importable;
     /// skips the test, saying how to enable it, where it is missing.
     func projectPython(with module: String) throws -> URL {
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent()
         let python = root.appendingPathComponent(".venv/bin/python")
         let check = Process()
         check.executableURL = python
@@ -44,7 +48,8 @@ extension XCTestCase {
         check.standardOutput = FileHandle.nullDevice
         check.standardError = FileHandle.nullDevice
         guard FileManager.default.isExecutableFile(atPath: python.path), (try? check.run()) != nil else {
-            throw XCTSkip("no \(python.path): run scripts/setup to install \(module) into the project's virtual environment")
+            throw XCTSkip(
+                "no \(python.path): run scripts/setup to install \(module) into the project's virtual environment")
         }
         check.waitUntilExit()
         try XCTSkipIf(check.terminationStatus != 0, "\(module) is not installed in \(python.path): run scripts/setup")

@@ -1,8 +1,9 @@
 import Foundation
-@testable import SwiftGANTraining
 import SwiftGANNN
 import SwiftGANTensors
 import XCTest
+
+@testable import SwiftGANTraining
 
 /// The option table is the one description of `swiftgan train`'s options: these tests hold it to
 /// the configuration type, the models and the help it writes.
@@ -10,8 +11,11 @@ final class TrainOptionsTests: XCTestCase {
     /// Every stored setting of `TrainConfig` (and of its `options` and `targets` groups) has exactly
     /// one option, so a new setting cannot be left without a flag, a help line or a check.
     func testEveryConfigurationKeyHasOneOption() {
-        func labels(_ value: Any, _ prefix: String) -> [String] { Mirror(reflecting: value).children.compactMap(\.label).map { prefix + $0 } }
-        let stored = labels(TrainConfig(), "").filter { $0 != "options" && $0 != "targets" }
+        func labels(_ value: Any, _ prefix: String) -> [String] {
+            Mirror(reflecting: value).children.compactMap(\.label).map { prefix + $0 }
+        }
+        let stored =
+            labels(TrainConfig(), "").filter { $0 != "options" && $0 != "targets" }
             + labels(ModelOptions(), "options.") + labels(TargetOptions(), "targets.")
         XCTAssertEqual(Set(TrainOptions.all.map(\.key)), Set(stored))
         XCTAssertEqual(TrainOptions.all.count, stored.count, "one option per key")
@@ -24,10 +28,13 @@ final class TrainOptionsTests: XCTestCase {
         for option in TrainOptions.all {
             let head = "  " + option.flag + (option.valueName.map { " " + $0 } ?? "")
             XCTAssertTrue(help.contains(head), "\(option.flag) missing")
-            if let value = option.defaultValue { XCTAssertTrue(help.contains("Default: \(value)."), "\(option.flag): \(value)") }
+            if let value = option.defaultValue {
+                XCTAssertTrue(help.contains("Default: \(value)."), "\(option.flag): \(value)")
+            }
         }
         for file in RunFolder.contents { XCTAssertTrue(help.contains(file.name), file.name) }
-        XCTAssertTrue(help.contains("--batch-size N          Examples per batch. Default: 64; dcgan 32, acgan 128"), help)
+        XCTAssertTrue(
+            help.contains("--batch-size N          Examples per batch. Default: 64; dcgan 32, acgan 128"), help)
         XCTAssertTrue(help.contains("Default: none; dcgan 0.3, acgan 0.2"), help)
         XCTAssertTrue(raw.split(separator: "\n").allSatisfy { $0.count <= 79 }, "fits 80 columns")
     }
@@ -42,7 +49,8 @@ final class TrainOptionsTests: XCTestCase {
             let rates = Set(dropoutRates(model.discriminator))
             XCTAssertEqual(rates, source.discriminatorDropout > 0 ? [source.discriminatorDropout] : [], name)
             // --d-dropout reaches every model's D, dcgan64's too.
-            let wet = try ModelZoo.make(name, options: ModelOptions(discriminatorDropout: 0.45), rng: RandomGenerator(seed: 0))
+            let wet = try ModelZoo.make(
+                name, options: ModelOptions(discriminatorDropout: 0.45), rng: RandomGenerator(seed: 0))
             XCTAssertEqual(Set(dropoutRates(wet.discriminator)), [0.45], name)
         }
     }
@@ -55,7 +63,10 @@ final class TrainOptionsTests: XCTestCase {
     /// Command lines: values, flags, `--name=value`, and the errors a user sees for each way to
     /// get one wrong.
     func testCommandLinesAndTheirErrors() throws {
-        let request = try TrainRequest(arguments: ["--model", "dcgan", "--lr=3e-4", "--spectral-norm", "--steps", "7", "--label-smoothing", "0.1", "--two-sided"])
+        let request = try TrainRequest(arguments: [
+            "--model", "dcgan", "--lr=3e-4", "--spectral-norm", "--steps", "7", "--label-smoothing", "0.1",
+            "--two-sided",
+        ])
         let c = try request.resolve()
         XCTAssertEqual(c.model, "dcgan")
         XCTAssertEqual(c.learningRate, 3e-4)
@@ -66,7 +77,9 @@ final class TrainOptionsTests: XCTestCase {
         XCTAssertEqual(try TrainRequest(arguments: []).resolve().recipe, "tutorial")
 
         func usageError(_ arguments: [String], _ message: String, file: StaticString = #filePath, line: UInt = #line) {
-            XCTAssertThrowsError(try TrainRequest(arguments: arguments)) { XCTAssertTrue("\($0)".contains(message), "\($0)", file: file, line: line) }
+            XCTAssertThrowsError(try TrainRequest(arguments: arguments)) {
+                XCTAssertTrue("\($0)".contains(message), "\($0)", file: file, line: line)
+            }
         }
         usageError(["--stpes", "5"], "unknown option '--stpes'")
         usageError(["--lr"], "--lr needs a value")
@@ -75,7 +88,9 @@ final class TrainOptionsTests: XCTestCase {
         usageError(["--spectral-norm=yes"], "takes no value")
         usageError(["dcgan"], "unexpected argument 'dcgan'")
         usageError(["--steps", "5", "--epochs", "2"], "not both")
-        usageError(["--resume", "runs/x", "--lr", "1e-4", "--steps", "9"], "only --steps, --epochs, --time-budget, --sample-every, --eval-every, --evaluator may change (got --lr)")
+        usageError(
+            ["--resume", "runs/x", "--lr", "1e-4", "--steps", "9"],
+            "only --steps, --epochs, --time-budget, --sample-every, --eval-every, --evaluator may change (got --lr)")
         XCTAssertNoThrow(try TrainRequest(arguments: ["--resume", "runs/x", "--steps", "9", "--time-budget", "60"]))
 
         func invalid(_ arguments: [String], _ message: String, file: StaticString = #filePath, line: UInt = #line) {
@@ -111,7 +126,8 @@ final class TrainOptionsTests: XCTestCase {
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("swiftgan-options-\(getpid()).json")
         try (try saved.json()).write(to: file, atomically: true, encoding: .utf8)
         defer { try? FileManager.default.removeItem(at: file) }
-        let c = try TrainRequest(arguments: ["--config", file.path, "--model", "mlp-gan", "--batch-size", "8"]).resolve()
+        let c = try TrainRequest(arguments: ["--config", file.path, "--model", "mlp-gan", "--batch-size", "8"])
+            .resolve()
         XCTAssertEqual(c.model, "mlp-gan")
         XCTAssertEqual(c.steps, 123)
         XCTAssertEqual(c.batchSize, 8)
@@ -120,6 +136,8 @@ final class TrainOptionsTests: XCTestCase {
         XCTAssertNil(c.out)
         var repeated = saved
         repeated.out = nil
-        XCTAssertEqual(try TrainRequest(arguments: ["--config", file.path]).resolve(), repeated, "the same model: the file as it was, in a folder of its own")
+        XCTAssertEqual(
+            try TrainRequest(arguments: ["--config", file.path]).resolve(), repeated,
+            "the same model: the file as it was, in a folder of its own")
     }
 }

@@ -1,7 +1,7 @@
 import SwiftGANDatasets
-import SwiftGANTraining
 import SwiftGANNN
 import SwiftGANTensors
+import SwiftGANTraining
 import XCTest
 
 final class TrainingStepTests: XCTestCase {
@@ -13,12 +13,16 @@ final class TrainingStepTests: XCTestCase {
         let d = model.discriminator
         let real = Tensor.normal([8, 16], using: rng), fake = Tensor.normal([8, 16], using: rng)
         let ones = Tensor.ones([8, 1]), zeros = Tensor.zeros([8, 1])
-        let separate = (binaryCrossEntropy(logits: d(real), targets: ones) + binaryCrossEntropy(logits: d(fake), targets: zeros)) * 0.5
+        let separate =
+            (binaryCrossEntropy(logits: d(real), targets: ones) + binaryCrossEntropy(logits: d(fake), targets: zeros))
+            * 0.5
         let both = d(Tensor.concatenate([real, fake], alongAxis: 0))
-        let joint = (binaryCrossEntropy(logits: both.slice(alongAxis: 0, 0..<8), targets: ones)
-                     + binaryCrossEntropy(logits: both.slice(alongAxis: 0, 8..<16), targets: zeros)) * 0.5
+        let joint =
+            (binaryCrossEntropy(logits: both.slice(alongAxis: 0, 0..<8), targets: ones)
+                + binaryCrossEntropy(logits: both.slice(alongAxis: 0, 8..<16), targets: zeros)) * 0.5
         XCTAssertEqual(separate.scalar, joint.scalar, accuracy: 1e-6)
-        let a = gradients(of: separate, withRespectTo: d.parameters), b = gradients(of: joint, withRespectTo: d.parameters)
+        let a = gradients(of: separate, withRespectTo: d.parameters),
+            b = gradients(of: joint, withRespectTo: d.parameters)
         for (x, y) in zip(a, b) { assertClose(x.scalars, y.scalars, tolerance: 1e-5) }
     }
 
@@ -72,10 +76,13 @@ final class BackendAgreementTests: XCTestCase {
             let real = Tensor.uniform([32, 28, 28, 1], low: -1, high: 1, using: rng)
             let fake = g(Tensor.normal([32, 100], using: rng))
             let targets = Tensor.concatenate([Tensor.ones([32, 1]), Tensor.zeros([32, 1])], alongAxis: 0)
-            let dLoss = binaryCrossEntropy(logits: d(Tensor.concatenate([real, fake.detached()], alongAxis: 0)), targets: targets)
+            let dLoss = binaryCrossEntropy(
+                logits: d(Tensor.concatenate([real, fake.detached()], alongAxis: 0)), targets: targets)
             let gLoss = binaryCrossEntropy(logits: d(fake), targets: Tensor.ones([32, 1]))
-            return ([dLoss, gLoss] + gradients(of: dLoss, withRespectTo: d.parameters),
-                    gradients(of: gLoss, withRespectTo: g.parameters))
+            return (
+                [dLoss, gLoss] + gradients(of: dLoss, withRespectTo: d.parameters),
+                gradients(of: gLoss, withRespectTo: g.parameters)
+            )
         }
     }
 
@@ -92,7 +99,9 @@ final class BackendAgreementTests: XCTestCase {
             for (i, (x, y)) in zip(xs, ys).enumerated() {
                 let scale = y.scalars.map(abs).max() ?? 0
                 let worst = zip(x.scalars, y.scalars).map { abs($0 - $1) }.max() ?? 0
-                XCTAssertLessThanOrEqual(worst, tolerance * scale + 1e-7, "tensor \(i) (\(describe(y.shape))): worst difference \(worst) of scale \(scale)")
+                XCTAssertLessThanOrEqual(
+                    worst, tolerance * scale + 1e-7,
+                    "tensor \(i) (\(describe(y.shape))): worst difference \(worst) of scale \(scale)")
             }
         }
     }

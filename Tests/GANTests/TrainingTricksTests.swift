@@ -1,9 +1,9 @@
+import Foundation
 import SwiftGANArtifacts
 import SwiftGANDatasets
-import Foundation
-import SwiftGANTraining
 import SwiftGANNN
 import SwiftGANTensors
+import SwiftGANTraining
 import XCTest
 
 /// Spectral norm in the zoo, the moving average of G's weights, and DiffAugment.
@@ -44,9 +44,12 @@ final class TrainingTricksTests: XCTestCase {
     /// Spectral norm wraps every Dense and Conv2D of D (ACGAN's two heads too), nothing of G.
     func testSpectralNormWrapsEveryWeightOfD() throws {
         for name in ["mlp-gan", "dcgan", "acgan", "dcgan64"] {
-            let model = try ModelZoo.make(name, options: ModelOptions(spectralNorm: true), rng: RandomGenerator(seed: 1))
+            let model = try ModelZoo.make(
+                name, options: ModelOptions(spectralNorm: true), rng: RandomGenerator(seed: 1))
             let d = model.discriminator.namedBuffers.filter { $0.name.hasSuffix("sn_u") }.count
-            let weights = model.discriminator.namedParameters.filter { $0.name.hasSuffix("weight") || $0.name.hasSuffix("kernel") }.count
+            let weights = model.discriminator.namedParameters.filter {
+                $0.name.hasSuffix("weight") || $0.name.hasSuffix("kernel")
+            }.count
             XCTAssertEqual(d, weights, name)
             XCTAssertGreaterThan(d, 1, name)
             XCTAssertFalse(model.generator.contains { $0 is SpectralNorm }, name)
@@ -73,7 +76,8 @@ final class TrainingTricksTests: XCTestCase {
         config.generatorLearningRate = 1e-4
         try assertResumeIsExact(config)
         // assertResumeIsExact's resumed run folder, left in place.
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("swiftgan-gan-\(getpid())-resumedmlpgan")
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "swiftgan-gan-\(getpid())-resumedmlpgan")
         let state = try Safetensors.read(from: folder.appendingPathComponent("training-state.safetensors"))
         XCTAssertTrue(state.tensors.keys.contains { $0.hasSuffix("sn_u") })
         XCTAssertTrue(state.tensors.keys.contains { $0.hasPrefix("generator_average.") })
@@ -90,10 +94,13 @@ final class TrainingTricksTests: XCTestCase {
             XCTAssertTrue(check.check([x], f).isEmpty, "\(policy)")
             XCTAssertTrue(check.checkSecondOrder([x], { f($0) * f($0) }).isEmpty, "\(policy) second order")
             XCTAssertEqual(f([x]).scalars, f([x]).scalars, "\(policy)")
-            XCTAssertNotEqual(augment(x, range: -1...1, using: RandomGenerator(seed: 6)).scalars, f([x]).scalars, "\(policy)")
+            XCTAssertNotEqual(
+                augment(x, range: -1...1, using: RandomGenerator(seed: 6)).scalars, f([x]).scalars, "\(policy)")
             XCTAssertNotEqual(f([x]).scalars, x.scalars, "\(policy)")
         }
-        XCTAssertThrowsError(try DiffAugment("color,flip")) { XCTAssertTrue("\($0)".contains("unknown DiffAugment policy 'flip'"), "\($0)") }
+        XCTAssertThrowsError(try DiffAugment("color,flip")) {
+            XCTAssertTrue("\($0)".contains("unknown DiffAugment policy 'flip'"), "\($0)")
+        }
     }
 
     /// Translation by hand: a row shift of +1 moves row 1 to row 0 and zero-fills the last row;

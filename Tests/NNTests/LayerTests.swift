@@ -9,11 +9,13 @@ final class LayerTests: XCTestCase {
         let layer = Dense(3, 2, biasInitializer: .uniform(limit: 1), rng: rng)
         let x = Tensor.normal([4, 3], using: rng)
         let y = layer(x)
-        for b in 0..<4 { for o in 0..<2 {
-            var expected = layer.bias![o]
-            for i in 0..<3 { expected += x[b, i] * layer.weight[i, o] }
-            XCTAssertEqual(y[b, o], expected, accuracy: 1e-5)
-        } }
+        for b in 0..<4 {
+            for o in 0..<2 {
+                var expected = layer.bias![o]
+                for i in 0..<3 { expected += x[b, i] * layer.weight[i, o] }
+                XCTAssertEqual(y[b, o], expected, accuracy: 1e-5)
+            }
+        }
         XCTAssertEqual(layer.namedParameters.map(\.name), ["weight", "bias"])
         let mismatches = GradientCheck().check([x, layer.weight, layer.bias!]) { p in p[0].matmul(p[1]) + p[2] }
         XCTAssertTrue(mismatches.isEmpty)
@@ -30,7 +32,8 @@ final class LayerTests: XCTestCase {
         assertClose(bn.runningVariance.scalars, [4 / 3, 2.933_333_3])
         let runningBefore = bn.runningMean.scalars
         bn.eval()
-        assertClose(bn(x).scalars, [0.346_280_33, 0.467_019_77, 2.077_681_98, 2.802_118_61, 3.809_083_64, 5.137_217_44])
+        assertClose(
+            bn(x).scalars, [0.346_280_33, 0.467_019_77, 2.077_681_98, 2.802_118_61, 3.809_083_64, 5.137_217_44])
         XCTAssertEqual(bn.runningMean.scalars, runningBefore, "inference leaves the statistics alone")
         XCTAssertEqual(bn.namedBuffers.map(\.name), ["runningMean", "runningVariance"])
     }
@@ -79,10 +82,13 @@ final class LayerTests: XCTestCase {
     }
 
     func testSequentialNamesModesAndParameterCount() {
-        let d = Sequential([Dense(784, 512, rng: rng), LeakyReLU(0.2), Dropout(rate: 0.3, rng: rng),
-                            Dense(512, 256, rng: rng), BatchNorm(featureCount: 256, momentum: 0.8), Dense(256, 1, rng: rng)])
-        XCTAssertEqual(d.namedParameters.map(\.name),
-                       ["0.weight", "0.bias", "3.weight", "3.bias", "4.scale", "4.offset", "5.weight", "5.bias"])
+        let d = Sequential([
+            Dense(784, 512, rng: rng), LeakyReLU(0.2), Dropout(rate: 0.3, rng: rng),
+            Dense(512, 256, rng: rng), BatchNorm(featureCount: 256, momentum: 0.8), Dense(256, 1, rng: rng),
+        ])
+        XCTAssertEqual(
+            d.namedParameters.map(\.name),
+            ["0.weight", "0.bias", "3.weight", "3.bias", "4.scale", "4.offset", "5.weight", "5.bias"])
         XCTAssertEqual(d.parameterCount, 784 * 512 + 512 + 512 * 256 + 256 + 2 * 256 + 257)
         XCTAssertEqual(d.namedBuffers.count, 2)
         d.eval()
@@ -118,7 +124,9 @@ final class LayerTests: XCTestCase {
     }
 }
 
-func assertClose(_ a: [Float], _ b: [Float], tolerance: Float = 1e-5, file: StaticString = #filePath, line: UInt = #line) {
+func assertClose(
+    _ a: [Float], _ b: [Float], tolerance: Float = 1e-5, file: StaticString = #filePath, line: UInt = #line
+) {
     XCTAssertEqual(a.count, b.count, "lengths differ", file: file, line: line)
     for (i, (x, y)) in zip(a, b).enumerated() where !(abs(x - y) <= tolerance * max(1, abs(y))) {
         XCTFail("element \(i): \(x) vs \(y)", file: file, line: line)

@@ -13,10 +13,14 @@ final class LossTests: XCTestCase {
             let p = 1 / (1 + Foundation.exp(-Double(logits.data[i]))), t = Double(targets.data[i])
             expected -= t * Foundation.log(p) + (1 - t) * Foundation.log(1 - p)
         }
-        XCTAssertEqual(Double(binaryCrossEntropy(logits: logits, targets: targets).scalar), expected / 4, accuracy: 1e-6)
+        XCTAssertEqual(
+            Double(binaryCrossEntropy(logits: logits, targets: targets).scalar), expected / 4, accuracy: 1e-6)
         // Extreme logits stay exact: softplus(100) − 0 = 100 for a confident wrong answer.
-        XCTAssertEqual(binaryCrossEntropy(logits: Tensor([100], shape: [1, 1]), targets: Tensor([0], shape: [1, 1])).scalar, 100)
-        XCTAssertEqual(binaryCrossEntropy(logits: Tensor([-100], shape: [1, 1]), targets: Tensor([0], shape: [1, 1])).scalar, 0, accuracy: 1e-30)
+        XCTAssertEqual(
+            binaryCrossEntropy(logits: Tensor([100], shape: [1, 1]), targets: Tensor([0], shape: [1, 1])).scalar, 100)
+        XCTAssertEqual(
+            binaryCrossEntropy(logits: Tensor([-100], shape: [1, 1]), targets: Tensor([0], shape: [1, 1])).scalar, 0,
+            accuracy: 1e-30)
     }
 
     func testBinaryCrossEntropyFromProbabilitiesClipsLikeKeras() {
@@ -25,18 +29,21 @@ final class LossTests: XCTestCase {
         let expected = (-Foundation.log(1e-7) - Foundation.log(1 - Double(Float(1e-7))) - Foundation.log(0.75)) / 3
         XCTAssertEqual(Double(binaryCrossEntropy(probabilities: p, targets: t).scalar), expected, accuracy: 1e-4)
         // Agrees with the logits form away from the clip.
-        XCTAssertEqual(binaryCrossEntropy(probabilities: logits.sigmoid(), targets: targets).scalar,
-                       binaryCrossEntropy(logits: logits, targets: targets).scalar, accuracy: 1e-5)
+        XCTAssertEqual(
+            binaryCrossEntropy(probabilities: logits.sigmoid(), targets: targets).scalar,
+            binaryCrossEntropy(logits: logits, targets: targets).scalar, accuracy: 1e-5)
     }
 
     func testLabelSmoothingFollowsKeras() {
         // Binary: t ← t(1 − s) + s/2. Categorical: t ← t(1 − s) + s/K.
         let s: Float = 0.2
-        XCTAssertEqual(binaryCrossEntropy(logits: logits, targets: targets, labelSmoothing: s).scalar,
-                       binaryCrossEntropy(logits: logits, targets: targets * (1 - s) + s / 2).scalar, accuracy: 1e-6)
+        XCTAssertEqual(
+            binaryCrossEntropy(logits: logits, targets: targets, labelSmoothing: s).scalar,
+            binaryCrossEntropy(logits: logits, targets: targets * (1 - s) + s / 2).scalar, accuracy: 1e-6)
         let z = Tensor([1, 2, 3, 0, 0, 5], shape: [2, 3]), t = oneHot([2, 0], classes: 3)
-        XCTAssertEqual(categoricalCrossEntropy(logits: z, targets: t, labelSmoothing: 0.3).scalar,
-                       categoricalCrossEntropy(logits: z, targets: t * 0.7 + 0.1).scalar, accuracy: 1e-6)
+        XCTAssertEqual(
+            categoricalCrossEntropy(logits: z, targets: t, labelSmoothing: 0.3).scalar,
+            categoricalCrossEntropy(logits: z, targets: t * 0.7 + 0.1).scalar, accuracy: 1e-6)
     }
 
     func testCategoricalCrossEntropyAgainstDoubleReference() {
@@ -54,18 +61,26 @@ final class LossTests: XCTestCase {
     func testLossGradients() {
         let check = GradientCheck()
         XCTAssertTrue(check.check([logits, targets]) { binaryCrossEntropy(logits: $0[0], targets: $0[1]) }.isEmpty)
-        XCTAssertTrue(check.check([logits.sigmoid(), targets]) { binaryCrossEntropy(probabilities: $0[0], targets: $0[1]) }.isEmpty)
+        XCTAssertTrue(
+            check.check([logits.sigmoid(), targets]) { binaryCrossEntropy(probabilities: $0[0], targets: $0[1]) }
+                .isEmpty)
         let z = Tensor([1, 2, 3, 0, 0.5, 2], shape: [2, 3])
-        XCTAssertTrue(check.check([z]) { categoricalCrossEntropy(logits: $0[0], targets: oneHot([1, 2], classes: 3), labelSmoothing: 0.1) }.isEmpty)
+        XCTAssertTrue(
+            check.check([z]) {
+                categoricalCrossEntropy(logits: $0[0], targets: oneHot([1, 2], classes: 3), labelSmoothing: 0.1)
+            }.isEmpty)
         XCTAssertTrue(check.check([z, z * 0.5]) { meanSquaredError($0[0], $0[1]) }.isEmpty)
-        XCTAssertTrue(check.checkSecondOrder([logits]) { binaryCrossEntropy(logits: $0[0], targets: self.targets) }.isEmpty)
+        XCTAssertTrue(
+            check.checkSecondOrder([logits]) { binaryCrossEntropy(logits: $0[0], targets: self.targets) }.isEmpty)
     }
 
     func testNaNPropagatesAndAccuracy() {
         let bad = Tensor([.nan, 1], shape: [2, 1])
-        XCTAssertTrue(binaryCrossEntropy(logits: bad, targets: Tensor.ones([2, 1])).scalar.isNaN, "documented: NaN in, NaN out")
+        XCTAssertTrue(
+            binaryCrossEntropy(logits: bad, targets: Tensor.ones([2, 1])).scalar.isNaN, "documented: NaN in, NaN out")
         XCTAssertFalse(bad.isFinite)
-        XCTAssertEqual(binaryAccuracy(logits: logits, targets: targets), 0.5, "predictions 0,0,1,1 against targets 0,1,1,0")
+        XCTAssertEqual(
+            binaryAccuracy(logits: logits, targets: targets), 0.5, "predictions 0,0,1,1 against targets 0,1,1,0")
         XCTAssertEqual(meanSquaredError(Tensor([1, 2]), Tensor([2, 4])).scalar, 2.5)
     }
 }

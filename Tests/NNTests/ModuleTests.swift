@@ -54,8 +54,12 @@ final class ModuleTests: XCTestCase {
     func testChildrenAreFoundInStoredProperties() {
         let block = ResidualBlock(3, rng: RandomGenerator(seed: 0))
         XCTAssertEqual(block.children.map(\.name), ["first", "second", "extras.0", "extras.1", "optional"])
-        XCTAssertEqual(block.namedParameters.map(\.name),
-                       ["first.weight", "first.bias", "second.weight", "second.bias", "extras.1.scale", "extras.1.offset", "optional.weight"])
+        XCTAssertEqual(
+            block.namedParameters.map(\.name),
+            [
+                "first.weight", "first.bias", "second.weight", "second.bias", "extras.1.scale", "extras.1.offset",
+                "optional.weight",
+            ])
         XCTAssertEqual(block.namedBuffers.map(\.name), ["extras.1.runningMean", "extras.1.runningVariance"])
         XCTAssertEqual(block.parameterCount, 3 * 3 * 3 + 3 * 2 + 3 * 2)
         // Training mode reaches a layer found by reflection.
@@ -63,8 +67,9 @@ final class ModuleTests: XCTestCase {
         let bn = block.extras[1] as! BatchNorm
         let x = Tensor.normal([4, 3], using: RandomGenerator(seed: 1))
         XCTAssertEqual(bn(x).scalars, bn(x).scalars)
-        XCTAssertEqual(WiderBlock(rng: RandomGenerator(seed: 0)).namedParameters.map(\.name),
-                       ["body.0.weight", "body.0.bias", "head.weight", "head.bias"])
+        XCTAssertEqual(
+            WiderBlock(rng: RandomGenerator(seed: 0)).namedParameters.map(\.name),
+            ["body.0.weight", "body.0.bias", "head.weight", "head.bias"])
         XCTAssertEqual(Projection(rng: RandomGenerator(seed: 0)).children.map(\.name), ["features", "embedding"])
     }
 
@@ -91,7 +96,9 @@ final class ModuleTests: XCTestCase {
         XCTAssertEqual(lines.first, "ResidualBlock  — 39 parameters")
         XCTAssertTrue(lines.contains("  (first): Dense  weight [3, 3], bias [3]  — 12 parameters"), text)
         XCTAssertTrue(lines.contains("  (extras.0): LeakyReLU"), text)
-        XCTAssertTrue(lines.contains { $0.hasPrefix("  (extras.1): BatchNorm  scale [3], offset [3], runningMean [3] (buffer)") }, text)
+        XCTAssertTrue(
+            lines.contains { $0.hasPrefix("  (extras.1): BatchNorm  scale [3], offset [3], runningMean [3] (buffer)") },
+            text)
         XCTAssertEqual(lines.count, 6)
     }
 
@@ -105,10 +112,14 @@ final class ModuleTests: XCTestCase {
         let loaded = ResidualBlock(3, rng: RandomGenerator(seed: 9))
         XCTAssertNotEqual(loaded.first.weight.scalars, saved.first.weight.scalars)
         XCTAssertEqual(try loaded.load(from: url)["note"], "test")
-        for (a, b) in zip(saved.namedState, loaded.namedState) { XCTAssertEqual(a.tensor.scalars, b.tensor.scalars, a.name) }
+        for (a, b) in zip(saved.namedState, loaded.namedState) {
+            XCTAssertEqual(a.tensor.scalars, b.tensor.scalars, a.name)
+        }
         let other = ResidualBlock(4, rng: RandomGenerator(seed: 0))
         let before = other.first.weight.copy()
-        XCTAssertThrowsError(try other.load(from: url)) { XCTAssertTrue("\($0)".contains("first.weight: saved shape [3, 3]"), "\($0)") }
+        XCTAssertThrowsError(try other.load(from: url)) {
+            XCTAssertTrue("\($0)".contains("first.weight: saved shape [3, 3]"), "\($0)")
+        }
         XCTAssertEqual(other.first.weight.scalars, before.scalars, "a refused load changes nothing")
     }
 
@@ -118,7 +129,9 @@ final class ModuleTests: XCTestCase {
         let rewritten = try net.rewritingLayers { ($0 as? Dense).map { _ in ReLU() } } as! Sequential
         XCTAssertTrue(rewritten.layers[0] is ReLU)
         XCTAssertTrue((rewritten.layers[1] as! Sequential).layers[1] is ReLU)
-        XCTAssertThrowsError(try Sequential([ResidualBlock(2, rng: rng)]).rewritingLayers { ($0 as? Dense).map { _ in ReLU() } }) {
+        XCTAssertThrowsError(
+            try Sequential([ResidualBlock(2, rng: rng)]).rewritingLayers { ($0 as? Dense).map { _ in ReLU() } }
+        ) {
             XCTAssertTrue("\($0)".contains("ResidualBlock holds layers"), "\($0)")
         }
     }

@@ -32,7 +32,8 @@ final class OptimizerTests: XCTestCase {
     /// A spec makes the optimizer it names, with its settings.
     func testOptimizerSpecMakesTheNamedOptimizer() {
         let p = Tensor([1]).requiringGradient()
-        XCTAssertTrue(OptimizerSpec.rmsprop(learningRate: 5e-5, rho: 0.99, epsilon: 1e-8).make(parameters: [p]) is RMSprop)
+        XCTAssertTrue(
+            OptimizerSpec.rmsprop(learningRate: 5e-5, rho: 0.99, epsilon: 1e-8).make(parameters: [p]) is RMSprop)
         let adam = OptimizerSpec.adam(learningRate: 1e-4, beta1: 0.5, beta2: 0.9).make(parameters: [p]) as? Adam
         XCTAssertEqual(adam?.rule.beta2, 0.9)
         XCTAssertEqual(OptimizerSpec.sgd(learningRate: 0.1, momentum: 0).with(learningRate: 0.2).learningRate, 0.2)

@@ -8,7 +8,11 @@ final class SpectralNormTests: XCTestCase {
     func largestSingularValue(_ w: Tensor) throws -> Double {
         let out = w.shape.last!, rest = w.count / out
         var gram = [Double](repeating: 0, count: out * out)
-        for i in 0..<out { for j in 0..<out { for r in 0..<rest { gram[i * out + j] += Double(w.data[r * out + i]) * Double(w.data[r * out + j]) } } }
+        for i in 0..<out {
+            for j in 0..<out {
+                for r in 0..<rest { gram[i * out + j] += Double(w.data[r * out + i]) * Double(w.data[r * out + j]) }
+            }
+        }
         return try symmetricEigendecomposition(gram, n: out).values.last!.squareRoot()
     }
 

@@ -21,11 +21,13 @@ final class StopMessageTests: XCTestCase {
         return (process.terminationStatus, String(decoding: data, as: UTF8.self))
     }
 
-    func assertStops(_ probe: String, saying parts: [String], file: StaticString = #filePath, line: UInt = #line) throws {
+    func assertStops(_ probe: String, saying parts: [String], file: StaticString = #filePath, line: UInt = #line) throws
+    {
         let (status, message) = try stop(probe)
         XCTAssertNotEqual(status, 0, "the probe should have stopped the program", file: file, line: line)
         for part in parts {
-            XCTAssertTrue(message.contains(part), "missing \"\(part)\" in: \(message.suffix(600))", file: file, line: line)
+            XCTAssertTrue(
+                message.contains(part), "missing \"\(part)\" in: \(message.suffix(600))", file: file, line: line)
         }
     }
 
@@ -53,7 +55,9 @@ final class StopMessageTests: XCTestCase {
 /// The programs the tests above run; they do nothing unless started as a probe.
 final class StopProbes: XCTestCase {
     override func setUpWithError() throws {
-        try XCTSkipIf(ProcessInfo.processInfo.environment["SWIFTGAN_STOP_PROBE"] == nil, "runs only as a child process of StopMessageTests")
+        try XCTSkipIf(
+            ProcessInfo.processInfo.environment["SWIFTGAN_STOP_PROBE"] == nil,
+            "runs only as a child process of StopMessageTests")
     }
 
     func testBroadcast() { _ = Tensor.zeros([64, 2]) + Tensor.zeros([32]) }

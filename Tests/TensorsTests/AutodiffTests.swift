@@ -1,3 +1,4 @@
+import Foundation
 import SwiftGANTensors
 import XCTest
 
@@ -17,7 +18,8 @@ final class AutodiffTests: XCTestCase {
         let w = Tensor([2]).requiringGradient()
         let inside = withoutGrad { w * 3 }
         XCTAssertNil(inside.operationName)
-        XCTAssertEqual(gradients(of: (inside * w).sum(), withRespectTo: [w])[0].scalars, [6], "the no-grad product is a constant")
+        XCTAssertEqual(
+            gradients(of: (inside * w).sum(), withRespectTo: [w])[0].scalars, [6], "the no-grad product is a constant")
         let y = (w * w).detached()
         XCTAssertEqual(gradients(of: (y * w).sum(), withRespectTo: [w])[0].scalars, [4], "detach stops the gradient")
         XCTAssertTrue(GradMode.isEnabled)
@@ -52,7 +54,11 @@ final class AutodiffTests: XCTestCase {
         let x = Tensor([0.3, -0.7]).requiringGradient()
         let first = gradients(of: x.tanh().sum(), withRespectTo: [x], createGraph: true)[0]
         let second = gradients(of: first.sum(), withRespectTo: [x])[0]
-        assertClose(second.scalars, x.scalars.map { let t = Foundation.tanh($0); return -2 * t * (1 - t * t) })
+        assertClose(
+            second.scalars,
+            x.scalars.map {
+                let t = Foundation.tanh($0); return -2 * t * (1 - t * t)
+            })
         let cube = gradients(of: x.pow(3).sum(), withRespectTo: [x], createGraph: true)[0]
         assertClose(gradients(of: cube.sum(), withRespectTo: [x])[0].scalars, x.scalars.map { 6 * $0 })
         // Third order through the same machinery: d³/dx³ x³ = 6.
@@ -93,5 +99,3 @@ final class AutodiffTests: XCTestCase {
         XCTAssertEqual(g.scalars, [2, 0, 12])
     }
 }
-
-import Foundation

@@ -55,7 +55,8 @@ final class BinaryGradientTests: XCTestCase {
 
     func testLargeTensorsUseBothCoresAndAgreeWithOneCore() {
         let n = 1 << 20
-        let a = Tensor.normal([n], using: RandomGenerator(seed: 1)), b = Tensor.normal([n], using: RandomGenerator(seed: 2))
+        let a = Tensor.normal([n], using: RandomGenerator(seed: 1)),
+            b = Tensor.normal([n], using: RandomGenerator(seed: 2))
         let saved = Parallel.workers
         Parallel.workers = 1
         let serial = ((a * b).tanh() + a).sum().scalar

@@ -1,5 +1,6 @@
-@testable import SwiftGANTensors
 import XCTest
+
+@testable import SwiftGANTensors
 
 /// The oneDNN backend against the portable one on the zoo's real layer shapes (all three passes),
 /// and by finite differences where channel counts are large. Skipped where oneDNN is not loaded.
@@ -13,21 +14,42 @@ final class ConvolutionBackendTests: XCTestCase {
     /// dcgan (28×28), acgan (its 80→80 5×5 stride-1 transposed layers at 14×14, 1-channel ends)
     /// and dcgan64 (4×4 kernels, 3 channels), at small batches: the kernels do not depend on it.
     let layers: [Layer] = [
-        Layer(name: "dcgan G 128→64", batch: 4, height: 7, width: 7, inChannels: 128, outChannels: 64, kernel: 5, stride: 2, padding: .same, transposed: true),
-        Layer(name: "dcgan G 64→1", batch: 4, height: 14, width: 14, inChannels: 64, outChannels: 1, kernel: 5, stride: 2, padding: .same, transposed: true),
-        Layer(name: "dcgan D 1→64", batch: 4, height: 28, width: 28, inChannels: 1, outChannels: 64, kernel: 5, stride: 2, padding: .same, transposed: false),
-        Layer(name: "dcgan D 64→128", batch: 4, height: 14, width: 14, inChannels: 64, outChannels: 128, kernel: 5, stride: 2, padding: .same, transposed: false),
-        Layer(name: "acgan G 80→80 s1", batch: 2, height: 14, width: 14, inChannels: 80, outChannels: 80, kernel: 5, stride: 1, padding: .same, transposed: true),
-        Layer(name: "acgan D 1→17", batch: 2, height: 28, width: 28, inChannels: 1, outChannels: 17, kernel: 5, stride: 2, padding: .same, transposed: false),
-        Layer(name: "acgan D 70→140 s1", batch: 2, height: 4, width: 4, inChannels: 70, outChannels: 140, kernel: 5, stride: 1, padding: .same, transposed: false),
-        Layer(name: "dcgan64 G 64→3", batch: 2, height: 32, width: 32, inChannels: 64, outChannels: 3, kernel: 4, stride: 2, padding: .same, transposed: true),
-        Layer(name: "dcgan64 D 3→64", batch: 2, height: 64, width: 64, inChannels: 3, outChannels: 64, kernel: 4, stride: 2, padding: .same, transposed: false),
-        Layer(name: "valid 5×5 s2 odd", batch: 2, height: 13, width: 11, inChannels: 3, outChannels: 81, kernel: 5, stride: 2, padding: .valid, transposed: false),
+        Layer(
+            name: "dcgan G 128→64", batch: 4, height: 7, width: 7, inChannels: 128, outChannels: 64, kernel: 5,
+            stride: 2, padding: .same, transposed: true),
+        Layer(
+            name: "dcgan G 64→1", batch: 4, height: 14, width: 14, inChannels: 64, outChannels: 1, kernel: 5, stride: 2,
+            padding: .same, transposed: true),
+        Layer(
+            name: "dcgan D 1→64", batch: 4, height: 28, width: 28, inChannels: 1, outChannels: 64, kernel: 5, stride: 2,
+            padding: .same, transposed: false),
+        Layer(
+            name: "dcgan D 64→128", batch: 4, height: 14, width: 14, inChannels: 64, outChannels: 128, kernel: 5,
+            stride: 2, padding: .same, transposed: false),
+        Layer(
+            name: "acgan G 80→80 s1", batch: 2, height: 14, width: 14, inChannels: 80, outChannels: 80, kernel: 5,
+            stride: 1, padding: .same, transposed: true),
+        Layer(
+            name: "acgan D 1→17", batch: 2, height: 28, width: 28, inChannels: 1, outChannels: 17, kernel: 5, stride: 2,
+            padding: .same, transposed: false),
+        Layer(
+            name: "acgan D 70→140 s1", batch: 2, height: 4, width: 4, inChannels: 70, outChannels: 140, kernel: 5,
+            stride: 1, padding: .same, transposed: false),
+        Layer(
+            name: "dcgan64 G 64→3", batch: 2, height: 32, width: 32, inChannels: 64, outChannels: 3, kernel: 4,
+            stride: 2, padding: .same, transposed: true),
+        Layer(
+            name: "dcgan64 D 3→64", batch: 2, height: 64, width: 64, inChannels: 3, outChannels: 64, kernel: 4,
+            stride: 2, padding: .same, transposed: false),
+        Layer(
+            name: "valid 5×5 s2 odd", batch: 2, height: 13, width: 11, inChannels: 3, outChannels: 81, kernel: 5,
+            stride: 2, padding: .valid, transposed: false),
     ]
 
     func apply(_ layer: Layer, _ x: Tensor, _ kernel: Tensor) -> Tensor {
-        layer.transposed ? x.convTranspose2d(kernel, stride: layer.stride, padding: layer.padding)
-                         : x.conv2d(kernel, stride: layer.stride, padding: layer.padding)
+        layer.transposed
+            ? x.convTranspose2d(kernel, stride: layer.stride, padding: layer.padding)
+            : x.conv2d(kernel, stride: layer.stride, padding: layer.padding)
     }
 
     /// The output, and the gradients of ⟨output, u⟩ with respect to the input and the kernel.
@@ -39,11 +61,14 @@ final class ConvolutionBackendTests: XCTestCase {
     }
 
     func testOneDNNMatchesPortablePathOnModelShapes() throws {
-        try XCTSkipUnless(ConvolutionBackend.isOneDNNAvailable, "oneDNN is not loaded here: \(ConvolutionBackend.oneDNNDescription)")
+        try XCTSkipUnless(
+            ConvolutionBackend.isOneDNNAvailable, "oneDNN is not loaded here: \(ConvolutionBackend.oneDNNDescription)")
         for (i, layer) in layers.enumerated() {
             let x = awayFromZero([layer.batch, layer.height, layer.width, layer.inChannels], seed: UInt64(i))
-            let kernel = awayFromZero(layer.transposed ? [layer.kernel, layer.kernel, layer.outChannels, layer.inChannels]
-                                                       : [layer.kernel, layer.kernel, layer.inChannels, layer.outChannels], seed: UInt64(i + 100))
+            let kernel = awayFromZero(
+                layer.transposed
+                    ? [layer.kernel, layer.kernel, layer.outChannels, layer.inChannels]
+                    : [layer.kernel, layer.kernel, layer.inChannels, layer.outChannels], seed: UInt64(i + 100))
             let yShape = ConvolutionBackend.with(.portable) { apply(layer, x, kernel).shape }
             let u = awayFromZero(yShape, seed: UInt64(i + 200))
             let reference = ConvolutionBackend.with(.portable) { passes(layer, x, kernel, u) }
@@ -61,8 +86,12 @@ final class ConvolutionBackendTests: XCTestCase {
                     // magnitude for that; a wrong tap, flip or channel order errs by the scale itself.
                     let scale = b.scalars.map(abs).max() ?? 1
                     let worst = zip(a.scalars, b.scalars).map { abs($0 - $1) }.max() ?? 0
-                    XCTAssertLessThan(worst, 1e-5 * Float(layer.kernel * layer.kernel * max(layer.inChannels, layer.outChannels)).squareRoot() * scale,
-                                      "\(layer.name) \(pass) split \(split): worst difference \(worst) of scale \(scale)")
+                    XCTAssertLessThan(
+                        worst,
+                        1e-5
+                            * Float(layer.kernel * layer.kernel * max(layer.inChannels, layer.outChannels)).squareRoot()
+                            * scale,
+                        "\(layer.name) \(pass) split \(split): worst difference \(worst) of scale \(scale)")
                 }
             }
         }
@@ -71,28 +100,36 @@ final class ConvolutionBackendTests: XCTestCase {
     /// Where oneDNN is loaded, the zoo's layers really run on it (not a silent fallback), so the
     /// comparisons above and the benchmarks measure what they claim to.
     func testModelShapesRunOnOneDNN() throws {
-        try XCTSkipUnless(ConvolutionBackend.isOneDNNAvailable, "oneDNN is not loaded here: \(ConvolutionBackend.oneDNNDescription)")
+        try XCTSkipUnless(
+            ConvolutionBackend.isOneDNNAvailable, "oneDNN is not loaded here: \(ConvolutionBackend.oneDNNDescription)")
         for layer in layers where layer.padding == .same {
-            let big = layer.transposed
-                ? ConvGeometry(inputHeight: layer.height * layer.stride, inputWidth: layer.width * layer.stride,
-                               kernelHeight: layer.kernel, kernelWidth: layer.kernel, stride: layer.stride, padding: layer.padding)
-                : ConvGeometry(inputHeight: layer.height, inputWidth: layer.width,
-                               kernelHeight: layer.kernel, kernelWidth: layer.kernel, stride: layer.stride, padding: layer.padding)
+            let big =
+                layer.transposed
+                ? ConvGeometry(
+                    inputHeight: layer.height * layer.stride, inputWidth: layer.width * layer.stride,
+                    kernelHeight: layer.kernel, kernelWidth: layer.kernel, stride: layer.stride, padding: layer.padding)
+                : ConvGeometry(
+                    inputHeight: layer.height, inputWidth: layer.width,
+                    kernelHeight: layer.kernel, kernelWidth: layer.kernel, stride: layer.stride, padding: layer.padding)
             let conv = ConvolutionBackend.with(.oneDNN) {
-                OneDNNConvolution(big, batch: layer.batch, inChannels: layer.transposed ? layer.outChannels : layer.inChannels,
-                                  outChannels: layer.transposed ? layer.inChannels : layer.outChannels)
+                OneDNNConvolution(
+                    big, batch: layer.batch, inChannels: layer.transposed ? layer.outChannels : layer.inChannels,
+                    outChannels: layer.transposed ? layer.inChannels : layer.outChannels)
             }
             XCTAssertNotNil(conv, "\(layer.name) does not run on oneDNN")
-            XCTAssertNil(ConvolutionBackend.with(.portable) {
-                OneDNNConvolution(big, batch: layer.batch, inChannels: layer.inChannels, outChannels: layer.outChannels)
-            }, "the portable backend must not use oneDNN")
+            XCTAssertNil(
+                ConvolutionBackend.with(.portable) {
+                    OneDNNConvolution(
+                        big, batch: layer.batch, inChannels: layer.inChannels, outChannels: layer.outChannels)
+                }, "the portable backend must not use oneDNN")
         }
     }
 
     /// First and second order by finite differences with 80+ channels on oneDNN, through tanh so
     /// the second derivatives are not all zero; strides 1 and 2, both paddings.
     func testManyChannelGradientsOnOneDNN() throws {
-        try XCTSkipUnless(ConvolutionBackend.isOneDNNAvailable, "oneDNN is not loaded here: \(ConvolutionBackend.oneDNNDescription)")
+        try XCTSkipUnless(
+            ConvolutionBackend.isOneDNNAvailable, "oneDNN is not loaded here: \(ConvolutionBackend.oneDNNDescription)")
         ConvolutionBackend.with(.oneDNN) {
             let x = awayFromZero([1, 3, 3, 81], seed: 1) * 0.2, kernel = awayFromZero([3, 3, 81, 2], seed: 2) * 0.1
             assertGradients([x, kernel]) { $0[0].conv2d($0[1], stride: 1, padding: .same).tanh() }

@@ -2,7 +2,9 @@ import SwiftGANTensors
 import XCTest
 
 /// The backends this machine has: always the portable one, and oneDNN where it loads.
-let availableConvolutionBackends = ConvolutionBackend.allCases.filter { $0 == .portable || ConvolutionBackend.isOneDNNAvailable }
+let availableConvolutionBackends = ConvolutionBackend.allCases.filter {
+    $0 == .portable || ConvolutionBackend.isOneDNNAvailable
+}
 
 /// Convolutions against direct loops written plainly here, and against finite differences, on
 /// every convolution backend this machine has.
@@ -13,15 +15,23 @@ final class ConvolutionTests: XCTestCase {
         let (kh, kw, cout) = (k.shape[0], k.shape[1], k.shape[3])
         let (oh, pt) = sizeAndPad(h, kh, s, padding), (ow, pl) = sizeAndPad(w, kw, s, padding)
         var y = [Float](repeating: 0, count: n * oh * ow * cout)
-        for b in 0..<n { for r in 0..<oh { for q in 0..<ow { for o in 0..<cout {
-            var sum: Double = 0
-            for i in 0..<kh { for j in 0..<kw {
-                let ih = r * s - pt + i, iw = q * s - pl + j
-                guard ih >= 0, ih < h, iw >= 0, iw < w else { continue }
-                for c in 0..<cin { sum += Double(x[b, ih, iw, c]) * Double(k[i, j, c, o]) }
-            } }
-            y[((b * oh + r) * ow + q) * cout + o] = Float(sum)
-        } } } }
+        for b in 0..<n {
+            for r in 0..<oh {
+                for q in 0..<ow {
+                    for o in 0..<cout {
+                        var sum: Double = 0
+                        for i in 0..<kh {
+                            for j in 0..<kw {
+                                let ih = r * s - pt + i, iw = q * s - pl + j
+                                guard ih >= 0, ih < h, iw >= 0, iw < w else { continue }
+                                for c in 0..<cin { sum += Double(x[b, ih, iw, c]) * Double(k[i, j, c, o]) }
+                            }
+                        }
+                        y[((b * oh + r) * ow + q) * cout + o] = Float(sum)
+                    }
+                }
+            }
+        }
         return Tensor(y, shape: [n, oh, ow, cout])
     }
 
@@ -38,16 +48,28 @@ final class ConvolutionTests: XCTestCase {
         let (n, h, w, cin) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
         let (kh, kw, cout) = (k.shape[0], k.shape[1], k.shape[2])
         // Keras's deconv_output_length: input·stride (+ kernel − stride when positive, for 'valid').
-        let oh = padding == .same ? h * s : h * s + max(kh - s, 0), ow = padding == .same ? w * s : w * s + max(kw - s, 0)
+        let oh = padding == .same ? h * s : h * s + max(kh - s, 0),
+            ow = padding == .same ? w * s : w * s + max(kw - s, 0)
         let pt = padding == .same ? max(kh - s, 0) / 2 : 0, pl = padding == .same ? max(kw - s, 0) / 2 : 0
         var y = [Double](repeating: 0, count: n * oh * ow * cout)
-        for b in 0..<n { for r in 0..<h { for q in 0..<w { for i in 0..<kh { for j in 0..<kw {
-            let yr = r * s - pt + i, yq = q * s - pl + j
-            guard yr >= 0, yr < oh, yq >= 0, yq < ow else { continue }
-            for o in 0..<cout { for c in 0..<cin {
-                y[((b * oh + yr) * ow + yq) * cout + o] += Double(x[b, r, q, c]) * Double(k[i, j, o, c])
-            } }
-        } } } } }
+        for b in 0..<n {
+            for r in 0..<h {
+                for q in 0..<w {
+                    for i in 0..<kh {
+                        for j in 0..<kw {
+                            let yr = r * s - pt + i, yq = q * s - pl + j
+                            guard yr >= 0, yr < oh, yq >= 0, yq < ow else { continue }
+                            for o in 0..<cout {
+                                for c in 0..<cin {
+                                    y[((b * oh + yr) * ow + yq) * cout + o] +=
+                                        Double(x[b, r, q, c]) * Double(k[i, j, o, c])
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
         return Tensor(y.map(Float.init), shape: [n, oh, ow, cout])
     }
 
@@ -63,8 +85,10 @@ final class ConvolutionTests: XCTestCase {
     ]
 
     /// `op` against `reference` on every case; `transposed` picks the kernel layout [k, k, out, in].
-    func assertMatchesLoops(transposed: Bool, _ op: (Tensor, Tensor, Int, Padding) -> Tensor,
-                            _ reference: (Tensor, Tensor, Int, Padding) -> Tensor, line: UInt = #line) {
+    func assertMatchesLoops(
+        transposed: Bool, _ op: (Tensor, Tensor, Int, Padding) -> Tensor,
+        _ reference: (Tensor, Tensor, Int, Padding) -> Tensor, line: UInt = #line
+    ) {
         for (i, (h, w, cin, cout, k, s, padding)) in cases.enumerated() {
             let x = awayFromZero([2, h, w, cin], seed: UInt64(i))
             let kernel = awayFromZero(transposed ? [k, k, cout, cin] : [k, k, cin, cout], seed: UInt64(i + 50))
@@ -77,8 +101,9 @@ final class ConvolutionTests: XCTestCase {
     func testConvolutionMatchesDirectLoops() {
         for backend in availableConvolutionBackends {
             ConvolutionBackend.with(backend) {
-                assertMatchesLoops(transposed: false, { $0.conv2d($1, stride: $2, padding: $3) },
-                                   { self.naiveConv($0, $1, stride: $2, padding: $3) })
+                assertMatchesLoops(
+                    transposed: false, { $0.conv2d($1, stride: $2, padding: $3) },
+                    { self.naiveConv($0, $1, stride: $2, padding: $3) })
             }
         }
     }
@@ -86,19 +111,30 @@ final class ConvolutionTests: XCTestCase {
     func testTransposedConvolutionMatchesDirectLoops() {
         for backend in availableConvolutionBackends {
             ConvolutionBackend.with(backend) {
-                assertMatchesLoops(transposed: true, { $0.convTranspose2d($1, stride: $2, padding: $3) },
-                                   { self.naiveTransposed($0, $1, stride: $2, padding: $3) })
+                assertMatchesLoops(
+                    transposed: true, { $0.convTranspose2d($1, stride: $2, padding: $3) },
+                    { self.naiveTransposed($0, $1, stride: $2, padding: $3) })
             }
         }
     }
 
     func testKerasOutputSizes() {
         // 'same' with stride 2 halves (rounding up); the transposed 'same' doubles: the DCGAN 7 → 14 → 28.
-        XCTAssertEqual(Tensor.zeros([1, 28, 28, 1]).conv2d(Tensor.zeros([5, 5, 1, 4]), stride: 2, padding: .same).shape, [1, 14, 14, 4])
-        XCTAssertEqual(Tensor.zeros([1, 7, 7, 1]).conv2d(Tensor.zeros([5, 5, 1, 4]), stride: 2, padding: .same).shape, [1, 4, 4, 4])
-        XCTAssertEqual(Tensor.zeros([1, 7, 7, 8]).convTranspose2d(Tensor.zeros([5, 5, 4, 8]), stride: 2, padding: .same).shape, [1, 14, 14, 4])
-        XCTAssertEqual(Tensor.zeros([1, 7, 7, 8]).convTranspose2d(Tensor.zeros([5, 5, 4, 8]), stride: 2, padding: .valid).shape, [1, 17, 17, 4])
-        XCTAssertEqual(Tensor.zeros([1, 9, 9, 1]).conv2d(Tensor.zeros([3, 3, 1, 1]), stride: 2, padding: .valid).shape, [1, 4, 4, 1])
+        XCTAssertEqual(
+            Tensor.zeros([1, 28, 28, 1]).conv2d(Tensor.zeros([5, 5, 1, 4]), stride: 2, padding: .same).shape,
+            [1, 14, 14, 4])
+        XCTAssertEqual(
+            Tensor.zeros([1, 7, 7, 1]).conv2d(Tensor.zeros([5, 5, 1, 4]), stride: 2, padding: .same).shape,
+            [1, 4, 4, 4])
+        XCTAssertEqual(
+            Tensor.zeros([1, 7, 7, 8]).convTranspose2d(Tensor.zeros([5, 5, 4, 8]), stride: 2, padding: .same).shape,
+            [1, 14, 14, 4])
+        XCTAssertEqual(
+            Tensor.zeros([1, 7, 7, 8]).convTranspose2d(Tensor.zeros([5, 5, 4, 8]), stride: 2, padding: .valid).shape,
+            [1, 17, 17, 4])
+        XCTAssertEqual(
+            Tensor.zeros([1, 9, 9, 1]).conv2d(Tensor.zeros([3, 3, 1, 1]), stride: 2, padding: .valid).shape,
+            [1, 4, 4, 1])
     }
 
     func testGradientsFirstAndSecondOrder() {
@@ -110,17 +146,23 @@ final class ConvolutionTests: XCTestCase {
     func checkGradients() {
         for (i, (h, w, cin, cout, k, s, padding)) in cases.prefix(5).enumerated() {
             let x = awayFromZero([1, h, w, cin], seed: UInt64(i)) * 0.5
-            let kernel = awayFromZero([k, k, cin, cout], seed: UInt64(i + 9)) * 0.5, bias = awayFromZero([cout], seed: 3)
+            let kernel = awayFromZero([k, k, cin, cout], seed: UInt64(i + 9)) * 0.5,
+                bias = awayFromZero([cout], seed: 3)
             assertGradients([x, kernel, bias]) { $0[0].conv2d($0[1], bias: $0[2], stride: s, padding: padding) }
             let tk = awayFromZero([k, k, cout, cin], seed: UInt64(i + 19)) * 0.5
             assertGradients([x, tk, bias]) { $0[0].convTranspose2d($0[1], bias: $0[2], stride: s, padding: padding) }
         }
         for (i, (h, w, cin, cout, k, s, padding)) in cases.suffix(2).enumerated() {
             let x = awayFromZero([1, h, w, cin], seed: UInt64(i + 30)) * 0.5
-            let kernel = awayFromZero([k, k, cin, cout], seed: UInt64(i + 39)) * 0.5, bias = awayFromZero([cout], seed: 3)
-            assertGradients([x, kernel, bias]) { ($0[0].conv2d($0[1], bias: $0[2], stride: s, padding: padding)).tanh() }
+            let kernel = awayFromZero([k, k, cin, cout], seed: UInt64(i + 39)) * 0.5,
+                bias = awayFromZero([cout], seed: 3)
+            assertGradients([x, kernel, bias]) {
+                ($0[0].conv2d($0[1], bias: $0[2], stride: s, padding: padding)).tanh()
+            }
             let tk = awayFromZero([k, k, cout, cin], seed: UInt64(i + 49)) * 0.5
-            assertGradients([x, tk, bias]) { ($0[0].convTranspose2d($0[1], bias: $0[2], stride: s, padding: padding)).tanh() }
+            assertGradients([x, tk, bias]) {
+                ($0[0].convTranspose2d($0[1], bias: $0[2], stride: s, padding: padding)).tanh()
+            }
         }
         // Through a nonlinearity, so second derivatives are not all zero.
         let x = awayFromZero([1, 5, 5, 2], seed: 4) * 0.5, kernel = awayFromZero([3, 3, 2, 2], seed: 5) * 0.5

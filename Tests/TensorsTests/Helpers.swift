@@ -12,8 +12,10 @@ func positive(_ shape: [Int], seed: UInt64 = 2) -> Tensor {
     Tensor.uniform(shape, low: 0.5, high: 2, using: RandomGenerator(seed: seed))
 }
 
-func assertGradients(_ inputs: [Tensor], check: GradientCheck = GradientCheck(), secondOrder: Bool = true,
-                     file: StaticString = #filePath, line: UInt = #line, _ f: @escaping ([Tensor]) -> Tensor) {
+func assertGradients(
+    _ inputs: [Tensor], check: GradientCheck = GradientCheck(), secondOrder: Bool = true,
+    file: StaticString = #filePath, line: UInt = #line, _ f: @escaping ([Tensor]) -> Tensor
+) {
     let first = check.check(inputs, f)
     XCTAssertTrue(first.isEmpty, "first-order mismatches: \(first.prefix(5))", file: file, line: line)
     if secondOrder {
@@ -22,7 +24,9 @@ func assertGradients(_ inputs: [Tensor], check: GradientCheck = GradientCheck(),
     }
 }
 
-func assertClose(_ a: [Float], _ b: [Float], tolerance: Float = 1e-5, file: StaticString = #filePath, line: UInt = #line) {
+func assertClose(
+    _ a: [Float], _ b: [Float], tolerance: Float = 1e-5, file: StaticString = #filePath, line: UInt = #line
+) {
     XCTAssertEqual(a.count, b.count, "lengths differ", file: file, line: line)
     for (i, (x, y)) in zip(a, b).enumerated() where !(Swift.abs(x - y) <= tolerance * Swift.max(1, Swift.abs(y))) {
         XCTFail("element \(i): \(x) vs \(y)", file: file, line: line)

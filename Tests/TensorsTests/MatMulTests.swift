@@ -14,11 +14,15 @@ final class MatMulTests: XCTestCase {
         let m = ta ? a.shape[1] : a.shape[0], k = ta ? a.shape[0] : a.shape[1]
         let n = tb ? b.shape[0] : b.shape[1]
         var c = [Float](repeating: 0, count: m * n)
-        for i in 0..<m { for j in 0..<n {
-            var s: Double = 0
-            for p in 0..<k { s += Double(a.data[ta ? p * m + i : i * k + p]) * Double(b.data[tb ? j * k + p : p * n + j]) }
-            c[i * n + j] = Float(s)
-        } }
+        for i in 0..<m {
+            for j in 0..<n {
+                var s: Double = 0
+                for p in 0..<k {
+                    s += Double(a.data[ta ? p * m + i : i * k + p]) * Double(b.data[tb ? j * k + p : p * n + j])
+                }
+                c[i * n + j] = Float(s)
+            }
+        }
         return c
     }
 
@@ -52,7 +56,8 @@ final class MatMulTests: XCTestCase {
 
     func testLargerProductsMatchAcrossTheBLASPath() {
         onEveryBackend {
-            let a = Tensor.normal([64, 300], using: RandomGenerator(seed: 5)), b = Tensor.normal([300, 40], using: RandomGenerator(seed: 6))
+            let a = Tensor.normal([64, 300], using: RandomGenerator(seed: 5)),
+                b = Tensor.normal([300, 40], using: RandomGenerator(seed: 6))
             assertClose(a.matmul(b).scalars, naive(a, b, false, false), tolerance: 1e-4)
         }
     }

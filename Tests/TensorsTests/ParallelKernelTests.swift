@@ -35,12 +35,14 @@ final class ParallelKernelTests: XCTestCase {
 
     func testNormalizationReductionsAndElementwise() {
         let x = Tensor.normal([4096, 160], using: RandomGenerator(seed: 3))
-        let scale = Tensor.normal([160], using: RandomGenerator(seed: 4)), offset = Tensor.normal([160], using: RandomGenerator(seed: 5))
+        let scale = Tensor.normal([160], using: RandomGenerator(seed: 4)),
+            offset = Tensor.normal([160], using: RandomGenerator(seed: 5))
         let (one, four) = onOneAndFourWorkers {
             let (xv, sv) = (x.requiringGradient(), scale.requiringGradient())
             let (y, mean, variance) = xv.batchNormalized(scale: sv, offset: offset, epsilon: 1e-3)
             let loss = (y.tanh() * y).sum(alongAxis: 1).mean() + xv.max(alongAxis: 0).sum()
-            return [y, mean, variance, xv.sum(alongAxis: 0), xv.mean(alongAxis: 1)] + gradients(of: loss, withRespectTo: [xv, sv])
+            return [y, mean, variance, xv.sum(alongAxis: 0), xv.mean(alongAxis: 1)]
+                + gradients(of: loss, withRespectTo: [xv, sv])
         }
         XCTAssertEqual(one, four)
     }
@@ -53,7 +55,9 @@ final class ParallelKernelTests: XCTestCase {
             let (m, v) = (Tensor.zeros([n]), Tensor.zeros([n]))
             let q = Tensor.normal([n], using: RandomGenerator(seed: 8)), s = Tensor.zeros([n])
             for _ in 0..<2 {
-                p.adamUpdate(gradient: g, firstMoment: m, secondMoment: v, correctedLearningRate: 1e-3, beta1: 0.5, beta2: 0.999, epsilon: 1e-7)
+                p.adamUpdate(
+                    gradient: g, firstMoment: m, secondMoment: v, correctedLearningRate: 1e-3, beta1: 0.5, beta2: 0.999,
+                    epsilon: 1e-7)
                 q.rmspropUpdate(gradient: g, meanSquare: s, learningRate: 1e-3, rho: 0.9, epsilon: 1e-7)
             }
             return [p, m, v, q, s]

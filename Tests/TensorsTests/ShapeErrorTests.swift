@@ -18,7 +18,9 @@ final class ShapeErrorTests: XCTestCase {
     func testMatmulErrorNamesBothShapes() {
         let m = message { try matmulDimensions([64, 100], [784, 10], transposeA: false, transposeB: false) }
         XCTAssertTrue(m.contains("[64, 100]") && m.contains("[784, 10]") && m.contains("100 vs 784"), m)
-        XCTAssertTrue(message { try matmulDimensions([2, 3, 4], [4, 5], transposeA: false, transposeB: false) }.contains("two matrices"))
+        XCTAssertTrue(
+            message { try matmulDimensions([2, 3, 4], [4, 5], transposeA: false, transposeB: false) }.contains(
+                "two matrices"))
         let ok = try? matmulDimensions([3, 64], [3, 10], transposeA: true, transposeB: false)
         XCTAssertEqual(ok?.m, 64)
     }

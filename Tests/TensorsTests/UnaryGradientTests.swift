@@ -1,3 +1,4 @@
+import Foundation
 import SwiftGANTensors
 import XCTest
 
@@ -58,5 +59,3 @@ final class UnaryGradientTests: XCTestCase {
         XCTAssertTrue(extreme.logSoftmax().isFinite)
     }
 }
-
-import Foundation

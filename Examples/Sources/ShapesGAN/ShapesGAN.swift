@@ -21,10 +21,11 @@ public enum ShapesGAN {
             Upsample(factor: 2), Conv2D(32, 16, kernelSize: 3, padding: .same, rng: rng), PixelNorm(), LeakyReLU(0.2),
             Upsample(factor: 2), Conv2D(16, 1, kernelSize: 3, padding: .same, rng: rng), Tanh(),
         ])
-        return GANModel(name: "shapes-gan", generator: generator, discriminator: ProjectionDiscriminator(rng: rng),
-                        noiseSize: 32, sample: .grayscale28, dataRange: -1...1,
-                        source: SourceSettings(learningRate: 2e-4, beta1: 0.5, batchSize: 32),
-                        conditioning: .labels(classes: classes))
+        return GANModel(
+            name: "shapes-gan", generator: generator, discriminator: ProjectionDiscriminator(rng: rng),
+            noiseSize: 32, sample: .grayscale28, dataRange: -1...1,
+            source: SourceSettings(learningRate: 2e-4, beta1: 0.5, batchSize: 32),
+            conditioning: .labels(classes: classes))
     }
 }
 
@@ -70,7 +71,9 @@ public final class MinibatchStandardDeviation: UnaryLayer {
 /// diagonal), a square, a frame, a cross, a dot, two bars, a corner; each drawn at a random offset
 /// and brightness. Small enough to learn in a minute, varied enough to measure.
 public enum Shapes {
-    public static let classNames = ["horizontal", "vertical", "diagonal", "antidiagonal", "square", "frame", "cross", "dot", "two bars", "corner"]
+    public static let classNames = [
+        "horizontal", "vertical", "diagonal", "antidiagonal", "square", "frame", "cross", "dot", "two bars", "corner",
+    ]
 
     public static func dataset(count: Int, seed: UInt64) throws -> ImageDataset {
         let rng = RandomGenerator(seed: seed)
@@ -85,7 +88,8 @@ public enum Shapes {
                 for x in 0..<28 where inside(label, x - dx - 14, y - dy - 14) { pixels[i * 784 + y * 28 + x] = value }
             }
         }
-        return try ImageDataset(name: "shapes", height: 28, width: 28, channels: 1, pixels: pixels, labels: labels, classNames: classNames)
+        return try ImageDataset(
+            name: "shapes", height: 28, width: 28, channels: 1, pixels: pixels, labels: labels, classNames: classNames)
     }
 
     /// Whether (x, y), relative to the centre, is ink for a class.

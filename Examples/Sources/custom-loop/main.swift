@@ -36,7 +36,8 @@ let ones = Tensor.ones([batch, 1]), zeros = Tensor.zeros([batch, 1])
 for step in 1...steps {
     // Train the discriminator: real → 1, fake → 0. The fakes are detached: G is not updated here.
     let fake = generator(Tensor.normal([batch, noiseSize], using: rng))
-    let dLoss = binaryCrossEntropy(logits: discriminator(realBatch(batch)), targets: ones)
+    let dLoss =
+        binaryCrossEntropy(logits: discriminator(realBatch(batch)), targets: ones)
         + binaryCrossEntropy(logits: discriminator(fake.detached()), targets: zeros)
     dOptimizer.step(gradients(of: dLoss, withRespectTo: dOptimizer.parameters))
 

@@ -23,12 +23,19 @@ let judge = try QualityJudge(evaluator: shipped.evaluator, real: Shapes.dataset(
 
 func line(_ name: String, _ r: QualityReport) -> String {
     name.padding(toLength: 16, withPad: " ", startingAt: 0)
-        + String(format: "FID %7.2f  KID %7.3f  precision %.2f  recall %.2f  class entropy %.2f",
-                 r.fid, r.kid, r.precision ?? .nan, r.recall ?? .nan, r.normalizedClassEntropy)
+        + String(
+            format: "FID %7.2f  KID %7.3f  precision %.2f  recall %.2f  class entropy %.2f",
+            r.fid, r.kid, r.precision ?? .nan, r.recall ?? .nan, r.normalizedClassEntropy)
 }
 
 let (images, labels) = model.generateForEvaluation(count: 1000, using: rng)
 print(line("generator", try judge.report(images: images, labels: labels, rng: rng)))
 let heldOut = try Shapes.dataset(count: 1000, seed: 3)
-print(line("real, held out", try judge.report(images: heldOut.batch(Array(0..<1000), range: 0...1), labels: heldOut.labels, rng: rng)))
-print(line("uniform noise", try judge.report(images: Tensor.uniform([1000, 28, 28, 1], using: rng), labels: nil, rng: rng)))
+print(
+    line(
+        "real, held out",
+        try judge.report(images: heldOut.batch(Array(0..<1000), range: 0...1), labels: heldOut.labels, rng: rng)))
+print(
+    line(
+        "uniform noise", try judge.report(images: Tensor.uniform([1000, 28, 28, 1], using: rng), labels: nil, rng: rng))
+)

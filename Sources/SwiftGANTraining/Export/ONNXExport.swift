@@ -14,15 +14,19 @@ import SwiftGANTensors
 /// Conv/ConvTranspose define them, with a Transpose where the layout changes.
 public enum ONNXExport {
     /// The serialized ONNX model of `model`'s `role` network (`generator` or `discriminator`).
-    public static func model(_ model: GANModel, role: String, step: Int, classNames: [String]? = nil, producerVersion: String) throws -> [UInt8] {
+    public static func model(
+        _ model: GANModel, role: String, step: Int, classNames: [String]? = nil, producerVersion: String
+    ) throws -> [UInt8] {
         var builder = Builder(graph: ONNXGraph(name: "\(model.name)-\(role)"))
         switch role {
         case "generator": try builder.generator(of: model)
         case "discriminator": try builder.discriminator(of: model)
         default: throw GANError("ONNX export: the network is 'generator' or 'discriminator', not '\(role)'")
         }
-        var metadata = [("model", model.name), ("network", role), ("step", String(step)),
-                        ("layout", "NHWC"), ("data_range", "\(model.dataRange.lowerBound)...\(model.dataRange.upperBound)")]
+        var metadata = [
+            ("model", model.name), ("network", role), ("step", String(step)),
+            ("layout", "NHWC"), ("data_range", "\(model.dataRange.lowerBound)...\(model.dataRange.upperBound)"),
+        ]
         if let classNames { metadata.append(("classes", classNames.joined(separator: ","))) }
         return builder.graph.model(producer: "swiftgan", version: producerVersion, metadata: metadata)
     }
@@ -30,9 +34,9 @@ public enum ONNXExport {
     /// A value of the graph and how its axes are laid out.
     public struct Value {
         public enum Layout: Equatable {
-            case flat(Int)                // [batch, features]
-            case nhwc(Int, Int, Int)      // h, w, c: SwiftGAN's image layout
-            case nchw(Int, Int, Int)      // h, w, c: ONNX's convolution layout
+            case flat(Int)  // [batch, features]
+            case nhwc(Int, Int, Int)  // h, w, c: SwiftGAN's image layout
+            case nchw(Int, Int, Int)  // h, w, c: ONNX's convolution layout
         }
         public var name: String
         public var layout: Layout
@@ -49,8 +53,9 @@ public enum ONNXExport {
             var x = Value(name: "noise", layout: .flat(model.noiseSize))
             if model.classCount > 0 {
                 let labels = oneHotLabels(classes: model.classCount)
-                x = Value(name: graph.node("Concat", [x.name, labels], nil, [("axis", .int(1))]),
-                          layout: .flat(model.noiseSize + model.classCount))
+                x = Value(
+                    name: graph.node("Concat", [x.name, labels], nil, [("axis", .int(1))]),
+                    layout: .flat(model.noiseSize + model.classCount))
             }
             let y = try emit(model.generator.module, x)
             switch model.sample {
@@ -77,7 +82,9 @@ public enum ONNXExport {
                 case .flattenedWithOneHot:
                     let flat = graph.node("Flatten", [x.name], nil, [("axis", .int(1))])
                     let labels = oneHotLabels(classes: model.classCount)
-                    x = Value(name: graph.node("Concat", [flat, labels], nil, [("axis", .int(1))]), layout: .flat(h * w * c + model.classCount))
+                    x = Value(
+                        name: graph.node("Concat", [flat, labels], nil, [("axis", .int(1))]),
+                        layout: .flat(h * w * c + model.classCount))
                 case .oneHotPlanes:
                     // Label c as classCount constant planes, all 0 but plane c (GANModel.discriminatorInput).
                     let k = model.classCount
@@ -86,7 +93,9 @@ public enum ONNXExport {
                     let perPixel = graph.node("Reshape", [labels, shape])
                     let ones = graph.constant("ones", [Float](repeating: 1, count: h * w * k), shape: [1, h, w, k])
                     let planes = graph.node("Mul", [perPixel, ones])
-                    x = Value(name: graph.node("Concat", [x.name, planes], nil, [("axis", .int(3))]), layout: .nhwc(h, w, c + k))
+                    x = Value(
+                        name: graph.node("Concat", [x.name, planes], nil, [("axis", .int(3))]),
+                        layout: .nhwc(h, w, c + k))
                 }
             case .curves(let points):
                 graph.input("curves", shape: [nil, points])
@@ -110,12 +119,16 @@ public enum ONNXExport {
         /// ``ONNXExportable``; a module that does not is an error naming it.
         public mutating func emit(_ module: any Module, _ x: Value) throws -> Value {
             guard let exportable = module as? any ONNXExportable else {
-                throw GANError("ONNX export: no ONNX form for \(type(of: module)) yet (a layer of one's own conforms to ONNXExportable)")
+                throw GANError(
+                    "ONNX export: no ONNX form for \(type(of: module)) yet (a layer of one's own conforms to ONNXExportable)"
+                )
             }
             return try exportable.emitONNX(x, into: &self)
         }
 
-        public mutating func activation(_ op: String, _ x: Value, _ attributes: [(String, ONNXGraph.Attribute)] = []) -> Value {
+        public mutating func activation(
+            _ op: String, _ x: Value, _ attributes: [(String, ONNXGraph.Attribute)] = []
+        ) -> Value {
             Value(name: graph.node(op, [x.name], nil, attributes), layout: x.layout)
         }
 
@@ -131,19 +144,28 @@ public enum ONNXExport {
 
         /// Conv2D: Keras's kernel [kh, kw, in, out] as ONNX's [out, in, kh, kw]; TensorFlow's
         /// 'same' padding as explicit pads (the odd pixel at the bottom/right).
-        public mutating func conv(_ x: Value, kernel: Tensor, bias: Tensor?, stride: Int, padding: Padding) throws -> Value {
+        public mutating func conv(
+            _ x: Value, kernel: Tensor, bias: Tensor?, stride: Int, padding: Padding
+        ) throws -> Value {
             let input = channelsFirst(x)
-            guard case .nchw(let h, let w, let c) = input.layout, c == kernel.shape[2] else { throw layoutError(x, "images of \(kernel.shape[2]) channels") }
+            guard case .nchw(let h, let w, let c) = input.layout, c == kernel.shape[2] else {
+                throw layoutError(x, "images of \(kernel.shape[2]) channels")
+            }
             let (kh, kw) = (kernel.shape[0], kernel.shape[1])
-            let g = ConvGeometry(inputHeight: h, inputWidth: w, kernelHeight: kh, kernelWidth: kw, stride: stride, padding: padding)
+            let g = ConvGeometry(
+                inputHeight: h, inputWidth: w, kernelHeight: kh, kernelWidth: kw, stride: stride, padding: padding)
             let padBottom = max((g.outputHeight - 1) * stride + kh - h - g.padTop, 0)
             let padRight = max((g.outputWidth - 1) * stride + kw - w - g.padLeft, 0)
-            let k = graph.constant("kernel", withoutGrad { kernel.permuted([3, 2, 0, 1]) }.scalars, shape: [kernel.shape[3], c, kh, kw])
+            let k = graph.constant(
+                "kernel", withoutGrad { kernel.permuted([3, 2, 0, 1]) }.scalars, shape: [kernel.shape[3], c, kh, kw])
             let b = bias.map { graph.constant("bias", $0.scalars, shape: $0.shape) }
-            let y = graph.node("Conv", [input.name, k] + (b.map { [$0] } ?? []), nil, [
-                ("kernel_shape", .ints([Int64(kh), Int64(kw)])), ("strides", .ints([Int64(stride), Int64(stride)])),
-                ("pads", .ints([g.padTop, g.padLeft, padBottom, padRight].map(Int64.init))),
-            ])
+            let y = graph.node(
+                "Conv", [input.name, k] + (b.map { [$0] } ?? []), nil,
+                [
+                    ("kernel_shape", .ints([Int64(kh), Int64(kw)])),
+                    ("strides", .ints([Int64(stride), Int64(stride)])),
+                    ("pads", .ints([g.padTop, g.padLeft, padBottom, padRight].map(Int64.init))),
+                ])
             return Value(name: y, layout: .nchw(g.outputHeight, g.outputWidth, kernel.shape[3]))
         }
 
@@ -152,33 +174,43 @@ public enum ONNXExport {
         public mutating func convTranspose(_ x: Value, _ layer: ConvTranspose2D) throws -> Value {
             let kernel = layer.kernel, stride = layer.stride
             let input = channelsFirst(x)
-            guard case .nchw(let h, let w, let c) = input.layout, c == kernel.shape[3] else { throw layoutError(x, "images of \(kernel.shape[3]) channels") }
+            guard case .nchw(let h, let w, let c) = input.layout, c == kernel.shape[3] else {
+                throw layoutError(x, "images of \(kernel.shape[3]) channels")
+            }
             let (kh, kw, outChannels) = (kernel.shape[0], kernel.shape[1], kernel.shape[2])
             let outH = ConvGeometry.transposedOutputSize(h, kernel: kh, stride: stride, padding: layer.padding)
             let outW = ConvGeometry.transposedOutputSize(w, kernel: kw, stride: stride, padding: layer.padding)
-            let g = ConvGeometry(inputHeight: outH, inputWidth: outW, kernelHeight: kh, kernelWidth: kw, stride: stride, padding: layer.padding)
+            let g = ConvGeometry(
+                inputHeight: outH, inputWidth: outW, kernelHeight: kh, kernelWidth: kw, stride: stride,
+                padding: layer.padding)
             // ONNX: out = stride·(in − 1) + output_padding + k − pad_begin − pad_end.
             let endH = (h - 1) * stride + kh - g.padTop - outH, endW = (w - 1) * stride + kw - g.padLeft - outW
-            let k = graph.constant("kernel", withoutGrad { kernel.permuted([3, 2, 0, 1]) }.scalars, shape: [c, outChannels, kh, kw])
+            let k = graph.constant(
+                "kernel", withoutGrad { kernel.permuted([3, 2, 0, 1]) }.scalars, shape: [c, outChannels, kh, kw])
             let b = layer.bias.map { graph.constant("bias", $0.scalars, shape: $0.shape) }
-            let y = graph.node("ConvTranspose", [input.name, k] + (b.map { [$0] } ?? []), nil, [
-                ("kernel_shape", .ints([Int64(kh), Int64(kw)])), ("strides", .ints([Int64(stride), Int64(stride)])),
-                ("pads", .ints([g.padTop, g.padLeft, max(endH, 0), max(endW, 0)].map(Int64.init))),
-                ("output_padding", .ints([max(-endH, 0), max(-endW, 0)].map(Int64.init))),
-            ])
+            let y = graph.node(
+                "ConvTranspose", [input.name, k] + (b.map { [$0] } ?? []), nil,
+                [
+                    ("kernel_shape", .ints([Int64(kh), Int64(kw)])),
+                    ("strides", .ints([Int64(stride), Int64(stride)])),
+                    ("pads", .ints([g.padTop, g.padLeft, max(endH, 0), max(endW, 0)].map(Int64.init))),
+                    ("output_padding", .ints([max(-endH, 0), max(-endW, 0)].map(Int64.init))),
+                ])
             return Value(name: y, layout: .nchw(outH, outW, outChannels))
         }
 
         /// The value with its channels on axis 1 (images as NCHW; flat values already are).
         public mutating func channelsFirst(_ x: Value) -> Value {
             guard case .nhwc(let h, let w, let c) = x.layout else { return x }
-            return Value(name: graph.node("Transpose", [x.name], nil, [("perm", .ints([0, 3, 1, 2]))]), layout: .nchw(h, w, c))
+            return Value(
+                name: graph.node("Transpose", [x.name], nil, [("perm", .ints([0, 3, 1, 2]))]), layout: .nchw(h, w, c))
         }
 
         /// The value in SwiftGAN's layout (images as NHWC).
         public mutating func nhwc(_ x: Value) -> Value {
             guard case .nchw(let h, let w, let c) = x.layout else { return x }
-            return Value(name: graph.node("Transpose", [x.name], nil, [("perm", .ints([0, 2, 3, 1]))]), layout: .nhwc(h, w, c))
+            return Value(
+                name: graph.node("Transpose", [x.name], nil, [("perm", .ints([0, 2, 3, 1]))]), layout: .nhwc(h, w, c))
         }
 
         /// a + b, elementwise, in one layout (NCHW if either is).

@@ -75,9 +75,13 @@ extension ConvTranspose2D: ONNXExportable {
 extension BatchNorm: ONNXExportable {
     public func emitONNX(_ x: ONNXValue, into onnx: inout ONNXBuilder) throws -> ONNXValue {
         let input = onnx.channelsFirst(x)
-        let inputs = [input.name] + [("scale", scale), ("offset", offset), ("mean", runningMean), ("variance", runningVariance)]
+        let inputs =
+            [input.name]
+            + [("scale", scale), ("offset", offset), ("mean", runningMean), ("variance", runningVariance)]
             .map { onnx.graph.constant("bn_" + $0.0, $0.1.scalars, shape: $0.1.shape) }
-        return ONNXValue(name: onnx.graph.node("BatchNormalization", inputs, nil, [("epsilon", .float(epsilon))]), layout: input.layout)
+        return ONNXValue(
+            name: onnx.graph.node("BatchNormalization", inputs, nil, [("epsilon", .float(epsilon))]),
+            layout: input.layout)
     }
 }
 
@@ -99,7 +103,8 @@ extension Flatten: ONNXExportable {
     public func emitONNX(_ x: ONNXValue, into onnx: inout ONNXBuilder) throws -> ONNXValue {
         let input = onnx.nhwc(x)
         guard case .nhwc(let h, let w, let c) = input.layout else { return input }
-        return ONNXValue(name: onnx.graph.node("Flatten", [input.name], nil, [("axis", .int(1))]), layout: .flat(h * w * c))
+        return ONNXValue(
+            name: onnx.graph.node("Flatten", [input.name], nil, [("axis", .int(1))]), layout: .flat(h * w * c))
     }
 }
 
@@ -110,8 +115,11 @@ extension Dropout: ONNXExportable {
 extension TwoHeads: ONNXExportable {
     public func emitONNX(_ x: ONNXValue, into onnx: inout ONNXBuilder) throws -> ONNXValue {
         let a = try onnx.emit(first, x), b = try onnx.emit(second, x)
-        guard case .flat(let m) = a.layout, case .flat(let n) = b.layout else { throw onnx.layoutError(a, "two flat heads") }
-        return ONNXValue(name: onnx.graph.node("Concat", [a.name, b.name], nil, [("axis", .int(1))]), layout: .flat(m + n))
+        guard case .flat(let m) = a.layout, case .flat(let n) = b.layout else {
+            throw onnx.layoutError(a, "two flat heads")
+        }
+        return ONNXValue(
+            name: onnx.graph.node("Concat", [a.name, b.name], nil, [("axis", .int(1))]), layout: .flat(m + n))
     }
 }
 
@@ -122,7 +130,9 @@ extension LeakyReLU: ONNXExportable {
 }
 
 extension ReLU: ONNXExportable {
-    public func emitONNX(_ x: ONNXValue, into onnx: inout ONNXBuilder) throws -> ONNXValue { onnx.activation("Relu", x) }
+    public func emitONNX(_ x: ONNXValue, into onnx: inout ONNXBuilder) throws -> ONNXValue {
+        onnx.activation("Relu", x)
+    }
 }
 
 extension ELU: ONNXExportable {
@@ -139,11 +149,15 @@ extension SELU: ONNXExportable {
 }
 
 extension Sigmoid: ONNXExportable {
-    public func emitONNX(_ x: ONNXValue, into onnx: inout ONNXBuilder) throws -> ONNXValue { onnx.activation("Sigmoid", x) }
+    public func emitONNX(_ x: ONNXValue, into onnx: inout ONNXBuilder) throws -> ONNXValue {
+        onnx.activation("Sigmoid", x)
+    }
 }
 
 extension Tanh: ONNXExportable {
-    public func emitONNX(_ x: ONNXValue, into onnx: inout ONNXBuilder) throws -> ONNXValue { onnx.activation("Tanh", x) }
+    public func emitONNX(_ x: ONNXValue, into onnx: inout ONNXBuilder) throws -> ONNXValue {
+        onnx.activation("Tanh", x)
+    }
 }
 
 extension Upsample: ONNXExportable {
@@ -152,9 +166,12 @@ extension Upsample: ONNXExportable {
         let input = onnx.channelsFirst(x)
         guard case .nchw(let h, let w, let c) = input.layout else { throw onnx.layoutError(x, "images") }
         let scales = onnx.graph.constant("scales", [1, 1, Float(factor), Float(factor)], shape: [4])
-        let y = onnx.graph.node("Resize", [input.name, "", scales], nil, [
-            ("mode", .string("nearest")), ("coordinate_transformation_mode", .string("asymmetric")), ("nearest_mode", .string("floor")),
-        ])
+        let y = onnx.graph.node(
+            "Resize", [input.name, "", scales], nil,
+            [
+                ("mode", .string("nearest")), ("coordinate_transformation_mode", .string("asymmetric")),
+                ("nearest_mode", .string("floor")),
+            ])
         return ONNXValue(name: y, layout: .nchw(h * factor, w * factor, c))
     }
 }
@@ -163,9 +180,12 @@ extension AveragePool: ONNXExportable {
     public func emitONNX(_ x: ONNXValue, into onnx: inout ONNXBuilder) throws -> ONNXValue {
         let input = onnx.channelsFirst(x)
         guard case .nchw(let h, let w, let c) = input.layout else { throw onnx.layoutError(x, "images") }
-        let y = onnx.graph.node("AveragePool", [input.name], nil, [
-            ("kernel_shape", .ints([Int64(factor), Int64(factor)])), ("strides", .ints([Int64(factor), Int64(factor)])),
-        ])
+        let y = onnx.graph.node(
+            "AveragePool", [input.name], nil,
+            [
+                ("kernel_shape", .ints([Int64(factor), Int64(factor)])),
+                ("strides", .ints([Int64(factor), Int64(factor)])),
+            ])
         return ONNXValue(name: y, layout: .nchw(h / factor, w / factor, c))
     }
 }
@@ -175,6 +195,7 @@ extension GlobalSumPool: ONNXExportable {
         let input = onnx.channelsFirst(x)
         guard case .nchw(_, _, let c) = input.layout else { throw onnx.layoutError(x, "images") }
         let axes = onnx.graph.constant("axes", int64: [2, 3], shape: [2])
-        return ONNXValue(name: onnx.graph.node("ReduceSum", [input.name, axes], nil, [("keepdims", .int(0))]), layout: .flat(c))
+        return ONNXValue(
+            name: onnx.graph.node("ReduceSum", [input.name, axes], nil, [("keepdims", .int(0))]), layout: .flat(c))
     }
 }

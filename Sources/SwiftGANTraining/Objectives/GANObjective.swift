@@ -65,9 +65,11 @@ public final class ObjectivePass {
     }
 
     /// A pass over outputs computed already. `critic` defaults to one that refuses to run.
-    public init(real: Tensor, fake: Tensor, targets: (real: Tensor, fake: Tensor)? = nil,
-                labels: (real: [Int]?, fake: [Int]?) = (nil, nil),
-                critic: ((Tensor, [Int]?) -> Tensor)? = nil) {
+    public init(
+        real: Tensor, fake: Tensor, targets: (real: Tensor, fake: Tensor)? = nil,
+        labels: (real: [Int]?, fake: [Int]?) = (nil, nil),
+        critic: ((Tensor, [Int]?) -> Tensor)? = nil
+    ) {
         self.realOutput = real
         self.makeRealOutput = { real }
         self.fake = fake
@@ -77,8 +79,10 @@ public final class ObjectivePass {
     }
 
     /// A pass whose real outputs are computed when first asked for (G's update).
-    public init(realOutput: @escaping () -> Tensor, fake: Tensor, targets: (real: Tensor, fake: Tensor),
-                labels: (real: [Int]?, fake: [Int]?), critic: @escaping (Tensor, [Int]?) -> Tensor) {
+    public init(
+        realOutput: @escaping () -> Tensor, fake: Tensor, targets: (real: Tensor, fake: Tensor),
+        labels: (real: [Int]?, fake: [Int]?), critic: @escaping (Tensor, [Int]?) -> Tensor
+    ) {
         self.makeRealOutput = realOutput
         (self.fake, self.targets, self.labels, self.critic) = (fake, targets, labels, critic)
     }
@@ -89,7 +93,9 @@ public final class ObjectivePass {
 public struct ObjectiveLoss {
     public var loss: Tensor
     public var metrics: [(name: String, value: Float)]
-    public init(_ loss: Tensor, metrics: [(name: String, value: Float)] = []) { (self.loss, self.metrics) = (loss, metrics) }
+    public init(_ loss: Tensor, metrics: [(name: String, value: Float)] = []) {
+        (self.loss, self.metrics) = (loss, metrics)
+    }
 }
 
 /// What an objective's paper prescribes beside the losses (nil: the model's own setting).

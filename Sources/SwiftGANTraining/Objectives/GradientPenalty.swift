@@ -28,7 +28,9 @@ public struct GradientPenalty: DiscriminatorRegularizer {
     public var name: String { "gradient_penalty" }
 
     public func penalty(real: Tensor, fake: Tensor, critic: (Tensor) -> Tensor, rng: RandomGenerator) -> Tensor {
-        require(real.shape == fake.shape, "gradient penalty: real \(describe(real.shape)) and fake \(describe(fake.shape)) batches differ")
+        require(
+            real.shape == fake.shape,
+            "gradient penalty: real \(describe(real.shape)) and fake \(describe(fake.shape)) batches differ")
         let eps = Tensor.uniform([real.shape[0]] + Array(repeating: 1, count: real.rank - 1), using: rng)
         let interpolates = withoutGrad { Self.interpolate(real: real.detached(), fake: fake.detached(), eps: eps) }
         let norms = (squaredInputGradientNorms(interpolates, critic: critic) + 1e-12).sqrt()
@@ -41,7 +43,8 @@ public struct GradientPenalty: DiscriminatorRegularizer {
     }
 
     public static func interpolate(real: Tensor, fake: Tensor, eps: [Float]) -> Tensor {
-        interpolate(real: real, fake: fake, eps: Tensor(eps, shape: [eps.count] + Array(repeating: 1, count: real.rank - 1)))
+        interpolate(
+            real: real, fake: fake, eps: Tensor(eps, shape: [eps.count] + Array(repeating: 1, count: real.rank - 1)))
     }
 }
 

@@ -13,7 +13,8 @@ public struct LeastSquaresGAN: GANObjective {
     public init() {}
 
     public func discriminatorLoss(_ pass: ObjectivePass) -> ObjectiveLoss {
-        ObjectiveLoss((meanSquaredError(pass.real, pass.targets.real) + meanSquaredError(pass.fake, pass.targets.fake)) * 0.5)
+        ObjectiveLoss(
+            (meanSquaredError(pass.real, pass.targets.real) + meanSquaredError(pass.fake, pass.targets.fake)) * 0.5)
     }
 
     public func generatorLoss(_ pass: ObjectivePass) -> ObjectiveLoss {

@@ -10,8 +10,9 @@ public struct NonSaturatingGAN: GANObjective {
     public init() {}
 
     public func discriminatorLoss(_ pass: ObjectivePass) -> ObjectiveLoss {
-        ObjectiveLoss((binaryCrossEntropy(logits: pass.real, targets: pass.targets.real)
-                       + binaryCrossEntropy(logits: pass.fake, targets: pass.targets.fake)) * 0.5)
+        ObjectiveLoss(
+            (binaryCrossEntropy(logits: pass.real, targets: pass.targets.real)
+                + binaryCrossEntropy(logits: pass.fake, targets: pass.targets.fake)) * 0.5)
     }
 
     public func generatorLoss(_ pass: ObjectivePass) -> ObjectiveLoss {

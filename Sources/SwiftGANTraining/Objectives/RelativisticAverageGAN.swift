@@ -22,13 +22,15 @@ public struct RelativisticAverageGAN: GANObjective {
 
     public func discriminatorLoss(_ pass: ObjectivePass) -> ObjectiveLoss {
         let (real, fake) = relative(pass)
-        return ObjectiveLoss((binaryCrossEntropy(logits: real, targets: pass.targets.real)
-                              + binaryCrossEntropy(logits: fake, targets: pass.targets.fake)) * 0.5)
+        return ObjectiveLoss(
+            (binaryCrossEntropy(logits: real, targets: pass.targets.real)
+                + binaryCrossEntropy(logits: fake, targets: pass.targets.fake)) * 0.5)
     }
 
     public func generatorLoss(_ pass: ObjectivePass) -> ObjectiveLoss {
         let (real, fake) = relative(pass)
-        return ObjectiveLoss((binaryCrossEntropy(logits: fake, targets: Tensor.ones(fake.shape))
-                              + binaryCrossEntropy(logits: real, targets: Tensor.zeros(real.shape))) * 0.5)
+        return ObjectiveLoss(
+            (binaryCrossEntropy(logits: fake, targets: Tensor.ones(fake.shape))
+                + binaryCrossEntropy(logits: real, targets: Tensor.zeros(real.shape))) * 0.5)
     }
 }

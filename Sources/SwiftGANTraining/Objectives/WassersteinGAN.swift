@@ -39,7 +39,9 @@ public struct WassersteinGANGP: GANObjective {
     public let name = "wgan-gp", decisionThreshold: Float? = nil, usesTargets = false
     public init() {}
     public var defaults: ObjectiveDefaults {
-        ObjectiveDefaults(optimizer: .adam(learningRate: 1e-4, beta1: 0.5, beta2: 0.9), criticSteps: 5, gradientPenalty: 10, allowsBatchNorm: false)
+        ObjectiveDefaults(
+            optimizer: .adam(learningRate: 1e-4, beta1: 0.5, beta2: 0.9), criticSteps: 5, gradientPenalty: 10,
+            allowsBatchNorm: false)
     }
 
     public func discriminatorLoss(_ pass: ObjectivePass) -> ObjectiveLoss { WassersteinGAN().discriminatorLoss(pass) }

@@ -67,7 +67,9 @@ public struct ClassCoverage: Equatable {
 public func conditionalAccuracy(probabilities: Tensor, labels: [Int]) throws -> Double {
     try checkProbabilities(probabilities)
     let (n, c) = (probabilities.shape[0], probabilities.shape[1])
-    guard labels.count == n else { throw GANError("conditional accuracy needs one label per image: \(n) images, \(labels.count) labels") }
+    guard labels.count == n else {
+        throw GANError("conditional accuracy needs one label per image: \(n) images, \(labels.count) labels")
+    }
     if let i = labels.firstIndex(where: { !(0..<c).contains($0) }) {
         throw GANError("label \(labels[i]) (at index \(i)) is outside the evaluator's classes 0..<\(c)")
     }
@@ -85,6 +87,7 @@ private func argmax(_ values: UnsafePointer<Float>, count: Int) -> Int {
 
 private func checkProbabilities(_ probabilities: Tensor) throws {
     guard probabilities.rank == 2, probabilities.shape[0] >= 1, probabilities.shape[1] >= 1 else {
-        throw GANError("class probabilities must be an [N, C] tensor with N, C ≥ 1, got shape \(describe(probabilities.shape))")
+        throw GANError(
+            "class probabilities must be an [N, C] tensor with N, C ≥ 1, got shape \(describe(probabilities.shape))")
     }
 }

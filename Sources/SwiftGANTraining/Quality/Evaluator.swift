@@ -1,6 +1,6 @@
+import Foundation
 import SwiftGANArtifacts
 import SwiftGANDatasets
-import Foundation
 import SwiftGANNN
 import SwiftGANTensors
 
@@ -59,13 +59,16 @@ public final class Evaluator: UnaryLayer {
     }
 
     private func inference(_ images: Tensor, chunk: Int = 500, _ f: (Tensor) -> Tensor) -> Tensor {
-        require(images.rank == 4 && Array(images.shape.dropFirst()) == [28, 28, 1],
-                "SwiftGAN shape error: the evaluator takes [n, 28, 28, 1] images, got \(describe(images.shape))")
+        require(
+            images.rank == 4 && Array(images.shape.dropFirst()) == [28, 28, 1],
+            "SwiftGAN shape error: the evaluator takes [n, 28, 28, 1] images, got \(describe(images.shape))")
         eval()
         defer { train() }
         return withoutGrad {
             let n = images.shape[0]
-            let parts = stride(from: 0, to: n, by: chunk).map { f(images.slice(alongAxis: 0, $0..<Swift.min(n, $0 + chunk))) }
+            let parts = stride(from: 0, to: n, by: chunk).map {
+                f(images.slice(alongAxis: 0, $0..<Swift.min(n, $0 + chunk)))
+            }
             return parts.count == 1 ? parts[0] : Tensor.concatenate(parts, alongAxis: 0)
         }
     }
@@ -76,8 +79,10 @@ public final class Evaluator: UnaryLayer {
 extension Evaluator {
     /// Trains a fresh evaluator on `train` for `epochs`, reporting after each epoch; returns it
     /// with its accuracy on `test`.
-    public static func train(on train: ImageDataset, test: ImageDataset, epochs: Int, batchSize: Int = 128, seed: UInt64,
-                             log: (String) -> Void = { _ in }) -> (evaluator: Evaluator, testAccuracy: Double) {
+    public static func train(
+        on train: ImageDataset, test: ImageDataset, epochs: Int, batchSize: Int = 128, seed: UInt64,
+        log: (String) -> Void = { _ in }
+    ) -> (evaluator: Evaluator, testAccuracy: Double) {
         let rng = RandomGenerator(seed: seed)
         let evaluator = Evaluator(classes: train.classNames.count, rng: rng)
         let optimizer = Adam(parameters: evaluator.parameters, learningRate: 1e-3)
@@ -98,7 +103,10 @@ extension Evaluator {
                 seen += 1
             }
             accuracy = evaluator.accuracy(on: test)
-            log(String(format: "epoch %d: training loss %.4f, test accuracy %.4f", epoch, loss / Double(max(seen, 1)), accuracy))
+            log(
+                String(
+                    format: "epoch %d: training loss %.4f, test accuracy %.4f", epoch, loss / Double(max(seen, 1)),
+                    accuracy))
         }
         return (evaluator, accuracy)
     }
@@ -116,7 +124,8 @@ extension Evaluator {
         let (n, h, w) = (images.shape[0], images.shape[1], images.shape[2])
         let out = Tensor.zeros(images.shape)
         for i in 0..<n {
-            let dy = rng.integer(below: 2 * maxShift + 1) - maxShift, dx = rng.integer(below: 2 * maxShift + 1) - maxShift
+            let dy = rng.integer(below: 2 * maxShift + 1) - maxShift,
+                dx = rng.integer(below: 2 * maxShift + 1) - maxShift
             let src = images.data + i * h * w, dst = out.data + i * h * w
             for y in Swift.max(0, dy)..<Swift.min(h, h + dy) {
                 for x in Swift.max(0, dx)..<Swift.min(w, w + dx) { dst[y * w + x] = src[(y - dy) * w + (x - dx)] }
@@ -132,8 +141,10 @@ extension Evaluator {
     /// Saves the weights with what they are: dataset, test accuracy, and the command that made them.
     public func save(to url: URL, dataset: String, testAccuracy: Double, command: String) throws {
         let tensors = namedState.map { (name: $0.name, shape: $0.tensor.shape, values: $0.tensor.scalars) }
-        let metadata = ["format": "swiftgan-evaluator", "dataset": dataset, "test_accuracy": String(format: "%.4f", testAccuracy),
-                        "classes": String(classCount), "command": command]
+        let metadata = [
+            "format": "swiftgan-evaluator", "dataset": dataset, "test_accuracy": String(format: "%.4f", testAccuracy),
+            "classes": String(classCount), "command": command,
+        ]
         try AtomicFile.write(try Safetensors.encode(tensors, metadata: metadata), to: url)
     }
 
@@ -141,7 +152,9 @@ extension Evaluator {
     public static func load(from url: URL) throws -> (evaluator: Evaluator, dataset: String, testAccuracy: Double) {
         let file = try Checkpoint.read(url, what: "evaluator")
         let meta = file.metadata
-        guard meta["format"] == "swiftgan-evaluator", let dataset = meta["dataset"], let classes = Int(meta["classes"] ?? "") else {
+        guard meta["format"] == "swiftgan-evaluator", let dataset = meta["dataset"],
+            let classes = Int(meta["classes"] ?? "")
+        else {
             throw GANError("\(url.path) is not a SwiftGAN evaluator")
         }
         let evaluator = Evaluator(classes: classes, rng: RandomGenerator(seed: 0))

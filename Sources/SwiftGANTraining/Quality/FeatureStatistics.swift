@@ -27,7 +27,9 @@ public struct FeatureStatistics: Equatable {
     /// Statistics known already (for instance, loaded from a cache of a dataset's statistics).
     public init(sampleCount: Int, mean: [Double], covariance: [Double]) throws {
         guard covariance.count == mean.count * mean.count else {
-            throw GANError("feature statistics: a covariance of \(covariance.count) values does not match a mean of dimension \(mean.count)")
+            throw GANError(
+                "feature statistics: a covariance of \(covariance.count) values does not match a mean of dimension \(mean.count)"
+            )
         }
         self.sampleCount = sampleCount
         self.dimension = mean.count
@@ -38,7 +40,9 @@ public struct FeatureStatistics: Equatable {
     /// The statistics of the rows of `features`, shape [N, D] with N ≥ 2.
     public init(features: Tensor) throws {
         guard features.rank == 2, features.shape[0] >= 2 else {
-            throw GANError("feature statistics need at least two feature vectors as an [N, D] tensor, got shape \(describe(features.shape))")
+            throw GANError(
+                "feature statistics need at least two feature vectors as an [N, D] tensor, got shape \(describe(features.shape))"
+            )
         }
         let (n, d) = (features.shape[0], features.shape[1])
         let x = UnsafePointer(features.data)
@@ -51,7 +55,7 @@ public struct FeatureStatistics: Equatable {
             for j in 0..<d { mu[j] /= Double(n) }
         }
         var covariance = [Double](repeating: 0, count: d * d)
-        let blockRows = Swift.max(1, Swift.min(n, (1 << 21) / Swift.max(d, 1)))   // blocks of about 16 MB
+        let blockRows = Swift.max(1, Swift.min(n, (1 << 21) / Swift.max(d, 1)))  // blocks of about 16 MB
         let centered = UnsafeMutablePointer<Double>.allocate(capacity: blockRows * d)
         defer { centered.deallocate() }
         mean.withUnsafeBufferPointer { mu in
@@ -62,8 +66,9 @@ public struct FeatureStatistics: Equatable {
                         let xr = x + (start + r) * d, cr = centered + r * d
                         for j in 0..<d { cr[j] = Double(xr[j]) - mu[j] }
                     }
-                    multiplyDoubleMatrices(centered, centered, into: sigma.baseAddress!, m: d, n: d, k: rows,
-                                           transposeA: true, accumulate: start > 0)
+                    multiplyDoubleMatrices(
+                        centered, centered, into: sigma.baseAddress!, m: d, n: d, k: rows,
+                        transposeA: true, accumulate: start > 0)
                 }
                 let scale = 1 / Double(n - 1)
                 for i in 0..<(d * d) { sigma[i] *= scale }
@@ -76,7 +81,10 @@ public struct FeatureStatistics: Equatable {
 /// Checks two feature sets are [N, D] tensors of one D with at least `minimumRows` rows each.
 func checkFeaturePair(_ real: Tensor, _ generated: Tensor, metric: String, minimumRows: Int) throws {
     guard real.rank == 2, generated.rank == 2, real.shape[1] == generated.shape[1],
-          real.shape[0] >= minimumRows, generated.shape[0] >= minimumRows else {
-        throw GANError("\(metric) needs two [N, D] feature tensors of the same D with at least \(minimumRows) rows each, got \(describe(real.shape)) and \(describe(generated.shape))")
+        real.shape[0] >= minimumRows, generated.shape[0] >= minimumRows
+    else {
+        throw GANError(
+            "\(metric) needs two [N, D] feature tensors of the same D with at least \(minimumRows) rows each, got \(describe(real.shape)) and \(describe(generated.shape))"
+        )
     }
 }

@@ -23,11 +23,14 @@ public struct KernelDistance: Equatable {
 /// let kid = try kernelDistance(real: realFeatures, generated: fakeFeatures, using: RandomGenerator(seed: 0))
 /// print(kid.mean, "±", kid.standardDeviation)
 /// ```
-public func kernelDistance(real: Tensor, generated: Tensor, subsets: Int = 100, subsetSize: Int = 1000,
-                           using rng: RandomGenerator) throws -> KernelDistance {
+public func kernelDistance(
+    real: Tensor, generated: Tensor, subsets: Int = 100, subsetSize: Int = 1000,
+    using rng: RandomGenerator
+) throws -> KernelDistance {
     try checkFeaturePair(real, generated, metric: "kernel distance", minimumRows: 2)
     guard subsets >= 1, subsetSize >= 2 else {
-        throw GANError("kernel distance needs at least one subset of at least two rows, got \(subsets) of \(subsetSize)")
+        throw GANError(
+            "kernel distance needs at least one subset of at least two rows, got \(subsets) of \(subsetSize)")
     }
     let size = Swift.min(subsetSize, real.shape[0], generated.shape[0])
     var realOrder = Array(0..<real.shape[0]), generatedOrder = Array(0..<generated.shape[0])
@@ -57,8 +60,9 @@ public func kernelDistance(real: Tensor, generated: Tensor, subsets: Int = 100, 
 /// let mmd = polynomialKernelMMD(realFeatures, generatedFeatures)
 /// ```
 public func polynomialKernelMMD(_ x: Tensor, _ y: Tensor) -> Double {
-    require(x.rank == 2 && y.rank == 2 && x.shape[1] == y.shape[1] && x.shape[0] >= 2 && y.shape[0] >= 2,
-            "polynomialKernelMMD needs [m, D] and [n, D] with m, n ≥ 2, got \(describe(x.shape)) and \(describe(y.shape))")
+    require(
+        x.rank == 2 && y.rank == 2 && x.shape[1] == y.shape[1] && x.shape[0] >= 2 && y.shape[0] >= 2,
+        "polynomialKernelMMD needs [m, D] and [n, D] with m, n ≥ 2, got \(describe(x.shape)) and \(describe(y.shape))")
     let (m, n, d) = (Double(x.shape[0]), Double(y.shape[0]), x.shape[1])
     return withoutGrad {
         let xx = polynomialKernelSum(x.matmul(x, transposeOther: true), dimension: d, skippingDiagonal: true)

@@ -26,9 +26,13 @@ public struct PrecisionRecall: Equatable {
 /// let pr = try precisionRecall(real: realFeatures, generated: fakeFeatures)   // k = 3
 /// print(pr.precision, pr.recall)
 /// ```
-public func precisionRecall(real: Tensor, generated: Tensor, neighbourCount k: Int = 3,
-                            blockRows: Int = 1000) throws -> PrecisionRecall {
-    guard k >= 1, blockRows >= 1 else { throw GANError("precision and recall need k ≥ 1 and blockRows ≥ 1, got \(k) and \(blockRows)") }
+public func precisionRecall(
+    real: Tensor, generated: Tensor, neighbourCount k: Int = 3,
+    blockRows: Int = 1000
+) throws -> PrecisionRecall {
+    guard k >= 1, blockRows >= 1 else {
+        throw GANError("precision and recall need k ≥ 1 and blockRows ≥ 1, got \(k) and \(blockRows)")
+    }
     try checkFeaturePair(real, generated, metric: "precision and recall with k = \(k)", minimumRows: k + 1)
     return withoutGrad {
         let realRadii = kNearestNeighbourSquaredRadii(real, k: k, blockRows: blockRows)
@@ -52,7 +56,8 @@ public func precisionRecall(real: Tensor, generated: Tensor, neighbourCount k: I
                         }
                     }
                     // Recall: which real columns fall in the ball of some generated row of this block?
-                    Parallel.forEachChunk(nReal, minimumChunk: Swift.max(1, Parallel.elementwiseThreshold / rows)) { columns in
+                    Parallel.forEachChunk(nReal, minimumChunk: Swift.max(1, Parallel.elementwiseThreshold / rows)) {
+                        columns in
                         for r in 0..<rows {
                             let row = distances + r * nReal, radius = generatedRadius[start + r]
                             for j in columns where row[j] <= radius { realCovered[j] = true }
@@ -74,7 +79,7 @@ func kNearestNeighbourSquaredRadii(_ points: Tensor, k: Int, blockRows: Int) -> 
     radii.withUnsafeMutableBufferPointer { radius in
         forEachSquaredDistanceBlock(points, points, blockRows: blockRows) { start, rows, distances in
             Parallel.forEachChunk(rows, minimumChunk: Swift.max(1, Parallel.elementwiseThreshold / n)) { chunk in
-                let nearest = UnsafeMutablePointer<Float>.allocate(capacity: k)   // ascending, k smallest so far
+                let nearest = UnsafeMutablePointer<Float>.allocate(capacity: k)  // ascending, k smallest so far
                 defer { nearest.deallocate() }
                 for r in chunk {
                     let row = distances + r * n, own = start + r
@@ -95,8 +100,10 @@ func kNearestNeighbourSquaredRadii(_ points: Tensor, k: Int, blockRows: Int) -> 
 /// Calls `body(start, rows, distances)` for consecutive blocks of at most `blockRows` rows of `a`,
 /// where `distances` is the row-major [rows, N_b] matrix of squared distances ‖aᵢ − bⱼ‖² from rows
 /// start..<start+rows of a to every row of b. The buffer is valid only during the call.
-func forEachSquaredDistanceBlock(_ a: Tensor, _ b: Tensor, blockRows: Int,
-                                 _ body: (Int, Int, UnsafePointer<Float>) -> Void) {
+func forEachSquaredDistanceBlock(
+    _ a: Tensor, _ b: Tensor, blockRows: Int,
+    _ body: (Int, Int, UnsafePointer<Float>) -> Void
+) {
     let aNorms = squaredRowNorms(a), bNorms = squaredRowNorms(b)
     let (na, nb) = (a.shape[0], b.shape[0])
     aNorms.withUnsafeBufferPointer { aNorm in

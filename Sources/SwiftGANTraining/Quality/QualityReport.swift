@@ -1,5 +1,5 @@
-import SwiftGANDatasets
 import Foundation
+import SwiftGANDatasets
 import SwiftGANTensors
 
 /// Every quality number for one set of images, measured in an ``Evaluator``'s feature space
@@ -36,7 +36,9 @@ public final class QualityJudge {
 
     /// `real`: the dataset's test split (or any reference set), images as bytes.
     public init(evaluator: Evaluator, real: ImageDataset) throws {
-        guard real.imageShape == [28, 28, 1] else { throw GANError("the evaluator measures 28×28 grayscale images, not \(real.imageShape)") }
+        guard real.imageShape == [28, 28, 1] else {
+            throw GANError("the evaluator measures 28×28 grayscale images, not \(real.imageShape)")
+        }
         self.evaluator = evaluator
         realFeatures = evaluator.features(real.batch(Array(0..<real.count), range: 0...1))
         realStatistics = try FeatureStatistics(features: realFeatures)
@@ -45,7 +47,8 @@ public final class QualityJudge {
     /// The full report (`full`), or FID, KID and class coverage only (the quick one for training).
     /// `images`: [n, 28, 28, 1] in [0, 1]. KID uses subsets of min(1000, n) images: 100 of them
     /// (`full`) or 10.
-    public func report(images: Tensor, labels: [Int]?, full: Bool = true, rng: RandomGenerator) throws -> QualityReport {
+    public func report(images: Tensor, labels: [Int]?, full: Bool = true, rng: RandomGenerator) throws -> QualityReport
+    {
         guard images.rank == 4, Array(images.shape.dropFirst()) == [28, 28, 1] else {
             throw GANError("images to evaluate must be [n, 28, 28, 1], got \(describe(images.shape))")
         }
@@ -56,16 +59,18 @@ public final class QualityJudge {
         }
         let (features, probabilities) = evaluator.featuresAndProbabilities(images)
         let fid = try frechetDistance(realStatistics, FeatureStatistics(features: features))
-        let kid = try kernelDistance(real: realFeatures, generated: features, subsets: full ? 100 : 10,
-                                     subsetSize: Swift.min(1000, images.shape[0], realFeatures.shape[0]), using: rng)
+        let kid = try kernelDistance(
+            real: realFeatures, generated: features, subsets: full ? 100 : 10,
+            subsetSize: Swift.min(1000, images.shape[0], realFeatures.shape[0]), using: rng)
         let pr = full ? try precisionRecall(real: realFeatures, generated: features) : nil
         let coverage = try ClassCoverage(probabilities: probabilities)
-        return QualityReport(imageCount: images.shape[0], realCount: realFeatures.shape[0], fid: fid,
-                             kid: kid.mean, kidStandardDeviation: kid.standardDeviation,
-                             precision: pr?.precision, recall: pr?.recall,
-                             classShares: coverage.shares, classEntropy: coverage.entropy,
-                             normalizedClassEntropy: coverage.normalizedEntropy, inceptionScore: coverage.inceptionScore,
-                             conditionalAccuracy: try labels.map { try conditionalAccuracy(probabilities: probabilities, labels: $0) })
+        return QualityReport(
+            imageCount: images.shape[0], realCount: realFeatures.shape[0], fid: fid,
+            kid: kid.mean, kidStandardDeviation: kid.standardDeviation,
+            precision: pr?.precision, recall: pr?.recall,
+            classShares: coverage.shares, classEntropy: coverage.entropy,
+            normalizedClassEntropy: coverage.normalizedEntropy, inceptionScore: coverage.inceptionScore,
+            conditionalAccuracy: try labels.map { try conditionalAccuracy(probabilities: probabilities, labels: $0) })
     }
 }
 
@@ -78,15 +83,19 @@ extension Evaluator {
     /// SHA-256 of each shipped evaluator file (`Sources/GAN/Evaluators/README.md` has the command
     /// that made it).
     public static let shippedChecksums = [
-        "fashion-mnist": "f4cd492231f758908e2d0ca8ecff678b6a0c8032712c138c4338a04ea5d5825f",
+        "fashion-mnist": "f4cd492231f758908e2d0ca8ecff678b6a0c8032712c138c4338a04ea5d5825f"
     ]
 
     /// The evaluator SwiftGAN ships for `dataset` (a package resource), or an error saying how to train one.
     public static func shipped(for dataset: String) throws -> (evaluator: Evaluator, testAccuracy: Double, url: URL) {
         guard shippedDatasets.contains(dataset),
-              let url = Bundle.module.url(forResource: "evaluator-\(dataset)", withExtension: "safetensors", subdirectory: "Evaluators") else {
-            throw GANError("SwiftGAN ships no evaluator for \(dataset) (it has: \(shippedDatasets.joined(separator: ", "))); "
-                           + "train one with `swiftgan train-evaluator --dataset \(dataset) --out FILE` and pass --evaluator FILE")
+            let url = Bundle.module.url(
+                forResource: "evaluator-\(dataset)", withExtension: "safetensors", subdirectory: "Evaluators")
+        else {
+            throw GANError(
+                "SwiftGAN ships no evaluator for \(dataset) (it has: \(shippedDatasets.joined(separator: ", "))); "
+                    + "train one with `swiftgan train-evaluator --dataset \(dataset) --out FILE` and pass --evaluator FILE"
+            )
         }
         let (evaluator, saved, accuracy) = try load(from: url)
         guard saved == dataset else { throw GANError("\(url.path) is the evaluator of \(saved), not \(dataset)") }
@@ -98,9 +107,11 @@ extension Evaluator {
     /// wrote them into `Evaluators/evaluator-DATASET.reference.json`; nil where none ships.
     public static func shippedReferences(for dataset: String) -> [(set: String, report: QualityReport)]? {
         guard shippedDatasets.contains(dataset),
-              let url = Bundle.module.url(forResource: "evaluator-\(dataset).reference", withExtension: "json", subdirectory: "Evaluators"),
-              let data = try? Data(contentsOf: url),
-              let rows = try? JSONDecoder().decode([String: QualityReport].self, from: data) else { return nil }
+            let url = Bundle.module.url(
+                forResource: "evaluator-\(dataset).reference", withExtension: "json", subdirectory: "Evaluators"),
+            let data = try? Data(contentsOf: url),
+            let rows = try? JSONDecoder().decode([String: QualityReport].self, from: data)
+        else { return nil }
         // The file's keys sort alphabetically; the rows read best from the floor (real) upwards.
         return rows.sorted { ($0.value.fid, $0.key) < ($1.value.fid, $1.key) }.map { ($0.key, $0.value) }
     }
@@ -118,7 +129,9 @@ extension GANModel {
             parts.append(generate(noise(n, using: rng), labels: labels.map { Array($0[start..<(start + n)]) }))
         }
         let all = parts.count == 1 ? parts[0] : Tensor.concatenate(parts, alongAxis: 0)
-        let scaled = withoutGrad { ((all - dataRange.lowerBound) * (1 / (dataRange.upperBound - dataRange.lowerBound))).clamped(min: 0, max: 1) }
+        let scaled = withoutGrad {
+            ((all - dataRange.lowerBound) * (1 / (dataRange.upperBound - dataRange.lowerBound))).clamped(min: 0, max: 1)
+        }
         return (scaled, labels)
     }
 }

@@ -6,7 +6,9 @@ import SwiftGANTensors
 /// images (right shapes, missing detail), and a single class (mode collapse).
 public enum ReferenceSets {
     /// `count` images of each set, [n, 28, 28, 1] in [0, 1], drawn from the training split.
-    public static func make(train: ImageDataset, count: Int, rng: RandomGenerator) throws -> [(name: String, images: Tensor)] {
+    public static func make(
+        train: ImageDataset, count: Int, rng: RandomGenerator
+    ) throws -> [(name: String, images: Tensor)] {
         let n = Swift.min(count, train.count)
         let real = train.batch(Array(rng.permutation(train.count).prefix(n)), range: 0...1)
         let noise = Tensor.uniform([n, 28, 28, 1], low: 0, high: 1, using: rng)

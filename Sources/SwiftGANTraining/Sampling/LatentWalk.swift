@@ -11,7 +11,8 @@ public enum LatentWalk {
     public static func slerp(_ a: [Float], _ b: [Float], _ t: Float) -> [Float] {
         precondition(a.count == b.count, "slerp needs vectors of one length, got \(a.count) and \(b.count)")
         let dot = zip(a, b).reduce(0) { $0 + Double($1.0) * Double($1.1) }
-        let norms = (a.reduce(0) { $0 + Double($1) * Double($1) } * b.reduce(0) { $0 + Double($1) * Double($1) }).squareRoot()
+        let norms = (a.reduce(0) { $0 + Double($1) * Double($1) } * b.reduce(0) { $0 + Double($1) * Double($1) })
+            .squareRoot()
         let omega = norms > 0 ? acos(Swift.max(-1, Swift.min(1, dot / norms))) : 0
         guard sin(omega) > 1e-6 else { return zip(a, b).map { $0 + (Float(t)) * ($1 - $0) } }
         let (wa, wb) = (Float(sin((1 - Double(t)) * omega) / sin(omega)), Float(sin(Double(t) * omega) / sin(omega)))
@@ -34,7 +35,9 @@ public enum LatentWalk {
 
     /// A class sweep: `rows` noise vectors, each repeated once per class, with the labels
     /// 0, 1, …, classes − 1 along every row (same style, every class).
-    public static func classSweep(rows: Int, classes: Int, noiseSize: Int, using rng: RandomGenerator) -> (noise: Tensor, labels: [Int]) {
+    public static func classSweep(
+        rows: Int, classes: Int, noiseSize: Int, using rng: RandomGenerator
+    ) -> (noise: Tensor, labels: [Int]) {
         let base = Tensor.normal([rows, noiseSize], using: rng).scalars
         var values: [Float] = []
         for r in 0..<rows { for _ in 0..<classes { values += base[(r * noiseSize)..<((r + 1) * noiseSize)] } }

@@ -1,5 +1,5 @@
-import SwiftGANArtifacts
 import Foundation
+import SwiftGANArtifacts
 import SwiftGANNN
 import SwiftGANTensors
 
@@ -13,8 +13,10 @@ import SwiftGANTensors
 public enum Checkpoint {
     public static let formatVersion = "1"
 
-    public static func save(_ network: any Module, of model: GANModel, role: String, step: Int, classNames: [String]? = nil,
-                            to url: URL) throws {
+    public static func save(
+        _ network: any Module, of model: GANModel, role: String, step: Int, classNames: [String]? = nil,
+        to url: URL
+    ) throws {
         let tensors = network.namedState.map { (name: $0.name, shape: $0.tensor.shape, values: $0.tensor.scalars) }
         // Sorted keys: the same model gives the same bytes in every process.
         let sortedEncoder = JSONEncoder()
@@ -24,12 +26,16 @@ public enum Checkpoint {
             "options": String(decoding: try sortedEncoder.encode(model.options), as: UTF8.self),
             "step": String(step),
         ]
-        if let classNames { metadata["classes"] = String(decoding: try sortedEncoder.encode(classNames), as: UTF8.self) }
+        if let classNames {
+            metadata["classes"] = String(decoding: try sortedEncoder.encode(classNames), as: UTF8.self)
+        }
         try AtomicFile.write(try Safetensors.encode(tensors, metadata: metadata), to: url)
     }
 
     /// A safetensors file's tensors and metadata, or an error that names the file.
-    static func read(_ url: URL, what: String = "checkpoint") throws -> (tensors: [String: (shape: [Int], values: [Float])], metadata: [String: String]) {
+    static func read(
+        _ url: URL, what: String = "checkpoint"
+    ) throws -> (tensors: [String: (shape: [Int], values: [Float])], metadata: [String: String]) {
         do {
             return try Safetensors.read(from: url)
         } catch {
@@ -39,14 +45,19 @@ public enum Checkpoint {
 
     /// Loads a network saved by ``save(_:of:role:step:to:)`` into the same network of `model`,
     /// refusing a checkpoint of another model, another network, or another step than expected.
-    public static func load(_ network: any Module, of model: GANModel, role: String, from url: URL, step expected: Int? = nil) throws {
+    public static func load(
+        _ network: any Module, of model: GANModel, role: String, from url: URL, step expected: Int? = nil
+    ) throws {
         let file = try read(url)
         let meta = file.metadata
         guard meta["format"] == "swiftgan", meta["model"] == model.name, meta["network"] == role else {
-            throw GANError("\(url.path) holds the \(meta["network"] ?? "unknown network") of \(meta["model"] ?? "an unknown model"), not the \(role) of \(model.name)")
+            throw GANError(
+                "\(url.path) holds the \(meta["network"] ?? "unknown network") of \(meta["model"] ?? "an unknown model"), not the \(role) of \(model.name)"
+            )
         }
         if let expected, meta["step"] != String(expected) {
-            throw GANError("\(url.path) was saved at step \(meta["step"] ?? "?"), the training state at step \(expected)")
+            throw GANError(
+                "\(url.path) was saved at step \(meta["step"] ?? "?"), the training state at step \(expected)")
         }
         do { try network.loadState(file.tensors) } catch { throw GANError("\(url.path): \(error)") }
         try requireFinite(network, url)
@@ -69,7 +80,9 @@ public enum Checkpoint {
     /// Rebuilds the model named in a checkpoint and loads the network the file holds (`role`:
     /// `generator` or `discriminator`) into it; the other network is freshly initialized.
     /// `expecting` refuses a file of the other network.
-    public static func loadNetwork(from url: URL, expecting: String? = nil) throws -> (model: GANModel, role: String, step: Int, classNames: [String]?) {
+    public static func loadNetwork(
+        from url: URL, expecting: String? = nil
+    ) throws -> (model: GANModel, role: String, step: Int, classNames: [String]?) {
         let file = try read(url)
         let meta = file.metadata
         guard meta["format"] == "swiftgan", let name = meta["model"] else {
@@ -77,17 +90,24 @@ public enum Checkpoint {
         }
         let role = meta["network"] ?? "unknown"
         if let expecting, role != expecting {
-            throw GANError("\(url.path) holds the \(role) of \(name), not its \(expecting); use \(expecting).safetensors")
+            throw GANError(
+                "\(url.path) holds the \(role) of \(name), not its \(expecting); use \(expecting).safetensors")
         }
         guard role == "generator" || role == "discriminator" else {
             throw GANError("\(url.path): its metadata names the network '\(role)', neither generator nor discriminator")
         }
         let options: ModelOptions
-        do { options = try meta["options"].map { try JSONDecoder().decode(ModelOptions.self, from: Data($0.utf8)) } ?? ModelOptions() } catch {
+        do {
+            options =
+                try meta["options"].map { try JSONDecoder().decode(ModelOptions.self, from: Data($0.utf8)) }
+                ?? ModelOptions()
+        } catch {
             throw GANError("\(url.path): the model options in its metadata are damaged (\(error))")
         }
         let model: GANModel
-        do { model = try ModelZoo.make(name, options: options, rng: RandomGenerator(seed: 0)) } catch { throw GANError("\(url.path): \(error)") }
+        do { model = try ModelZoo.make(name, options: options, rng: RandomGenerator(seed: 0)) } catch {
+            throw GANError("\(url.path): \(error)")
+        }
         let network = role == "generator" ? model.generator : model.discriminator
         do {
             try network.loadState(file.tensors)

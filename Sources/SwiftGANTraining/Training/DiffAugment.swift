@@ -26,14 +26,18 @@ public struct DiffAugment: Equatable {
             }
             return p
         }
-        guard !policies.isEmpty else { throw GANError("--diffaugment needs at least one of color, translation, cutout") }
+        guard !policies.isEmpty else {
+            throw GANError("--diffaugment needs at least one of color, translation, cutout")
+        }
     }
 
     /// `x` (NHWC, in `range`) augmented with draws from `rng`.
     public func callAsFunction(_ x: Tensor, range: ClosedRange<Float>, using rng: RandomGenerator) -> Tensor {
         require(x.rank == 4, "DiffAugment applies to image batches [n, h, w, c], not \(describe(x.shape))")
         let n = x.shape[0]
-        func perImage(_ low: Float, _ high: Float) -> Tensor { Tensor.uniform([n, 1, 1, 1], low: low, high: high, using: rng) }
+        func perImage(_ low: Float, _ high: Float) -> Tensor {
+            Tensor.uniform([n, 1, 1, 1], low: low, high: high, using: rng)
+        }
         var y = x
         for policy in policies {
             switch policy {
@@ -65,7 +69,9 @@ public struct DiffAugment: Equatable {
             // The reference code's offsets: 0 ..< size + (1 − cut % 2), the square centred there.
             let oy = rng.integer(below: h + (1 - ch % 2)), ox = rng.integer(below: w + (1 - cw % 2))
             for i in Swift.max(0, oy - ch / 2)..<Swift.min(h, oy - ch / 2 + ch) {
-                for j in Swift.max(0, ox - cw / 2)..<Swift.min(w, ox - cw / 2 + cw) { mask.data[(b * h + i) * w + j] = 0 }
+                for j in Swift.max(0, ox - cw / 2)..<Swift.min(w, ox - cw / 2 + cw) {
+                    mask.data[(b * h + i) * w + j] = 0
+                }
             }
         }
         return mask

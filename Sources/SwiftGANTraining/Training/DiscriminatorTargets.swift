@@ -22,7 +22,9 @@ public struct DiscriminatorTargets: Codable, Equatable {
     public var flipProbability: Float = 0
 
     public init(smoothing: Float = 0, twoSided: Bool = false, perExample: Bool = false, flipProbability: Float = 0) {
-        (self.smoothing, self.twoSided, self.perExample, self.flipProbability) = (smoothing, twoSided, perExample, flipProbability)
+        (self.smoothing, self.twoSided, self.perExample, self.flipProbability) = (
+            smoothing, twoSided, perExample, flipProbability
+        )
     }
 
     /// The targets in words: "real 1, fake 0", "real U(0.8, 1), fake U(0, 0.2)", "…, flipped with p 0.05".
@@ -38,8 +40,12 @@ public struct DiscriminatorTargets: Codable, Equatable {
     public var isFixed: Bool { !perExample && flipProbability == 0 }
 
     public func validate() throws {
-        guard (0..<0.5).contains(smoothing) else { throw GANError("--label-smoothing must lie in [0, 0.5), got \(smoothing)") }
-        guard (0..<0.5).contains(flipProbability) else { throw GANError("--label-flip must lie in [0, 0.5), got \(flipProbability)") }
+        guard (0..<0.5).contains(smoothing) else {
+            throw GANError("--label-smoothing must lie in [0, 0.5), got \(smoothing)")
+        }
+        guard (0..<0.5).contains(flipProbability) else {
+            throw GANError("--label-flip must lie in [0, 0.5), got \(flipProbability)")
+        }
     }
 
     /// Targets for `count` real and `count` fake examples, shape [count, 1] each.
@@ -68,12 +74,16 @@ public struct TargetOptions: Codable, Equatable {
     public var perExample: Bool?
     public var flipProbability: Float?
 
-    public init(smoothing: Float? = nil, twoSided: Bool? = nil, perExample: Bool? = nil, flipProbability: Float? = nil) {
-        (self.smoothing, self.twoSided, self.perExample, self.flipProbability) = (smoothing, twoSided, perExample, flipProbability)
+    public init(smoothing: Float? = nil, twoSided: Bool? = nil, perExample: Bool? = nil, flipProbability: Float? = nil)
+    {
+        (self.smoothing, self.twoSided, self.perExample, self.flipProbability) = (
+            smoothing, twoSided, perExample, flipProbability
+        )
     }
 
     public func applied(to base: DiscriminatorTargets) -> DiscriminatorTargets {
-        DiscriminatorTargets(smoothing: smoothing ?? base.smoothing, twoSided: twoSided ?? base.twoSided,
-                             perExample: perExample ?? base.perExample, flipProbability: flipProbability ?? base.flipProbability)
+        DiscriminatorTargets(
+            smoothing: smoothing ?? base.smoothing, twoSided: twoSided ?? base.twoSided,
+            perExample: perExample ?? base.perExample, flipProbability: flipProbability ?? base.flipProbability)
     }
 }

@@ -1,5 +1,5 @@
-import SwiftGANArtifacts
 import Foundation
+import SwiftGANArtifacts
 
 /// One row of the training history (`history.csv`).
 public struct HistoryRow {
@@ -25,8 +25,12 @@ public enum History {
         func field<T>(_ v: T?) -> String { v.map { "\($0)" } ?? "" }
         for r in rows {
             let m = r.metrics
-            table.append([r.step, r.epoch, m.discriminatorLoss, field(m.discriminatorAccuracy), m.generatorLoss, field(m.generatorAccuracy),
-                          String(format: "%.3f", r.seconds), field(r.fid), field(r.kid)] + names.map { field(m.extra($0)) })
+            table.append(
+                [
+                    r.step, r.epoch, m.discriminatorLoss, field(m.discriminatorAccuracy), m.generatorLoss,
+                    field(m.generatorAccuracy),
+                    String(format: "%.3f", r.seconds), field(r.fid), field(r.kid),
+                ] + names.map { field(m.extra($0)) })
         }
         return table
     }
@@ -41,24 +45,35 @@ public enum History {
         do { table = try CSVTable(parsing: text) } catch { throw GANError("\(url.path): \(error)") }
         let required = ["step", "epoch", "d_loss", "d_accuracy", "g_loss", "g_accuracy", "seconds"]
         guard required.allSatisfy({ table.column($0) != nil }) else {
-            throw GANError("\(url.path): the header '\(table.header.joined(separator: ","))' is not a SwiftGAN history's")
+            throw GANError(
+                "\(url.path): the header '\(table.header.joined(separator: ","))' is not a SwiftGAN history's")
         }
         let extras = table.header.filter { !columns.contains($0) }
         return try table.rows.map { f in
             func value<T: LosslessStringConvertible>(_ name: String, as: T.Type) throws -> T? {
                 guard let i = table.column(name), !f[i].isEmpty else { return nil }
-                guard let v = T(f[i]) else { throw GANError("\(url.path): unreadable \(name) '\(f[i])' in the line '\(f.joined(separator: ","))'") }
+                guard let v = T(f[i]) else {
+                    throw GANError(
+                        "\(url.path): unreadable \(name) '\(f[i])' in the line '\(f.joined(separator: ","))'")
+                }
                 return v
             }
             func required<T: LosslessStringConvertible>(_ name: String, as type: T.Type) throws -> T {
-                guard let v = try value(name, as: type) else { throw GANError("\(url.path): no \(name) in the line '\(f.joined(separator: ","))'") }
+                guard let v = try value(name, as: type) else {
+                    throw GANError("\(url.path): no \(name) in the line '\(f.joined(separator: ","))'")
+                }
                 return v
             }
-            let metrics = StepMetrics(discriminatorLoss: try required("d_loss", as: Float.self), discriminatorAccuracy: try value("d_accuracy", as: Float.self),
-                                      generatorLoss: try required("g_loss", as: Float.self), generatorAccuracy: try value("g_accuracy", as: Float.self),
-                                      extras: try extras.compactMap { name in try value(name, as: Float.self).map { (name, $0) } })
-            return HistoryRow(step: try required("step", as: Int.self), epoch: try required("epoch", as: Int.self), metrics: metrics,
-                              seconds: try required("seconds", as: Double.self), fid: try value("fid", as: Double.self), kid: try value("kid", as: Double.self))
+            let metrics = StepMetrics(
+                discriminatorLoss: try required("d_loss", as: Float.self),
+                discriminatorAccuracy: try value("d_accuracy", as: Float.self),
+                generatorLoss: try required("g_loss", as: Float.self),
+                generatorAccuracy: try value("g_accuracy", as: Float.self),
+                extras: try extras.compactMap { name in try value(name, as: Float.self).map { (name, $0) } })
+            return HistoryRow(
+                step: try required("step", as: Int.self), epoch: try required("epoch", as: Int.self), metrics: metrics,
+                seconds: try required("seconds", as: Double.self), fid: try value("fid", as: Double.self),
+                kid: try value("kid", as: Double.self))
         }
     }
 

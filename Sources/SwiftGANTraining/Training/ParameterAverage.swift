@@ -48,7 +48,8 @@ public final class ParameterAverage {
 
     /// Restores a saved state: the averages and the update count.
     public func load(averages saved: [Tensor], updates: Int) throws {
-        guard saved.count == averages.count, zip(saved, averages).allSatisfy({ $0.shape == $1.shape }), updates >= 0 else {
+        guard saved.count == averages.count, zip(saved, averages).allSatisfy({ $0.shape == $1.shape }), updates >= 0
+        else {
             throw GANError("the saved weight averages do not fit this generator")
         }
         for (a, s) in zip(averages, saved) { a.assign(s) }

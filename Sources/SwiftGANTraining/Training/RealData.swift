@@ -1,5 +1,5 @@
-import SwiftGANDatasets
 import Foundation
+import SwiftGANDatasets
 import SwiftGANTensors
 
 /// Where a run's real examples come from: an image dataset with its batch sampler, or the
@@ -14,16 +14,23 @@ enum RealData {
     }
 
     /// The training split of the configured dataset, as `size`×`size` images of `channels`.
-    static func loadImages(_ config: TrainConfig, size: Int, channels: Int, log: @escaping (String) -> Void) throws -> ImageDataset {
+    static func loadImages(
+        _ config: TrainConfig, size: Int, channels: Int, log: @escaping (String) -> Void
+    ) throws -> ImageDataset {
         var locator = DatasetLocator(explicitFolder: config.dataDir.map { URL(fileURLWithPath: $0) })
         locator.log = log
         switch config.dataset {
         case "folder":
-            guard let dir = config.dataDir else { throw GANError("--dataset folder needs --data-dir DIR (a folder of PNG/JPEG images)") }
-            let (dataset, skipped) = try ImageFolder.load(folder: URL(fileURLWithPath: dir), size: size, channels: channels, log: log)
+            guard let dir = config.dataDir else {
+                throw GANError("--dataset folder needs --data-dir DIR (a folder of PNG/JPEG images)")
+            }
+            let (dataset, skipped) = try ImageFolder.load(
+                folder: URL(fileURLWithPath: dir), size: size, channels: channels, log: log)
             if !skipped.isEmpty {
-                log("skipped \(skipped.count) unreadable file(s): " + skipped.prefix(5).map { "\($0.path) (\($0.reason))" }.joined(separator: "; ")
-                    + (skipped.count > 5 ? "; …" : ""))
+                log(
+                    "skipped \(skipped.count) unreadable file(s): "
+                        + skipped.prefix(5).map { "\($0.path) (\($0.reason))" }.joined(separator: "; ")
+                        + (skipped.count > 5 ? "; …" : ""))
             }
             log("folder: \(dataset.count) images of \(size)×\(size) from \(dir)")
             return dataset
@@ -49,7 +56,10 @@ extension TrainingRun {
         case .images(let dataset, var sampler):
             let indices = sampler.next()
             data = .images(dataset, sampler)
-            return (dataset.batch(indices, range: model.dataRange), model.classCount > 0 ? indices.map { dataset.labels[$0] } : nil)
+            return (
+                dataset.batch(indices, range: model.dataRange),
+                model.classCount > 0 ? indices.map { dataset.labels[$0] } : nil
+            )
         }
     }
 

@@ -28,7 +28,9 @@ public struct TrainingRecipe {
 
     /// The model's source settings with `objective` and the settings its paper prescribes.
     public init(model: GANModel, objective: any GANObjective = NonSaturatingGAN()) {
-        let optimizer = objective.defaults.optimizer ?? .adam(learningRate: model.source.learningRate, beta1: model.source.beta1, beta2: 0.999)
+        let optimizer =
+            objective.defaults.optimizer
+            ?? .adam(learningRate: model.source.learningRate, beta1: model.source.beta1, beta2: 0.999)
         self.objective = objective
         (discriminatorOptimizer, generatorOptimizer) = (optimizer, optimizer)
         criticSteps = objective.defaults.criticSteps ?? 1
@@ -65,8 +67,9 @@ extension TrainConfig {
         var recipe = TrainingRecipe(model: model, objective: objective)
         if let targets {
             guard objective.usesTargets else {
-                throw GANError("--loss \(objective.name) has no targets to smooth or flip (label smoothing and flips apply to "
-                               + Objectives.all.filter(\.usesTargets).map(\.name).joined(separator: " and ") + ")")
+                throw GANError(
+                    "--loss \(objective.name) has no targets to smooth or flip (label smoothing and flips apply to "
+                        + Objectives.all.filter(\.usesTargets).map(\.name).joined(separator: " and ") + ")")
             }
             recipe.targets = targets.applied(to: model.source.targets)
         }
@@ -79,12 +82,17 @@ extension TrainConfig {
             if case .adam(_, let beta1, let beta2) = base { (b1, b2) = (beta1, beta2) }
             spec = .adam(learningRate: lr, beta1: beta1 ?? b1, beta2: beta2 ?? b2)
         case "rmsprop":
-            if case .rmsprop(_, let rho, let eps) = base { spec = .rmsprop(learningRate: lr, rho: rho, epsilon: eps) }
-            else { spec = .rmsprop(learningRate: lr, rho: 0.9, epsilon: 1e-7) }
+            if case .rmsprop(_, let rho, let eps) = base {
+                spec = .rmsprop(learningRate: lr, rho: rho, epsilon: eps)
+            } else {
+                spec = .rmsprop(learningRate: lr, rho: 0.9, epsilon: 1e-7)
+            }
         default:
             spec = .sgd(learningRate: lr, momentum: 0)
         }
-        if (beta1 != nil || beta2 != nil), spec.kind != "adam" { throw GANError("--beta1 and --beta2 are Adam's; the optimizer is \(spec.kind)") }
+        if beta1 != nil || beta2 != nil, spec.kind != "adam" {
+            throw GANError("--beta1 and --beta2 are Adam's; the optimizer is \(spec.kind)")
+        }
         recipe.discriminatorOptimizer = spec.with(learningRate: discriminatorLearningRate ?? lr)
         recipe.generatorOptimizer = spec.with(learningRate: generatorLearningRate ?? lr)
         if let criticSteps { recipe.criticSteps = criticSteps }
@@ -97,7 +105,9 @@ extension TrainConfig {
         if let r1 { recipe.regularizers.append(R1Penalty(gamma: r1)) }
         recipe.averageDecay = ema
         if let diffAugment {
-            guard case .images = model.sample else { throw GANError("--diffaugment augments images; \(model.name) makes \(model.sample)") }
+            guard case .images = model.sample else {
+                throw GANError("--diffaugment augments images; \(model.name) makes \(model.sample)")
+            }
             recipe.augment = try DiffAugment(diffAugment)
         }
         return recipe

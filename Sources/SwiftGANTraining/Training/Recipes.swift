@@ -11,27 +11,49 @@ public enum Recipes {
     }
 
     public static let all: [Entry] = [
-        Entry(name: "tutorial", summary: "the model's source: its tutorial's loss, optimizer, targets and batch size", options: TrainConfig()),
-        Entry(name: "stable-bce", summary: "BCE with Adam(2e-4, β₁ 0.5), one-sided label smoothing 0.1 and two G updates per step (DCGAN-tensorflow's remedies)",
-              options: with { $0.learningRate = 2e-4; $0.beta1 = 0.5; $0.targets = TargetOptions(smoothing: 0.1); $0.generatorSteps = 2 }),
-        Entry(name: "stable-bce-ema", summary: "stable-bce with an EMA of G (0.999) for samples, evaluation and the saved generator",
-              options: with {
-                  $0.learningRate = 2e-4; $0.beta1 = 0.5; $0.targets = TargetOptions(smoothing: 0.1); $0.generatorSteps = 2; $0.ema = 0.999
-              }),
-        Entry(name: "lsgan", summary: "least squares (Mao et al. 2017) with Adam(2e-4, β₁ 0.5)",
-              options: with { $0.loss = "lsgan"; $0.learningRate = 2e-4; $0.beta1 = 0.5 }),
-        Entry(name: "hinge-sn", summary: "hinge loss, spectral norm in D, TTUR Adam(D 4e-4, G 1e-4, β₁ 0, β₂ 0.9) and an EMA of G (SAGAN/BigGAN's settings)",
-              options: with {
-                  $0.loss = "hinge"; $0.options.spectralNorm = true; $0.discriminatorLearningRate = 4e-4; $0.generatorLearningRate = 1e-4
-                  $0.beta1 = 0; $0.beta2 = 0.9; $0.ema = 0.999
-              }),
-        Entry(name: "wgan-gp", summary: "WGAN-GP as its paper: λ 10, Adam(1e-4, β₁ 0.5, β₂ 0.9), 5 critic updates per step",
-              options: with { $0.loss = "wgan-gp" }),
-        Entry(name: "diffaugment", summary: "stable-bce with DiffAugment (color, translation, cutout) and an EMA of G",
-              options: with {
-                  $0.learningRate = 2e-4; $0.beta1 = 0.5; $0.targets = TargetOptions(smoothing: 0.1); $0.generatorSteps = 2
-                  $0.diffAugment = "color,translation,cutout"; $0.ema = 0.999
-              }),
+        Entry(
+            name: "tutorial", summary: "the model's source: its tutorial's loss, optimizer, targets and batch size",
+            options: TrainConfig()),
+        Entry(
+            name: "stable-bce",
+            summary:
+                "BCE with Adam(2e-4, β₁ 0.5), one-sided label smoothing 0.1 and two G updates per step (DCGAN-tensorflow's remedies)",
+            options: with {
+                $0.learningRate = 2e-4; $0.beta1 = 0.5; $0.targets = TargetOptions(smoothing: 0.1);
+                $0.generatorSteps = 2
+            }),
+        Entry(
+            name: "stable-bce-ema",
+            summary: "stable-bce with an EMA of G (0.999) for samples, evaluation and the saved generator",
+            options: with {
+                $0.learningRate = 2e-4; $0.beta1 = 0.5; $0.targets = TargetOptions(smoothing: 0.1);
+                $0.generatorSteps = 2; $0.ema = 0.999
+            }),
+        Entry(
+            name: "lsgan", summary: "least squares (Mao et al. 2017) with Adam(2e-4, β₁ 0.5)",
+            options: with {
+                $0.loss = "lsgan"; $0.learningRate = 2e-4; $0.beta1 = 0.5
+            }),
+        Entry(
+            name: "hinge-sn",
+            summary:
+                "hinge loss, spectral norm in D, TTUR Adam(D 4e-4, G 1e-4, β₁ 0, β₂ 0.9) and an EMA of G (SAGAN/BigGAN's settings)",
+            options: with {
+                $0.loss = "hinge"; $0.options.spectralNorm = true; $0.discriminatorLearningRate = 4e-4;
+                $0.generatorLearningRate = 1e-4
+                $0.beta1 = 0; $0.beta2 = 0.9; $0.ema = 0.999
+            }),
+        Entry(
+            name: "wgan-gp",
+            summary: "WGAN-GP as its paper: λ 10, Adam(1e-4, β₁ 0.5, β₂ 0.9), 5 critic updates per step",
+            options: with { $0.loss = "wgan-gp" }),
+        Entry(
+            name: "diffaugment", summary: "stable-bce with DiffAugment (color, translation, cutout) and an EMA of G",
+            options: with {
+                $0.learningRate = 2e-4; $0.beta1 = 0.5; $0.targets = TargetOptions(smoothing: 0.1);
+                $0.generatorSteps = 2
+                $0.diffAugment = "color,translation,cutout"; $0.ema = 0.999
+            }),
     ]
 
     public static var names: [String] { all.map(\.name) }

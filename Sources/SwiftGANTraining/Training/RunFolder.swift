@@ -1,5 +1,5 @@
-import SwiftGANArtifacts
 import Foundation
+import SwiftGANArtifacts
 
 /// A run folder and the files a training run keeps in it. Every file is written atomically (a
 /// temporary file, then a rename), at each sample point and at the end.
@@ -20,7 +20,10 @@ public struct RunFolder {
         ("training.gif", "the samples as an animation, written at the end"),
         ("training-state.safetensors", "both networks, optimizers, EMA, random state and data order, for --resume"),
         ("report.html", "the run on one self-contained page: curves, grids over time, GIF, quality, machine"),
-        ("events.out.tfevents.*", "for TensorBoard (tensorboard --logdir runs): the curves, FID/KID, step rate, grids, configuration"),
+        (
+            "events.out.tfevents.*",
+            "for TensorBoard (tensorboard --logdir runs): the curves, FID/KID, step rate, grids, configuration"
+        ),
     ]
 
     public var config: URL { url.appendingPathComponent("config.json") }
@@ -35,13 +38,17 @@ public struct RunFolder {
 
     /// The files of a run present here; none means the folder is free for a new run.
     public func runFiles() -> [URL] {
-        [config, generator, discriminator, history, curves, animation, state, report].filter { FileManager.default.fileExists(atPath: $0.path) }
+        [config, generator, discriminator, history, curves, animation, state, report].filter {
+            FileManager.default.fileExists(atPath: $0.path)
+        }
             + (sampleSteps().isEmpty ? [] : [samples]) + tensorBoardFiles()
     }
 
     /// TensorBoard's event files, one per session of training (a resumed run adds one).
     public func tensorBoardFiles() -> [URL] {
-        ((try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []).filter { $0.hasPrefix("events.out.tfevents.") }.sorted()
+        ((try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []).filter {
+            $0.hasPrefix("events.out.tfevents.")
+        }.sorted()
             .map { url.appendingPathComponent($0) }
     }
 
@@ -51,9 +58,12 @@ public struct RunFolder {
         let aside = url.appendingPathComponent(".replaced-\(Int(Date().timeIntervalSince1970))-\(getpid())")
         do {
             try FileManager.default.createDirectory(at: aside, withIntermediateDirectories: false)
-            for file in files { try FileManager.default.moveItem(at: file, to: aside.appendingPathComponent(file.lastPathComponent)) }
+            for file in files {
+                try FileManager.default.moveItem(at: file, to: aside.appendingPathComponent(file.lastPathComponent))
+            }
         } catch {
-            throw GANError("cannot move the previous run in \(path) aside to \(aside.path): \(error.localizedDescription)")
+            throw GANError(
+                "cannot move the previous run in \(path) aside to \(aside.path): \(error.localizedDescription)")
         }
         return aside
     }

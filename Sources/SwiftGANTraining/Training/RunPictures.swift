@@ -1,6 +1,6 @@
+import Foundation
 import SwiftGANArtifacts
 import SwiftGANDatasets
-import Foundation
 import SwiftGANTensors
 
 /// The pictures of a run: sample grids, curve plots, training charts.
@@ -9,8 +9,10 @@ public enum RunPictures {
     /// `columns` (default 10) shown at 2×, one row of real examples below (one per class);
     /// `rowLabels` name the rows (a conditional model's classes). Curves: generated curves (orange)
     /// drawn over real ones (gray).
-    public static func samples(generated: Tensor, real: Tensor?, model: GANModel, step: Int,
-                               columns: Int? = nil, rowLabels: [String]? = nil) throws -> RasterImage {
+    public static func samples(
+        generated: Tensor, real: Tensor?, model: GANModel, step: Int,
+        columns: Int? = nil, rowLabels: [String]? = nil
+    ) throws -> RasterImage {
         guard case .images(let h, let w, let c) = model.sample else {
             let xs = QuadraticCurves.xs.map(Double.init)
             func curves(_ t: Tensor) -> [[Double]] {
@@ -21,14 +23,18 @@ public enum RunPictures {
             if let real { series.append(.init(name: "real", color: .gray, x: xs, curves: curves(real))) }
             series.append(.init(name: "generated", color: .orange, x: xs, curves: curves(generated)))
             let title = "\(model.name) at step \(step): y = a*x^2 + (a - 1), a ~ U(1, 2)"
-            return LineChart(panels: [.init(title: title, xLabel: "x", series: series, yRange: -1.5...3.5)], width: 800, height: 500).render()
+            return LineChart(
+                panels: [.init(title: title, xLabel: "x", series: series, yRange: -1.5...3.5)], width: 800, height: 500
+            ).render()
         }
-        let grid = try ImageGrid.render(nhwc: generated.scalars, height: h, width: w, channels: c,
-                                        valueRange: model.dataRange, columns: columns ?? Swift.min(10, generated.shape[0]), scale: 2,
-                                        rowLabels: rowLabels)
+        let grid = try ImageGrid.render(
+            nhwc: generated.scalars, height: h, width: w, channels: c,
+            valueRange: model.dataRange, columns: columns ?? Swift.min(10, generated.shape[0]), scale: 2,
+            rowLabels: rowLabels)
         guard let real else { return grid }
-        let band = try ImageGrid.render(nhwc: real.scalars, height: h, width: w, channels: c,
-                                        valueRange: model.dataRange, columns: Swift.min(10, real.shape[0]), scale: 2)
+        let band = try ImageGrid.render(
+            nhwc: real.scalars, height: h, width: w, channels: c,
+            valueRange: model.dataRange, columns: Swift.min(10, real.shape[0]), scale: 2)
         return RasterImage.stacked([grid, band], gap: 8)
     }
 
@@ -42,31 +48,51 @@ public enum RunPictures {
         }
         let note = window > 1 ? " (running mean of \(window) steps)" : ""
         let measured = history.filter { $0.fid != nil }
-        let quality: [LineChart.Panel] = measured.isEmpty ? [] : [
-            .init(title: "FID of \(title)'s samples (evaluator features; lower is better)", xLabel: "step", series: [
-                .init(name: "FID", color: .blue, x: measured.map { Double($0.step) }, y: measured.map { $0.fid! }),
-            ]),
-        ]
+        let quality: [LineChart.Panel] =
+            measured.isEmpty
+            ? []
+            : [
+                .init(
+                    title: "FID of \(title)'s samples (evaluator features; lower is better)", xLabel: "step",
+                    series: [
+                        .init(
+                            name: "FID", color: .blue, x: measured.map { Double($0.step) }, y: measured.map { $0.fid! })
+                    ])
+            ]
         // A critic (WGAN) has no accuracies; its Wasserstein estimate and penalties are shown instead.
-        let accuracy: [LineChart.Panel] = history.first?.metrics.discriminatorAccuracy == nil ? [] : [
-            .init(title: "accuracy\(note); G = share of fakes D calls real", xLabel: "step", series: [
-                .init(name: "D accuracy", color: .blue, x: steps, y: smooth(\.discriminatorAccuracy)),
-                .init(name: "G accuracy", color: .orange, x: steps, y: smooth(\.generatorAccuracy)),
-            ], yRange: 0...1),
-        ]
+        let accuracy: [LineChart.Panel] =
+            history.first?.metrics.discriminatorAccuracy == nil
+            ? []
+            : [
+                .init(
+                    title: "accuracy\(note); G = share of fakes D calls real", xLabel: "step",
+                    series: [
+                        .init(name: "D accuracy", color: .blue, x: steps, y: smooth(\.discriminatorAccuracy)),
+                        .init(name: "G accuracy", color: .orange, x: steps, y: smooth(\.generatorAccuracy)),
+                    ], yRange: 0...1)
+            ]
         let colors: [RGBColor] = [.blue, .orange, .gray]
         let names = History.extraNames(history)
-        let extras: [LineChart.Panel] = names.isEmpty ? [] : [
-            .init(title: names.joined(separator: ", ") + note, xLabel: "step", series: names.enumerated().map { i, name in
-                .init(name: name, color: colors[i % colors.count], x: steps, y: smooth { $0.extra(name) })
-            }),
-        ]
-        return LineChart(panels: [
-            .init(title: "\(title) loss\(note)", xLabel: "step", series: [
-                .init(name: "D loss", color: .blue, x: steps, y: smooth(\.discriminatorLoss)),
-                .init(name: "G loss", color: .orange, x: steps, y: smooth(\.generatorLoss)),
-            ]),
-        ] + accuracy + extras + quality).render()
+        let extras: [LineChart.Panel] =
+            names.isEmpty
+            ? []
+            : [
+                .init(
+                    title: names.joined(separator: ", ") + note, xLabel: "step",
+                    series: names.enumerated().map { i, name in
+                        .init(name: name, color: colors[i % colors.count], x: steps, y: smooth { $0.extra(name) })
+                    })
+            ]
+        return LineChart(
+            panels: [
+                .init(
+                    title: "\(title) loss\(note)", xLabel: "step",
+                    series: [
+                        .init(name: "D loss", color: .blue, x: steps, y: smooth(\.discriminatorLoss)),
+                        .init(name: "G loss", color: .orange, x: steps, y: smooth(\.generatorLoss)),
+                    ])
+            ] + accuracy + extras + quality
+        ).render()
     }
 
     /// Samples mapped from `range` to bytes 0...255 (rounded, clamped): the .npy form of images.

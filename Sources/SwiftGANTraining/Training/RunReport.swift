@@ -1,5 +1,5 @@
-import SwiftGANArtifacts
 import Foundation
+import SwiftGANArtifacts
 
 /// `report.html`: a run on one self-contained page (the configuration, the curves, the sample
 /// grids over time with a slider, the training GIF, the quality numbers, the balance warnings,
@@ -25,8 +25,10 @@ public enum RunReport {
         page.heading("Quality")
         page.table(run.qualityRows)
         if let rows = run.referenceRows {
-            page.paragraph("Beside known sets, measured with the same evaluator against the same \(run.config.dataset) test images "
-                           + "(swiftgan evaluate --reference; FID is biased upwards at small sample counts, so compare at the same count):")
+            page.paragraph(
+                "Beside known sets, measured with the same evaluator against the same \(run.config.dataset) test images "
+                    + "(swiftgan evaluate --reference; FID is biased upwards at small sample counts, so compare at the same count):"
+            )
             page.table(rows)
         }
         page.heading("Configuration")
@@ -41,28 +43,40 @@ public enum RunReport {
     public static func comparison(of folders: [RunFolder]) throws -> String {
         let runs = try folders.map(RunData.init)
         var page = HTMLPage(title: "SwiftGAN: \(runs.count) runs compared")
-        page.raw("<div class=\"runs\">" + runs.map { run in
-            var part = HTMLPage(title: "")
-            part.heading(run.folder.path, level: 3)
-            part.paragraph(run.summary)
-            if let last = run.grids.last { part.image(last.png, alt: "\(run.folder.path) at step \(last.step)") }
-            part.table(run.qualityRows)
-            return "<div>" + part.bodyHTML + "</div>"
-        }.joined() + "</div>")
+        page.raw(
+            "<div class=\"runs\">"
+                + runs.map { run in
+                    var part = HTMLPage(title: "")
+                    part.heading(run.folder.path, level: 3)
+                    part.paragraph(run.summary)
+                    if let last = run.grids.last {
+                        part.image(last.png, alt: "\(run.folder.path) at step \(last.step)")
+                    }
+                    part.table(run.qualityRows)
+                    return "<div>" + part.bodyHTML + "</div>"
+                }.joined() + "</div>")
         let colors = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f"]
         page.heading("Curves")
         for (i, title) in ["G loss", "D loss", "FID"].enumerated() {
             let series = runs.enumerated().compactMap { k, run -> SVGChart.Series? in
                 let s = run.series[i]
-                return s.x.isEmpty ? nil : SVGChart.Series(name: run.folder.url.lastPathComponent, color: colors[k % colors.count], x: s.x, y: s.y)
+                return s.x.isEmpty
+                    ? nil
+                    : SVGChart.Series(
+                        name: run.folder.url.lastPathComponent, color: colors[k % colors.count], x: s.x, y: s.y)
             }
-            if !series.isEmpty { page.raw(SVGChart(title: title + (i < 2 ? " (running mean)" : ""), series: series).svg) }
+            if !series.isEmpty {
+                page.raw(SVGChart(title: title + (i < 2 ? " (running mean)" : ""), series: series).svg)
+            }
         }
         let keys = Array(Set(runs.flatMap { $0.configRows.map { $0[0] } })).sorted()
-        let differing = keys.filter { key in Set(runs.map { run in run.configRows.first { $0[0] == key }?[1] ?? "" }).count > 1 }
+        let differing = keys.filter { key in
+            Set(runs.map { run in run.configRows.first { $0[0] == key }?[1] ?? "" }).count > 1
+        }
         page.heading("Options that differ")
-        page.table([["option"] + runs.map(\.folder.url.lastPathComponent)]
-                   + differing.map { key in [key] + runs.map { run in run.configRows.first { $0[0] == key }?[1] ?? "" } })
+        page.table(
+            [["option"] + runs.map(\.folder.url.lastPathComponent)]
+                + differing.map { key in [key] + runs.map { run in run.configRows.first { $0[0] == key }?[1] ?? "" } })
         page.heading("Machine")
         page.paragraph(machine)
         return page.html
@@ -71,9 +85,12 @@ public enum RunReport {
     /// This computer in words: the processor, its cores, the system.
     static var machine: String {
         let cpu = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8))?.split(separator: "\n")
-            .first { $0.hasPrefix("model name") }.map { $0.split(separator: ":", maxSplits: 1).last!.trimmingCharacters(in: .whitespaces) }
+            .first { $0.hasPrefix("model name") }.map {
+                $0.split(separator: ":", maxSplits: 1).last!.trimmingCharacters(in: .whitespaces)
+            }
         let info = ProcessInfo.processInfo
-        return "\(cpu ?? "a CPU"), \(info.activeProcessorCount) cores, \(info.operatingSystemVersionString); page written \(ISO8601DateFormatter().string(from: Date()))"
+        return
+            "\(cpu ?? "a CPU"), \(info.activeProcessorCount) cores, \(info.operatingSystemVersionString); page written \(ISO8601DateFormatter().string(from: Date()))"
     }
 }
 
@@ -92,18 +109,24 @@ struct RunData {
         config = try TrainConfig.load(folder.config)
         history = try History.read(folder.history)
         let steps = folder.sampleSteps()
-        let chosen = steps.count <= RunReport.maxGrids ? steps
+        let chosen =
+            steps.count <= RunReport.maxGrids
+            ? steps
             : (0..<RunReport.maxGrids).map { steps[$0 * (steps.count - 1) / (RunReport.maxGrids - 1)] }
-        grids = chosen.compactMap { step in (try? Data(contentsOf: folder.samplePicture(step: step))).map { (step, $0) } }
+        grids = chosen.compactMap { step in (try? Data(contentsOf: folder.samplePicture(step: step))).map { (step, $0) }
+        }
         gif = try? Data(contentsOf: folder.animation)
-        quality = (try? Data(contentsOf: folder.url.appendingPathComponent("quality.json"))).flatMap { try? JSONDecoder().decode(QualityReport.self, from: $0) }
+        quality = (try? Data(contentsOf: folder.url.appendingPathComponent("quality.json"))).flatMap {
+            try? JSONDecoder().decode(QualityReport.self, from: $0)
+        }
     }
 
     var summary: String {
         guard let last = history.last else { return "No steps trained yet." }
-        return String(format: "%d of %d steps in %@ (%.1f steps/s), batch %@, seed %llu, recipe %@.", last.step, config.steps,
-                      ProgressBar.clock(last.seconds), last.seconds > 0 ? Double(last.step) / last.seconds : 0,
-                      config.batchSize.map(String.init) ?? "the model's", config.seed, config.recipe ?? "none")
+        return String(
+            format: "%d of %d steps in %@ (%.1f steps/s), batch %@, seed %llu, recipe %@.", last.step, config.steps,
+            ProgressBar.clock(last.seconds), last.seconds > 0 ? Double(last.step) / last.seconds : 0,
+            config.batchSize.map(String.init) ?? "the model's", config.seed, config.recipe ?? "none")
     }
 
     /// The balance warnings the run gave (recomputed from the history by ``BalanceWatch``'s rule).
@@ -123,25 +146,41 @@ struct RunData {
 
     /// G loss, D loss (running means) and FID, for the comparison page.
     var series: [(x: [Double], y: [Double])] {
-        [smoothed { Double($0.metrics.generatorLoss) }, smoothed { Double($0.metrics.discriminatorLoss) },
-         (history.compactMap { $0.fid == nil ? nil : Double($0.step) }, history.compactMap(\.fid))]
+        [
+            smoothed { Double($0.metrics.generatorLoss) }, smoothed { Double($0.metrics.discriminatorLoss) },
+            (history.compactMap { $0.fid == nil ? nil : Double($0.step) }, history.compactMap(\.fid)),
+        ]
     }
 
     var charts: [SVGChart] {
-        var charts = [SVGChart(title: "loss (running mean)", series: [
-            line("D", "#1f77b4") { Double($0.metrics.discriminatorLoss) }, line("G", "#ff7f0e") { Double($0.metrics.generatorLoss) },
-        ])]
+        var charts = [
+            SVGChart(
+                title: "loss (running mean)",
+                series: [
+                    line("D", "#1f77b4") { Double($0.metrics.discriminatorLoss) },
+                    line("G", "#ff7f0e") { Double($0.metrics.generatorLoss) },
+                ])
+        ]
         if history.first?.metrics.generatorAccuracy != nil {
-            charts.append(SVGChart(title: "accuracy; G = share of fakes D calls real", series: [
-                line("D", "#1f77b4") { $0.metrics.discriminatorAccuracy.map(Double.init) },
-                line("G", "#ff7f0e") { $0.metrics.generatorAccuracy.map(Double.init) },
-            ]))
+            charts.append(
+                SVGChart(
+                    title: "accuracy; G = share of fakes D calls real",
+                    series: [
+                        line("D", "#1f77b4") { $0.metrics.discriminatorAccuracy.map(Double.init) },
+                        line("G", "#ff7f0e") { $0.metrics.generatorAccuracy.map(Double.init) },
+                    ]))
         }
         for name in History.extraNames(history) {
-            charts.append(SVGChart(title: name, series: [line(name, "#2ca02c") { $0.metrics.extra(name).map(Double.init) }]))
+            charts.append(
+                SVGChart(title: name, series: [line(name, "#2ca02c") { $0.metrics.extra(name).map(Double.init) }]))
         }
         let fid = series[2]
-        if !fid.x.isEmpty { charts.append(SVGChart(title: "FID (evaluator features; lower is better)", series: [.init(name: "FID", color: "#1f77b4", x: fid.x, y: fid.y)])) }
+        if !fid.x.isEmpty {
+            charts.append(
+                SVGChart(
+                    title: "FID (evaluator features; lower is better)",
+                    series: [.init(name: "FID", color: "#1f77b4", x: fid.x, y: fid.y)]))
+        }
         return charts
     }
 
@@ -152,11 +191,19 @@ struct RunData {
             rows.append(["KID at step \(last.step)", String(format: "%.4f", last.kid ?? .nan)])
         }
         if let q = quality {
-            let values: [(String, Double?)] = [("fid", q.fid), ("kid", q.kid), ("precision", q.precision), ("recall", q.recall),
-                                               ("conditionalAccuracy", q.conditionalAccuracy), ("imageCount", Double(q.imageCount))]
-            for case let (key, v?) in values { rows.append(["\(key) (quality.json)", String(format: v == v.rounded() ? "%.0f" : "%.4g", v)]) }
+            let values: [(String, Double?)] = [
+                ("fid", q.fid), ("kid", q.kid), ("precision", q.precision), ("recall", q.recall),
+                ("conditionalAccuracy", q.conditionalAccuracy), ("imageCount", Double(q.imageCount)),
+            ]
+            for case let (key, v?) in values {
+                rows.append(["\(key) (quality.json)", String(format: v == v.rounded() ? "%.0f" : "%.4g", v)])
+            }
         }
-        if rows.count == 1 { rows.append(["—", "not measured: train with --eval-every N, or run swiftgan evaluate --json RUN/quality.json"]) }
+        if rows.count == 1 {
+            rows.append([
+                "—", "not measured: train with --eval-every N, or run swiftgan evaluate --json RUN/quality.json",
+            ])
+        }
         return rows
     }
 
@@ -166,19 +213,30 @@ struct RunData {
         func number(_ v: Double?, _ format: String) -> String { v.map { String(format: format, $0) } ?? "" }
         var run: [String]?
         if let q = quality {
-            run = ["this run (quality.json, \(q.imageCount) images)", number(q.fid, "%.1f"), number(q.kid, "%.3f"),
-                   number(q.precision, "%.3f"), number(q.recall, "%.3f")]
+            run = [
+                "this run (quality.json, \(q.imageCount) images)", number(q.fid, "%.1f"), number(q.kid, "%.3f"),
+                number(q.precision, "%.3f"), number(q.recall, "%.3f"),
+            ]
         } else if let last = history.last(where: { $0.fid != nil }) {
-            run = ["this run at step \(last.step) (--eval-every)", number(last.fid, "%.1f"), number(last.kid, "%.3f"), "", ""]
+            run = [
+                "this run at step \(last.step) (--eval-every)", number(last.fid, "%.1f"), number(last.kid, "%.3f"), "",
+                "",
+            ]
         }
         guard let run else { return nil }
-        return [["set", "FID", "KID", "precision", "recall"], run] + references.map { set, r in
-            ["\(set) (\(r.imageCount) images)", number(r.fid, "%.1f"), number(r.kid, "%.3f"), number(r.precision, "%.3f"), number(r.recall, "%.3f")]
-        }
+        return [["set", "FID", "KID", "precision", "recall"], run]
+            + references.map { set, r in
+                [
+                    "\(set) (\(r.imageCount) images)", number(r.fid, "%.1f"), number(r.kid, "%.3f"),
+                    number(r.precision, "%.3f"), number(r.recall, "%.3f"),
+                ]
+            }
     }
 
     var configRows: [[String]] {
-        guard let json = try? config.json(), let object = try? JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any] else { return [] }
+        guard let json = try? config.json(),
+            let object = try? JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any]
+        else { return [] }
         return object.flatMap { key, value in
             (value as? [String: Any]).map { $0.map { ["\(key).\($0.key)", "\($0.value)"] } } ?? [[key, "\(value)"]]
         }.sorted { $0[0] < $1[0] }

@@ -86,11 +86,13 @@ public struct TrainConfig: Codable, Equatable {
         try read(\.model, .model); try read(\.dataset, .dataset); try read(\.dataDir, .dataDir)
         try read(\.steps, .steps); try read(\.epochs, .epochs); try read(\.batchSize, .batchSize)
         try read(\.learningRate, .learningRate); try read(\.beta1, .beta1); try read(\.seed, .seed)
-        try read(\.sampleEvery, .sampleEvery); try read(\.options, .options); try read(\.generatorSteps, .generatorSteps)
+        try read(\.sampleEvery, .sampleEvery); try read(\.options, .options);
+        try read(\.generatorSteps, .generatorSteps)
         try read(\.targets, .targets); try read(\.sampling, .sampling); try read(\.batchesPerEpoch, .batchesPerEpoch)
         try read(\.evalEvery, .evalEvery); try read(\.evaluator, .evaluator); try read(\.evalSamples, .evalSamples)
         try read(\.recipe, .recipe); try read(\.loss, .loss); try read(\.optimizer, .optimizer)
-        try read(\.discriminatorLearningRate, .discriminatorLearningRate); try read(\.generatorLearningRate, .generatorLearningRate)
+        try read(\.discriminatorLearningRate, .discriminatorLearningRate);
+        try read(\.generatorLearningRate, .generatorLearningRate)
         try read(\.beta2, .beta2); try read(\.criticSteps, .criticSteps); try read(\.weightClip, .weightClip)
         try read(\.gradientPenalty, .gradientPenalty); try read(\.r1, .r1); try read(\.ema, .ema)
         try read(\.diffAugment, .diffAugment); try read(\.timeBudget, .timeBudget); try read(\.out, .out)
@@ -126,7 +128,9 @@ public struct TrainConfig: Codable, Equatable {
 
     public static func load(_ url: URL) throws -> TrainConfig {
         let data: Data
-        do { data = try Data(contentsOf: url) } catch { throw GANError("\(url.path): cannot read the configuration (\(error.localizedDescription))") }
+        do { data = try Data(contentsOf: url) } catch {
+            throw GANError("\(url.path): cannot read the configuration (\(error.localizedDescription))")
+        }
         return try decode(data, name: url.path)
     }
 
@@ -135,7 +139,9 @@ public struct TrainConfig: Codable, Equatable {
         // A misspelled key would otherwise be ignored silently, and its option left at the default.
         if let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] {
             let known = TrainOptions.keys
-            let keys = object.flatMap { key, value in (value as? [String: Any]).map { $0.keys.map { key + "." + $0 } } ?? [key] }
+            let keys = object.flatMap { key, value in
+                (value as? [String: Any]).map { $0.keys.map { key + "." + $0 } } ?? [key]
+            }
             if let unknown = keys.sorted().first(where: { !known.contains($0) }) {
                 throw GANError("\(name): unknown key '\(unknown)' (known: \(known.sorted().joined(separator: ", ")))")
             }

@@ -45,16 +45,25 @@ public struct Requirement<T> {
     public static var any: Requirement { Requirement(holds: { _ in true }, words: "") }
     /// One of `values`; with `noun`, the message is "unknown NOUN 'x' (known: …)".
     public static func choice(_ values: [T], noun: String? = nil) -> Requirement where T == String {
-        Requirement(holds: values.contains, words: "one of " + values.joined(separator: ", "),
-                    message: noun.map { noun in { "unknown \(noun) '\($0)' (known: \(values.joined(separator: ", ")))" } })
+        Requirement(
+            holds: values.contains, words: "one of " + values.joined(separator: ", "),
+            message: noun.map { noun in { "unknown \(noun) '\($0)' (known: \(values.joined(separator: ", ")))" } })
     }
-    public static func atLeast(_ low: T) -> Requirement where T: Comparable { Requirement(holds: { $0 >= low }, words: "at least \(low)") }
-    public static func custom(_ words: String, _ holds: @escaping (T) -> Bool) -> Requirement { Requirement(holds: holds, words: words) }
+    public static func atLeast(_ low: T) -> Requirement where T: Comparable {
+        Requirement(holds: { $0 >= low }, words: "at least \(low)")
+    }
+    public static func custom(_ words: String, _ holds: @escaping (T) -> Bool) -> Requirement {
+        Requirement(holds: holds, words: words)
+    }
 }
 
 extension Requirement where T: BinaryFloatingPoint {
-    public static var positive: Requirement { Requirement(holds: { $0 > 0 && $0.isFinite }, words: "positive and finite") }
-    public static var nonNegative: Requirement { Requirement(holds: { $0 >= 0 && $0.isFinite }, words: "≥ 0 and finite") }
+    public static var positive: Requirement {
+        Requirement(holds: { $0 > 0 && $0.isFinite }, words: "positive and finite")
+    }
+    public static var nonNegative: Requirement {
+        Requirement(holds: { $0 >= 0 && $0.isFinite }, words: "≥ 0 and finite")
+    }
     public static var fraction: Requirement { Requirement(holds: { $0 >= 0 && $0 < 1 }, words: "in [0, 1)") }
 }
 
@@ -65,12 +74,16 @@ extension TrainOption {
         default defaultValue: String? = nil, must requirement: Requirement<T> = .any, resumable: Bool = false,
         followsModel: Bool = false, also: @escaping (inout TrainConfig) -> Void = { _ in }
     ) -> TrainOption {
-        TrainOption(name: name, valueName: valueName, key: key, help: help, defaultValue: defaultValue, resumable: resumable,
-                    followsModel: followsModel,
-                    assign: { config, text in config[keyPath: path] = try parse(text, as: T.self, for: "--" + name); also(&config) },
-                    clear: { $0[keyPath: path] = nil },
-                    fill: { config, preset in if config[keyPath: path] == nil { config[keyPath: path] = preset[keyPath: path] } },
-                    problem: { config in config[keyPath: path].flatMap { problem($0, requirement, "--" + name) } })
+        TrainOption(
+            name: name, valueName: valueName, key: key, help: help, defaultValue: defaultValue, resumable: resumable,
+            followsModel: followsModel,
+            assign: { config, text in
+                config[keyPath: path] = try parse(text, as: T.self, for: "--" + name); also(&config)
+            },
+            clear: { $0[keyPath: path] = nil },
+            fill: { config, preset in if config[keyPath: path] == nil { config[keyPath: path] = preset[keyPath: path] }
+            },
+            problem: { config in config[keyPath: path].flatMap { problem($0, requirement, "--" + name) } })
     }
 
     /// A setting that always has a value; `TrainConfig()`'s is the default the help states.
@@ -79,34 +92,49 @@ extension TrainOption {
         default defaultValue: String? = nil, must requirement: Requirement<T> = .any, resumable: Bool = false,
         followsModel: Bool = false, also: @escaping (inout TrainConfig) -> Void = { _ in }
     ) -> TrainOption {
-        TrainOption(name: name, valueName: valueName, key: key, help: help, defaultValue: defaultValue ?? "\(TrainConfig()[keyPath: path])",
-                    resumable: resumable, followsModel: followsModel,
-                    assign: { config, text in config[keyPath: path] = try parse(text, as: T.self, for: "--" + name); also(&config) },
-                    clear: { $0[keyPath: path] = TrainConfig()[keyPath: path] },
-                    fill: { _, _ in },
-                    problem: { config in problem(config[keyPath: path], requirement, "--" + name) })
+        TrainOption(
+            name: name, valueName: valueName, key: key, help: help,
+            defaultValue: defaultValue ?? "\(TrainConfig()[keyPath: path])",
+            resumable: resumable, followsModel: followsModel,
+            assign: { config, text in
+                config[keyPath: path] = try parse(text, as: T.self, for: "--" + name); also(&config)
+            },
+            clear: { $0[keyPath: path] = TrainConfig()[keyPath: path] },
+            fill: { _, _ in },
+            problem: { config in problem(config[keyPath: path], requirement, "--" + name) })
     }
 
     /// A switch: given means on.
-    static func flag(_ name: String, _ key: String, _ path: WritableKeyPath<TrainConfig, Bool?>, help: String, followsModel: Bool = false) -> TrainOption {
-        TrainOption(name: name, valueName: nil, key: key, help: help, defaultValue: nil, resumable: false, followsModel: followsModel,
-                    assign: { config, _ in config[keyPath: path] = true }, clear: { $0[keyPath: path] = nil },
-                    fill: { config, preset in if config[keyPath: path] == nil { config[keyPath: path] = preset[keyPath: path] } },
-                    problem: { _ in nil })
+    static func flag(
+        _ name: String, _ key: String, _ path: WritableKeyPath<TrainConfig, Bool?>, help: String,
+        followsModel: Bool = false
+    ) -> TrainOption {
+        TrainOption(
+            name: name, valueName: nil, key: key, help: help, defaultValue: nil, resumable: false,
+            followsModel: followsModel,
+            assign: { config, _ in config[keyPath: path] = true }, clear: { $0[keyPath: path] = nil },
+            fill: { config, preset in if config[keyPath: path] == nil { config[keyPath: path] = preset[keyPath: path] }
+            },
+            problem: { _ in nil })
     }
 
     static func parse<T: LosslessStringConvertible>(_ text: String?, as type: T.Type, for flag: String) throws -> T {
         guard let text else { throw TrainOptionError("\(flag) needs a value") }
         guard let value = T(text) else {
-            let kind = T.self == Int.self ? "an integer" : T.self == UInt64.self ? "a whole number ≥ 0"
-                : T.self == Float.self || T.self == Double.self ? "a number" : "a value"
+            let kind =
+                T.self == Int.self
+                ? "an integer"
+                : T.self == UInt64.self
+                    ? "a whole number ≥ 0"
+                    : T.self == Float.self || T.self == Double.self ? "a number" : "a value"
             throw TrainOptionError("\(flag) takes \(kind), not '\(text)'")
         }
         return value
     }
 
     static func problem<T>(_ value: T, _ requirement: Requirement<T>, _ flag: String) -> String? {
-        requirement.holds(value) ? nil : requirement.message?(value) ?? "\(flag) must be \(requirement.words), got \(value)"
+        requirement.holds(value)
+            ? nil : requirement.message?(value) ?? "\(flag) must be \(requirement.words), got \(value)"
     }
 }
 
@@ -130,7 +158,8 @@ public struct TrainRequest {
         var rest = arguments[...]
         while let argument = rest.popFirst() {
             guard argument.hasPrefix("--"), argument.count > 2 else {
-                throw TrainOptionError("unexpected argument '\(argument)': every option of swiftgan train is named (--steps N)")
+                throw TrainOptionError(
+                    "unexpected argument '\(argument)': every option of swiftgan train is named (--steps N)")
             }
             let parts = argument.dropFirst(2).split(separator: "=", maxSplits: 1)
             let name = String(parts[0])
@@ -156,11 +185,14 @@ public struct TrainRequest {
             given.append((option, value))
         }
         if resume != nil {
-            let fixed = given.filter { !$0.option.resumable }.map(\.option.flag) + (config == nil ? [] : ["--config"]) + (force ? ["--force"] : [])
+            let fixed =
+                given.filter { !$0.option.resumable }.map(\.option.flag) + (config == nil ? [] : ["--config"])
+                + (force ? ["--force"] : [])
             guard fixed.isEmpty else {
-                throw TrainOptionError("--resume continues a run as it was configured; only "
-                    + TrainOptions.all.filter(\.resumable).map(\.flag).joined(separator: ", ")
-                    + " may change (got \(fixed.joined(separator: ", ")))")
+                throw TrainOptionError(
+                    "--resume continues a run as it was configured; only "
+                        + TrainOptions.all.filter(\.resumable).map(\.flag).joined(separator: ", ")
+                        + " may change (got \(fixed.joined(separator: ", ")))")
             }
         }
         if isGiven("steps") && isGiven("epochs") { throw TrainOptionError("give --steps or --epochs, not both") }

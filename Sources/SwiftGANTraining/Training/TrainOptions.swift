@@ -6,114 +6,202 @@ import SwiftGANNN
 /// ``ObjectiveDefaults``, so the help says what a run does.
 public enum TrainOptions {
     public static let all: [TrainOption] = [
-        .value("model", "NAME", "model", \.model, help: "The architecture: " + ModelZoo.names.joined(separator: ", ") + ".",
-               must: .choice(ModelZoo.names, noun: "model")),
-        .value("dataset", "NAME", "dataset", \.dataset,
-               help: "fashion-mnist, mnist (28×28 gray), cifar10 (32×32 colour) or folder (--data-dir of PNG/JPEG files); curve-gan ignores it.",
-               must: .choice(["fashion-mnist", "mnist", "cifar10", "folder"], noun: "dataset")),
-        .value("data-dir", "DIR", "dataDir", \.dataDir,
-               help: "The folder holding the dataset's files (skips the cache, the system copy and the download); for --dataset folder, the images.",
-               default: "the cache ($SWIFTGAN_CACHE or ~/.cache/swiftgan), then /usr/share/datasets, then a verified download"),
-        .value("steps", "N", "steps", \.steps, help: "Training steps; each is --d-steps D updates and --g-steps G updates.",
-               must: .atLeast(1), resumable: true, also: { $0.epochs = nil }),
-        .value("epochs", "N", "epochs", \.epochs, help: "Epochs instead of steps: passes over the data (or --batches-per-epoch batches), one real batch per D update.",
-               must: .atLeast(1), resumable: true),
-        .value("time-budget", "SECONDS", "timeBudget", \.timeBudget,
-               help: "Stop after this much training time (a resumed run counts the time already spent), saving everything as at the last step.",
-               must: .positive, resumable: true),
-        .value("batch-size", "N", "batchSize", \.batchSize, help: "Examples per batch.", default: perModel { "\($0.batchSize)" },
-               must: .atLeast(2), followsModel: true),
+        .value(
+            "model", "NAME", "model", \.model,
+            help: "The architecture: " + ModelZoo.names.joined(separator: ", ") + ".",
+            must: .choice(ModelZoo.names, noun: "model")),
+        .value(
+            "dataset", "NAME", "dataset", \.dataset,
+            help:
+                "fashion-mnist, mnist (28×28 gray), cifar10 (32×32 colour) or folder (--data-dir of PNG/JPEG files); curve-gan ignores it.",
+            must: .choice(["fashion-mnist", "mnist", "cifar10", "folder"], noun: "dataset")),
+        .value(
+            "data-dir", "DIR", "dataDir", \.dataDir,
+            help:
+                "The folder holding the dataset's files (skips the cache, the system copy and the download); for --dataset folder, the images.",
+            default:
+                "the cache ($SWIFTGAN_CACHE or ~/.cache/swiftgan), then /usr/share/datasets, then a verified download"),
+        .value(
+            "steps", "N", "steps", \.steps,
+            help: "Training steps; each is --d-steps D updates and --g-steps G updates.",
+            must: .atLeast(1), resumable: true, also: { $0.epochs = nil }),
+        .value(
+            "epochs", "N", "epochs", \.epochs,
+            help:
+                "Epochs instead of steps: passes over the data (or --batches-per-epoch batches), one real batch per D update.",
+            must: .atLeast(1), resumable: true),
+        .value(
+            "time-budget", "SECONDS", "timeBudget", \.timeBudget,
+            help:
+                "Stop after this much training time (a resumed run counts the time already spent), saving everything as at the last step.",
+            must: .positive, resumable: true),
+        .value(
+            "batch-size", "N", "batchSize", \.batchSize, help: "Examples per batch.",
+            default: perModel { "\($0.batchSize)" },
+            must: .atLeast(2), followsModel: true),
         .value("seed", "N", "seed", \.seed, help: "Fixes initialization, data order, noise and dropout."),
-        .value("sample-every", "N", "sampleEvery", \.sampleEvery, help: "Steps between sample grids and checkpoints (the last step always).",
-               must: .atLeast(1), resumable: true),
+        .value(
+            "sample-every", "N", "sampleEvery", \.sampleEvery,
+            help: "Steps between sample grids and checkpoints (the last step always).",
+            must: .atLeast(1), resumable: true),
         .value("out", "DIR", "out", \.out, help: "The run folder.", default: "runs/<model>", followsModel: true),
 
-        .value("recipe", "NAME", "recipe", \.recipe,
-               help: "A named set of options, filling those not given: " + Recipes.all.map { "\($0.name) (\($0.summary))" }.joined(separator: "; ") + ".",
-               default: "for a new run, " + commonThenExceptions(ModelZoo.all.map { ($0.name, $0.defaultRecipe) }),
-               must: .choice(Recipes.names, noun: "recipe")),
-        .value("loss", "NAME", "loss", \.loss, help: "The objective: " + Objectives.names.joined(separator: ", ") + " (bce: the non-saturating GAN loss).",
-               default: "bce", must: .choice(Objectives.names, noun: "loss")),
-        .value("optimizer", "NAME", "optimizer", \.optimizer, help: "The optimizer of both networks: adam, rmsprop or sgd.",
-               default: "adam" + objectiveDefaults { $0.optimizer.map { "\($0)" } }, must: .choice(["adam", "rmsprop", "sgd"])),
-        .value("lr", "RATE", "learningRate", \.learningRate, help: "The learning rate of both networks.",
-               default: perModel { "\($0.learningRate)" } + objectiveDefaults { $0.optimizer.map { "\($0.learningRate)" } }, must: .positive),
-        .value("d-lr", "RATE", "discriminatorLearningRate", \.discriminatorLearningRate, help: "D's learning rate (TTUR, Heusel et al. 2017).",
-               default: "--lr", must: .positive),
-        .value("g-lr", "RATE", "generatorLearningRate", \.generatorLearningRate, help: "G's learning rate.", default: "--lr", must: .positive),
-        .value("beta1", "B", "beta1", \.beta1, help: "Adam's β₁ for both networks.",
-               default: perModel { "\($0.beta1)" } + objectiveDefaults { adamBetas($0).map { "\($0.0)" } }, must: .fraction),
-        .value("beta2", "B", "beta2", \.beta2, help: "Adam's β₂ for both networks.",
-               default: "0.999" + objectiveDefaults { adamBetas($0).map { "\($0.1)" } }, must: .fraction),
-        .value("d-steps", "N", "criticSteps", \.criticSteps, help: "D updates per step, each on a fresh real batch.",
-               default: "1" + objectiveDefaults { $0.criticSteps.map { "\($0)" } }, must: .atLeast(1)),
-        .value("g-steps", "N", "generatorSteps", \.generatorSteps,
-               help: "G updates per step, the second and later on fresh noise (DCGAN-tensorflow's remedy when D wins too easily).",
-               default: "1", must: .atLeast(1)),
-        .value("clip", "C", "weightClip", \.weightClip, help: "Clamp D's parameters to ±C after each update (the original WGAN).",
-               default: "none" + objectives { $0.weightClip.map { "\($0)" } }, must: .positive),
-        .value("gp-weight", "LAMBDA", "gradientPenalty", \.gradientPenalty,
-               help: "Gradient penalty λ·(‖∇D(x̂)‖ − 1)² on interpolates of real and fake, one ε per example (0: off).",
-               default: "none" + objectiveDefaults { $0.gradientPenalty.map { "\($0)" } }, must: .nonNegative),
-        .value("r1", "GAMMA", "r1", \.r1, help: "R1 penalty γ/2·E‖∇D(x)‖² on real data (Mescheder et al. 2018).", default: "none", must: .positive),
-        .flag("spectral-norm", "options.spectralNorm", \.options.spectralNorm,
-              help: "Spectral normalization of D's Dense and Conv2D weights (Miyato et al. 2018; one power iteration per D update).", followsModel: true),
-        .value("ema", "DECAY", "ema", \.ema,
-               help: "Samples, evaluation and the saved generator use a moving average of G's weights with this decay (0.999 is usual; with a warm-up).",
-               default: "none", must: .fraction),
-        .value("diffaugment", "POLICIES", "diffAugment", \.diffAugment,
-               help: "DiffAugment for every image D sees, real and fake: any of color,translation,cutout (Zhao et al. 2020).", default: "none",
-               must: .custom("a comma-separated list of color, translation, cutout") { (try? DiffAugment($0)) != nil }),
+        .value(
+            "recipe", "NAME", "recipe", \.recipe,
+            help: "A named set of options, filling those not given: "
+                + Recipes.all.map { "\($0.name) (\($0.summary))" }.joined(separator: "; ") + ".",
+            default: "for a new run, " + commonThenExceptions(ModelZoo.all.map { ($0.name, $0.defaultRecipe) }),
+            must: .choice(Recipes.names, noun: "recipe")),
+        .value(
+            "loss", "NAME", "loss", \.loss,
+            help: "The objective: " + Objectives.names.joined(separator: ", ") + " (bce: the non-saturating GAN loss).",
+            default: "bce", must: .choice(Objectives.names, noun: "loss")),
+        .value(
+            "optimizer", "NAME", "optimizer", \.optimizer,
+            help: "The optimizer of both networks: adam, rmsprop or sgd.",
+            default: "adam" + objectiveDefaults { $0.optimizer.map { "\($0)" } },
+            must: .choice(["adam", "rmsprop", "sgd"])),
+        .value(
+            "lr", "RATE", "learningRate", \.learningRate, help: "The learning rate of both networks.",
+            default: perModel { "\($0.learningRate)" }
+                + objectiveDefaults { $0.optimizer.map { "\($0.learningRate)" } }, must: .positive),
+        .value(
+            "d-lr", "RATE", "discriminatorLearningRate", \.discriminatorLearningRate,
+            help: "D's learning rate (TTUR, Heusel et al. 2017).",
+            default: "--lr", must: .positive),
+        .value(
+            "g-lr", "RATE", "generatorLearningRate", \.generatorLearningRate, help: "G's learning rate.",
+            default: "--lr", must: .positive),
+        .value(
+            "beta1", "B", "beta1", \.beta1, help: "Adam's β₁ for both networks.",
+            default: perModel { "\($0.beta1)" } + objectiveDefaults { adamBetas($0).map { "\($0.0)" } }, must: .fraction
+        ),
+        .value(
+            "beta2", "B", "beta2", \.beta2, help: "Adam's β₂ for both networks.",
+            default: "0.999" + objectiveDefaults { adamBetas($0).map { "\($0.1)" } }, must: .fraction),
+        .value(
+            "d-steps", "N", "criticSteps", \.criticSteps, help: "D updates per step, each on a fresh real batch.",
+            default: "1" + objectiveDefaults { $0.criticSteps.map { "\($0)" } }, must: .atLeast(1)),
+        .value(
+            "g-steps", "N", "generatorSteps", \.generatorSteps,
+            help:
+                "G updates per step, the second and later on fresh noise (DCGAN-tensorflow's remedy when D wins too easily).",
+            default: "1", must: .atLeast(1)),
+        .value(
+            "clip", "C", "weightClip", \.weightClip,
+            help: "Clamp D's parameters to ±C after each update (the original WGAN).",
+            default: "none" + objectives { $0.weightClip.map { "\($0)" } }, must: .positive),
+        .value(
+            "gp-weight", "LAMBDA", "gradientPenalty", \.gradientPenalty,
+            help: "Gradient penalty λ·(‖∇D(x̂)‖ − 1)² on interpolates of real and fake, one ε per example (0: off).",
+            default: "none" + objectiveDefaults { $0.gradientPenalty.map { "\($0)" } }, must: .nonNegative),
+        .value(
+            "r1", "GAMMA", "r1", \.r1, help: "R1 penalty γ/2·E‖∇D(x)‖² on real data (Mescheder et al. 2018).",
+            default: "none", must: .positive),
+        .flag(
+            "spectral-norm", "options.spectralNorm", \.options.spectralNorm,
+            help:
+                "Spectral normalization of D's Dense and Conv2D weights (Miyato et al. 2018; one power iteration per D update).",
+            followsModel: true),
+        .value(
+            "ema", "DECAY", "ema", \.ema,
+            help:
+                "Samples, evaluation and the saved generator use a moving average of G's weights with this decay (0.999 is usual; with a warm-up).",
+            default: "none", must: .fraction),
+        .value(
+            "diffaugment", "POLICIES", "diffAugment", \.diffAugment,
+            help:
+                "DiffAugment for every image D sees, real and fake: any of color,translation,cutout (Zhao et al. 2020).",
+            default: "none",
+            must: .custom("a comma-separated list of color, translation, cutout") { (try? DiffAugment($0)) != nil }),
 
-        .value("label-smoothing", "S", "targets.smoothing", \.[target: \.smoothing],
-               help: "Real targets 1 − S for D (one-sided label smoothing, Salimans et al. 2016); " + Objectives.all.filter(\.usesTargets).map(\.name).joined(separator: " and ") + ".",
-               default: "none: the model's targets, " + perModel { $0.targets.words }, must: .custom("in [0, 0.5)") { (0..<0.5).contains($0) },
-               followsModel: true),
-        .flag("two-sided", "targets.twoSided", \.[target: \.twoSided], help: "With --label-smoothing: fake targets S as well.", followsModel: true),
-        .flag("per-example", "targets.perExample", \.[target: \.perExample],
-              help: "With --label-smoothing: each target drawn from U(1 − S, 1) (and U(0, S) if two-sided).", followsModel: true),
-        .value("label-flip", "P", "targets.flipProbability", \.[target: \.flipProbability], help: "Noisy labels: each of D's targets swapped with probability P.",
-               default: "0", must: .custom("in [0, 0.5)") { (0..<0.5).contains($0) }, followsModel: true),
-        .value("d-dropout", "RATE", "options.discriminatorDropout", \.options.discriminatorDropout,
-               help: "Dropout after each hidden layer of D (0: the model's own).",
-               default: perModel { $0.discriminatorDropout > 0 ? "\($0.discriminatorDropout)" : "none" }, must: .fraction, followsModel: true),
-        .value("d-norm", "KIND", "options.discriminatorNormalization", \.options.discriminatorNormalization,
-               help: takers(.discriminatorNormalization) + ": D's normalization, batch or none (the other models' Ds have none).",
-               default: "batch; none for " + Objectives.all.filter { !$0.defaults.allowsBatchNorm }.map(\.name).joined(separator: ", "),
-               must: .choice(["batch", "none"]), followsModel: true),
-        .value("width", "W", "options.width", \.options.width, help: takers(.width) + ": the base channel count (dcgan64's G goes 8w → 4w → 2w → w).",
-               default: "32", must: .custom("in 1...256") { (1...256).contains($0) }, followsModel: true),
-        .value("image-size", "PIXELS", "options.imageSize", \.options.imageSize, help: takers(.imageSize) + ": 64 or 32.", default: "64; 32 for cifar10",
-               must: .custom("64 or 32") { [32, 64].contains($0) }, followsModel: true),
-        .value("body", "NAME", "options.body", \.options.body, help: takers(.body) + ": the body it conditions, mlp (mlp-gan's layers) or dcgan.",
-               default: "mlp", must: .choice(["mlp", "dcgan"]), followsModel: true),
-        .value("sampling", "MODE", "sampling", \.sampling,
-               help: "Batching: epochs (shuffle without replacement) or random (each batch drawn at random: the tutorials' mode).",
-               default: perModel { $0.randomBatchesPerEpoch == nil ? "epochs" : "random" }, must: .choice(["epochs", "random"]),
-               followsModel: true),
-        .value("batches-per-epoch", "N", "batchesPerEpoch", \.batchesPerEpoch, help: "Batches per epoch in random sampling mode.",
-               default: perModel { "\($0.randomBatchesPerEpoch ?? 100)" }, must: .atLeast(1), followsModel: true),
+        .value(
+            "label-smoothing", "S", "targets.smoothing", \.[target: \.smoothing],
+            help: "Real targets 1 − S for D (one-sided label smoothing, Salimans et al. 2016); "
+                + Objectives.all.filter(\.usesTargets).map(\.name).joined(separator: " and ") + ".",
+            default: "none: the model's targets, " + perModel { $0.targets.words },
+            must: .custom("in [0, 0.5)") { (0..<0.5).contains($0) },
+            followsModel: true),
+        .flag(
+            "two-sided", "targets.twoSided", \.[target: \.twoSided],
+            help: "With --label-smoothing: fake targets S as well.", followsModel: true),
+        .flag(
+            "per-example", "targets.perExample", \.[target: \.perExample],
+            help: "With --label-smoothing: each target drawn from U(1 − S, 1) (and U(0, S) if two-sided).",
+            followsModel: true),
+        .value(
+            "label-flip", "P", "targets.flipProbability", \.[target: \.flipProbability],
+            help: "Noisy labels: each of D's targets swapped with probability P.",
+            default: "0", must: .custom("in [0, 0.5)") { (0..<0.5).contains($0) }, followsModel: true),
+        .value(
+            "d-dropout", "RATE", "options.discriminatorDropout", \.options.discriminatorDropout,
+            help: "Dropout after each hidden layer of D (0: the model's own).",
+            default: perModel { $0.discriminatorDropout > 0 ? "\($0.discriminatorDropout)" : "none" }, must: .fraction,
+            followsModel: true),
+        .value(
+            "d-norm", "KIND", "options.discriminatorNormalization", \.options.discriminatorNormalization,
+            help: takers(.discriminatorNormalization)
+                + ": D's normalization, batch or none (the other models' Ds have none).",
+            default: "batch; none for "
+                + Objectives.all.filter { !$0.defaults.allowsBatchNorm }.map(\.name).joined(separator: ", "),
+            must: .choice(["batch", "none"]), followsModel: true),
+        .value(
+            "width", "W", "options.width", \.options.width,
+            help: takers(.width) + ": the base channel count (dcgan64's G goes 8w → 4w → 2w → w).",
+            default: "32", must: .custom("in 1...256") { (1...256).contains($0) }, followsModel: true),
+        .value(
+            "image-size", "PIXELS", "options.imageSize", \.options.imageSize, help: takers(.imageSize) + ": 64 or 32.",
+            default: "64; 32 for cifar10",
+            must: .custom("64 or 32") { [32, 64].contains($0) }, followsModel: true),
+        .value(
+            "body", "NAME", "options.body", \.options.body,
+            help: takers(.body) + ": the body it conditions, mlp (mlp-gan's layers) or dcgan.",
+            default: "mlp", must: .choice(["mlp", "dcgan"]), followsModel: true),
+        .value(
+            "sampling", "MODE", "sampling", \.sampling,
+            help:
+                "Batching: epochs (shuffle without replacement) or random (each batch drawn at random: the tutorials' mode).",
+            default: perModel { $0.randomBatchesPerEpoch == nil ? "epochs" : "random" },
+            must: .choice(["epochs", "random"]),
+            followsModel: true),
+        .value(
+            "batches-per-epoch", "N", "batchesPerEpoch", \.batchesPerEpoch,
+            help: "Batches per epoch in random sampling mode.",
+            default: perModel { "\($0.randomBatchesPerEpoch ?? 100)" }, must: .atLeast(1), followsModel: true),
 
-        .value("eval-every", "N", "evalEvery", \.evalEvery,
-               help: "Measure FID and KID every N steps and at the end with the shipped evaluator (Fashion-MNIST and MNIST models).",
-               default: "never", must: .atLeast(1), resumable: true),
-        .value("eval-samples", "N", "evalSamples", \.evalSamples, help: "Images generated for each --eval-every measurement.", default: "2000",
-               must: .atLeast(2)),
-        .value("evaluator", "FILE", "evaluator", \.evaluator, help: "With --eval-every: an evaluator from swiftgan train-evaluator.",
-               default: "the one shipped for the dataset", resumable: true),
+        .value(
+            "eval-every", "N", "evalEvery", \.evalEvery,
+            help:
+                "Measure FID and KID every N steps and at the end with the shipped evaluator (Fashion-MNIST and MNIST models).",
+            default: "never", must: .atLeast(1), resumable: true),
+        .value(
+            "eval-samples", "N", "evalSamples", \.evalSamples,
+            help: "Images generated for each --eval-every measurement.", default: "2000",
+            must: .atLeast(2)),
+        .value(
+            "evaluator", "FILE", "evaluator", \.evaluator,
+            help: "With --eval-every: an evaluator from swiftgan train-evaluator.",
+            default: "the one shipped for the dataset", resumable: true),
     ]
 
     public static func named(_ name: String) -> TrainOption? { all.first { $0.name == name } }
 
     /// The keys `config.json` may hold: the options' and the groups they sit in.
     public static var keys: Set<String> {
-        Set(all.map(\.key) + all.compactMap { $0.key.split(separator: ".").count > 1 ? String($0.key.split(separator: ".")[0]) : nil })
+        Set(
+            all.map(\.key)
+                + all.compactMap {
+                    $0.key.split(separator: ".").count > 1 ? String($0.key.split(separator: ".")[0]) : nil
+                })
     }
 
     /// The error for an unknown `--name`, with the nearest known names.
     static func unknown(_ name: String) -> String {
-        let near = all.map(\.name).filter { $0.hasPrefix(String(name.prefix(2))) || name.contains($0) || $0.contains(name) }
-        return "unknown option '--\(name)'" + (near.isEmpty ? "" : " (did you mean " + near.map { "--" + $0 }.joined(separator: ", ") + "?)")
+        let near = all.map(\.name).filter {
+            $0.hasPrefix(String(name.prefix(2))) || name.contains($0) || $0.contains(name)
+        }
+        return "unknown option '--\(name)'"
+            + (near.isEmpty ? "" : " (did you mean " + near.map { "--" + $0 }.joined(separator: ", ") + "?)")
             + "; swiftgan train --help lists them"
     }
 
@@ -139,7 +227,9 @@ public enum TrainOptions {
         Objectives.all.compactMap { o in value(o).map { "; \(o.name) \($0)" } }.joined()
     }
 
-    static func objectiveDefaults(_ value: (ObjectiveDefaults) -> String?) -> String { objectives { value($0.defaults) } }
+    static func objectiveDefaults(_ value: (ObjectiveDefaults) -> String?) -> String {
+        objectives { value($0.defaults) }
+    }
 
     static func adamBetas(_ defaults: ObjectiveDefaults) -> (Float, Float)? {
         if case .adam(_, let b1, let b2)? = defaults.optimizer { return (b1, b2) }

@@ -21,8 +21,10 @@ public struct TrainPlan {
     /// ``TrainConfig/validate(modelFromZoo:)``) on `model`. `objective`: one of one's own in place
     /// of the request's loss; `regularizers`: penalties of one's own after the request's. A request
     /// in epochs gets its steps from ``countingEpochs(exampleCount:)`` once the data is found.
-    public init(_ request: TrainConfig, model: GANModel, objective custom: (any GANObjective)? = nil,
-                regularizers: [any DiscriminatorRegularizer] = []) throws {
+    public init(
+        _ request: TrainConfig, model: GANModel, objective custom: (any GANObjective)? = nil,
+        regularizers: [any DiscriminatorRegularizer] = []
+    ) throws {
         var config = request
         let batchSize = config.batchSize ?? model.source.batchSize
         config.batchSize = batchSize
@@ -41,9 +43,13 @@ public struct TrainPlan {
     /// synthetic data, whose epochs are `batchesPerEpoch` batches), one real batch per D update.
     public func countingEpochs(exampleCount: Int?) throws -> TrainPlan {
         guard let epochs = config.epochs else { return self }
-        let perEpoch = batching == .epochs ? exampleCount.map { $0 / batchSize } ?? config.batchesPerEpoch! : config.batchesPerEpoch!
+        let perEpoch =
+            batching == .epochs
+            ? exampleCount.map { $0 / batchSize } ?? config.batchesPerEpoch! : config.batchesPerEpoch!
         let (batches, overflow) = epochs.multipliedReportingOverflow(by: perEpoch)
-        guard !overflow else { throw GANError("--epochs \(epochs) × \(perEpoch) batches per epoch is more steps than a run can count") }
+        guard !overflow else {
+            throw GANError("--epochs \(epochs) × \(perEpoch) batches per epoch is more steps than a run can count")
+        }
         var plan = self
         plan.config.steps = Swift.max(1, batches / recipe.criticSteps)
         return plan

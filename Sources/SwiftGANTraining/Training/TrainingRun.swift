@@ -1,6 +1,6 @@
+import Foundation
 import SwiftGANArtifacts
 import SwiftGANDatasets
-import Foundation
 import SwiftGANNN
 import SwiftGANTensors
 
@@ -86,21 +86,26 @@ public final class TrainingRun {
     /// `config.json`); `regularizers`: penalties of one's own added to D's loss after the
     /// configuration's (`gradientPenalty`, `r1`), each reported under its name. To continue a run,
     /// build the same model, pass the same arguments and call ``resume()`` before ``run()``.
-    public convenience init(model: GANModel, config requested: TrainConfig, data: ImageDataset? = nil,
-                            objective: (any GANObjective)? = nil, regularizers: [any DiscriminatorRegularizer] = [],
-                            log: @escaping (String) -> Void = { _ in }) throws {
+    public convenience init(
+        model: GANModel, config requested: TrainConfig, data: ImageDataset? = nil,
+        objective: (any GANObjective)? = nil, regularizers: [any DiscriminatorRegularizer] = [],
+        log: @escaping (String) -> Void = { _ in }
+    ) throws {
         var config = requested
         config.model = model.name
         if objective != nil { config.loss = nil }
         config = try config.applyingRecipe()
         try config.validate(modelFromZoo: false)
-        try self.init(model: model, config: config, rng: RandomGenerator(seed: config.seed), data: data, objective: objective,
-                      regularizers: regularizers, log: log)
+        try self.init(
+            model: model, config: config, rng: RandomGenerator(seed: config.seed), data: data, objective: objective,
+            regularizers: regularizers, log: log)
     }
 
-    private init(model: GANModel, config validated: TrainConfig, rng: RandomGenerator, data given: ImageDataset?,
-                 objective: (any GANObjective)?, regularizers: [any DiscriminatorRegularizer],
-                 log: @escaping (String) -> Void) throws {
+    private init(
+        model: GANModel, config validated: TrainConfig, rng: RandomGenerator, data given: ImageDataset?,
+        objective: (any GANObjective)?, regularizers: [any DiscriminatorRegularizer],
+        log: @escaping (String) -> Void
+    ) throws {
         self.log = log
         self.rng = rng
         self.model = model
@@ -113,10 +118,12 @@ public final class TrainingRun {
         if case .images(let height, _, let channels) = model.sample {
             let found = try given ?? RealData.loadImages(plan.config, size: height, channels: channels, log: log)
             guard found.imageShape == model.sampleShape else {
-                throw GANError("\(model.name) makes \(model.sampleShape) images but \(found.name) holds \(found.imageShape)")
+                throw GANError(
+                    "\(model.name) makes \(model.sampleShape) images but \(found.name) holds \(found.imageShape)")
             }
             if model.classCount > 0 && found.classNames.count != model.classCount {
-                throw GANError("\(model.name) draws \(model.classCount) classes but \(found.name) has \(found.classNames.count)")
+                throw GANError(
+                    "\(model.name) draws \(model.classCount) classes but \(found.name) has \(found.classNames.count)")
             }
             dataset = found
         }
@@ -128,7 +135,8 @@ public final class TrainingRun {
             guard plan.batching != .epochs || dataset.count >= batchSize else {
                 throw GANError("batch size \(batchSize) exceeds the \(dataset.count) images of \(dataset.name)")
             }
-            data = .images(dataset, BatchSampler(count: dataset.count, batchSize: batchSize, mode: plan.batching, rng: rng))
+            data = .images(
+                dataset, BatchSampler(count: dataset.count, batchSize: batchSize, mode: plan.batching, rng: rng))
             fixedNoise = model.noise(80, using: rng)
             // A conditional model's grid: one row of 8 per class.
             let classCount = model.classCount
@@ -144,13 +152,17 @@ public final class TrainingRun {
         }
         if config.evalEvery != nil {
             guard model.sample == .grayscale28, ["fashion-mnist", "mnist"].contains(config.dataset) else {
-                throw GANError("--eval-every measures 28×28 Fashion-MNIST or MNIST models, not \(model.name) on \(config.dataset)")
+                throw GANError(
+                    "--eval-every measures 28×28 Fashion-MNIST or MNIST models, not \(model.name) on \(config.dataset)")
             }
-            let evaluator = try config.evaluator.map { try Evaluator.load(from: URL(fileURLWithPath: $0)).evaluator }
+            let evaluator =
+                try config.evaluator.map { try Evaluator.load(from: URL(fileURLWithPath: $0)).evaluator }
                 ?? Evaluator.shipped(for: config.dataset).evaluator
             var locator = DatasetLocator(explicitFolder: config.dataDir.map { URL(fileURLWithPath: $0) })
             locator.log = log
-            judge = try QualityJudge(evaluator: evaluator, real: try locator.load(try DatasetSpec.named(config.dataset), train: false).dataset)
+            judge = try QualityJudge(
+                evaluator: evaluator,
+                real: try locator.load(try DatasetSpec.named(config.dataset), train: false).dataset)
         } else {
             judge = nil
         }
@@ -162,7 +174,9 @@ public final class TrainingRun {
     private func evaluate(step n: Int) throws {
         guard let judge else { return }
         let rng = RandomGenerator(seed: config.seed &+ 0x9E37_79B9 &+ UInt64(n))
-        let (images, labels) = step.withGeneratorForSampling { model.generateForEvaluation(count: config.evalSamples ?? 2000, using: rng) }
+        let (images, labels) = step.withGeneratorForSampling {
+            model.generateForEvaluation(count: config.evalSamples ?? 2000, using: rng)
+        }
         let report = try judge.report(images: images, labels: labels, full: false, rng: rng)
         history[history.count - 1].fid = report.fid
         history[history.count - 1].kid = report.kid
@@ -175,11 +189,15 @@ public final class TrainingRun {
     public func resume() throws {
         startStep = try restoreState()
         guard startStep < config.steps else {
-            throw GANError("the run in \(folder.path) already reached step \(startStep); give a larger --steps to continue it")
+            throw GANError(
+                "the run in \(folder.path) already reached step \(startStep); give a larger --steps to continue it")
         }
         if let budget = config.timeBudget, let spent = history.last?.seconds, spent >= budget {
-            throw GANError(String(format: "the run in %@ already spent its time budget (%.0f of %.0f s); give a larger --time-budget to continue it",
-                                  folder.path, spent, budget))
+            throw GANError(
+                String(
+                    format:
+                        "the run in %@ already spent its time budget (%.0f of %.0f s); give a larger --time-budget to continue it",
+                    folder.path, spent, budget))
         }
         log("resuming \(model.name) at step \(startStep) of \(config.steps)")
     }
@@ -204,17 +222,23 @@ public final class TrainingRun {
         // state is safe: the old files wait aside until then.
         for dir in [folder.url, folder.samples] {
             let stale = AtomicFile.removeStaleTemporaries(in: dir)
-            if !stale.isEmpty { log("removed \(stale.count) half-written file(s) a killed process left in \(dir.path)") }
+            if !stale.isEmpty {
+                log("removed \(stale.count) half-written file(s) a killed process left in \(dir.path)")
+            }
         }
         var replaced: URL?
         let previous = startStep == 0 ? folder.runFiles() : []
         if !previous.isEmpty {
             guard replacesExistingRun else {
-                throw GANError("\(folder.path) already holds a run (\(previous.map(\.lastPathComponent).joined(separator: ", "))). "
-                               + "Continue it with --resume \(folder.path), give this run another --out, or --force to replace it.")
+                throw GANError(
+                    "\(folder.path) already holds a run (\(previous.map(\.lastPathComponent).joined(separator: ", "))). "
+                        + "Continue it with --resume \(folder.path), give this run another --out, or --force to replace it."
+                )
             }
             replaced = try folder.moveAside(previous)
-            log("the run in \(folder.path) is replaced; its files wait in \(replaced!.path) until this run has saved its first state")
+            log(
+                "the run in \(folder.path) is replaced; its files wait in \(replaced!.path) until this run has saved its first state"
+            )
         }
         do {
             try train(afterSaving: {
@@ -238,7 +262,9 @@ public final class TrainingRun {
             finalStep = config.steps
             for n in (startStep + 1)...config.steps {
                 let metrics = step(batches: (0..<step.recipe.criticSteps).map { _ in realBatch() })
-                history.append(HistoryRow(step: n, epoch: data.epoch, metrics: metrics, seconds: Date().timeIntervalSince(started)))
+                history.append(
+                    HistoryRow(step: n, epoch: data.epoch, metrics: metrics, seconds: Date().timeIntervalSince(started))
+                )
                 onStep?(n, metrics)
                 for observer in observers { observer.stepDidEnd(self, step: n, metrics: metrics) }
                 let budgetSpent = config.timeBudget.map { Date().timeIntervalSince(started) >= $0 } ?? false
@@ -250,12 +276,17 @@ public final class TrainingRun {
                 // too: this step's updates may have broken them even where its losses were fine.
                 if let problem = divergence(metrics, checkingWeights: measure || save) {
                     for observer in observers { try? observer.runDidDiverge(self, step: n) }
-                    throw GANError("training diverged at step \(n): \(problem). "
-                                   + (lastSaved > 0 ? "The last good checkpoint (step \(lastSaved)) is in \(folder.path)." : "No checkpoint was saved yet."))
+                    throw GANError(
+                        "training diverged at step \(n): \(problem). "
+                            + (lastSaved > 0
+                                ? "The last good checkpoint (step \(lastSaved)) is in \(folder.path)."
+                                : "No checkpoint was saved yet."))
                 }
                 if measure {
                     // A failed measurement is reported, not fatal: the run goes on.
-                    do { try evaluate(step: n) } catch { log("warning: the quality measurement at step \(n) failed: \(error)") }
+                    do { try evaluate(step: n) } catch {
+                        log("warning: the quality measurement at step \(n) failed: \(error)")
+                    }
                 }
                 if save {
                     for observer in observers { try observer.save(self, step: n) }
@@ -271,7 +302,12 @@ public final class TrainingRun {
                 }
                 if budgetSpent {
                     finalStep = n
-                    if n < config.steps { log(String(format: "time budget of %.0f s spent: stopped at step %d of %d", config.timeBudget!, n, config.steps)) }
+                    if n < config.steps {
+                        log(
+                            String(
+                                format: "time budget of %.0f s spent: stopped at step %d of %d", config.timeBudget!, n,
+                                config.steps))
+                    }
                     break
                 }
             }

@@ -1,6 +1,6 @@
+import Foundation
 import SwiftGANArtifacts
 import SwiftGANDatasets
-import Foundation
 import SwiftGANNN
 import SwiftGANTensors
 
@@ -14,16 +14,25 @@ extension TrainingRun {
     func saveState(step n: Int) throws {
         var tensors: [(name: String, shape: [Int], values: [Float])] = []
         for (prefix, network) in [("discriminator", model.discriminator), ("generator", model.generator)] {
-            tensors += network.namedState.map { (name: "\(prefix).\($0.name)", shape: $0.tensor.shape, values: $0.tensor.scalars) }
+            tensors += network.namedState.map {
+                (name: "\(prefix).\($0.name)", shape: $0.tensor.shape, values: $0.tensor.scalars)
+            }
         }
-        for (prefix, optimizer) in [("discriminator_optimizer", step.discriminatorOptimizer), ("generator_optimizer", step.generatorOptimizer)] {
-            tensors += optimizer.state.map { (name: "\(prefix).\($0.name)", shape: $0.tensor.shape, values: $0.tensor.scalars) }
+        for (prefix, optimizer) in [
+            ("discriminator_optimizer", step.discriminatorOptimizer), ("generator_optimizer", step.generatorOptimizer),
+        ] {
+            tensors += optimizer.state.map {
+                (name: "\(prefix).\($0.name)", shape: $0.tensor.shape, values: $0.tensor.scalars)
+            }
         }
         if let average = step.generatorAverage {
-            tensors += average.averages.enumerated().map { (name: "generator_average.\($0.offset)", shape: $0.element.shape, values: $0.element.scalars) }
+            tensors += average.averages.enumerated().map {
+                (name: "generator_average.\($0.offset)", shape: $0.element.shape, values: $0.element.scalars)
+            }
         }
         var metadata = [
-            "format": "swiftgan-training-state", "version": Checkpoint.formatVersion, "model": model.name, "step": String(n),
+            "format": "swiftgan-training-state", "version": Checkpoint.formatVersion, "model": model.name,
+            "step": String(n),
             "rng": rng.state.map(String.init).joined(separator: ","),
             "seconds": String(history.last?.seconds ?? 0),
         ]
@@ -31,7 +40,8 @@ extension TrainingRun {
         if let sampler = sampler {
             // Indices below 2²⁴ are exact in Float32; datasets are far smaller.
             if !sampler.order.isEmpty {
-                tensors.append((name: "sampler.order", shape: [sampler.order.count], values: sampler.order.map(Float.init)))
+                tensors.append(
+                    (name: "sampler.order", shape: [sampler.order.count], values: sampler.order.map(Float.init)))
             }
             metadata["sampler.position"] = String(sampler.position)
             metadata["sampler.epoch"] = String(sampler.epoch)
@@ -50,46 +60,70 @@ extension TrainingRun {
             throw GANError("cannot resume from \(folder.path): \(error)")
         }
         let meta = file.metadata
-        guard meta["format"] == "swiftgan-training-state", meta["model"] == model.name, let saved = Int(meta["step"] ?? "") else {
+        guard meta["format"] == "swiftgan-training-state", meta["model"] == model.name,
+            let saved = Int(meta["step"] ?? "")
+        else {
             throw GANError("\(url.path) is not the training state of a \(model.name) run")
         }
         let words = (meta["rng"] ?? "").split(separator: ",").compactMap { UInt64($0) }
-        guard words.count == 4, words.contains(where: { $0 != 0 }) else { throw GANError("\(url.path): the random generator's state is missing or damaged") }
+        guard words.count == 4, words.contains(where: { $0 != 0 }) else {
+            throw GANError("\(url.path): the random generator's state is missing or damaged")
+        }
         func entries(_ prefix: String) -> [String: (shape: [Int], values: [Float])] {
-            Dictionary(uniqueKeysWithValues: file.tensors.filter { $0.key.hasPrefix(prefix + ".") }.map { (String($0.key.dropFirst(prefix.count + 1)), $0.value) })
+            Dictionary(
+                uniqueKeysWithValues: file.tensors.filter { $0.key.hasPrefix(prefix + ".") }.map {
+                    (String($0.key.dropFirst(prefix.count + 1)), $0.value)
+                })
         }
         for (prefix, network) in [("discriminator", model.discriminator), ("generator", model.generator)] {
             do { try network.loadState(entries(prefix)) } catch { throw GANError("\(url.path): \(prefix): \(error)") }
         }
-        for (prefix, optimizer) in [("discriminator_optimizer", step.discriminatorOptimizer), ("generator_optimizer", step.generatorOptimizer)] {
+        for (prefix, optimizer) in [
+            ("discriminator_optimizer", step.discriminatorOptimizer), ("generator_optimizer", step.generatorOptimizer),
+        ] {
             let slots = entries(prefix).mapValues { Tensor($0.values, shape: $0.shape) }
-            guard slots["step"].map({ $0.count == 1 && $0.scalars[0].isFinite && $0.scalars[0] >= 0 }) ?? false else { throw GANError("\(url.path): \(prefix) step count is missing or damaged") }
+            guard slots["step"].map({ $0.count == 1 && $0.scalars[0].isFinite && $0.scalars[0] >= 0 }) ?? false else {
+                throw GANError("\(url.path): \(prefix) step count is missing or damaged")
+            }
             do { try optimizer.load(state: slots) } catch { throw GANError("\(url.path): \(prefix): \(error)") }
         }
         if let average = step.generatorAverage {
-            let saved = (0..<average.averages.count).compactMap { i in file.tensors["generator_average.\(i)"].map { Tensor($0.values, shape: $0.shape) } }
+            let saved = (0..<average.averages.count).compactMap { i in
+                file.tensors["generator_average.\(i)"].map { Tensor($0.values, shape: $0.shape) }
+            }
             guard let updates = Int(meta["generator_average.updates"] ?? "") else {
-                throw GANError("\(url.path) holds no moving average of the generator's weights (was the run started without --ema?)")
+                throw GANError(
+                    "\(url.path) holds no moving average of the generator's weights (was the run started without --ema?)"
+                )
             }
             do { try average.load(averages: saved, updates: updates) } catch { throw GANError("\(url.path): \(error)") }
         }
-        if let position = Int(meta["sampler.position"] ?? ""), let epoch = Int(meta["sampler.epoch"] ?? ""), case .images(let dataset, let current) = data {
+        if let position = Int(meta["sampler.position"] ?? ""), let epoch = Int(meta["sampler.epoch"] ?? ""),
+            case .images(let dataset, let current) = data
+        {
             // Checked as floats first: a damaged file may hold NaN or 1e30, which no Int can be.
             let saved = file.tensors["sampler.order"]?.values ?? []
-            let order = saved.allSatisfy({ $0 >= 0 && $0 < Float(dataset.count) && $0 == $0.rounded() }) ? saved.map { Int($0) } : [-1]
+            let order =
+                saved.allSatisfy({ $0 >= 0 && $0 < Float(dataset.count) && $0 == $0.rounded() })
+                ? saved.map { Int($0) } : [-1]
             // Epochs: a position in the shuffled order. Random batches: the batch count within the "epoch".
             let limit = current.mode == .epochs ? order.count : current.batchesPerEpoch
             guard order.allSatisfy({ (0..<dataset.count).contains($0) }), position >= 0, position <= limit else {
-                throw GANError("\(url.path): the saved data order does not fit the \(dataset.count) examples found now (did the data change?)")
+                throw GANError(
+                    "\(url.path): the saved data order does not fit the \(dataset.count) examples found now (did the data change?)"
+                )
             }
             sampler = BatchSampler.State(order: order, position: position, epoch: epoch)
         }
         rng.state = words
         let historyFile = folder.history
-        guard FileManager.default.fileExists(atPath: historyFile.path) else { throw GANError("cannot resume: \(historyFile.path) is missing") }
+        guard FileManager.default.fileExists(atPath: historyFile.path) else {
+            throw GANError("cannot resume: \(historyFile.path) is missing")
+        }
         history = try History.read(historyFile).filter { $0.step <= saved }
         guard history.last?.step == saved else {
-            throw GANError("\(historyFile.path) ends at step \(history.last?.step ?? 0), the training state at step \(saved)")
+            throw GANError(
+                "\(historyFile.path) ends at step \(history.last?.step ?? 0), the training state at step \(saved)")
         }
         return saved
     }

@@ -17,9 +17,13 @@ public struct StepMetrics {
     /// `wasserstein` (a critic's E[D(x)] − E[D(G(z))]), `gradient_penalty`, `r1_penalty`.
     public var extras: [(name: String, value: Float)] = []
 
-    public init(discriminatorLoss: Float, discriminatorAccuracy: Float?, generatorLoss: Float, generatorAccuracy: Float?,
-                extras: [(name: String, value: Float)] = []) {
-        (self.discriminatorLoss, self.discriminatorAccuracy, self.generatorLoss) = (discriminatorLoss, discriminatorAccuracy, generatorLoss)
+    public init(
+        discriminatorLoss: Float, discriminatorAccuracy: Float?, generatorLoss: Float, generatorAccuracy: Float?,
+        extras: [(name: String, value: Float)] = []
+    ) {
+        (self.discriminatorLoss, self.discriminatorAccuracy, self.generatorLoss) = (
+            discriminatorLoss, discriminatorAccuracy, generatorLoss
+        )
         (self.generatorAccuracy, self.extras) = (generatorAccuracy, extras)
     }
 
@@ -64,8 +68,9 @@ public final class GANTrainingStep {
     private var hardTargets: [Int: (ones: Tensor, zeros: Tensor)] = [:]
 
     public init(model: GANModel, recipe: TrainingRecipe, rng: RandomGenerator) {
-        require(recipe.generatorSteps >= 1 && recipe.criticSteps >= 1,
-                "generator and critic steps must be at least 1, got \(recipe.generatorSteps) and \(recipe.criticSteps)")
+        require(
+            recipe.generatorSteps >= 1 && recipe.criticSteps >= 1,
+            "generator and critic steps must be at least 1, got \(recipe.generatorSteps) and \(recipe.criticSteps)")
         self.model = model
         self.recipe = recipe
         self.rng = rng
@@ -73,14 +78,19 @@ public final class GANTrainingStep {
         hasSpectralNorm = model.discriminator.contains(where: { $0 is SpectralNorm })
         discriminatorOptimizer = recipe.discriminatorOptimizer.make(parameters: model.discriminator.parameters)
         generatorOptimizer = recipe.generatorOptimizer.make(parameters: model.generator.parameters)
-        generatorAverage = recipe.averageDecay.map { ParameterAverage(parameters: model.generator.parameters, decay: $0) }
+        generatorAverage = recipe.averageDecay.map {
+            ParameterAverage(parameters: model.generator.parameters, decay: $0)
+        }
     }
 
     /// The model's own settings (BCE, Adam), with the given changes.
-    public convenience init(model: GANModel, learningRate: Float? = nil, beta1: Float? = nil, targets: DiscriminatorTargets? = nil,
-                            generatorSteps: Int = 1, rng: RandomGenerator) {
+    public convenience init(
+        model: GANModel, learningRate: Float? = nil, beta1: Float? = nil, targets: DiscriminatorTargets? = nil,
+        generatorSteps: Int = 1, rng: RandomGenerator
+    ) {
         var recipe = TrainingRecipe(model: model)
-        let adam = OptimizerSpec.adam(learningRate: learningRate ?? model.source.learningRate, beta1: beta1 ?? model.source.beta1, beta2: 0.999)
+        let adam = OptimizerSpec.adam(
+            learningRate: learningRate ?? model.source.learningRate, beta1: beta1 ?? model.source.beta1, beta2: 0.999)
         (recipe.discriminatorOptimizer, recipe.generatorOptimizer) = (adam, adam)
         recipe.targets = targets ?? model.source.targets
         recipe.generatorSteps = generatorSteps
@@ -95,26 +105,33 @@ public final class GANTrainingStep {
 
     /// One step: one D update per real batch (`recipe.criticSteps` of them), then G's updates.
     public func callAsFunction(batches: [(real: Tensor, labels: [Int]?)]) -> StepMetrics {
-        require(batches.count == recipe.criticSteps, "the recipe makes \(recipe.criticSteps) D update(s) per step; got \(batches.count) batch(es)")
+        require(
+            batches.count == recipe.criticSteps,
+            "the recipe makes \(recipe.criticSteps) D update(s) per step; got \(batches.count) batch(es)")
         var last: DiscriminatorUpdate!
         for (i, batch) in batches.enumerated() {
             last = discriminatorUpdate(real: batch.real, labels: batch.labels, keepGraph: i == batches.count - 1)
         }
         let batch = last.fake.shape[0]
-        var (gLoss, judged) = generatorUpdate(fake: last.fake, labels: last.fakeLabels, real: last.realSeen, realLabels: last.realLabels)
+        var (gLoss, judged) = generatorUpdate(
+            fake: last.fake, labels: last.fakeLabels, real: last.realSeen, realLabels: last.realLabels)
         for _ in 1..<recipe.generatorSteps {
             let labels = model.classCount > 0 ? model.randomLabels(batch, using: rng) : nil
-            (gLoss, judged) = generatorUpdate(fake: model.generatorOutput(noise: model.noise(batch, using: rng), labels: labels), labels: labels,
-                                              real: last.realSeen, realLabels: last.realLabels)
+            (gLoss, judged) = generatorUpdate(
+                fake: model.generatorOutput(noise: model.noise(batch, using: rng), labels: labels), labels: labels,
+                real: last.realSeen, realLabels: last.realLabels)
         }
 
-        var metrics = StepMetrics(discriminatorLoss: last.loss.scalar, discriminatorAccuracy: nil, generatorLoss: gLoss.loss.scalar, generatorAccuracy: nil,
-                                  extras: last.extras + gLoss.metrics)
+        var metrics = StepMetrics(
+            discriminatorLoss: last.loss.scalar, discriminatorAccuracy: nil, generatorLoss: gLoss.loss.scalar,
+            generatorAccuracy: nil,
+            extras: last.extras + gLoss.metrics)
         // Accuracies against the hard targets, whatever the smoothing.
         if let threshold = recipe.objective.decisionThreshold {
             let (ones, zeros) = hard(batch)
-            metrics.discriminatorAccuracy = (binaryAccuracy(logits: last.realOutput - threshold, targets: ones)
-                                             + binaryAccuracy(logits: last.fakeOutput - threshold, targets: zeros)) / 2
+            metrics.discriminatorAccuracy =
+                (binaryAccuracy(logits: last.realOutput - threshold, targets: ones)
+                    + binaryAccuracy(logits: last.fakeOutput - threshold, targets: zeros)) / 2
             metrics.generatorAccuracy = binaryAccuracy(logits: judged - threshold, targets: ones)
         }
         return metrics
@@ -140,7 +157,9 @@ public final class GANTrainingStep {
         let (realTargets, fakeTargets) = discriminatorTargets(batch)
         let discriminator = model.discriminator
         let noise = model.noise(batch, using: rng)
-        let fake = GradMode.with(enabled: keepGraph && GradMode.isEnabled) { model.generatorOutput(noise: noise, labels: fakeLabels) }
+        let fake = GradMode.with(enabled: keepGraph && GradMode.isEnabled) {
+            model.generatorOutput(noise: noise, labels: fakeLabels)
+        }
 
         let realOutput: Tensor, fakeOutput: Tensor
         if hasSpectralNorm { discriminator.setSpectralIteration(true) }
@@ -152,15 +171,17 @@ public final class GANTrainingStep {
         } else {
             // One pass over real and fake together: the same loss and gradients (D has no batch
             // statistics), from GEMMs twice as tall, which BLAS runs faster.
-            let both = model.discriminatorOutput(Tensor.concatenate([realSeen, fakeSeen], alongAxis: 0),
-                                                 labels: realLabels.map { $0 + fakeLabels! })
+            let both = model.discriminatorOutput(
+                Tensor.concatenate([realSeen, fakeSeen], alongAxis: 0),
+                labels: realLabels.map { $0 + fakeLabels! })
             realOutput = both.slice(alongAxis: 0, 0..<batch)
             fakeOutput = both.slice(alongAxis: 0, batch..<(2 * batch))
             if hasSpectralNorm { discriminator.setSpectralIteration(false) }
         }
         let realAdversarial = adversarialOutput(realOutput), fakeAdversarial = adversarialOutput(fakeOutput)
-        let pass = ObjectivePass(real: realAdversarial, fake: fakeAdversarial, targets: (realTargets, fakeTargets),
-                                 labels: (realLabels, fakeLabels), critic: critic)
+        let pass = ObjectivePass(
+            real: realAdversarial, fake: fakeAdversarial, targets: (realTargets, fakeTargets),
+            labels: (realLabels, fakeLabels), critic: critic)
         let objective = recipe.objective.discriminatorLoss(pass)
         var loss = objective.loss
         if model.conditioning.auxiliaryClassifier {
@@ -170,7 +191,8 @@ public final class GANTrainingStep {
         var extras = objective.metrics
         for regularizer in recipe.regularizers {
             // Interpolates and real examples are judged with the real batch's labels.
-            let penalty = regularizer.penalty(real: real, fake: fake.detached(), critic: { x in self.critic(x, realLabels) }, rng: rng)
+            let penalty = regularizer.penalty(
+                real: real, fake: fake.detached(), critic: { x in self.critic(x, realLabels) }, rng: rng)
             extras.append((regularizer.name, penalty.scalar))
             loss = loss + penalty
         }
@@ -178,8 +200,9 @@ public final class GANTrainingStep {
         if let c = recipe.weightClip {
             withoutGrad { for p in discriminatorOptimizer.parameters { p.assign(p.clamped(min: -c, max: c)) } }
         }
-        return DiscriminatorUpdate(fake: fake, fakeLabels: fakeLabels, realSeen: realSeen, realLabels: realLabels,
-                                   realOutput: realAdversarial, fakeOutput: fakeAdversarial, loss: loss, extras: extras)
+        return DiscriminatorUpdate(
+            fake: fake, fakeLabels: fakeLabels, realSeen: realSeen, realLabels: realLabels,
+            realOutput: realAdversarial, fakeOutput: fakeAdversarial, loss: loss, extras: extras)
     }
 
     /// D's adversarial output on `examples`, judged with `labels`: what objectives and
@@ -190,14 +213,22 @@ public final class GANTrainingStep {
 
     /// One update of G through D on `fake` (made from `labels`); `real` (as D saw it) is judged
     /// only if the objective asks. Returns G's loss and D's adversarial outputs on the fakes.
-    private func generatorUpdate(fake: Tensor, labels: [Int]?, real: Tensor, realLabels: [Int]?) -> (ObjectiveLoss, Tensor) {
+    private func generatorUpdate(
+        fake: Tensor, labels: [Int]?, real: Tensor, realLabels: [Int]?
+    ) -> (ObjectiveLoss, Tensor) {
         let judged = model.discriminatorOutput(seen(fake), labels: labels)
         let adversarial = adversarialOutput(judged)
-        let pass = ObjectivePass(realOutput: { withoutGrad { self.critic(real, realLabels) } }, fake: adversarial,
-                                 targets: { let h = hard(fake.shape[0]); return (h.ones, h.zeros) }(), labels: (realLabels, labels), critic: critic)
+        let pass = ObjectivePass(
+            realOutput: { withoutGrad { self.critic(real, realLabels) } }, fake: adversarial,
+            targets: {
+                let h = hard(fake.shape[0]); return (h.ones, h.zeros)
+            }(), labels: (realLabels, labels), critic: critic)
         var gLoss = recipe.objective.generatorLoss(pass)
         if model.conditioning.auxiliaryClassifier {
-            gLoss.loss = gLoss.loss + categoricalCrossEntropy(logits: classLogits(judged), targets: oneHot(labels!, classes: model.classCount))
+            gLoss.loss =
+                gLoss.loss
+                + categoricalCrossEntropy(
+                    logits: classLogits(judged), targets: oneHot(labels!, classes: model.classCount))
         }
         generatorOptimizer.step(gradients(of: gLoss.loss, withRespectTo: generatorOptimizer.parameters))
         generatorAverage?.update()

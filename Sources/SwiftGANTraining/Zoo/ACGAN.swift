@@ -22,34 +22,47 @@ import SwiftGANTensors
 /// 40 batches to an "epoch".
 public enum ACGAN {
     public static let classes = 10
-    public static let source = SourceSettings(learningRate: 2e-4, beta1: 0.5, batchSize: 128, discriminatorDropout: 0.2, randomBatchesPerEpoch: 40,
-                                              targets: DiscriminatorTargets(smoothing: 0.2, twoSided: true, perExample: true))
+    public static let source = SourceSettings(
+        learningRate: 2e-4, beta1: 0.5, batchSize: 128, discriminatorDropout: 0.2, randomBatchesPerEpoch: 40,
+        targets: DiscriminatorTargets(smoothing: 0.2, twoSided: true, perExample: true))
 
     public static func make(options: ModelOptions, rng: RandomGenerator) -> GANModel {
         let init02 = Initializer.normal(std: 0.02)
         func up(_ input: Int, _ output: Int, stride: Int) -> [any UnaryLayer] {
-            [ConvTranspose2D(input, output, kernelSize: 5, stride: stride, padding: .same, rng: rng),
-             BatchNorm(featureCount: output), LeakyReLU(0.2)]
+            [
+                ConvTranspose2D(input, output, kernelSize: 5, stride: stride, padding: .same, rng: rng),
+                BatchNorm(featureCount: output), LeakyReLU(0.2),
+            ]
         }
         let generator = Sequential(
-            [Dense(100 + classes, 7 * 7 * 40, weightInitializer: init02, rng: rng), BatchNorm(featureCount: 7 * 7 * 40), LeakyReLU(0.2),
-             Reshape([7, 7, 40])]
-            + up(40, 80, stride: 2) + up(80, 80, stride: 1) + up(80, 80, stride: 1) + up(80, 80, stride: 1)
-            + [ConvTranspose2D(80, 1, kernelSize: 5, stride: 2, padding: .same, rng: rng), Sigmoid()]
+            [
+                Dense(100 + classes, 7 * 7 * 40, weightInitializer: init02, rng: rng),
+                BatchNorm(featureCount: 7 * 7 * 40), LeakyReLU(0.2),
+                Reshape([7, 7, 40]),
+            ]
+                + up(40, 80, stride: 2) + up(80, 80, stride: 1) + up(80, 80, stride: 1) + up(80, 80, stride: 1)
+                + [ConvTranspose2D(80, 1, kernelSize: 5, stride: 2, padding: .same, rng: rng), Sigmoid()]
         )
         let dropout = source.dropout(options.discriminatorDropout)
-        func down(_ input: Int, _ output: Int, stride: Int, initializer: Initializer = .glorotUniform) -> [any UnaryLayer] {
-            [Conv2D(input, output, kernelSize: 5, stride: stride, padding: .same, kernelInitializer: initializer, rng: rng),
-             LeakyReLU(0.2), Dropout(rate: dropout, rng: rng)]
+        func down(
+            _ input: Int, _ output: Int, stride: Int, initializer: Initializer = .glorotUniform
+        ) -> [any UnaryLayer] {
+            [
+                Conv2D(
+                    input, output, kernelSize: 5, stride: stride, padding: .same, kernelInitializer: initializer,
+                    rng: rng),
+                LeakyReLU(0.2), Dropout(rate: dropout, rng: rng),
+            ]
         }
         let discriminator = Sequential(
             down(1, 17, stride: 2, initializer: init02) + down(17, 35, stride: 2) + down(35, 70, stride: 2)
-            + down(70, 140, stride: 1) + down(140, 70, stride: 1)
-            + [Flatten(), TwoHeads(Dense(4 * 4 * 70, 1, rng: rng), Dense(4 * 4 * 70, classes, rng: rng))]
+                + down(70, 140, stride: 1) + down(140, 70, stride: 1)
+                + [Flatten(), TwoHeads(Dense(4 * 4 * 70, 1, rng: rng), Dense(4 * 4 * 70, classes, rng: rng))]
         )
-        return GANModel(name: "acgan", generator: generator, discriminator: discriminator, noiseSize: 100,
-                        sample: .grayscale28, dataRange: 0...1, source: source, options: options,
-                        conditioning: .auxiliaryClassifier(classes: classes))
+        return GANModel(
+            name: "acgan", generator: generator, discriminator: discriminator, noiseSize: 100,
+            sample: .grayscale28, dataRange: 0...1, source: source, options: options,
+            conditioning: .auxiliaryClassifier(classes: classes))
     }
 }
 
@@ -67,6 +80,9 @@ public final class TwoHeads: UnaryLayer, LayerContainer {
 
 extension ACGAN: ZooModel {
     public static let name = "acgan"
-    public static let summary = "the conditional DCGAN with an auxiliary classifier (Odena et al. 2017), 28×28 gray, 10 classes"
-    public static func build(options: ModelOptions, rng: RandomGenerator) throws -> GANModel { make(options: options, rng: rng) }
+    public static let summary =
+        "the conditional DCGAN with an auxiliary classifier (Odena et al. 2017), 28×28 gray, 10 classes"
+    public static func build(options: ModelOptions, rng: RandomGenerator) throws -> GANModel {
+        make(options: options, rng: rng)
+    }
 }

@@ -22,29 +22,40 @@ public enum CGAN {
         let unconditional: GANModel, sees: Conditioning.DiscriminatorInput
         switch options.body ?? "mlp" {
         case "mlp":
-            unconditional = MLPGAN.make(options: options, rng: rng, generatorInputs: 100 + classes, discriminatorInputs: 784 + classes)
+            unconditional = MLPGAN.make(
+                options: options, rng: rng, generatorInputs: 100 + classes, discriminatorInputs: 784 + classes)
             sees = .flattenedWithOneHot
         case "dcgan":
-            unconditional = DCGAN.make(options: options, rng: rng, generatorInputs: 100 + classes, imageChannels: 1 + classes)
+            unconditional = DCGAN.make(
+                options: options, rng: rng, generatorInputs: 100 + classes, imageChannels: 1 + classes)
             sees = .oneHotPlanes
         case let other:
             throw GANError("cgan's --body is 'mlp' or 'dcgan', not '\(other)'")
         }
         let u = unconditional
-        return GANModel(name: "cgan", generator: u.generator, discriminator: u.discriminator, noiseSize: u.noiseSize,
-                        sample: u.sample, dataRange: u.dataRange, source: u.source, options: options, conditioning: .concatenated(classes: classes, discriminatorSees: sees))
+        return GANModel(
+            name: "cgan", generator: u.generator, discriminator: u.discriminator, noiseSize: u.noiseSize,
+            sample: u.sample, dataRange: u.dataRange, source: u.source, options: options,
+            conditioning: .concatenated(classes: classes, discriminatorSees: sees))
     }
 }
 
 extension CGAN: ZooModel {
     public static let name = "cgan"
-    public static let summary = "the conditional GAN (Mirza & Osindero 2014) on mlp-gan's or dcgan's body, 28×28 gray, 10 classes"
+    public static let summary =
+        "the conditional GAN (Mirza & Osindero 2014) on mlp-gan's or dcgan's body, 28×28 gray, 10 classes"
     public static let options: [ModelOptions.Key] = [.body]
     public static var source: SourceSettings { MLPGAN.source }
-    public static func source(for options: ModelOptions) -> SourceSettings { options.body == "dcgan" ? DCGAN.source : MLPGAN.source }
+    public static func source(for options: ModelOptions) -> SourceSettings {
+        options.body == "dcgan" ? DCGAN.source : MLPGAN.source
+    }
     public static let sourceNote: String? = "its body's"
     public static func validate(_ options: ModelOptions) throws {
-        guard ["mlp", "dcgan"].contains(options.body ?? "mlp") else { throw GANError("cgan's --body is 'mlp' or 'dcgan', not '\(options.body!)'") }
+        guard ["mlp", "dcgan"].contains(options.body ?? "mlp") else {
+            throw GANError("cgan's --body is 'mlp' or 'dcgan', not '\(options.body!)'")
+        }
     }
-    public static func build(options: ModelOptions, rng: RandomGenerator) throws -> GANModel { try make(options: options, rng: rng) }
+    public static func build(options: ModelOptions, rng: RandomGenerator) throws -> GANModel {
+        try make(options: options, rng: rng)
+    }
 }

@@ -22,13 +22,16 @@ public enum CurveGAN {
         let rate = source.dropout(options.discriminatorDropout)
         if rate > 0 { d.append(Dropout(rate: rate, rng: rng)) }
         d += [Dense(64, 64, rng: rng), LeakyReLU(0.2), Dense(64, 1, rng: rng)]
-        return GANModel(name: "curve-gan", generator: generator, discriminator: Sequential(d), noiseSize: 8,
-                        sample: .curves(points: QuadraticCurves.pointCount), dataRange: -1...3, source: source, options: options)
+        return GANModel(
+            name: "curve-gan", generator: generator, discriminator: Sequential(d), noiseSize: 8,
+            sample: .curves(points: QuadraticCurves.pointCount), dataRange: -1...3, source: source, options: options)
     }
 }
 
 extension CurveGAN: ZooModel {
     public static let name = "curve-gan"
     public static let summary = "the 1-D quadratic-curve GAN: learns a family of parabolas"
-    public static func build(options: ModelOptions, rng: RandomGenerator) throws -> GANModel { make(options: options, rng: rng) }
+    public static func build(options: ModelOptions, rng: RandomGenerator) throws -> GANModel {
+        make(options: options, rng: rng)
+    }
 }

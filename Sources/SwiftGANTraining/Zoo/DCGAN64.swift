@@ -24,30 +24,50 @@ public enum DCGAN64 {
         func norm(_ c: Int) -> BatchNorm { BatchNorm(featureCount: c, momentum: 0.9, epsilon: 1e-5) }
 
         var channels = w << (stages - 1)  // 8w for 64×64, 4w for 32×32
-        var g: [any UnaryLayer] = [Dense(100, 4 * 4 * channels, useBias: false, weightInitializer: init02, rng: rng),
-                               Reshape([4, 4, channels]), norm(channels), ReLU()]
+        var g: [any UnaryLayer] = [
+            Dense(100, 4 * 4 * channels, useBias: false, weightInitializer: init02, rng: rng),
+            Reshape([4, 4, channels]), norm(channels), ReLU(),
+        ]
         for _ in 0..<(stages - 1) {
-            g += [ConvTranspose2D(channels, channels / 2, kernelSize: 4, stride: 2, padding: .same, useBias: false, kernelInitializer: init02, rng: rng),
-                  norm(channels / 2), ReLU()]
+            g += [
+                ConvTranspose2D(
+                    channels, channels / 2, kernelSize: 4, stride: 2, padding: .same, useBias: false,
+                    kernelInitializer: init02, rng: rng),
+                norm(channels / 2), ReLU(),
+            ]
             channels /= 2
         }
-        g += [ConvTranspose2D(channels, 3, kernelSize: 4, stride: 2, padding: .same, kernelInitializer: init02, rng: rng), Tanh()]
+        g += [
+            ConvTranspose2D(channels, 3, kernelSize: 4, stride: 2, padding: .same, kernelInitializer: init02, rng: rng),
+            Tanh(),
+        ]
 
         // The source has no dropout in D; `--d-dropout` adds it after each LeakyReLU, as in the other models.
         let rate = source.dropout(options.discriminatorDropout)
         let dropout: () -> [any UnaryLayer] = { rate > 0 ? [Dropout(rate: rate, rng: rng)] : [] }
-        var d: [any UnaryLayer] = [Conv2D(3, w, kernelSize: 4, stride: 2, padding: .same, kernelInitializer: init02, rng: rng), LeakyReLU(0.2)] + dropout()
+        var d: [any UnaryLayer] =
+            [
+                Conv2D(3, w, kernelSize: 4, stride: 2, padding: .same, kernelInitializer: init02, rng: rng),
+                LeakyReLU(0.2),
+            ] + dropout()
         channels = w
         for _ in 0..<(stages - 1) {
             // Without BatchNorm (a WGAN-GP critic) the convolution keeps its bias.
             let normalized = options.discriminatorNormalization != "none"
-            d += [Conv2D(channels, channels * 2, kernelSize: 4, stride: 2, padding: .same, useBias: !normalized, kernelInitializer: init02, rng: rng)]
+            d +=
+                [
+                    Conv2D(
+                        channels, channels * 2, kernelSize: 4, stride: 2, padding: .same, useBias: !normalized,
+                        kernelInitializer: init02, rng: rng)
+                ]
                 + (normalized ? [norm(channels * 2)] : []) + [LeakyReLU(0.2)] + dropout()
             channels *= 2
         }
         d += [Flatten(), Dense(4 * 4 * channels, 1, weightInitializer: init02, rng: rng)]
-        return GANModel(name: "dcgan64", generator: Sequential(g), discriminator: Sequential(d), noiseSize: 100,
-                        sample: .images(height: size, width: size, channels: 3), dataRange: -1...1, source: source, options: options)
+        return GANModel(
+            name: "dcgan64", generator: Sequential(g), discriminator: Sequential(d), noiseSize: 100,
+            sample: .images(height: size, width: size, channels: 3), dataRange: -1...1, source: source, options: options
+        )
     }
 }
 
@@ -56,14 +76,20 @@ extension DCGAN64: ZooModel {
     public static let summary = "the DCGAN paper's architecture (Radford et al. 2016), 64×64 or 32×32, gray or RGB"
     public static let options: [ModelOptions.Key] = [.width, .imageSize, .discriminatorNormalization]
     public static func validate(_ options: ModelOptions) throws {
-        guard [nil, 32, 64].contains(options.imageSize) else { throw GANError("dcgan64 makes 64×64 or 32×32 images, not \(options.imageSize!)") }
+        guard [nil, 32, 64].contains(options.imageSize) else {
+            throw GANError("dcgan64 makes 64×64 or 32×32 images, not \(options.imageSize!)")
+        }
         // 256: 2,048 channels in G's first layer, already 30 million weights.
-        guard (1...256).contains(options.width ?? 32) else { throw GANError("--width must lie in 1...256, got \(options.width!)") }
+        guard (1...256).contains(options.width ?? 32) else {
+            throw GANError("--width must lie in 1...256, got \(options.width!)")
+        }
     }
     public static func defaults(_ options: ModelOptions, forDataset dataset: String) -> ModelOptions {
         var options = options
         if dataset == "cifar10" && options.imageSize == nil { options.imageSize = 32 }
         return options
     }
-    public static func build(options: ModelOptions, rng: RandomGenerator) throws -> GANModel { make(options: options, rng: rng) }
+    public static func build(options: ModelOptions, rng: RandomGenerator) throws -> GANModel {
+        make(options: options, rng: rng)
+    }
 }

@@ -33,19 +33,24 @@ public final class GANModel {
     /// a ``TrainingRecipe`` starts from. Nothing in the model itself depends on them.
     public let source: SourceSettings
 
-    public init(name: String, generator: any Module, discriminator: any Module, noiseSize: Int, sample: SampleKind,
-                dataRange: ClosedRange<Float>, source: SourceSettings, options: ModelOptions = ModelOptions(),
-                conditioning: Conditioning = .none) {
+    public init(
+        name: String, generator: any Module, discriminator: any Module, noiseSize: Int, sample: SampleKind,
+        dataRange: ClosedRange<Float>, source: SourceSettings, options: ModelOptions = ModelOptions(),
+        conditioning: Conditioning = .none
+    ) {
         (self.name, self.noiseSize) = (name, noiseSize)
         self.generator = generator as? GANNetwork ?? GANNetwork(generator)
         self.discriminator = discriminator as? GANNetwork ?? GANNetwork(discriminator)
-        (self.sample, self.dataRange, self.source, self.options, self.conditioning) = (sample, dataRange, source, options, conditioning)
+        (self.sample, self.dataRange, self.source, self.options, self.conditioning) = (
+            sample, dataRange, source, options, conditioning
+        )
     }
 
     /// This model with another discriminator (spectral normalization wraps the zoo's).
     func replacingDiscriminator(_ discriminator: any Module) -> GANModel {
-        GANModel(name: name, generator: generator, discriminator: discriminator, noiseSize: noiseSize, sample: sample,
-                 dataRange: dataRange, source: source, options: options, conditioning: conditioning)
+        GANModel(
+            name: name, generator: generator, discriminator: discriminator, noiseSize: noiseSize, sample: sample,
+            dataRange: dataRange, source: source, options: options, conditioning: conditioning)
     }
 
     /// The shape of one generated example: [28, 28, 1] for images (NHWC), [16] for curves.
@@ -67,7 +72,9 @@ public final class GANModel {
     /// Checks labels given from outside (command line, files) against the model.
     public func validate(labels: [Int]?) throws {
         guard let labels else {
-            if classCount > 0 { throw GANError("\(name) is conditional: give the class labels to draw (0..<\(classCount))") }
+            if classCount > 0 {
+                throw GANError("\(name) is conditional: give the class labels to draw (0..<\(classCount))")
+            }
             return
         }
         guard classCount > 0 else { throw GANError("\(name) is unconditional: it takes no class labels") }
@@ -100,7 +107,9 @@ public final class GANModel {
     public func discriminatorInput(_ images: Tensor, labels: [Int]?) -> Tensor {
         if conditioning.discriminatorSees == .imagesOnly || discriminator.takesLabels { return images }
         guard let labels, labels.count == images.shape[0] else {
-            fatalError("\(name): the discriminator needs one label per image (\(images.shape[0]) images, \(labels?.count ?? 0) labels)")
+            fatalError(
+                "\(name): the discriminator needs one label per image (\(images.shape[0]) images, \(labels?.count ?? 0) labels)"
+            )
         }
         if conditioning.discriminatorSees == .flattenedWithOneHot {
             return Tensor.concatenate([images.flattenedBatch(), oneHot(labels, classes: classCount)], alongAxis: 1)
@@ -139,9 +148,14 @@ public struct SourceSettings {
     /// D's real/fake targets (smoothing, noise).
     public var targets = DiscriminatorTargets()
 
-    public init(learningRate: Float, beta1: Float, batchSize: Int, discriminatorDropout: Float = 0, randomBatchesPerEpoch: Int? = nil,
-                targets: DiscriminatorTargets = DiscriminatorTargets()) {
-        (self.learningRate, self.beta1, self.batchSize, self.discriminatorDropout) = (learningRate, beta1, batchSize, discriminatorDropout)
+    public init(
+        learningRate: Float, beta1: Float, batchSize: Int, discriminatorDropout: Float = 0,
+        randomBatchesPerEpoch: Int? = nil,
+        targets: DiscriminatorTargets = DiscriminatorTargets()
+    ) {
+        (self.learningRate, self.beta1, self.batchSize, self.discriminatorDropout) = (
+            learningRate, beta1, batchSize, discriminatorDropout
+        )
         (self.randomBatchesPerEpoch, self.targets) = (randomBatchesPerEpoch, targets)
     }
 
@@ -229,16 +243,22 @@ public struct ModelOptions: Codable, Equatable {
     /// Every key is optional in the file (see ``TrainConfig/init(from:)``).
     public init(from decoder: Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
-        self.init(discriminatorDropout: try c.decodeIfPresent(Float.self, forKey: .discriminatorDropout) ?? 0,
-                  width: try c.decodeIfPresent(Int.self, forKey: .width), imageSize: try c.decodeIfPresent(Int.self, forKey: .imageSize),
-                  body: try c.decodeIfPresent(String.self, forKey: .body),
-                  discriminatorNormalization: try c.decodeIfPresent(String.self, forKey: .discriminatorNormalization),
-                  spectralNorm: try c.decodeIfPresent(Bool.self, forKey: .spectralNorm))
+        self.init(
+            discriminatorDropout: try c.decodeIfPresent(Float.self, forKey: .discriminatorDropout) ?? 0,
+            width: try c.decodeIfPresent(Int.self, forKey: .width),
+            imageSize: try c.decodeIfPresent(Int.self, forKey: .imageSize),
+            body: try c.decodeIfPresent(String.self, forKey: .body),
+            discriminatorNormalization: try c.decodeIfPresent(String.self, forKey: .discriminatorNormalization),
+            spectralNorm: try c.decodeIfPresent(Bool.self, forKey: .spectralNorm))
     }
 
-    public init(discriminatorDropout: Float = 0, width: Int? = nil, imageSize: Int? = nil, body: String? = nil,
-                discriminatorNormalization: String? = nil, spectralNorm: Bool? = nil) {
-        (self.discriminatorDropout, self.width, self.imageSize, self.body) = (discriminatorDropout, width, imageSize, body)
+    public init(
+        discriminatorDropout: Float = 0, width: Int? = nil, imageSize: Int? = nil, body: String? = nil,
+        discriminatorNormalization: String? = nil, spectralNorm: Bool? = nil
+    ) {
+        (self.discriminatorDropout, self.width, self.imageSize, self.body) = (
+            discriminatorDropout, width, imageSize, body
+        )
         (self.discriminatorNormalization, self.spectralNorm) = (discriminatorNormalization, spectralNorm)
     }
 }

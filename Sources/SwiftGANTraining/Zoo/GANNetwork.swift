@@ -17,8 +17,9 @@ public final class GANNetwork: Module {
         self.module = module
         unary = module as? any UnaryLayer
         labelled = module as? any LabelledLayer
-        require(unary != nil || labelled != nil,
-                "SwiftGAN: a GAN network must be a UnaryLayer or a LabelledLayer; \(type(of: module)) is neither")
+        require(
+            unary != nil || labelled != nil,
+            "SwiftGAN: a GAN network must be a UnaryLayer or a LabelledLayer; \(type(of: module)) is neither")
     }
 
     /// Whether the network takes the labels itself.

@@ -28,23 +28,31 @@ public enum ResNetGAN {
         let rate = source.dropout(options.discriminatorDropout)
         let dropout: () -> [any UnaryLayer] = { rate > 0 ? [Dropout(rate: rate, rng: rng)] : [] }
         let discriminator = Sequential(
-            [ResidualDownBlock(1, w, leadingActivation: false, rng: rng)] + dropout() + [ResidualDownBlock(w, 2 * w, rng: rng)] + dropout()
-            + [ReLU(), GlobalSumPool(), Dense(2 * w, 1, rng: rng)]
+            [ResidualDownBlock(1, w, leadingActivation: false, rng: rng)] + dropout() + [
+                ResidualDownBlock(w, 2 * w, rng: rng)
+            ] + dropout()
+                + [ReLU(), GlobalSumPool(), Dense(2 * w, 1, rng: rng)]
         )
-        return GANModel(name: name, generator: generator, discriminator: discriminator, noiseSize: 128,
-                        sample: .grayscale28, dataRange: -1...1, source: source, options: options)
+        return GANModel(
+            name: name, generator: generator, discriminator: discriminator, noiseSize: 128,
+            sample: .grayscale28, dataRange: -1...1, source: source, options: options)
     }
 }
 
 extension ResNetGAN: ZooModel {
     public static let name = "resnet-gan"
-    public static let summary = "a small residual GAN in the SNGAN/BigGAN style (residual blocks, nearest upsampling, average pooling), 28×28 gray"
+    public static let summary =
+        "a small residual GAN in the SNGAN/BigGAN style (residual blocks, nearest upsampling, average pooling), 28×28 gray"
     public static let options: [ModelOptions.Key] = [.width]
     public static let defaultRecipe = "hinge-sn"
     public static func validate(_ options: ModelOptions) throws {
-        guard (1...256).contains(options.width ?? 32) else { throw GANError("--width must lie in 1...256, got \(options.width!)") }
+        guard (1...256).contains(options.width ?? 32) else {
+            throw GANError("--width must lie in 1...256, got \(options.width!)")
+        }
     }
-    public static func build(options: ModelOptions, rng: RandomGenerator) throws -> GANModel { make(options: options, rng: rng) }
+    public static func build(options: ModelOptions, rng: RandomGenerator) throws -> GANModel {
+        make(options: options, rng: rng)
+    }
 }
 
 /// G's residual block: BN → ReLU → upsample ×2 → Conv 3×3 → BN → ReLU → Conv 3×3, plus the
@@ -55,7 +63,8 @@ public final class ResidualUpBlock: UnaryLayer, LayerContainer {
 
     public init(_ input: Int, _ output: Int, rng: RandomGenerator) {
         main = Sequential([
-            BatchNorm(featureCount: input), ReLU(), Upsample(factor: 2), Conv2D(input, output, kernelSize: 3, padding: .same, rng: rng),
+            BatchNorm(featureCount: input), ReLU(), Upsample(factor: 2),
+            Conv2D(input, output, kernelSize: 3, padding: .same, rng: rng),
             BatchNorm(featureCount: output), ReLU(), Conv2D(output, output, kernelSize: 3, padding: .same, rng: rng),
         ])
         shortcut = Sequential([Upsample(factor: 2), Conv2D(input, output, kernelSize: 1, rng: rng)])
@@ -78,10 +87,11 @@ public final class ResidualDownBlock: UnaryLayer, LayerContainer {
     public let shortcut: Sequential
 
     public init(_ input: Int, _ output: Int, leadingActivation: Bool = true, rng: RandomGenerator) {
-        main = Sequential((leadingActivation ? [ReLU()] : []) + [
-            Conv2D(input, output, kernelSize: 3, padding: .same, rng: rng), ReLU(),
-            Conv2D(output, output, kernelSize: 3, padding: .same, rng: rng), AveragePool(factor: 2),
-        ])
+        main = Sequential(
+            (leadingActivation ? [ReLU()] : []) + [
+                Conv2D(input, output, kernelSize: 3, padding: .same, rng: rng), ReLU(),
+                Conv2D(output, output, kernelSize: 3, padding: .same, rng: rng), AveragePool(factor: 2),
+            ])
         shortcut = Sequential([Conv2D(input, output, kernelSize: 1, rng: rng), AveragePool(factor: 2)])
     }
 

@@ -85,10 +85,14 @@ public enum ModelZoo {
     }
 
     /// Builds the model `name` with `options`, spectral normalization included when asked.
-    public static func make(_ name: String, options: ModelOptions = ModelOptions(), rng: RandomGenerator) throws -> GANModel {
+    public static func make(
+        _ name: String, options: ModelOptions = ModelOptions(), rng: RandomGenerator
+    ) throws -> GANModel {
         let entry = try entry(name)
         // Options can come from a checkpoint's metadata, not only from a checked command line.
-        guard (0..<1).contains(options.discriminatorDropout) else { throw GANError("the D dropout rate must lie in [0, 1), got \(options.discriminatorDropout)") }
+        guard (0..<1).contains(options.discriminatorDropout) else {
+            throw GANError("the D dropout rate must lie in [0, 1), got \(options.discriminatorDropout)")
+        }
         try entry.validate(options)
         let model = try entry.build(options: options, rng: rng)
         guard options.spectralNorm == true else { return model }

@@ -19,7 +19,9 @@ final class BalanceWatch: TrainingObserver {
     /// The warnings a finished history gives, one window at a time (at most three).
     static func warnings(_ history: [HistoryRow], window: Int = window) -> [String] {
         stride(from: window, through: history.count, by: window).compactMap { end in
-            warning(generatorAccuracies: history[(end - window)..<end].compactMap(\.metrics.generatorAccuracy), step: history[end - 1].step)
+            warning(
+                generatorAccuracies: history[(end - window)..<end].compactMap(\.metrics.generatorAccuracy),
+                step: history[end - 1].step)
         }.prefix(3).map { $0 }
     }
 
@@ -29,11 +31,14 @@ final class BalanceWatch: TrainingObserver {
         guard !generatorAccuracies.isEmpty else { return nil }
         let mean = generatorAccuracies.reduce(0, +) / Float(generatorAccuracies.count)
         guard mean < 0.02 || mean > 0.98 else { return nil }
-        let who = mean < 0.02 ? "the discriminator is overpowering the generator (it calls almost every fake fake)"
-                              : "the generator is overpowering the discriminator (it calls almost every fake real)"
-        return String(format: "warning: at step %d, %@: the share of fakes D calls real averaged %.3f over the last %d steps. "
-                      + "Try a lower learning rate, label smoothing (--label-smoothing 0.1), or more D dropout.",
-                      step, who, mean, generatorAccuracies.count)
+        let who =
+            mean < 0.02
+            ? "the discriminator is overpowering the generator (it calls almost every fake fake)"
+            : "the generator is overpowering the discriminator (it calls almost every fake real)"
+        return String(
+            format: "warning: at step %d, %@: the share of fakes D calls real averaged %.3f over the last %d steps. "
+                + "Try a lower learning rate, label smoothing (--label-smoothing 0.1), or more D dropout.",
+            step, who, mean, generatorAccuracies.count)
     }
 }
 

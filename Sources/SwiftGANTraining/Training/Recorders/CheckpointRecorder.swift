@@ -7,8 +7,11 @@ final class CheckpointRecorder: TrainingObserver {
 extension TrainingRun {
     public func saveCheckpoints(step n: Int) throws {
         try step.withGeneratorForSampling {
-            try Checkpoint.save(model.generator, of: model, role: "generator", step: n, classNames: classNames, to: folder.generator)
+            try Checkpoint.save(
+                model.generator, of: model, role: "generator", step: n, classNames: classNames, to: folder.generator)
         }
-        try Checkpoint.save(model.discriminator, of: model, role: "discriminator", step: n, classNames: classNames, to: folder.discriminator)
+        try Checkpoint.save(
+            model.discriminator, of: model, role: "discriminator", step: n, classNames: classNames,
+            to: folder.discriminator)
     }
 }

@@ -14,12 +14,15 @@ final class SamplePictureRecorder: TrainingObserver {
     func runDidDiverge(_ run: TrainingRun, step: Int) throws { try run.writeAnimation() }
 
     private func write(_ run: TrainingRun, step n: Int) throws {
-        let generated = run.step.withGeneratorForSampling { run.model.generate(run.fixedNoise, labels: run.fixedLabels) }
+        let generated = run.step.withGeneratorForSampling {
+            run.model.generate(run.fixedNoise, labels: run.fixedLabels)
+        }
         let rowLabels = run.fixedLabels.map { labels in
             stride(from: 0, to: labels.count, by: 8).map { run.classNames?[labels[$0]] ?? "class \(labels[$0])" }
         }
-        let picture = try RunPictures.samples(generated: generated, real: run.realExamples, model: run.model, step: n,
-                                              columns: run.fixedLabels == nil ? nil : 8, rowLabels: rowLabels)
+        let picture = try RunPictures.samples(
+            generated: generated, real: run.realExamples, model: run.model, step: n,
+            columns: run.fixedLabels == nil ? nil : 8, rowLabels: rowLabels)
         let png = try picture.png()
         try AtomicFile.write(png, to: run.folder.samplePicture(step: n))
         run.samplePicture = (n, picture, png)

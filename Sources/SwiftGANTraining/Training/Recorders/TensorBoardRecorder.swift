@@ -38,7 +38,8 @@ final class TensorBoardRecorder: TrainingObserver {
     /// At a sample point: the grid as written to disk, the step rate since the last one, and a flush.
     private func logPicture(_ run: TrainingRun, step n: Int) throws {
         guard let board, let (_, picture, png) = run.samplePicture else { return }
-        board.image("samples", png: png, width: picture.width, height: picture.height, channels: picture.channels, step: n)
+        board.image(
+            "samples", png: png, width: picture.width, height: picture.height, channels: picture.channels, step: n)
         if let seconds = run.history.last?.seconds, n > mark.step, seconds > mark.seconds {
             board.scalar("speed/steps per second", Double(n - mark.step) / (seconds - mark.seconds), step: n)
             mark = (n, seconds)

@@ -8,7 +8,8 @@ import XCTest
 /// resumed to the same bytes, the checkpoint loaded into a new model, sampled, evaluated, and
 /// exported to ONNX (run here in ONNX Runtime against SwiftGAN's own samples).
 final class ExamplesTests: XCTestCase {
-    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent()
     static let examples = root.appendingPathComponent("Examples")
     static var built = false
 
@@ -64,17 +65,23 @@ final class ExamplesTests: XCTestCase {
             XCTAssertTrue(FileManager.default.fileExists(atPath: folder.appendingPathComponent(file).path), file)
         }
         let config = try String(contentsOf: folder.appendingPathComponent("config.json"), encoding: .utf8)
-        XCTAssertTrue(config.contains("\"model\" : \"shapes-gan\"") && config.contains("\"loss\" : \"relativistic-hinge\""), config)
-        XCTAssertTrue(try String(contentsOf: folder.appendingPathComponent("history.csv"), encoding: .utf8).hasPrefix(
-            "step,epoch,d_loss,d_accuracy,g_loss,g_accuracy,seconds,fid,kid,real_minus_fake"))
+        XCTAssertTrue(
+            config.contains("\"model\" : \"shapes-gan\"") && config.contains("\"loss\" : \"relativistic-hinge\""),
+            config)
+        XCTAssertTrue(
+            try String(contentsOf: folder.appendingPathComponent("history.csv"), encoding: .utf8).hasPrefix(
+                "step,epoch,d_loss,d_accuracy,g_loss,g_accuracy,seconds,fid,kid,real_minus_fake"))
 
         let evaluation = try example("evaluate-generator", [out.appendingPathComponent("generator.safetensors").path])
-        XCTAssertTrue(evaluation.contains("generator ") && evaluation.contains("real, held out") && evaluation.contains("uniform noise"), evaluation)
+        XCTAssertTrue(
+            evaluation.contains("generator ") && evaluation.contains("real, held out")
+                && evaluation.contains("uniform noise"), evaluation)
 
         // The exported generator in ONNX Runtime, against SwiftGAN's samples for the same noise and labels.
         let python = Self.root.appendingPathComponent(".venv/bin/python")
         guard FileManager.default.isExecutableFile(atPath: python.path),
-              (try? runProgram(python, ["-c", "import onnxruntime, numpy"]))?.status == 0 else {
+            (try? runProgram(python, ["-c", "import onnxruntime, numpy"]))?.status == 0
+        else {
             throw XCTSkip("the ONNX Runtime comparison needs .venv with onnxruntime (scripts/setup makes it)")
         }
         let check = """
@@ -86,7 +93,9 @@ final class ExamplesTests: XCTestCase {
             """
         let result = try runProgram(python, ["-c", check, out.path])
         XCTAssertEqual(result.status, 0, result.output)
-        let diff = result.output.components(separatedBy: "max_diff ").last.flatMap { Double($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
+        let diff = result.output.components(separatedBy: "max_diff ").last.flatMap {
+            Double($0.trimmingCharacters(in: .whitespacesAndNewlines))
+        }
         XCTAssertLessThan(try XCTUnwrap(diff, result.output), 1e-4, result.output)
     }
 }
