@@ -1,4 +1,4 @@
-// swift-tools-version:6.0
+// swift-tools-version:6.1
 import PackageDescription
 
 // BLAS comes from the system: OpenBLAS (Debian `libopenblas-dev`, pthread build) on Linux through a
@@ -19,9 +19,13 @@ let package = Package(
         .library(name: "SwiftGANTraining", targets: ["SwiftGANTraining"]),
         .executable(name: "swiftgan", targets: ["SwiftGANCLI"]),
     ],
+    // The `swiftgan` command is the default trait: a package that only uses the libraries turns
+    // it off (`.package(…, traits: [])`) and SwiftPM does not fetch swift-argument-parser for it.
+    traits: [
+        .trait(name: "CommandLine", description: "The swiftgan command, which needs swift-argument-parser."),
+        .default(enabledTraits: ["CommandLine"]),
+    ],
     dependencies: [
-        // Only the `swiftgan` command uses it; SwiftPM fetches it for a dependent too, but builds
-        // it only for the command.
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         // `swift package generate-documentation --target SwiftGAN` builds the DocC catalog.
         .package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.4.0"),
@@ -84,7 +88,8 @@ let package = Package(
             dependencies: [
                 "SwiftGANBenchmarks", "SwiftGANTraining", "SwiftGANDatasets", "SwiftGANArtifacts", "SwiftGANNN",
                 "SwiftGANTensors",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(
+                    name: "ArgumentParser", package: "swift-argument-parser", condition: .when(traits: ["CommandLine"])),
             ]
         ),
         // Every parser of outside input as a function of bytes (Fuzz/Targets), the command that

@@ -1,4 +1,4 @@
-// swift-tools-version:6.0
+// swift-tools-version:6.1
 import Foundation
 import PackageDescription
 
@@ -13,7 +13,9 @@ let swiftgan = URL(fileURLWithPath: Context.packageDirectory).deletingLastPathCo
 let package = Package(
     name: "SwiftGANExamples",
     platforms: [.macOS(.v13)],
-    dependencies: [.package(path: "..")],
+    // The libraries only: without the default trait (the `swiftgan` command), swift-argument-parser
+    // is not fetched.
+    dependencies: [.package(path: "..", traits: [])],
     targets: [
         // The layers and the model the programs share: a user's own code, as a library target.
         .target(name: "ShapesGAN", dependencies: [.product(name: "SwiftGAN", package: swiftgan)])
