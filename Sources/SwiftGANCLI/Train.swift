@@ -10,7 +10,7 @@ struct Train: ParsableCommand {
         discussion: TrainOptions.help()
     )
 
-    /// Every option is parsed from the table in `GAN/Training/TrainOptions.swift`, which also
+    /// Every option is parsed from the table in `SwiftGANTraining/Training/TrainOptions.swift`, which also
     /// writes the help above, checks config.json and says what --resume may change.
     @Argument(parsing: .allUnrecognized, help: .hidden) var arguments: [String] = []
 
@@ -26,18 +26,8 @@ struct Train: ParsableCommand {
         let run = try TrainingRun(config: c, log: log)
         run.replacesExistingRun = request.force
         if resume != nil { try run.resume() }
-        let bar = ProgressBar(title: run.model.name, total: run.config.steps, initialStep: run.startStep)
-        var recent: [StepMetrics] = []
-        var quality: QualityReport?
-        run.onStep = { n, m in
-            recent.append(m)
-            if recent.count > 50 { recent.removeFirst() }
-            bar.update(step: n, values: Self.summary(recent, quality))
-        }
-        run.onEvaluation = { n, report in
-            quality = report
-            bar.update(step: n, values: Self.summary(recent, quality))
-        }
+        let progress = ProgressDisplay(run)
+        run.add(progress)
         log(
             "training \(run.model.name) for \(run.config.steps) steps, batch \(run.batchSize), seed \(run.config.seed) → \(run.folder.path)"
         )
@@ -47,10 +37,10 @@ struct Train: ParsableCommand {
         do {
             try run.run()
         } catch {
-            bar.finish()
+            // Also for what stops the run before its first step (a run already in the folder).
+            progress.runDidStop(run)
             throw error
         }
-        bar.finish(values: Self.summary(recent, quality))
         let f = run.folder.path
         print(
             """
@@ -69,23 +59,4 @@ struct Train: ParsableCommand {
         }
     }
 
-    /// Running means over the recent steps, formatted for the progress line.
-    static func summary(_ recent: [StepMetrics], _ quality: QualityReport? = nil) -> [(String, String)] {
-        guard !recent.isEmpty else { return [] }
-        func mean(_ f: (StepMetrics) -> Float?) -> Float { recent.compactMap(f).reduce(0, +) / Float(recent.count) }
-        // A critic has no accuracies: its Wasserstein estimate is the number to watch.
-        let values: [(String, String)] =
-            recent[0].discriminatorAccuracy == nil
-            ? [
-                ("D", String(format: "%.3f", mean(\.discriminatorLoss))),
-                ("G", String(format: "%.3f", mean(\.generatorLoss))),
-                ("W", String(format: "%.3f", mean { $0.extra("wasserstein") })),
-            ]
-            : [
-                ("D", String(format: "%.3f (acc %.2f)", mean(\.discriminatorLoss), mean(\.discriminatorAccuracy))),
-                ("G", String(format: "%.3f (acc %.2f)", mean(\.generatorLoss), mean(\.generatorAccuracy))),
-            ]
-        return values
-            + (quality.map { [("FID", String(format: "%.2f", $0.fid)), ("KID", String(format: "%.4f", $0.kid))] } ?? [])
-    }
 }

@@ -52,8 +52,8 @@ struct OneDNNConvolution {
     let kernelShape: [Int]  // [kh, kw, in, out] (Keras's Conv2D layout, oneDNN's hwio)
     let inputShape: [Int], outputShape: [Int]
     /// The batch in contiguous parts, one per core, each run single-threaded on its own core:
-    /// on 2 cores that was faster than one call on oneDNN's two OpenMP threads (see the README's
-    /// speed notes). Parts' kernel gradients are added in part order, so results are the same
+    /// on 2 cores that was faster than one call on oneDNN's two OpenMP threads (see
+    /// docs/benchmarks.md). Parts' kernel gradients are added in part order, so results are the same
     /// on every run with the same number of workers.
     let parts: [(shape: sg_conv_shape, firstImage: Int)]
 

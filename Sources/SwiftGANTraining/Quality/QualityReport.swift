@@ -80,7 +80,7 @@ extension Evaluator {
     /// Datasets SwiftGAN ships a trained evaluator for.
     public static let shippedDatasets = ["fashion-mnist"]
 
-    /// SHA-256 of each shipped evaluator file (`Sources/GAN/Evaluators/README.md` has the command
+    /// SHA-256 of each shipped evaluator file (`Sources/SwiftGANTraining/Evaluators/README.md` has the command
     /// that made it).
     public static let shippedChecksums = [
         "fashion-mnist": "f4cd492231f758908e2d0ca8ecff678b6a0c8032712c138c4338a04ea5d5825f"
