@@ -1,6 +1,7 @@
 import Foundation
-import SwiftGANTraining
 import XCTest
+
+@testable import SwiftGANTraining
 
 /// A `config.json` written by an older SwiftGAN still loads: a key it lacks keeps its default,
 /// including settings that always have a value.
@@ -58,5 +59,22 @@ final class ConfigCompatibilityTests: XCTestCase {
         let options = try TrainConfig.decode(Data(#"{"options": {"width": 16}}"#.utf8), name: "options")
         XCTAssertEqual(options.options.width, 16)
         XCTAssertEqual(options.options.discriminatorDropout, 0)
+    }
+
+    /// Every setting of the option table, each given a value, comes back from the file as it was:
+    /// a setting the decoder forgets fails here.
+    func testEverySettingSurvivesTheFile() throws {
+        var config = TrainConfig()
+        for option in TrainOptions.all {
+            if option.isFlag {
+                try option.assign(&config, nil)
+                continue
+            }
+            // The first text the option's type parses: an integer, a fraction, a word.
+            for text in ["3", "0.25", "word"] where (try? option.assign(&config, text)) != nil { break }
+        }
+        let unset = Mirror(reflecting: config).children.filter { "\($0.value)" == "nil" }.map { $0.label ?? "?" }
+        XCTAssertEqual(unset, [], "settings the table could not set")
+        XCTAssertEqual(try TrainConfig.decode(Data(try config.json().utf8), name: "every setting"), config)
     }
 }

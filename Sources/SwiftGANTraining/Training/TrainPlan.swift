@@ -5,8 +5,9 @@ import SwiftGANDatasets
 ///
 /// Where each value comes from, in order: the request; the named recipe preset (``Recipes``,
 /// filling what the request leaves unset, before the checks); the objective's paper (its
-/// optimizer, critic steps, penalty: ``ObjectiveDefaults``); the model's source
-/// (``SourceSettings``: batch size, learning rate, targets, batching). ``config`` is the request
+/// optimizer, critic steps, penalty and whether D may use batch statistics: ``ObjectiveDefaults``,
+/// ``modelOptions(_:)``); the model's source (``SourceSettings``: batch size, learning rate,
+/// targets, batching). ``config`` is the request
 /// with every resolved value written in: what `config.json` records, so the run can be repeated.
 public struct TrainPlan {
     /// The resolved configuration (batch size, sampling, steps, loss and run folder filled in).
@@ -16,6 +17,16 @@ public struct TrainPlan {
     public let batchSize: Int
     /// How real batches are drawn from an image dataset.
     public let batching: BatchSampler.Mode
+
+    /// The options a zoo model is built with for `request`: its own, and no batch statistics in D
+    /// for an objective whose penalty is per example (WGAN-GP) unless the request says otherwise.
+    public static func modelOptions(_ request: TrainConfig) throws -> ModelOptions {
+        var options = request.options
+        if try !request.objective().defaults.allowsBatchNorm && options.discriminatorNormalization == nil {
+            options.discriminatorNormalization = "none"
+        }
+        return options
+    }
 
     /// The plan for `request` (recipe preset applied and checked: ``TrainConfig/applyingRecipe()``,
     /// ``TrainConfig/validate(modelFromZoo:)``) on `model`. `objective`: one of one's own in place

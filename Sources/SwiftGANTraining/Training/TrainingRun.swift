@@ -69,10 +69,7 @@ public final class TrainingRun {
         try config.validate()
         // One generator, in a fixed order: weights, then sample noise, then data order, noise and dropout.
         let rng = RandomGenerator(seed: config.seed)
-        let objective = try config.objective()
-        if !objective.defaults.allowsBatchNorm && config.options.discriminatorNormalization == nil {
-            config.options.discriminatorNormalization = "none"
-        }
+        config.options = try TrainPlan.modelOptions(config)
         let model = try ModelZoo.make(config.model, options: config.options, rng: rng)
         try self.init(model: model, config: config, rng: rng, data: nil, objective: nil, regularizers: [], log: log)
     }
