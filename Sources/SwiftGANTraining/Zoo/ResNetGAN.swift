@@ -22,14 +22,14 @@ public enum ResNetGAN {
         let w = options.width ?? 32
         let generator = Sequential([
             Dense(128, 7 * 7 * 2 * w, rng: rng), Reshape([7, 7, 2 * w]),
-            ResidualUpBlock(2 * w, w, rng: rng), ResidualUpBlock(w, w, rng: rng),
+            ResidualBlock.up(2 * w, w, rng: rng), ResidualBlock.up(w, w, rng: rng),
             BatchNorm(featureCount: w), ReLU(), Conv2D(w, 1, kernelSize: 3, padding: .same, rng: rng), Tanh(),
         ])
         let rate = source.dropout(options.discriminatorDropout)
         let dropout: () -> [any UnaryLayer] = { rate > 0 ? [Dropout(rate: rate, rng: rng)] : [] }
         let discriminator = Sequential(
-            [ResidualDownBlock(1, w, leadingActivation: false, rng: rng)] + dropout() + [
-                ResidualDownBlock(w, 2 * w, rng: rng)
+            [ResidualBlock.down(1, w, leadingActivation: false, rng: rng)] + dropout() + [
+                ResidualBlock.down(w, 2 * w, rng: rng)
             ] + dropout()
                 + [ReLU(), GlobalSumPool(), Dense(2 * w, 1, rng: rng)]
         )
@@ -55,47 +55,40 @@ extension ResNetGAN: ZooModel {
     }
 }
 
-/// G's residual block: BN → ReLU → upsample ×2 → Conv 3×3 → BN → ReLU → Conv 3×3, plus the
-/// shortcut upsample ×2 → Conv 1×1: [b, h, w, in] → [b, 2h, 2w, out].
-public final class ResidualUpBlock: UnaryLayer, LayerContainer {
+/// A residual block: `main(x) + shortcut(x)`, the two paths being any layers that agree on their
+/// output's shape. ResNet-GAN's two kinds are two ways to fill them.
+public final class ResidualBlock: UnaryLayer, LayerContainer {
     public let main: Sequential
     public let shortcut: Sequential
 
-    public init(_ input: Int, _ output: Int, rng: RandomGenerator) {
-        main = Sequential([
+    public init(main: Sequential, shortcut: Sequential) { (self.main, self.shortcut) = (main, shortcut) }
+
+    /// G's block: BN → ReLU → upsample ×2 → Conv 3×3 → BN → ReLU → Conv 3×3, plus the shortcut
+    /// upsample ×2 → Conv 1×1: [b, h, w, in] → [b, 2h, 2w, out].
+    public static func up(_ input: Int, _ output: Int, rng: RandomGenerator) -> ResidualBlock {
+        let main = Sequential([
             BatchNorm(featureCount: input), ReLU(), Upsample(factor: 2),
             Conv2D(input, output, kernelSize: 3, padding: .same, rng: rng),
             BatchNorm(featureCount: output), ReLU(), Conv2D(output, output, kernelSize: 3, padding: .same, rng: rng),
         ])
-        shortcut = Sequential([Upsample(factor: 2), Conv2D(input, output, kernelSize: 1, rng: rng)])
+        return ResidualBlock(
+            main: main, shortcut: Sequential([Upsample(factor: 2), Conv2D(input, output, kernelSize: 1, rng: rng)]))
     }
 
-    init(main: Sequential, shortcut: Sequential) { (self.main, self.shortcut) = (main, shortcut) }
-
-    public func callAsFunction(_ x: Tensor) -> Tensor { main(x) + shortcut(x) }
-
-    public func mapLayers(_ transform: (any UnaryLayer) throws -> any UnaryLayer) rethrows -> Self {
-        Self(main: try main.mapLayers(transform), shortcut: try shortcut.mapLayers(transform))
-    }
-}
-
-/// D's residual block: [ReLU →] Conv 3×3 → ReLU → Conv 3×3 → avg-pool 2, plus the shortcut
-/// Conv 1×1 → avg-pool 2: [b, h, w, in] → [b, h/2, w/2, out]. The first block of D starts
-/// without the ReLU (its input is the image).
-public final class ResidualDownBlock: UnaryLayer, LayerContainer {
-    public let main: Sequential
-    public let shortcut: Sequential
-
-    public init(_ input: Int, _ output: Int, leadingActivation: Bool = true, rng: RandomGenerator) {
-        main = Sequential(
+    /// D's block: [ReLU →] Conv 3×3 → ReLU → Conv 3×3 → avg-pool 2, plus the shortcut Conv 1×1 →
+    /// avg-pool 2: [b, h, w, in] → [b, h/2, w/2, out]. D's first block starts without the ReLU
+    /// (its input is the image).
+    public static func down(
+        _ input: Int, _ output: Int, leadingActivation: Bool = true, rng: RandomGenerator
+    ) -> ResidualBlock {
+        let main = Sequential(
             (leadingActivation ? [ReLU()] : []) + [
                 Conv2D(input, output, kernelSize: 3, padding: .same, rng: rng), ReLU(),
                 Conv2D(output, output, kernelSize: 3, padding: .same, rng: rng), AveragePool(factor: 2),
             ])
-        shortcut = Sequential([Conv2D(input, output, kernelSize: 1, rng: rng), AveragePool(factor: 2)])
+        return ResidualBlock(
+            main: main, shortcut: Sequential([Conv2D(input, output, kernelSize: 1, rng: rng), AveragePool(factor: 2)]))
     }
-
-    init(main: Sequential, shortcut: Sequential) { (self.main, self.shortcut) = (main, shortcut) }
 
     public func callAsFunction(_ x: Tensor) -> Tensor { main(x) + shortcut(x) }
 
@@ -104,13 +97,7 @@ public final class ResidualDownBlock: UnaryLayer, LayerContainer {
     }
 }
 
-extension ResidualUpBlock: ONNXExportable {
-    public func emitONNX(_ x: ONNXValue, into onnx: inout ONNXBuilder) throws -> ONNXValue {
-        try onnx.sum(onnx.emit(main, x), onnx.emit(shortcut, x))
-    }
-}
-
-extension ResidualDownBlock: ONNXExportable {
+extension ResidualBlock: ONNXExportable {
     public func emitONNX(_ x: ONNXValue, into onnx: inout ONNXBuilder) throws -> ONNXValue {
         try onnx.sum(onnx.emit(main, x), onnx.emit(shortcut, x))
     }
