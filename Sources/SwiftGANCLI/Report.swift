@@ -24,6 +24,12 @@ struct Report: ParsableCommand {
         let folders = runs.map { RunFolder(URL(fileURLWithPath: $0)) }
         let html = folders.count == 1 ? try RunReport.page(for: folders[0]) : try RunReport.comparison(of: folders)
         let path = out ?? (folders.count == 1 ? folders[0].report.path : "report.html")
+        // Writing into a run folder takes its lock: not while a run writes it.
+        let parent = URL(fileURLWithPath: path).standardizedFileURL.deletingLastPathComponent().path
+        let lock = try folders.first { $0.url.standardizedFileURL.path == parent }.map {
+            try FolderLock($0.url, holder: "swiftgan report")
+        }
+        defer { lock?.release() }
         try AtomicFile.write(html, to: URL(fileURLWithPath: path))
         print("wrote \(path)")
     }

@@ -184,6 +184,7 @@ public final class TrainingRun {
     /// Continues the run saved in the run folder (weights, optimizers, random state, data order,
     /// history and sample frames) from its last sample point. Call before `run()`.
     public func resume() throws {
+        try lockFolder()
         startStep = try restoreState()
         guard startStep < config.steps else {
             throw GANError(
@@ -208,6 +209,22 @@ public final class TrainingRun {
     /// Whether the run stopped because `stopRequested` said so.
     public private(set) var stoppedOnRequest = false
 
+    /// SHA-256 of the `config.json` this run wrote: the training state names the configuration it
+    /// belongs to.
+    var configDigest = ""
+
+    /// This process's lock on the run folder, from ``resume()`` or ``run()`` to the end of ``run()``.
+    private var lock: FolderLock?
+
+    private func lockFolder() throws {
+        if lock == nil { lock = try FolderLock(folder.url, holder: "training \(model.name)") }
+    }
+
+    private func unlockFolder() {
+        lock?.release()
+        lock = nil
+    }
+
     /// Whether a new run may replace a run already in its folder (`--force`). The old files are
     /// moved aside, and deleted only once this run has saved its first state.
     public var replacesExistingRun = false
@@ -215,6 +232,9 @@ public final class TrainingRun {
     /// Trains for `config.steps` steps, or until `config.timeBudget` is spent. Returns the run folder.
     @discardableResult
     public func run() throws -> URL {
+        // One process writes a run folder at a time; the lock goes when the run does (or the process).
+        try lockFolder()
+        defer { unlockFolder() }
         // A new run never destroys an old one it was not asked to replace, nor before its own
         // state is safe: the old files wait aside until then.
         for dir in [folder.url, folder.samples] {
@@ -249,7 +269,9 @@ public final class TrainingRun {
     }
 
     private func train(afterSaving: () -> Void) throws {
-        try AtomicFile.write(try config.json(), to: folder.config)
+        let json = try config.json()
+        try AtomicFile.write(json, to: folder.config)
+        configDigest = SHA256.hex(Data(json.utf8))
         // A resumed run drops the pictures past its state.
         folder.removeSamples(after: startStep)
         let started = Date(timeIntervalSinceNow: -(history.last?.seconds ?? 0))

@@ -35,6 +35,7 @@ extension TrainingRun {
             "step": String(n),
             "rng": rng.state.map(String.init).joined(separator: ","),
             "seconds": String(history.last?.seconds ?? 0),
+            "config_sha256": configDigest,
         ]
         if let average = step.generatorAverage { metadata["generator_average.updates"] = String(average.updates) }
         if let sampler = sampler {
@@ -64,6 +65,15 @@ extension TrainingRun {
             let saved = Int(meta["step"] ?? "")
         else {
             throw GANError("\(url.path) is not the training state of a \(model.name) run")
+        }
+        // A state names the config.json it was saved with (states from before that name none).
+        if let expected = meta["config_sha256"], !expected.isEmpty {
+            let written = (try? Data(contentsOf: folder.config)).map(SHA256.hex)
+            guard written == expected else {
+                throw GANError(
+                    "\(folder.config.path) is not the configuration \(url.lastPathComponent) was saved with "
+                        + "(it was replaced or edited); put the run's own config.json back, or start a new run")
+            }
         }
         let words = (meta["rng"] ?? "").split(separator: ",").compactMap { UInt64($0) }
         guard words.count == 4, words.contains(where: { $0 != 0 }) else {
