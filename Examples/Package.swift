@@ -3,7 +3,7 @@ import Foundation
 import PackageDescription
 
 // Small programs that use SwiftGAN as a dependent package does: through its `SwiftGAN` product,
-// by path. CI builds and runs every one of them (Tests/ExamplesTests), so they cannot rot.
+// by path. CI builds and runs every one of them (Tests/PackageTests), so they cannot rot.
 //
 // SwiftPM names a path dependency after its folder, so the product's package is the name of the
 // folder this checkout lives in (`swiftgan` for a clone made with its default name). A package of

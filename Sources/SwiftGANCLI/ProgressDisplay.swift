@@ -39,15 +39,19 @@ final class ProgressDisplay: TrainingObserver {
     /// Running means over the recent steps, formatted for the progress line.
     static func summary(_ recent: [StepMetrics], _ quality: QualityReport? = nil) -> [(String, String)] {
         guard !recent.isEmpty else { return [] }
-        func mean(_ f: (StepMetrics) -> Float?) -> Float { recent.compactMap(f).reduce(0, +) / Float(recent.count) }
+        func mean(_ f: (StepMetrics) -> Float?) -> Float {
+            let values = recent.compactMap(f)
+            return values.isEmpty ? .nan : values.reduce(0, +) / Float(values.count)
+        }
         // A critic has no accuracies: its Wasserstein estimate is the number to watch.
         let values: [(String, String)] =
             recent[0].discriminatorAccuracy == nil
             ? [
                 ("D", String(format: "%.3f", mean(\.discriminatorLoss))),
                 ("G", String(format: "%.3f", mean(\.generatorLoss))),
-                ("W", String(format: "%.3f", mean { $0.extra("wasserstein") })),
             ]
+                + (recent[0].extra("wasserstein") == nil
+                    ? [] : [("W", String(format: "%.3f", mean { $0.extra("wasserstein") }))])
             : [
                 ("D", String(format: "%.3f (acc %.2f)", mean(\.discriminatorLoss), mean(\.discriminatorAccuracy))),
                 ("G", String(format: "%.3f (acc %.2f)", mean(\.generatorLoss), mean(\.generatorAccuracy))),

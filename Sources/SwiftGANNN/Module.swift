@@ -10,8 +10,12 @@ import SwiftGANTensors
 /// A module's sub-modules are found by reflection over its stored properties (as mlx-swift's
 /// `Module` finds them): a property holding a module, an optional module or an array of modules is
 /// a child named after the property (`"blocks.0"` for an array's first element). So a module
-/// cannot forget a child. Override ``children`` to rename them, to hide a reference that is not a
-/// child, or for speed in a container that is walked often (``Sequential`` does).
+/// cannot forget a child held that way. Reflection does not look into tuples, dictionaries,
+/// property wrappers or closures, and a `lazy var` counts only once it is set: list such children
+/// in ``children`` yourself. A reference to a module that is not a child belongs in a
+/// ``ModuleReference``. Override ``children`` also to rename children, or for speed in a container
+/// walked often (``Sequential`` does). A class meant to be subclassed declares ``children``,
+/// ``ownParameters`` and ``setTraining(_:)`` itself, so a subclass can override them.
 ///
 /// What a module computes is up to it: a one-input layer conforms to ``UnaryLayer`` (and fits in
 /// a ``Sequential``); a network of two inputs (an image and its labels) declares its own
@@ -106,10 +110,9 @@ extension Module {
     }
 
     private func walk(_ own: (any Module) -> [(name: String, tensor: Tensor)]) -> [(name: String, tensor: Tensor)] {
-        own(self)
-            + children.flatMap { child in
-                child.module.walk(own).map { (name: child.name + "." + $0.name, tensor: $0.tensor) }
-            }
+        namedModules.flatMap { path, module in
+            own(module).map { (name: path.isEmpty ? $0.name : path + "." + $0.name, tensor: $0.tensor) }
+        }
     }
 
     /// The trainable parameters, in the order of ``namedParameters``.
@@ -120,17 +123,31 @@ extension Module {
 
     /// Whether this module or any module below it satisfies `predicate`.
     public func contains(where predicate: (any Module) -> Bool) -> Bool {
-        predicate(self) || children.contains { $0.module.contains(where: predicate) }
+        namedModules.contains { predicate($0.module) }
     }
 
-    /// Every module of the tree, this one first, depth first, with its dotted path ("" for this one).
+    /// Every module of the tree, this one first, depth first, with its dotted path ("" for this
+    /// one). A module that holds one of its own ancestors (a reference back to a parent found as a
+    /// child) stops the program with a message: hold such a reference in a ``ModuleReference``.
     public var namedModules: [(name: String, module: any Module)] {
-        [("", self)]
-            + children.flatMap { child in
-                child.module.namedModules.map {
-                    (name: $0.name.isEmpty ? child.name : child.name + "." + $0.name, module: $0.module)
-                }
-            }
+        var found: [(name: String, module: any Module)] = []
+        collectModules(path: "", ancestors: [], into: &found)
+        return found
+    }
+
+    private func collectModules(
+        path: String, ancestors: [ObjectIdentifier], into found: inout [(name: String, module: any Module)]
+    ) {
+        found.append((path, self))
+        let lineage = ancestors + [ObjectIdentifier(self)]
+        for child in children {
+            let childPath = path.isEmpty ? child.name : path + "." + child.name
+            require(
+                !lineage.contains(ObjectIdentifier(child.module)),
+                "SwiftGAN: \(type(of: self))'s child '\(childPath)' is one of its own ancestors (\(type(of: child.module))): "
+                    + "a reference that is not a child belongs in a ModuleReference, or leave it out of `children`")
+            child.module.collectModules(path: childPath, ancestors: lineage, into: &found)
+        }
     }
 
     /// Training mode: batch statistics in BatchNorm, dropout active.
@@ -140,17 +157,26 @@ extension Module {
 
     /// The tree: each module's type, its own parameters and buffers with their shapes, and the
     /// parameter count of every module that has any (what `print(module)` shows).
-    public var description: String { treeLines(name: nil, indent: "").joined(separator: "\n") }
+    public var description: String {
+        _ = namedModules  // stops with a message on a cycle before the recursion below could loop
+        return treeLines(name: nil, indent: "").joined(separator: "\n")
+    }
 
     private func treeLines(name: String?, indent: String) -> [String] {
+        [treeLine(name: name, indent: indent)]
+            + children.flatMap { $0.module.treeLines(name: $0.name, indent: indent + "  ") }
+    }
+
+    /// One module's line of the tree: its type, its own tensors, and its parameter count.
+    private func treeLine(name: String?, indent: String) -> String {
         let own =
             ownParameters.map { "\($0.name) \(describe($0.tensor.shape))" }
             + ownBuffers.map { "\($0.name) \(describe($0.tensor.shape)) (buffer)" }
         let count = parameterCount
-        var head = indent + (name.map { "(\($0)): " } ?? "") + String(describing: type(of: self))
-        if !own.isEmpty { head += "  " + own.joined(separator: ", ") }
-        if count > 0 { head += "  — \(Self.grouped(count)) parameter\(count == 1 ? "" : "s")" }
-        return [head] + children.flatMap { $0.module.treeLines(name: $0.name, indent: indent + "  ") }
+        var line = indent + (name.map { "(\($0)): " } ?? "") + String(describing: type(of: self))
+        if !own.isEmpty { line += "  " + own.joined(separator: ", ") }
+        if count > 0 { line += "  — \(Self.grouped(count)) parameter\(count == 1 ? "" : "s")" }
+        return line
     }
 
     private static func grouped(_ n: Int) -> String {
@@ -211,4 +237,20 @@ extension Module {
         }
         return self
     }
+}
+
+/// A reference from one module to another that is not its child (a layer that reads its parent,
+/// a generator that looks at the discriminator's features): reflection does not look inside it,
+/// so the other module's parameters are neither listed, trained nor saved twice. Held weakly.
+///
+/// ```swift
+/// final class FeatureMatching: UnaryLayer {
+///     let head: Dense
+///     let critic: ModuleReference<Sequential>     // not a child
+///     …
+/// }
+/// ```
+public struct ModuleReference<M: Module> {
+    public private(set) weak var module: M?
+    public init(_ module: M) { self.module = module }
 }

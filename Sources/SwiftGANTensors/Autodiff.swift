@@ -160,6 +160,10 @@ public func gradients(
             guard wanted.contains(true) else { continue }
             node.checkInputsUnchanged()
             let inputGrads = node.backward(g, wanted)
+            require(
+                inputGrads.count == node.inputs.count,
+                "SwiftGAN: the backward rule of '\(node.name)' returned \(inputGrads.count) gradients for \(node.inputs.count) inputs"
+            )
             for (i, input) in node.inputs.enumerated() where wanted[i] {
                 guard let gi = inputGrads[i] else { continue }
                 require(

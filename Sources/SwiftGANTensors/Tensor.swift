@@ -1,5 +1,5 @@
 /// An n-dimensional array of `Float` values, contiguous and row-major, that records the
-/// operations applied to it so gradients can be computed (see ``gradients(of:withRespectTo:createGraph:)``).
+/// operations applied to it so gradients can be computed (see ``gradients(of:withRespectTo:seed:createGraph:)``).
 ///
 /// Tensors are references, like PyTorch's: operations return new tensors and never change their
 /// inputs. The only in-place changes are the optimizers' updates to parameters, made outside

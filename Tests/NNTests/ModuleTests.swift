@@ -135,4 +135,20 @@ final class ModuleTests: XCTestCase {
             XCTAssertTrue("\($0)".contains("ResidualBlock holds layers"), "\($0)")
         }
     }
+
+    func testAReferenceThatIsNotAChildStaysOut() {
+        final class Head: UnaryLayer {
+            let dense: Dense
+            let body: ModuleReference<Sequential>
+            init(body: Sequential, rng: RandomGenerator) {
+                (dense, self.body) = (Dense(2, 1, rng: rng), ModuleReference(body))
+            }
+            func callAsFunction(_ x: Tensor) -> Tensor { dense(body.module!(x)) }
+        }
+        let rng = RandomGenerator(seed: 0)
+        let body = Sequential([Dense(3, 2, rng: rng)])
+        let head = Head(body: body, rng: rng)
+        XCTAssertEqual(head.namedParameters.map(\.name), ["dense.weight", "dense.bias"])
+        XCTAssertEqual(head(Tensor.ones([4, 3])).shape, [4, 1])
+    }
 }

@@ -46,6 +46,10 @@ final class StopMessageTests: XCTestCase {
         try assertStops("testEmptyOptimizer", saying: ["optimizer was given no parameters"])
     }
 
+    func testAModuleHoldingItsParentAsAChildIsRefused() throws {
+        try assertStops("testCycle", saying: ["is one of its own ancestors", "ModuleReference"])
+    }
+
     func testLossesRefuseMismatchedAndEmptyBatches() throws {
         try assertStops("testLossShapes", saying: ["binaryCrossEntropy", "[64, 1]", "[64]"])
         try assertStops("testEmptyBatch", saying: ["empty batch"])
@@ -72,6 +76,19 @@ final class StopProbes: XCTestCase {
     }
     func testRepeatedAxis() { _ = Tensor.ones([2, 3]).mean(alongAxes: [1, -1]) }
     func testEmptyOptimizer() { _ = Adam(parameters: Sequential([Tanh()]).parameters) }
+    func testCycle() {
+        final class Child: UnaryLayer {
+            var parent: (any Module)?
+            func callAsFunction(_ x: Tensor) -> Tensor { x }
+        }
+        final class Parent: UnaryLayer {
+            let child = Child()
+            func callAsFunction(_ x: Tensor) -> Tensor { child(x) }
+        }
+        let parent = Parent()
+        parent.child.parent = parent
+        _ = parent.parameters
+    }
     func testEmptyBatch() { _ = binaryCrossEntropy(logits: Tensor.zeros([0, 1]), targets: Tensor.zeros([0, 1])) }
 }
 #endif

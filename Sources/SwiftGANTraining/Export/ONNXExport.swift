@@ -49,6 +49,7 @@ public enum ONNXExport {
         public var graph: ONNXGraph
 
         mutating func generator(of model: GANModel) throws {
+            try requireOneInput(model.generator, model)
             graph.input("noise", shape: [nil, model.noiseSize])
             var x = Value(name: "noise", layout: .flat(model.noiseSize))
             if model.classCount > 0 {
@@ -72,6 +73,7 @@ public enum ONNXExport {
         }
 
         mutating func discriminator(of model: GANModel) throws {
+            try requireOneInput(model.discriminator, model)
             var x: Value
             switch model.sample {
             case .images(let h, let w, let c):
@@ -218,6 +220,16 @@ public enum ONNXExport {
             let (x, y) = a.layout == b.layout ? (a, b) : (channelsFirst(a), channelsFirst(b))
             guard x.layout == y.layout else { throw layoutError(b, "the layout of \(a.name), \(a.layout)") }
             return Value(name: graph.node("Add", [x.name, y.name]), layout: x.layout)
+        }
+
+        /// A network that takes its labels as an argument (a ``LabelledLayer``) has no ONNX form
+        /// here yet: the graph hands each layer one value.
+        func requireOneInput(_ network: GANNetwork, _ model: GANModel) throws {
+            guard network.takesLabels else { return }
+            throw GANError(
+                "ONNX export: \(model.name)'s \(network === model.generator ? "generator" : "discriminator") "
+                    + "(\(type(of: network.module))) takes its labels as an argument; only one-input networks export yet"
+            )
         }
 
         public func layoutError(_ x: Value, _ expected: String) -> GANError {

@@ -8,11 +8,12 @@ import SwiftGANTensors
 /// ```swift
 /// extension PixelNorm: ONNXExportable {
 ///     public func emitONNX(_ x: ONNXValue, into onnx: inout ONNXBuilder) throws -> ONNXValue {
-///         let squares = onnx.graph.node("Mul", [x.name, x.name])
+///         let input = onnx.channelsFirst(x)   // channels on axis 1, for images and vectors alike
+///         let squares = onnx.graph.node("Mul", [input.name, input.name])
 ///         let mean = onnx.graph.node("ReduceMean", [squares], nil, [("axes", .ints([1]))])
 ///         let eps = onnx.graph.constant("eps", [1e-8], shape: [])
 ///         let root = onnx.graph.node("Sqrt", [onnx.graph.node("Add", [mean, eps])])
-///         return ONNXValue(name: onnx.graph.node("Div", [x.name, root]), layout: x.layout)
+///         return ONNXValue(name: onnx.graph.node("Div", [input.name, root]), layout: input.layout)
 ///     }
 /// }
 /// ```

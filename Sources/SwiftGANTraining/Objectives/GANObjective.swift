@@ -28,11 +28,20 @@ public protocol GANObjective {
     var weightClip: Float? { get }
     /// Settings the objective's paper trains with, where they differ from the model's.
     var defaults: ObjectiveDefaults { get }
+    /// The values D's decision is read from in its update, compared with ``decisionThreshold``
+    /// for the accuracies: its outputs (the default), or for a relativistic objective its outputs
+    /// relative to the other batch's.
+    func discriminatorDecision(_ pass: ObjectivePass) -> (real: Tensor, fake: Tensor)
+    /// The same for the fakes in G's update (the balance signal); the default reads D's outputs
+    /// and so never computes ``ObjectivePass/real``.
+    func generatorDecision(_ pass: ObjectivePass) -> Tensor
 }
 
 extension GANObjective {
     public var weightClip: Float? { nil }
     public var defaults: ObjectiveDefaults { ObjectiveDefaults() }
+    public func discriminatorDecision(_ pass: ObjectivePass) -> (real: Tensor, fake: Tensor) { (pass.real, pass.fake) }
+    public func generatorDecision(_ pass: ObjectivePass) -> Tensor { pass.fake }
 }
 
 /// What an objective sees of one D or G update (TF-GAN's `GANModel` tuple, cut to a GAN step).
@@ -55,8 +64,9 @@ public final class ObjectivePass {
     private let makeRealOutput: () -> Tensor
 
     /// D's adversarial outputs [n, 1] on the real batch. In D's update they are the ones D is
-    /// trained on; in G's update they are computed on first use, without recording (no gradient
-    /// reaches G through them), so objectives that ignore them cost nothing.
+    /// trained on. In G's update they are computed on first use, without recording (no gradient
+    /// reaches G through them), so objectives that ignore them cost nothing; computing them runs D
+    /// once more in training mode (BatchNorm statistics and dropout as in D's own passes).
     public var real: Tensor {
         if let realOutput { return realOutput }
         let output = makeRealOutput()

@@ -20,6 +20,11 @@ public struct RelativisticAverageGAN: GANObjective {
         return (real - fake.mean(), fake - real.mean())
     }
 
+    /// D calls a real example real when it scores above the average fake: the accuracies read
+    /// the relative outputs (D's raw outputs may drift by any constant without changing the loss).
+    public func discriminatorDecision(_ pass: ObjectivePass) -> (real: Tensor, fake: Tensor) { relative(pass) }
+    public func generatorDecision(_ pass: ObjectivePass) -> Tensor { relative(pass).fake }
+
     public func discriminatorLoss(_ pass: ObjectivePass) -> ObjectiveLoss {
         let (real, fake) = relative(pass)
         return ObjectiveLoss(

@@ -43,7 +43,7 @@ public enum Checkpoint {
         }
     }
 
-    /// Loads a network saved by ``save(_:of:role:step:to:)`` into the same network of `model`,
+    /// Loads a network saved by ``save(_:of:role:step:classNames:to:)`` into the same network of `model`,
     /// refusing a checkpoint of another model, another network, or another step than expected.
     public static func load(
         _ network: any Module, of model: GANModel, role: String, from url: URL, step expected: Int? = nil
@@ -59,8 +59,11 @@ public enum Checkpoint {
             throw GANError(
                 "\(url.path) was saved at step \(meta["step"] ?? "?"), the training state at step \(expected)")
         }
+        // Checked in the file first: a refused checkpoint leaves the network as it was.
+        if let bad = file.tensors.first(where: { !$0.value.values.allSatisfy(\.isFinite) }) {
+            throw GANError("\(url.path): \(bad.key) holds NaN or infinite values (saved from a diverged run?)")
+        }
         do { try network.loadState(file.tensors) } catch { throw GANError("\(url.path): \(error)") }
-        try requireFinite(network, url)
     }
 
     /// Refuses weights that are NaN or infinite: they would draw black pictures without a word.

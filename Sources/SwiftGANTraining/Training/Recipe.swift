@@ -4,7 +4,7 @@ import SwiftGANTensors
 /// How a model is trained, apart from its architecture: the objective, each network's optimizer,
 /// how many D and G updates make a step, D's targets, and D's regularizers. A model brings its
 /// source's settings (``init(model:objective:)``); a run's options change them
-/// (``TrainConfig/recipe(for:)``).
+/// (``TrainConfig/recipe(for:objective:)``).
 public struct TrainingRecipe {
     public var objective: any GANObjective
     public var discriminatorOptimizer: OptimizerSpec

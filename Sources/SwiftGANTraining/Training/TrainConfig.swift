@@ -1,4 +1,5 @@
 import Foundation
+import SwiftGANDatasets
 
 /// Everything that determines a training run. Parsed from the command line, written to
 /// `config.json` in the run folder, so `swiftgan train --config run/config.json` repeats the run.
@@ -39,7 +40,7 @@ public struct TrainConfig: Codable, Equatable {
     public var evalSamples: Int?
     /// A named set of options (``Recipes``) filling the ones left unset.
     public var recipe: String?
-    /// The objective (`bce`, `lsgan`, `hinge`, `wgan`, `wgan-gp`); nil: bce.
+    /// The objective (`bce`, `lsgan`, `hinge`, `wgan`, `wgan-gp`, `ragan`); nil: bce.
     public var loss: String?
     /// The optimizer of both networks (`adam`, `rmsprop`, `sgd`); nil: the objective's (RMSprop for
     /// wgan) or the model's (Adam).
@@ -115,6 +116,20 @@ public struct TrainConfig: Codable, Equatable {
             if let problem = option.problem(self) { throw GANError(problem) }
         }
     }
+
+    /// The settings a resumed run keeps: this configuration without what `--resume` may change
+    /// (the options marked resumable: the run's length, pictures and measurements) and without the
+    /// run folder's name.
+    public var fixedSettings: TrainConfig {
+        var settings = self
+        for option in TrainOptions.all where option.resumable || option.name == "out" { option.clear(&settings) }
+        return settings
+    }
+
+    /// SHA-256 of ``fixedSettings`` in the `config.json` form: what a training state records of
+    /// the configuration it belongs to (the same settings give the same digest wherever the folder
+    /// is, however long the run, and however the file is spaced).
+    public func digest() throws -> String { SHA256.hex(Data(try fixedSettings.json().utf8)) }
 
     /// The `config.json` form. Throws for a value JSON cannot hold (a non-finite number), which
     /// `validate()` refuses first.

@@ -14,8 +14,10 @@ public protocol TrainingObserver: AnyObject {
     /// After a quality measurement (`evalEvery`); the history's last row holds FID and KID.
     func evaluationDidEnd(_ run: TrainingRun, step: Int, report: QualityReport)
     /// At a sample point (every `sampleEvery` steps and the last one): write what this observer
-    /// keeps. The observers save in order; the training state's recorder comes last, so an
-    /// interrupted save leaves a state whose step everything else already covers.
+    /// keeps. The observers save in order; of the run's own, the training state's recorder comes
+    /// last, so an interrupted save leaves a state whose step the run's files already cover.
+    /// Observers added with ``TrainingRun/add(_:)`` save after it: build what you write from the
+    /// run's view (``TrainingRun/history`` is restored on resume), so a resumed run rewrites it whole.
     func save(_ run: TrainingRun, step: Int) throws
     /// After every observer has saved: the run's state on disk is whole.
     func didSave(_ run: TrainingRun, step: Int)

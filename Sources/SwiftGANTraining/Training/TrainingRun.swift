@@ -14,7 +14,7 @@ import SwiftGANTensors
 /// one of your own with ``add(_:)``.
 ///
 /// The model is a zoo model named in the configuration (`swiftgan train`), or one built by the
-/// caller's own code (``init(model:config:data:log:)``): either way the run gets the same run
+/// caller's own code (``init(model:config:data:objective:regularizers:log:)``): either way the run gets the same run
 /// folder, resume, Ctrl-C safety, TensorBoard log, report and FID while training.
 ///
 /// ```swift
@@ -93,6 +93,22 @@ public final class TrainingRun {
         if objective != nil { config.loss = nil }
         config = try config.applyingRecipe()
         try config.validate(modelFromZoo: false)
+        // Model settings are the model's own: a request (or its recipe) cannot change a model
+        // built by code, so one it asks for and the model lacks is an error, not a silent no.
+        let normalized = model.discriminator.contains { $0 is SpectralNorm }
+        if config.options.spectralNorm == true && !normalized {
+            throw GANError(
+                "the configuration asks for spectral norm (its recipe '\(config.recipe ?? "none")' or spectralNorm), but \(model.name)'s "
+                    + "discriminator has none: build it with SpectralNorm (e.g. rewritingLayers) or give another recipe"
+            )
+        }
+        config.options = model.options
+        config.options.spectralNorm = normalized ? true : nil
+        for network in [model.generator, model.discriminator] where network.parameters.isEmpty {
+            throw GANError(
+                "\(model.name)'s \(network === model.generator ? "generator" : "discriminator") has no parameters to train"
+            )
+        }
         try self.init(
             model: model, config: config, rng: RandomGenerator(seed: config.seed), data: data, objective: objective,
             regularizers: regularizers, log: log)
@@ -184,7 +200,23 @@ public final class TrainingRun {
     /// Continues the run saved in the run folder (weights, optimizers, random state, data order,
     /// history and sample frames) from its last sample point. Call before `run()`.
     public func resume() throws {
+        // Read under the lock; `run()` takes it again and checks that the state is still the one read.
         try lockFolder()
+        defer { unlockFolder() }
+        try continueSavedRun()
+        resumedState = stateStamp()
+    }
+
+    /// The training state file as ``resume()`` read it: its modification time and size.
+    private var resumedState: String?
+
+    private func stateStamp() -> String? {
+        guard let attributes = try? FileManager.default.attributesOfItem(atPath: folder.state.path) else { return nil }
+        let date = (attributes[.modificationDate] as? Date)?.timeIntervalSince1970 ?? 0
+        return "\(date) \(attributes[.size] as? Int ?? -1)"
+    }
+
+    private func continueSavedRun() throws {
         startStep = try restoreState()
         guard startStep < config.steps else {
             throw GANError(
@@ -209,9 +241,28 @@ public final class TrainingRun {
     /// Whether the run stopped because `stopRequested` said so.
     public private(set) var stoppedOnRequest = false
 
-    /// SHA-256 of the `config.json` this run wrote: the training state names the configuration it
-    /// belongs to.
+    /// The digest of the configuration this run wrote (``TrainConfig/digest()``): the training
+    /// state names the configuration it belongs to.
     var configDigest = ""
+
+    /// Refuses to continue a run under settings other than those it was trained with, but for the
+    /// ones a resume may change (``TrainOption/resumable``: its length, pictures and measurements).
+    /// (States saved before config.json was named in them are not checked: their files may lack
+    /// keys that later versions write.)
+    func requireSavedConfiguration() throws {
+        let saved = try TrainConfig.load(folder.config).fixedSettings, wanted = config.fixedSettings
+        guard saved != wanted else { return }
+        let encoder = JSONEncoder()
+        func fields(_ c: TrainConfig) throws -> [String: String] {
+            let object = try JSONSerialization.jsonObject(with: encoder.encode(c)) as? [String: Any] ?? [:]
+            return object.mapValues { "\($0)" }
+        }
+        let (a, b) = (try fields(saved), try fields(wanted))
+        let differing = Set(a.keys).union(b.keys).filter { a[$0] != b[$0] }.sorted()
+        throw GANError(
+            "\(folder.path) was trained with other settings (\(differing.joined(separator: ", "))); a resumed run keeps them, "
+                + "and may change only " + TrainOptions.all.filter(\.resumable).map(\.key).joined(separator: ", "))
+    }
 
     /// This process's lock on the run folder, from ``resume()`` or ``run()`` to the end of ``run()``.
     private var lock: FolderLock?
@@ -235,6 +286,10 @@ public final class TrainingRun {
         // One process writes a run folder at a time; the lock goes when the run does (or the process).
         try lockFolder()
         defer { unlockFolder() }
+        if startStep > 0, stateStamp() != resumedState {
+            throw GANError(
+                "the training state in \(folder.path) changed after it was resumed (another process?); resume it again")
+        }
         // A new run never destroys an old one it was not asked to replace, nor before its own
         // state is safe: the old files wait aside until then.
         for dir in [folder.url, folder.samples] {
@@ -271,7 +326,7 @@ public final class TrainingRun {
     private func train(afterSaving: () -> Void) throws {
         let json = try config.json()
         try AtomicFile.write(json, to: folder.config)
-        configDigest = SHA256.hex(Data(json.utf8))
+        configDigest = try config.digest()
         // A resumed run drops the pictures past its state.
         folder.removeSamples(after: startStep)
         let started = Date(timeIntervalSinceNow: -(history.last?.seconds ?? 0))

@@ -68,12 +68,13 @@ extension TrainingRun {
         }
         // A state names the config.json it was saved with (states from before that name none).
         if let expected = meta["config_sha256"], !expected.isEmpty {
-            let written = (try? Data(contentsOf: folder.config)).map(SHA256.hex)
+            let written = try? TrainConfig.load(folder.config).digest()
             guard written == expected else {
                 throw GANError(
                     "\(folder.config.path) is not the configuration \(url.lastPathComponent) was saved with "
                         + "(it was replaced or edited); put the run's own config.json back, or start a new run")
             }
+            try requireSavedConfiguration()
         }
         let words = (meta["rng"] ?? "").split(separator: ",").compactMap { UInt64($0) }
         guard words.count == 4, words.contains(where: { $0 != 0 }) else {

@@ -141,6 +141,7 @@ public final class GANTrainingStep {
         var fake: Tensor, fakeLabels: [Int]?
         /// The real batch as D saw it (augmented), and its labels: relativistic G losses judge it again.
         var realSeen: Tensor, realLabels: [Int]?
+        /// The values the accuracies read D's decision from (its adversarial outputs, or relative ones).
         var realOutput: Tensor, fakeOutput: Tensor
         var loss: Tensor
         var extras: [(name: String, value: Float)]
@@ -200,9 +201,10 @@ public final class GANTrainingStep {
         if let c = recipe.weightClip {
             withoutGrad { for p in discriminatorOptimizer.parameters { p.assign(p.clamped(min: -c, max: c)) } }
         }
+        let decision = withoutGrad { recipe.objective.discriminatorDecision(pass) }
         return DiscriminatorUpdate(
             fake: fake, fakeLabels: fakeLabels, realSeen: realSeen, realLabels: realLabels,
-            realOutput: realAdversarial, fakeOutput: fakeAdversarial, loss: loss, extras: extras)
+            realOutput: decision.real, fakeOutput: decision.fake, loss: loss, extras: extras)
     }
 
     /// D's adversarial output on `examples`, judged with `labels`: what objectives and
@@ -212,7 +214,8 @@ public final class GANTrainingStep {
     }
 
     /// One update of G through D on `fake` (made from `labels`); `real` (as D saw it) is judged
-    /// only if the objective asks. Returns G's loss and D's adversarial outputs on the fakes.
+    /// only if the objective asks. Returns G's loss and the values D's decision on the fakes is read
+    /// from (``GANObjective/generatorDecision(_:)``).
     private func generatorUpdate(
         fake: Tensor, labels: [Int]?, real: Tensor, realLabels: [Int]?
     ) -> (ObjectiveLoss, Tensor) {
@@ -232,7 +235,7 @@ public final class GANTrainingStep {
         }
         generatorOptimizer.step(gradients(of: gLoss.loss, withRespectTo: generatorOptimizer.parameters))
         generatorAverage?.update()
-        return (gLoss, adversarial)
+        return (gLoss, withoutGrad { recipe.objective.generatorDecision(pass) })
     }
 
     /// What D is shown of a batch: the batch itself, or its DiffAugment.
