@@ -116,6 +116,8 @@ public final class ProgressBar {
     /// h:mm:ss or m:ss.
     public static func clock(_ seconds: Double) -> String {
         guard seconds.isFinite else { return "?" }
+        // Past 10¹² s (30,000 years: an ETA of Int.max steps) hours would not fit an Int.
+        guard abs(seconds) < 1e12 else { return String(format: "%.1e s", seconds) }
         let s = Int(seconds.rounded())
         return s >= 3600
             ? String(format: "%d:%02d:%02d", s / 3600, s / 60 % 60, s % 60) : String(format: "%d:%02d", s / 60, s % 60)

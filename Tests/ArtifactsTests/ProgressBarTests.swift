@@ -21,4 +21,14 @@ final class ProgressBarTests: XCTestCase {
         }
         XCTAssertTrue(ProgressBar.line(parts, bar: bar, columns: 40).hasSuffix("…"))
     }
+
+    /// A clock of any length (an ETA of Int.max steps, a history's huge `seconds`) formats
+    /// without overflowing an Int (#21).
+    func testClockOfAnyLength() {
+        XCTAssertEqual(ProgressBar.clock(59.4), "0:59")
+        XCTAssertEqual(ProgressBar.clock(3661), "1:01:01")
+        XCTAssertEqual(ProgressBar.clock(1.8e19), "1.8e+19 s")  // Int.max steps at 0.5 step/s
+        XCTAssertEqual(ProgressBar.clock(.infinity), "?")
+        XCTAssertEqual(ProgressBar.clock(-1e300), "-1.0e+300 s")
+    }
 }
