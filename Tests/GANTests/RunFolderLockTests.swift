@@ -8,16 +8,7 @@ import XCTest
 /// `--force`, `--resume` and `report` into a live run are refused with the live process's number,
 /// and a training state refuses a config.json it was not saved with.
 final class RunFolderLockTests: XCTestCase {
-    func start(_ arguments: [String]) throws -> (process: Process, output: Pipe) {
-        let process = Process()
-        process.executableURL = tool
-        process.arguments = arguments
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        return (process, pipe)
-    }
+    func start(_ arguments: [String]) throws -> (process: Process, output: Pipe) { try startProcess(tool, arguments) }
 
     func testALockIsExclusiveAndNamesItsHolder() throws {
         let folder = URL(fileURLWithPath: runFolder())

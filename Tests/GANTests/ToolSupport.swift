@@ -24,6 +24,14 @@ extension XCTestCase {
 
     /// Runs a program to its end; its standard output and error together.
     func runProcess(_ executable: URL, _ arguments: [String]) throws -> (status: Int32, output: String) {
+        let (process, pipe) = try startProcess(executable, arguments)
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+    }
+
+    /// Starts a program; its standard output and error go to the pipe returned.
+    func startProcess(_ executable: URL, _ arguments: [String]) throws -> (process: Process, output: Pipe) {
         let process = Process()
         process.executableURL = executable
         process.arguments = arguments
@@ -31,9 +39,7 @@ extension XCTestCase {
         process.standardOutput = pipe
         process.standardError = pipe
         try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+        return (process, pipe)
     }
 
     /// The project's virtual environment (scripts/setup makes it), with `module` importable;

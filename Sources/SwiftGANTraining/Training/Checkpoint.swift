@@ -17,7 +17,6 @@ public enum Checkpoint {
         _ network: any Module, of model: GANModel, role: String, step: Int, classNames: [String]? = nil,
         to url: URL
     ) throws {
-        let tensors = network.namedState.map { (name: $0.name, shape: $0.tensor.shape, values: $0.tensor.scalars) }
         // Sorted keys: the same model gives the same bytes in every process.
         let sortedEncoder = JSONEncoder()
         sortedEncoder.outputFormatting = .sortedKeys
@@ -29,7 +28,7 @@ public enum Checkpoint {
         if let classNames {
             metadata["classes"] = String(decoding: try sortedEncoder.encode(classNames), as: UTF8.self)
         }
-        try AtomicFile.write(try Safetensors.encode(tensors, metadata: metadata), to: url)
+        try network.save(to: url, metadata: metadata)
     }
 
     /// A safetensors file's tensors and metadata, or an error that names the file.
