@@ -67,7 +67,9 @@ let package = Package(
         // Datasets in their published formats, and their discovery and download.
         .target(
             name: "SwiftGANDatasets",
-            dependencies: ["SwiftGANTensors", "SwiftGANCZlib", "SwiftGANCPNG", "SwiftGANCJPEG"]),
+            dependencies: [
+                "SwiftGANTensors", "SwiftGANArtifacts", "SwiftGANCZlib", "SwiftGANCPNG", "SwiftGANCJPEG",
+            ]),
         // The GAN layer: zoo, objectives, the trainer, quality. The trained evaluator networks
         // behind `swiftgan evaluate` ship as resources.
         .target(

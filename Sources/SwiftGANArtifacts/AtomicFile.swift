@@ -18,8 +18,10 @@ public enum AtomicFile {
         }
         let temporary = folder.appendingPathComponent(
             ".\(url.lastPathComponent).\(getpid()).\(UInt32.random(in: 0...UInt32.max)).tmp")
-        let fd = open(temporary.path, O_WRONLY | O_CREAT | O_EXCL, 0o644)
-        guard fd >= 0 else { throw WriteError(path: url.path, reason: String(cString: strerror(errno))) }
+        let fd = open(temporary.path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw WriteError(path: url.path, reason: InputFile.systemReason(errno)) }
+        inProgress(temporary.path, true)
+        defer { inProgress(temporary.path, false) }
         var failure: String?
         data.withUnsafeBytes { (buffer: UnsafeRawBufferPointer) in
             var offset = 0
@@ -27,15 +29,15 @@ public enum AtomicFile {
                 let n = Foundation.write(fd, buffer.baseAddress! + offset, buffer.count - offset)
                 if n < 0 {
                     if errno == EINTR { continue }
-                    failure = String(cString: strerror(errno))
+                    failure = InputFile.systemReason(errno)
                     return
                 }
                 offset += n
             }
         }
-        if failure == nil && fsync(fd) != 0 { failure = String(cString: strerror(errno)) }
-        if close(fd) != 0 && failure == nil { failure = String(cString: strerror(errno)) }
-        if failure == nil && rename(temporary.path, url.path) != 0 { failure = String(cString: strerror(errno)) }
+        if failure == nil && fsync(fd) != 0 { failure = InputFile.systemReason(errno) }
+        if close(fd) != 0 && failure == nil { failure = InputFile.systemReason(errno) }
+        if failure == nil && rename(temporary.path, url.path) != 0 { failure = InputFile.systemReason(errno) }
         if let failure {
             unlink(temporary.path)
             throw WriteError(path: url.path, reason: failure)
@@ -51,7 +53,7 @@ public enum AtomicFile {
         }
         let parent = folder.deletingLastPathComponent()
         if parent.path != folder.path, let failure = makeFolder(parent) { return failure }
-        return mkdir(folder.path, 0o755) == 0 || errno == EEXIST ? nil : String(cString: strerror(errno))
+        return mkdir(folder.path, 0o755) == 0 || errno == EEXIST ? nil : InputFile.systemReason(errno)
     }
 
     /// Deletes the temporary files that writers killed mid-write left in `folder` (`kill -9`,
@@ -68,6 +70,26 @@ public enum AtomicFile {
             else { return false }
             return unlink(folder.appendingPathComponent(name).path) == 0
         }
+    }
+
+    /// The temporary files being written now, for ``removeTemporariesInProgress()``.
+    nonisolated(unsafe) private static var writing: Set<String> = []
+    private static let writingLock = NSLock()
+
+    private static func inProgress(_ path: String, _ started: Bool) {
+        writingLock.lock()
+        defer { writingLock.unlock() }
+        if started { writing.insert(path) } else { writing.remove(path) }
+    }
+
+    /// Deletes the temporary files of writes still under way: what a command does when Ctrl-C
+    /// stops it (from a signal source's queue, not inside a signal handler), so no hidden
+    /// `.NAME.PID.N.tmp` file is left behind. The targets keep their old contents.
+    public static func removeTemporariesInProgress() {
+        writingLock.lock()
+        defer { writingLock.unlock() }
+        for path in writing { unlink(path) }
+        writing = []
     }
 
     /// Writes UTF-8 text atomically.

@@ -61,12 +61,3 @@ enum LittleEndian {
         #endif
     }
 }
-
-extension Data {
-    /// The file's bytes, or a `FormatError` naming the file and the system's reason.
-    static func contents(of url: URL, format: String) throws -> Data {
-        do { return try Data(contentsOf: url) } catch {
-            throw FormatError(format: format, reason: "cannot read: \(error.localizedDescription)", path: url.path)
-        }
-    }
-}

@@ -32,7 +32,7 @@ public final class FolderLock {
         let path = folder.appendingPathComponent(Self.fileName).path
         descriptor = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
         guard descriptor >= 0 else {
-            throw AtomicFile.WriteError(path: path, reason: String(cString: strerror(errno)))
+            throw AtomicFile.WriteError(path: path, reason: InputFile.systemReason(errno))
         }
         guard flock(descriptor, LOCK_EX | LOCK_NB) == 0 else {
             let reason = errno
@@ -45,7 +45,7 @@ public final class FolderLock {
             }
             close(descriptor)
             if reason == EWOULDBLOCK { throw InUse(folder: folder.path, holder: owner) }
-            throw AtomicFile.WriteError(path: path, reason: String(cString: strerror(reason)))
+            throw AtomicFile.WriteError(path: path, reason: InputFile.systemReason(reason))
         }
         let note = "\(getpid()) \(holder)\n"
         _ = ftruncate(descriptor, 0)

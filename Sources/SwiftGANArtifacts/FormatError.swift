@@ -43,7 +43,7 @@ public struct FormatError: Error, CustomStringConvertible, Equatable {
     }
 
     /// The same error, now naming the file it came from.
-    func naming(_ url: URL) -> FormatError {
+    public func naming(_ url: URL) -> FormatError {
         FormatError(format: format, reason: reason, path: url.path)
     }
 }

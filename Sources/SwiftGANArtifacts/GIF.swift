@@ -284,9 +284,12 @@ public enum GIF {
             width: width, height: height, palette: globalPalette, frames: frames, delays: delays, loops: loops)
     }
 
+    /// The largest GIF file read: a run's training.gif is a few MB.
+    public static let maximumFileSize = 256 << 20
+
     /// Reads and decodes a GIF file; errors name the file.
-    public static func read(from url: URL) throws -> Animation {
-        let data = try Data.contents(of: url, format: "GIF")
+    public static func read(from url: URL, links: InputFile.Links = .follow) throws -> Animation {
+        let data = try InputFile.read(url, format: "GIF", limit: maximumFileSize, links: links)
         do { return try decode(data) } catch let error as FormatError { throw error.naming(url) }
     }
 

@@ -18,6 +18,8 @@ public enum PNG {
     static let signature: [UInt8] = [137, 80, 78, 71, 13, 10, 26, 10]
     /// The largest width or height the format allows (2³¹ − 1).
     static let maximumDimension = Int(Int32.max)
+    /// The largest PNG file read: a sample grid is well under 10 MB.
+    public static let maximumFileSize = 256 << 20
 
     /// The PNG file of `pixels`: `height` rows of `width` pixels of `channels` bytes each
     /// (1: grayscale, 3: RGB), top row first.

@@ -80,8 +80,8 @@ extension PNG {
     }
 
     /// Reads and decodes a PNG file; errors name the file.
-    public static func read(from url: URL) throws -> RasterImage {
-        let data = try Data.contents(of: url, format: "PNG")
+    public static func read(from url: URL, links: InputFile.Links = .follow) throws -> RasterImage {
+        let data = try InputFile.read(url, format: "PNG", limit: maximumFileSize, links: links)
         do { return try decode(data) } catch let error as FormatError { throw error.naming(url) }
     }
 

@@ -159,13 +159,16 @@ public enum Safetensors {
         return (tensors, metadata)
     }
 
+    /// The largest safetensors file read: the largest zoo model's training state is under 100 MB.
+    public static let maximumFileSize = 2 << 30
+
     /// Reads and decodes a safetensors file; errors name the file.
     public static func read(
-        from url: URL
+        from url: URL, links: InputFile.Links = .follow
     ) throws
         -> (tensors: [String: (shape: [Int], values: [Float])], metadata: [String: String])
     {
-        let data = try Data.contents(of: url, format: "safetensors")
+        let data = try InputFile.read(url, format: "safetensors", limit: maximumFileSize, links: links)
         do { return try decode(data) } catch let error as FormatError { throw error.naming(url) }
     }
 

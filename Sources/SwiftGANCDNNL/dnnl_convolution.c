@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #if defined(__linux__) && __has_include(<oneapi/dnnl/dnnl.h>)
 #include <dlfcn.h>
@@ -61,10 +62,20 @@ static int load_state;  // 0 not tried, 1 loaded, -1 failed
 static char description[256] = "oneDNN not loaded yet";
 static dnnl_engine_t engine;
 
+// An environment switch: set and not empty, "0", "false", "no" or "off" (so SWIFTGAN_NO_DNNL=0
+// keeps oneDNN, as it reads).
+static int switched_on(const char *value) {
+    if (!value || !*value) return 0;
+    const char *off[] = {"0", "false", "no", "off"};
+    for (size_t i = 0; i < sizeof off / sizeof *off; i++)
+        if (strcasecmp(value, off[i]) == 0) return 0;
+    return 1;
+}
+
 static int load_locked(void) {
     if (load_state != 0) return load_state == 1;
     load_state = -1;
-    if (getenv("SWIFTGAN_NO_DNNL")) {
+    if (switched_on(getenv("SWIFTGAN_NO_DNNL"))) {
         snprintf(description, sizeof description, "oneDNN disabled by SWIFTGAN_NO_DNNL");
         return 0;
     }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import SwiftGANArtifacts
 import SwiftGANBenchmarks
 import SwiftGANTraining
 
@@ -11,11 +12,19 @@ struct Bench: ParsableCommand {
         defaultSubcommand: Model.self
     )
 
+    /// A measurement's length: long enough to mean something, short enough to end the same day.
+    static func check(seconds: Double) throws {
+        guard (0.01...3600).contains(seconds) else {
+            throw ValidationError("--seconds must be in 0.01...3600, got \(seconds)")
+        }
+    }
+
     struct Engine: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "sgemm GFLOP/s on GAN-shaped products and one 784-512-256-1 discriminator step (batch 64)."
         )
         @Option(help: "Approximate seconds per measurement.") var seconds: Double = 1
+        func validate() throws { try Bench.check(seconds: seconds) }
         func run() throws { print(jsonLine(EngineBenchmark(seconds: seconds).run())) }
     }
 
@@ -34,7 +43,12 @@ struct Bench: ParsableCommand {
 
         func validate() throws {
             guard ModelZoo.names.contains(name) else {
-                throw ValidationError("unknown model '\(name)' (known: \(ModelZoo.names.joined(separator: ", ")))")
+                throw ValidationError(
+                    "unknown model '\(FormatError.printable(name))' (known: \(ModelZoo.names.joined(separator: ", ")))")
+            }
+            try Bench.check(seconds: seconds)
+            if let batchSize, !(2...TrainPlan.maximumBatchSize).contains(batchSize) {
+                throw ValidationError("--batch-size must be in 2...\(TrainPlan.maximumBatchSize), got \(batchSize)")
             }
         }
 

@@ -34,7 +34,15 @@ struct Evaluate: ParsableCommand {
     var reference = false
 
     func validate() throws {
-        guard count >= 2 else { throw ValidationError("--count must be at least 2") }
+        guard (2...Self.maxCount).contains(count) else {
+            throw ValidationError("--count must be in 2...\(Self.maxCount), got \(count)")
+        }
+        if let json {
+            let inputs = [checkpoint, npy, labels, evaluator].compactMap { $0 }
+            if let problem = OutputFile.problem(with: json, option: "--json", extension: "json", inputs: inputs) {
+                throw ValidationError(problem)
+            }
+        }
         let sources = [checkpoint, npy].compactMap { $0 }.count
         if reference {
             guard sources == 0 else {
@@ -46,7 +54,12 @@ struct Evaluate: ParsableCommand {
         if labels != nil && npy == nil { throw ValidationError("--labels goes with --npy") }
     }
 
+    /// The most images measured: 50,000 is FID's customary count; their features and the k-NN
+    /// distances of precision/recall stay under 2 GB.
+    static let maxCount = 50_000
+
     func run() throws {
+        StopCleanly.install()
         let log: (String) -> Void = { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }
         let (network, accuracy, from) = try loadEvaluator()
         var locator = DatasetLocator(explicitFolder: dataDir.map { URL(fileURLWithPath: $0) })
@@ -70,7 +83,12 @@ struct Evaluate: ParsableCommand {
             return
         }
         let (images, requested, what) = try loadImages(rng: rng, testClassNames: test.classNames)
-        let report = try judge.report(images: images, labels: requested, rng: rng)
+        var report = try judge.report(images: images, labels: requested, rng: rng)
+        if let checkpoint {
+            let url = URL(fileURLWithPath: checkpoint)
+            report.generatorSHA256 = SHA256.hex(
+                try InputFile.read(url, format: "safetensors", limit: Safetensors.maximumFileSize))
+        }
         print("\(what), against \(test.count) \(dataset) test images")
         print(Self.table(report, classNames: test.classNames))
         try writeJSON(report)

@@ -21,12 +21,13 @@ struct Export: ParsableCommand {
     @Option(help: "The .onnx file to write.") var onnx: String
 
     func validate() throws {
-        guard onnx.lowercased().hasSuffix(".onnx") else {
-            throw ValidationError("--onnx writes an ONNX model; give a name ending in .onnx, not '\(onnx)'")
+        if let problem = OutputFile.problem(with: onnx, option: "--onnx", extension: "onnx", inputs: [checkpoint]) {
+            throw ValidationError(problem)
         }
     }
 
     func run() throws {
+        StopCleanly.install()
         let (model, role, step, classNames) = try Checkpoint.loadNetwork(from: URL(fileURLWithPath: checkpoint))
         let bytes = try ONNXExport.model(
             model, role: role, step: step, classNames: classNames, producerVersion: SwiftGAN.versionNumber)

@@ -28,18 +28,21 @@ struct Interpolate: ParsableCommand {
         guard (2...100).contains(steps) else { throw ValidationError("--steps must lie in 2...100, got \(steps)") }
         guard (1...100).contains(rows) else { throw ValidationError("--rows must lie in 1...100, got \(rows)") }
         guard out != nil || gif != nil else { throw ValidationError("give --out FILE.png and/or --gif FILE.gif") }
-        if let out, !out.lowercased().hasSuffix(".png") {
-            throw ValidationError("--out writes a PNG picture; give a name ending in .png, not '\(out)'")
-        }
-        if let gif, !gif.lowercased().hasSuffix(".gif") {
-            throw ValidationError("--gif writes a GIF; give a name ending in .gif, not '\(gif)'")
+        for case let (path?, option, ext) in [(out, "--out", "png"), (gif, "--gif", "gif")] {
+            if let problem = OutputFile.problem(with: path, option: option, extension: ext, inputs: [checkpoint]) {
+                throw ValidationError(problem)
+            }
         }
         if classes && label != nil {
             throw ValidationError("--classes draws every class; give it or --label, not both")
         }
     }
 
+    /// The most images one walk draws (a picture of 100 × 100 64×64 images is 6,400 px square).
+    static let maxImages = 10_000
+
     func run() throws {
+        StopCleanly.install()
         let (model, step, classNames) = try Checkpoint.loadGenerator(from: URL(fileURLWithPath: checkpoint))
         guard case .images = model.sample else {
             throw GANError("\(model.name) makes \(model.sample); interpolate draws image models")
@@ -49,6 +52,13 @@ struct Interpolate: ParsableCommand {
         if classes {
             guard model.classCount > 0 else {
                 throw ValidationError("--classes needs a conditional model; \(model.name) is unconditional")
+            }
+            // A checkpoint may have any number of classes: the picture has a row per noise vector
+            // and a column per class.
+            guard rows * model.classCount <= Self.maxImages else {
+                throw ValidationError(
+                    "\(rows) rows × \(model.classCount) classes is more than the \(Self.maxImages) images a walk draws; give fewer --rows"
+                )
             }
             (noise, labels) = LatentWalk.classSweep(
                 rows: rows, classes: model.classCount, noiseSize: model.noiseSize, using: rng)

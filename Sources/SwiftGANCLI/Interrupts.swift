@@ -1,5 +1,6 @@
 import Dispatch
 import Foundation
+import SwiftGANArtifacts
 
 /// Ctrl-C (SIGINT) and SIGTERM while training. The first asks the run to stop after its current
 /// step, saving everything as at a sample point; a second stops the process at once (the last
@@ -55,6 +56,29 @@ final class Interrupts: @unchecked Sendable {
 
     static func name(_ number: Int32) -> String {
         number == SIGINT ? "interrupted (Ctrl-C)" : number == SIGTERM ? "terminated (SIGTERM)" : "signal \(number)"
+    }
+}
+
+/// Ctrl-C (SIGINT) and SIGTERM in the commands that write one file at the end (sample, evaluate,
+/// export, interpolate, report, train-evaluator): the process stops at once, and the temporary
+/// file of a write under way is deleted first, so the target keeps its old contents and nothing
+/// hidden is left beside it.
+enum StopCleanly {
+    nonisolated(unsafe) private static var sources: [DispatchSourceSignal] = []
+
+    static func install() {
+        guard sources.isEmpty else { return }
+        for number in [SIGINT, SIGTERM] {
+            signal(number, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+            source.setEventHandler {
+                AtomicFile.removeTemporariesInProgress()
+                FileHandle.standardError.write(Data("\n\(Interrupts.name(number)): stopped\n".utf8))
+                _exit(128 + number)
+            }
+            source.resume()
+            sources.append(source)
+        }
     }
 }
 

@@ -21,6 +21,7 @@ struct Report: ParsableCommand {
     }
 
     func run() throws {
+        StopCleanly.install()
         let folders = runs.map { RunFolder(URL(fileURLWithPath: $0)) }
         let html = folders.count == 1 ? try RunReport.page(for: folders[0]) : try RunReport.comparison(of: folders)
         let path = out ?? (folders.count == 1 ? folders[0].report.path : "report.html")

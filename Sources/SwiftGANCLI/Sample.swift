@@ -39,14 +39,22 @@ struct Sample: ParsableCommand {
     /// The most samples a run of `sample` makes (a .npy of a million 28×28 images is 784 MB), and
     /// the most a PNG grid shows.
     static let maxSamples = 1_000_000, maxGrid = 10_000
+    /// The most sample values a run holds: 4 GB as float32 (a million 28×28 images; 80,000 of 64×64×3).
+    static let maxValues = 1 << 30
 
     func validate() throws {
         guard count > 0 else { throw ValidationError("--count must be positive") }
         guard count <= Self.maxSamples else {
             throw ValidationError("--count is at most \(Self.maxSamples), got \(count)")
         }
-        if let out, !out.lowercased().hasSuffix(".png") {
-            throw ValidationError("--out writes a PNG picture; give a name ending in .png, not '\(out)'")
+        let inputs = [checkpoint] + (noise.map { [$0] } ?? [])
+        let outputs = [
+            (out, "--out", "png"), (npy, "--npy", "npy"), (npy.map(Self.labelsPath), "--npy's labels", "npy"),
+        ]
+        for case let (path?, option, ext) in outputs {
+            if let problem = OutputFile.problem(with: path, option: option, extension: ext, inputs: inputs) {
+                throw ValidationError(problem)
+            }
         }
         guard out != nil || npy != nil else { throw ValidationError("give --out FILE.png and/or --npy FILE.npy") }
         if float32 && npy == nil {
@@ -58,6 +66,7 @@ struct Sample: ParsableCommand {
     }
 
     func run() throws {
+        StopCleanly.install()
         let (model, step, classNames) = try Checkpoint.loadGenerator(from: URL(fileURLWithPath: checkpoint))
         // One row per class for 'all'; the requested class repeated otherwise.
         let labels: [Int]?
@@ -76,6 +85,12 @@ struct Sample: ParsableCommand {
         let total = given?.shape[0] ?? labels?.count ?? count
         guard total <= Self.maxSamples else {
             throw ValidationError("\(total) samples (\(count) per class) is more than \(Self.maxSamples)")
+        }
+        let values = model.sampleShape.reduce(total, *)
+        guard values <= Self.maxValues else {
+            throw ValidationError(
+                "\(total) samples of \(model.sampleShape.map(String.init).joined(separator: "×")) are \(InputFile.size(4 * values)) as float32; one run makes at most \(InputFile.size(4 * Self.maxValues)) (\(Self.maxValues / model.sampleShape.reduce(1, *)) of these)"
+            )
         }
         if out != nil && total > Self.maxGrid {
             throw ValidationError(

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import SwiftGANArtifacts
 import SwiftGANDatasets
 import SwiftGANTraining
 
@@ -20,10 +21,14 @@ struct TrainEvaluator: ParsableCommand {
     @Option(help: "Where to write the weights (safetensors).") var out: String
 
     func validate() throws {
-        guard epochs >= 1 else { throw ValidationError("--epochs must be at least 1, got \(epochs)") }
+        guard (1...1000).contains(epochs) else { throw ValidationError("--epochs must be in 1...1000, got \(epochs)") }
+        if let problem = OutputFile.problem(with: out, option: "--out", extension: "safetensors", inputs: []) {
+            throw ValidationError(problem)
+        }
     }
 
     func run() throws {
+        StopCleanly.install()
         let log: (String) -> Void = { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }
         var locator = DatasetLocator(explicitFolder: dataDir.map { URL(fileURLWithPath: $0) })
         locator.log = log

@@ -1,4 +1,5 @@
 import Foundation
+import SwiftGANArtifacts
 
 /// CIFAR-10 in its binary distribution: 50,000 training and 10,000 test colour images of 32×32
 /// pixels in ten classes.
@@ -47,9 +48,9 @@ public enum CIFAR10 {
             let url = dir.appendingPathComponent(file)
             let data: Data
             do {
-                data = try Data(contentsOf: url)
+                data = try InputFile.read(url, format: "CIFAR-10 batch", limit: 64 << 20)
             } catch {
-                throw DataError("\(url.path): cannot read (\(error.localizedDescription))")
+                throw DataError("\(error)")
             }
             let batch = try decode(data, name: url.path)
             pixels += batch.pixels
@@ -179,7 +180,9 @@ extension DatasetLocator {
                 log("extracting \(archive.name) into \(cache.path)")
                 // The folder exists only if an earlier run left it without all six batch files.
                 if fm.fileExists(atPath: cache.path) { try fm.removeItem(at: cache) }
-                try CIFAR10.extract(archive: Data(contentsOf: saved), name: url.absoluteString, to: cache)
+                try CIFAR10.extract(
+                    archive: InputFile.read(saved, format: "CIFAR-10 archive", limit: 1 << 30),
+                    name: url.absoluteString, to: cache)
                 return (CIFAR10.batchFolder(in: cache)!, .download)
             } catch {
                 errors.append("\(error)")

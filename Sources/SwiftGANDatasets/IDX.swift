@@ -1,4 +1,5 @@
 import Foundation
+import SwiftGANArtifacts
 
 /// The IDX format of MNIST and Fashion-MNIST (optionally gzip-compressed):
 /// two zero bytes, a type byte (0x08 = unsigned byte), the number of dimensions, each dimension as a
@@ -17,12 +18,15 @@ public struct IDXFile {
         self.values = values
     }
 
+    /// The largest IDX file read, compressed or not: MNIST's largest is 47 MB.
+    public static let maximumFileSize = 1 << 30
+
     public init(contentsOf url: URL) throws {
         let data: Data
         do {
-            data = try Data(contentsOf: url)
+            data = try InputFile.read(url, format: "IDX", limit: Self.maximumFileSize)
         } catch {
-            throw DataError("\(url.path): cannot read (\(error.localizedDescription))")
+            throw DataError("\(error)")
         }
         try self.init(data: data, name: url.path)
     }

@@ -1,4 +1,5 @@
 import Foundation
+import SwiftGANDatasets
 import XCTest
 
 @testable import SwiftGANTraining
@@ -47,6 +48,7 @@ final class RunReportTests: XCTestCase {
         XCTAssertEqual(references.count, 4)
         var measured = references[1].report
         measured.fid = 61.25
+        measured.generatorSHA256 = SHA256.hex(try Data(contentsOf: folder.generator))
         try JSONEncoder().encode(measured).write(to: folder.url.appendingPathComponent("quality.json"))
         let rows = try XCTUnwrap(RunData(folder).referenceRows)
         XCTAssertEqual(rows[0], ["set", "FID", "KID", "precision", "recall"])

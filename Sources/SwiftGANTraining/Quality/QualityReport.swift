@@ -21,6 +21,9 @@ public struct QualityReport: Codable, Equatable {
     public var classEntropy: Double, normalizedClassEntropy: Double, inceptionScore: Double
     /// Conditional models: the share of images the evaluator assigns to the requested class.
     public var conditionalAccuracy: Double?
+    /// SHA-256 of the generator checkpoint measured, when one was: a run's report shows a
+    /// `quality.json` only beside the very generator it measured.
+    public var generatorSHA256: String?
 }
 
 /// Measures sets of 28×28 images against the real test split: real features are computed once.

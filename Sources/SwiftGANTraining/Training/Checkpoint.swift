@@ -51,12 +51,12 @@ public enum Checkpoint {
         let meta = file.metadata
         guard meta["format"] == "swiftgan", meta["model"] == model.name, meta["network"] == role else {
             throw GANError(
-                "\(url.path) holds the \(meta["network"] ?? "unknown network") of \(meta["model"] ?? "an unknown model"), not the \(role) of \(model.name)"
+                "\(url.path) holds the \(shown(meta["network"] ?? "unknown network")) of \(shown(meta["model"] ?? "an unknown model")), not the \(role) of \(model.name)"
             )
         }
         if let expected, meta["step"] != String(expected) {
             throw GANError(
-                "\(url.path) was saved at step \(meta["step"] ?? "?"), the training state at step \(expected)")
+                "\(url.path) was saved at step \(shown(meta["step"] ?? "?")), the training state at step \(expected)")
         }
         // Checked in the file first: a refused checkpoint leaves the network as it was.
         if let bad = file.tensors.first(where: { !$0.value.values.allSatisfy(\.isFinite) }) {
@@ -87,10 +87,10 @@ public enum Checkpoint {
     ) throws -> (model: GANModel, role: String, step: Int, classNames: [String]?) {
         let file = try read(url)
         let meta = file.metadata
-        guard meta["format"] == "swiftgan", let name = meta["model"] else {
+        guard meta["format"] == "swiftgan", let zooName = meta["model"] else {
             throw GANError("\(url.path): a safetensors file, but not a SwiftGAN checkpoint (no swiftgan metadata)")
         }
-        let role = meta["network"] ?? "unknown"
+        let name = shown(zooName), role = shown(meta["network"] ?? "unknown")
         if let expecting, role != expecting {
             throw GANError(
                 "\(url.path) holds the \(role) of \(name), not its \(expecting); use \(expecting).safetensors")
@@ -107,7 +107,7 @@ public enum Checkpoint {
             throw GANError("\(url.path): the model options in its metadata are damaged (\(error))")
         }
         let model: GANModel
-        do { model = try ModelZoo.make(name, options: options, rng: RandomGenerator(seed: 0)) } catch {
+        do { model = try ModelZoo.make(zooName, options: options, rng: RandomGenerator(seed: 0)) } catch {
             throw GANError("\(url.path): \(error)")
         }
         let network = role == "generator" ? model.generator : model.discriminator
@@ -117,7 +117,32 @@ public enum Checkpoint {
             throw GANError("\(url.path): \(error)")
         }
         try requireFinite(network, url)
-        let classNames = meta["classes"].flatMap { try? JSONDecoder().decode([String].self, from: Data($0.utf8)) }
+        let classNames = try meta["classes"].map { try self.classNames($0, of: model, in: url) }
         return (model, role, Int(meta["step"] ?? "") ?? 0, classNames)
     }
+
+    /// The most class names a checkpoint may list.
+    public static let maximumClassCount = 100_000
+
+    /// The longest class name kept from a file's metadata: a name is a label in pictures and messages.
+    public static let maximumClassNameLength = 40
+
+    /// The class names of a checkpoint's metadata, one per class of the model, each made
+    /// printable and cut to ``maximumClassNameLength`` (a file may hold anything there: escape
+    /// sequences that retitle the terminal, or a 2 MB name that a picture would be drawn around).
+    static func classNames(_ json: String, of model: GANModel, in url: URL) throws -> [String] {
+        guard let names = try? JSONDecoder().decode([String].self, from: Data(json.utf8)) else {
+            throw GANError("\(url.path): the class names in its metadata are damaged")
+        }
+        // An unconditional model keeps the names of the dataset it learned from, any number of them.
+        guard model.classCount == 0 ? names.count <= maximumClassCount : names.count == model.classCount else {
+            throw GANError(
+                "\(url.path): its metadata names \(names.count) classes; its model, \(model.name), has \(model.classCount)"
+            )
+        }
+        return names.map { FormatError.printable($0, limit: maximumClassNameLength) }
+    }
+
+    /// Text from a file's metadata, fit for a message.
+    static func shown(_ text: String) -> String { FormatError.printable(text, limit: 60) }
 }

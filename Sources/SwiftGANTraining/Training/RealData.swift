@@ -1,4 +1,5 @@
 import Foundation
+import SwiftGANArtifacts
 import SwiftGANDatasets
 import SwiftGANTensors
 
@@ -13,6 +14,21 @@ enum RealData {
         return 0
     }
 
+    /// Whether `inner` is `outer` or lies inside it, links resolved (a folder not made yet counts
+    /// where it would be made).
+    static func isInside(_ inner: URL, _ outer: URL) -> Bool {
+        func resolved(_ url: URL) -> [String] {
+            var existing = url.standardizedFileURL, rest: [String] = []
+            while !FileManager.default.fileExists(atPath: existing.path) && existing.pathComponents.count > 1 {
+                rest.insert(existing.lastPathComponent, at: 0)
+                existing.deleteLastPathComponent()
+            }
+            return existing.resolvingSymlinksInPath().pathComponents + rest
+        }
+        let (a, b) = (resolved(inner), resolved(outer))
+        return a.count >= b.count && Array(a.prefix(b.count)) == b
+    }
+
     /// The training split of the configured dataset, as `size`×`size` images of `channels`.
     static func loadImages(
         _ config: TrainConfig, size: Int, channels: Int, log: @escaping (String) -> Void
@@ -24,12 +40,19 @@ enum RealData {
             guard let dir = config.dataDir else {
                 throw GANError("--dataset folder needs --data-dir DIR (a folder of PNG/JPEG images)")
             }
+            let out = config.outputFolder
+            if isInside(URL(fileURLWithPath: out), URL(fileURLWithPath: dir)) {
+                throw GANError(
+                    "the run folder \(FormatError.printable(out, limit: 200)) is inside --data-dir \(FormatError.printable(dir, limit: 200)): "
+                        + "its sample pictures would be read as training images by the next run; give --out outside it")
+            }
             let (dataset, skipped) = try ImageFolder.load(
                 folder: URL(fileURLWithPath: dir), size: size, channels: channels, log: log)
             if !skipped.isEmpty {
                 log(
                     "skipped \(skipped.count) unreadable file(s): "
-                        + skipped.prefix(5).map { "\($0.path) (\($0.reason))" }.joined(separator: "; ")
+                        + skipped.prefix(5).map { "\(FormatError.printable($0.path, limit: 200)) (\($0.reason))" }
+                        .joined(separator: "; ")
                         + (skipped.count > 5 ? "; …" : ""))
             }
             log("folder: \(dataset.count) images of \(size)×\(size) from \(dir)")

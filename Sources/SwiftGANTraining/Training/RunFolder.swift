@@ -19,6 +19,7 @@ public struct RunFolder {
         ("samples/step-NNNNNN.png", "fixed-noise samples, real examples below, every --sample-every steps"),
         ("training.gif", "the samples as an animation, written at the end"),
         ("training-state.safetensors", "both networks, optimizers, EMA, random state and data order, for --resume"),
+        ("quality.json", "what `swiftgan evaluate --json` measured of generator.safetensors, if it ran"),
         ("report.html", "the run on one self-contained page: curves, grids over time, GIF, quality, machine"),
         (
             "events.out.tfevents.*",
@@ -33,12 +34,13 @@ public struct RunFolder {
     public var curves: URL { url.appendingPathComponent("curves.png") }
     public var animation: URL { url.appendingPathComponent("training.gif") }
     public var report: URL { url.appendingPathComponent("report.html") }
+    public var quality: URL { url.appendingPathComponent("quality.json") }
     public var state: URL { url.appendingPathComponent("training-state.safetensors") }
     public var samples: URL { url.appendingPathComponent("samples") }
 
     /// The files of a run present here; none means the folder is free for a new run.
     public func runFiles() -> [URL] {
-        [config, generator, discriminator, history, curves, animation, state, report].filter {
+        [config, generator, discriminator, history, curves, animation, state, report, quality].filter {
             FileManager.default.fileExists(atPath: $0.path)
         }
             + (sampleSteps().isEmpty ? [] : [samples]) + tensorBoardFiles()

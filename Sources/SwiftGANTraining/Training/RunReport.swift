@@ -1,5 +1,6 @@
 import Foundation
 import SwiftGANArtifacts
+import SwiftGANDatasets
 
 /// `report.html`: a run on one self-contained page (the configuration, the curves, the sample
 /// grids over time with a slider, the training GIF, the quality numbers, the balance warnings,
@@ -14,6 +15,7 @@ public enum RunReport {
         var page = HTMLPage(title: "SwiftGAN run: \(run.config.model) in \(folder.path)")
         page.paragraph(run.summary)
         for warning in run.warnings { page.raw("<p class=\"warning\">\(HTMLPage.escaped(warning))</p>") }
+        for note in run.notes { page.paragraph(note) }
         page.heading("Samples over time")
         page.slider(run.grids.map(\.png), labels: run.grids.map { "step \($0.step)" }, id: "grids")
         if let gif = run.gif {
@@ -24,6 +26,7 @@ public enum RunReport {
         for chart in run.charts { page.raw(chart.svg) }
         page.heading("Quality")
         page.table(run.qualityRows)
+        if let note = run.qualityNote { page.paragraph(note) }
         if let rows = run.referenceRows {
             page.paragraph(
                 "Beside known sets, measured with the same evaluator against the same \(run.config.dataset) test images "
@@ -101,8 +104,58 @@ struct RunData {
     let history: [HistoryRow]
     let grids: [(step: Int, png: Data)]
     let gif: Data?
-    /// What `swiftgan evaluate --json RUN/quality.json` measured, if it ran.
+    /// What `swiftgan evaluate --json RUN/quality.json` measured, if it measured this run's generator.
     let quality: QualityReport?
+    /// Why a quality.json present is not shown.
+    let qualityNote: String?
+    /// Files of the folder a page may not embed, and why.
+    let notes: [String]
+
+    enum Picture { case png, gif }
+
+    /// A picture of the run folder that a page may embed: a regular file, not a link (which could
+    /// point anywhere, `~/.netrc` included), of bounded size, that decodes as what its name says.
+    static func embeddable(_ url: URL, as kind: Picture) throws -> Data {
+        switch kind {
+        case .png:
+            let data = try InputFile.read(url, format: "PNG", limit: PNG.maximumFileSize, links: .refuse)
+            do { _ = try PNG.decode(data) } catch let error as FormatError { throw error.naming(url) }
+            return data
+        case .gif:
+            let data = try InputFile.read(url, format: "GIF", limit: GIF.maximumFileSize, links: .refuse)
+            guard data.starts(with: Array("GIF89a".utf8)) || data.starts(with: Array("GIF87a".utf8)) else {
+                throw FormatError(format: "GIF", reason: "does not start with a GIF signature", path: url.path)
+            }
+            return data
+        }
+    }
+
+    static func isLink(_ url: URL) -> Bool {
+        (try? FileManager.default.destinationOfSymbolicLink(atPath: url.path)) != nil
+    }
+
+    /// The folder's quality.json, if it measured the generator the folder holds now; else why not.
+    static func quality(in folder: RunFolder) -> (QualityReport?, String?) {
+        let url = folder.quality
+        guard FileManager.default.fileExists(atPath: url.path) || isLink(url) else { return (nil, nil) }
+        let report: QualityReport
+        do {
+            let data = try InputFile.read(url, format: "quality", limit: 1 << 20, links: .refuse)
+            report = try JSONDecoder().decode(QualityReport.self, from: data)
+        } catch {
+            return (nil, "quality.json not shown: \(FormatError.printable("\(error)", limit: 200))")
+        }
+        let generator = try? InputFile.read(
+            folder.generator, format: "safetensors", limit: Safetensors.maximumFileSize, links: .refuse)
+        guard let measured = report.generatorSHA256, let generator, SHA256.hex(generator) == measured else {
+            return (
+                nil,
+                "quality.json not shown: it measured another generator than this run's generator.safetensors "
+                    + "(swiftgan evaluate --checkpoint \(folder.generator.path) --json \(url.path) measures this one)"
+            )
+        }
+        return (report, nil)
+    }
 
     init(_ folder: RunFolder) throws {
         self.folder = folder
@@ -113,12 +166,23 @@ struct RunData {
             steps.count <= RunReport.maxGrids
             ? steps
             : (0..<RunReport.maxGrids).map { steps[$0 * (steps.count - 1) / (RunReport.maxGrids - 1)] }
-        grids = chosen.compactMap { step in (try? Data(contentsOf: folder.samplePicture(step: step))).map { (step, $0) }
+        var notes: [String] = []
+        grids = chosen.compactMap { step in
+            do { return (step, try Self.embeddable(folder.samplePicture(step: step), as: .png)) } catch {
+                notes.append("not shown: \(error)")
+                return nil
+            }
         }
-        gif = try? Data(contentsOf: folder.animation)
-        quality = (try? Data(contentsOf: folder.url.appendingPathComponent("quality.json"))).flatMap {
-            try? JSONDecoder().decode(QualityReport.self, from: $0)
+        if FileManager.default.fileExists(atPath: folder.animation.path) || Self.isLink(folder.animation) {
+            do { gif = try Self.embeddable(folder.animation, as: .gif) } catch {
+                gif = nil
+                notes.append("not shown: \(error)")
+            }
+        } else {
+            gif = nil
         }
+        (quality, qualityNote) = Self.quality(in: folder)
+        self.notes = notes
     }
 
     var summary: String {

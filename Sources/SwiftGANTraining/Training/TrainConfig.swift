@@ -1,4 +1,5 @@
 import Foundation
+import SwiftGANArtifacts
 import SwiftGANDatasets
 
 /// Everything that determines a training run. Parsed from the command line, written to
@@ -141,10 +142,13 @@ public struct TrainConfig: Codable, Equatable {
         }
     }
 
+    /// The largest config.json read: SwiftGAN writes about 1 kB.
+    public static let maximumFileSize = 1 << 20
+
     public static func load(_ url: URL) throws -> TrainConfig {
         let data: Data
-        do { data = try Data(contentsOf: url) } catch {
-            throw GANError("\(url.path): cannot read the configuration (\(error.localizedDescription))")
+        do { data = try InputFile.read(url, format: "configuration", limit: maximumFileSize) } catch {
+            throw GANError("\(error)")
         }
         return try decode(data, name: url.path)
     }
@@ -152,13 +156,18 @@ public struct TrainConfig: Codable, Equatable {
     /// A configuration from JSON bytes; `name` appears in errors.
     public static func decode(_ data: Data, name: String) throws -> TrainConfig {
         // A misspelled key would otherwise be ignored silently, and its option left at the default.
+        if let key = JSONKeys.firstDuplicate(in: data) {
+            throw GANError("\(name): the key '\(FormatError.printable(key))' appears twice (which one was meant?)")
+        }
         if let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] {
             let known = TrainOptions.keys
             let keys = object.flatMap { key, value in
                 (value as? [String: Any]).map { $0.keys.map { key + "." + $0 } } ?? [key]
             }
             if let unknown = keys.sorted().first(where: { !known.contains($0) }) {
-                throw GANError("\(name): unknown key '\(unknown)' (known: \(known.sorted().joined(separator: ", ")))")
+                throw GANError(
+                    "\(name): unknown key '\(FormatError.printable(unknown))' (known: \(known.sorted().joined(separator: ", ")))"
+                )
             }
         }
         do {

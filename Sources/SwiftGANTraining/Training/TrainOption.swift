@@ -52,6 +52,10 @@ public struct Requirement<T> {
     public static func atLeast(_ low: T) -> Requirement where T: Comparable {
         Requirement(holds: { $0 >= low }, words: "at least \(low)")
     }
+    /// In `range`: counts that size an allocation or a loop have an upper bound too.
+    public static func within(_ range: ClosedRange<T>) -> Requirement where T: Comparable {
+        Requirement(holds: range.contains, words: "in \(range.lowerBound)...\(range.upperBound)")
+    }
     public static func custom(_ words: String, _ holds: @escaping (T) -> Bool) -> Requirement {
         Requirement(holds: holds, words: words)
     }

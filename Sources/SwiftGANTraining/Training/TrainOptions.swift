@@ -38,7 +38,7 @@ public enum TrainOptions {
         .value(
             "batch-size", "N", "batchSize", \.batchSize, help: "Examples per batch.",
             default: perModel { "\($0.batchSize)" },
-            must: .atLeast(2), followsModel: true),
+            must: .within(2...TrainPlan.maximumBatchSize), followsModel: true),
         .value("seed", "N", "seed", \.seed, help: "Fixes initialization, data order, noise and dropout."),
         .value(
             "sample-every", "N", "sampleEvery", \.sampleEvery,
@@ -81,12 +81,12 @@ public enum TrainOptions {
             default: "0.999" + objectiveDefaults { adamBetas($0).map { "\($0.1)" } }, must: .fraction),
         .value(
             "d-steps", "N", "criticSteps", \.criticSteps, help: "D updates per step, each on a fresh real batch.",
-            default: "1" + objectiveDefaults { $0.criticSteps.map { "\($0)" } }, must: .atLeast(1)),
+            default: "1" + objectiveDefaults { $0.criticSteps.map { "\($0)" } }, must: .within(1...100)),
         .value(
             "g-steps", "N", "generatorSteps", \.generatorSteps,
             help:
                 "G updates per step, the second and later on fresh noise (DCGAN-tensorflow's remedy when D wins too easily).",
-            default: "1", must: .atLeast(1)),
+            default: "1", must: .within(1...100)),
         .value(
             "clip", "C", "weightClip", \.weightClip,
             help: "Clamp D's parameters to ±C after each update (the original WGAN).",
@@ -177,7 +177,7 @@ public enum TrainOptions {
         .value(
             "eval-samples", "N", "evalSamples", \.evalSamples,
             help: "Images generated for each --eval-every measurement.", default: "2000",
-            must: .atLeast(2)),
+            must: .within(2...50_000)),
         .value(
             "evaluator", "FILE", "evaluator", \.evaluator,
             help: "With --eval-every: an evaluator from swiftgan train-evaluator.",

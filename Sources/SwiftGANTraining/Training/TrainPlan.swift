@@ -10,6 +10,9 @@ import SwiftGANDatasets
 /// targets, batching). ``config`` is the request
 /// with every resolved value written in: what `config.json` records, so the run can be repeated.
 public struct TrainPlan {
+    /// The largest batch: dcgan64's two networks hold about 3 GB of activations at 1,024 images.
+    public static let maximumBatchSize = 1024
+
     /// The resolved configuration (batch size, sampling, steps, loss and run folder filled in).
     public private(set) var config: TrainConfig
     /// How each step trains: objective, optimizers, updates per step, targets, penalties, average.

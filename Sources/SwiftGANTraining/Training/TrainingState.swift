@@ -37,6 +37,7 @@ extension TrainingRun {
             "seconds": String(history.last?.seconds ?? 0),
             "config_sha256": configDigest,
         ]
+        for (key, value) in Self.kernelSetting { metadata[key] = value }
         if let average = step.generatorAverage { metadata["generator_average.updates"] = String(average.updates) }
         if let sampler = sampler {
             // Indices below 2²⁴ are exact in Float32; datasets are far smaller.
@@ -48,6 +49,17 @@ extension TrainingRun {
             metadata["sampler.epoch"] = String(sampler.epoch)
         }
         try AtomicFile.write(try Safetensors.encode(tensors, metadata: metadata), to: folder.state)
+    }
+
+    /// What decides the order of the kernels' sums, so the bits of a step: the worker count and
+    /// the backends. The state records them, and a resume under others says it is no longer
+    /// byte-identical (`taskset -c 0` on a 2-core machine halves the workers).
+    static var kernelSetting: [String: String] {
+        [
+            "kernels.workers": String(Parallel.workers),
+            "kernels.convolution": ConvolutionBackend.current.rawValue,
+            "kernels.matrix_product": MatrixProductBackend.current.rawValue,
+        ]
     }
 
     /// Loads the networks, optimizers, generator, sampler, history and sample frames saved in the
@@ -75,6 +87,16 @@ extension TrainingRun {
                         + "(it was replaced or edited); put the run's own config.json back, or start a new run")
             }
             try requireSavedConfiguration()
+        }
+        let changed = Self.kernelSetting.filter { key, now in meta[key].map { $0 != now } ?? false }
+        if !changed.isEmpty {
+            let what = changed.sorted { $0.key < $1.key }.map { key, now in
+                "\(key) \(Checkpoint.shown(meta[key] ?? "")) → \(now)"
+            }
+            log(
+                "note: this run was saved with other kernel settings (\(what.joined(separator: ", "))); it resumes "
+                    + "correctly, but sums run in another order, so it is no longer byte-identical to an uninterrupted run"
+            )
         }
         let words = (meta["rng"] ?? "").split(separator: ",").compactMap { UInt64($0) }
         guard words.count == 4, words.contains(where: { $0 != 0 }) else {

@@ -1,3 +1,4 @@
+import SwiftGANArtifacts
 import SwiftGANNN
 import SwiftGANTensors
 
@@ -69,7 +70,8 @@ public enum ModelZoo {
     /// The model named `name`, or an error listing the known names.
     public static func entry(_ name: String) throws -> any ZooModel.Type {
         guard let entry = all.first(where: { $0.name == name }) else {
-            throw GANError("unknown model '\(name)' (known: \(names.joined(separator: ", ")))")
+            throw GANError(
+                "unknown model '\(FormatError.printable(name, limit: 60))' (known: \(names.joined(separator: ", ")))")
         }
         return entry
     }

@@ -1,0 +1,134 @@
+import Foundation
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// The one way SwiftGAN reads a file it did not just write: a regular file only (a folder, a
+/// FIFO, `/dev/zero` or a socket is refused before anything is read), its size checked against
+/// the format's cap before a byte is allocated, and a failure told in plain words with the
+/// system's name for it (`EISDIR`, `ELOOP`, `EFBIG`…).
+///
+/// ```swift
+/// let bytes = try InputFile.read(url, format: "safetensors", limit: Safetensors.maximumFileSize)
+/// ```
+public enum InputFile {
+    /// Whether the file's own name may be a symbolic link.
+    public enum Links {
+        case follow
+        /// For files inside a run folder that end up in a page made for sharing: a link there could
+        /// point anywhere (`~/.netrc`), so it is refused.
+        case refuse
+    }
+
+    /// The whole file, or a ``FormatError`` naming it and saying why not.
+    public static func read(_ url: URL, format: String, limit: Int, links: Links = .follow) throws -> Data {
+        let path = url.path
+        func refuse(_ reason: String) -> FormatError { FormatError(format: format, reason: reason, path: path) }
+        // O_NONBLOCK: opening a FIFO must not wait for a writer; fstat then refuses it.
+        var flags = O_RDONLY | O_CLOEXEC | O_NONBLOCK
+        if links == .refuse { flags |= O_NOFOLLOW }
+        let fd = open(path, flags)
+        guard fd >= 0 else {
+            let code = errno
+            if links == .refuse && code == ELOOP && isSymbolicLink(path) {
+                throw refuse("is a symbolic link, which is not followed here (it could point outside the folder)")
+            }
+            throw refuse("cannot open: \(systemReason(code))")
+        }
+        defer { close(fd) }
+        var info = stat()
+        guard fstat(fd, &info) == 0 else { throw refuse("cannot read its size: \(systemReason(errno))") }
+        if let kind = nonRegularKind(info.st_mode) { throw refuse("is \(kind), not a regular file") }
+        let size = Int(info.st_size)
+        guard size <= limit else {
+            throw refuse(
+                "is \(InputFile.size(size)), more than the \(InputFile.size(limit)) a \(format) file may be here"
+            )
+        }
+        var data = Data(count: size)
+        var filled = 0
+        let failure: Int32? = data.withUnsafeMutableBytes { (buffer: UnsafeMutableRawBufferPointer) -> Int32? in
+            while filled < size {
+                let n = Foundation.read(fd, buffer.baseAddress! + filled, size - filled)
+                if n < 0 {
+                    if errno == EINTR || errno == EAGAIN { continue }
+                    return errno
+                }
+                if n == 0 { break }  // the file shrank while being read: keep what is there
+                filled += n
+            }
+            return nil
+        }
+        if let failure { throw refuse("cannot read: \(systemReason(failure))") }
+        if filled < size { data.removeSubrange(filled..<size) }
+        return data
+    }
+
+    /// Text of a file read by ``read(_:format:limit:links:)``, which must be UTF-8.
+    public static func text(_ url: URL, format: String, limit: Int, links: Links = .follow) throws -> String {
+        let data = try read(url, format: format, limit: limit, links: links)
+        guard let text = String(data: data, encoding: .utf8) else {
+            throw FormatError(format: format, reason: "is not UTF-8 text", path: url.path)
+        }
+        return text
+    }
+
+    /// A size in words: "512 bytes", "3.2 MB", "6.0 GB" (powers of 1000, as `ls -h --si` and file managers say).
+    public static func size(_ bytes: Int) -> String {
+        if bytes < 1000 { return "\(bytes) bytes" }
+        let units = ["kB", "MB", "GB", "TB", "PB", "EB"]
+        var value = Double(bytes) / 1000
+        var unit = 0
+        while value >= 999.95 && unit < units.count - 1 {
+            value /= 1000
+            unit += 1
+        }
+        return String(format: "%.1f %@", value, units[unit])
+    }
+
+    /// What a non-regular file is, in words; nil for a regular file.
+    static func nonRegularKind(_ mode: mode_t) -> String? {
+        switch mode & S_IFMT {
+        case S_IFREG: return nil
+        case S_IFDIR: return "a folder (EISDIR)"
+        case S_IFIFO: return "a FIFO, a named pipe that never ends"
+        case S_IFCHR: return "a character device, like /dev/zero, whose bytes never end"
+        case S_IFBLK: return "a block device (a disk)"
+        case S_IFSOCK: return "a socket"
+        default: return "not a file"
+        }
+    }
+
+    static func isSymbolicLink(_ path: String) -> Bool {
+        var info = stat()
+        return lstat(path, &info) == 0 && info.st_mode & S_IFMT == S_IFLNK
+    }
+
+    /// A system error in plain words, with its name for searching: "no such file or folder (ENOENT)".
+    public static func systemReason(_ code: Int32) -> String {
+        let words: [Int32: String] = [
+            ENOENT: "there is no such file or folder (ENOENT)",
+            EACCES: "permission denied (EACCES)",
+            EPERM: "the operation is not permitted (EPERM)",
+            EISDIR: "it is a folder, not a file (EISDIR)",
+            ENOTDIR: "a part of the path is a file, not a folder (ENOTDIR)",
+            ELOOP: "the path goes round a loop of symbolic links (ELOOP)",
+            EFBIG: "the file is too large for this system or its limits (EFBIG)",
+            ENOSPC: "the disk is full (ENOSPC)",
+            EDQUOT: "the disk quota is used up (EDQUOT)",
+            EROFS: "the file system is read-only (EROFS)",
+            ENAMETOOLONG: "the path or a name in it is too long (ENAMETOOLONG)",
+            EMFILE: "this process has too many files open (EMFILE)",
+            ENFILE: "the system has too many files open (ENFILE)",
+            EIO: "the disk reported an input/output error (EIO)",
+            ENXIO: "there is no device behind it (ENXIO)",
+            ETXTBSY: "the file is busy (ETXTBSY)",
+            EEXIST: "it already exists (EEXIST)",
+            ENOMEM: "the system is out of memory (ENOMEM)",
+        ]
+        return words[code] ?? "\(String(cString: strerror(code))) (errno \(code))"
+    }
+}
