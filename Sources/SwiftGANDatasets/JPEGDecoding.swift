@@ -19,30 +19,44 @@ import Darwin
 /// exactly as a C program does after its `longjmp`. A thread costs tens of microseconds, far less
 /// than decoding the image.
 ///
-/// Warnings (`emit_message` with a negative level) are not fatal in libjpeg; the one that means
-/// the file ended early ("Premature end of JPEG file" and friends) is treated as an error, so a
-/// truncated download is skipped instead of loading with a grey lower half.
+/// Warnings (`emit_message` with a negative level) are not fatal in libjpeg: it decodes on past
+/// corrupt data, so a truncated download loads with a grey lower half, garbage between markers is
+/// skipped, and an inconsistent progression ("bogus progression") is decoded scan after scan. Here
+/// every warning ends the decode the way `error_exit` does, and the image is refused with
+/// libjpeg's text for it.
+///
+/// A progressive file may also repeat scans that libjpeg finds consistent (a first scan of a band
+/// with no successive approximation, say): each one costs a pass over the whole image, so a
+/// 440 KB file of 8000 × 8000 pixels with 2,000 scans takes minutes. libjpeg's progress monitor
+/// runs before each piece of input is absorbed, and refuses the file once its scan count passes
+/// ``scanLimit``.
 enum JPEGDecoder {
     /// Everything the decoding thread reads and writes. It lives in memory allocated by the caller,
     /// which outlives the thread however the thread ends.
     struct Job {
         var info: UnsafeMutablePointer<jpeg_decompress_struct>
         var errors: UnsafeMutablePointer<jpeg_error_mgr>
+        var progress: UnsafeMutablePointer<jpeg_progress_mgr>
         var input: UnsafePointer<UInt8>
         var inputCount: Int
         var smallestUsefulSide: Int
         var output: UnsafeMutablePointer<UInt8>?
         var width = 0, height = 0, channels = 0, reduction = 1, fullWidth = 0, fullHeight = 0
         var created = false
-        /// libjpeg's message for a fatal error, or this decoder's own reason to refuse the image.
+        /// libjpeg's message for a fatal error or a warning, or this decoder's own reason to refuse
+        /// the image.
         var failure: UnsafeMutablePointer<CChar>
         var failed = false
-        /// The first "file ended early" warning.
-        var truncation: UnsafeMutablePointer<CChar>
-        var truncated = false
     }
 
     static let messageLength = Int(JMSG_LENGTH_MAX)
+
+    /// The most scans (SOS markers) a file may have. jpeg_simple_progression writes 10 for colour
+    /// and 6 for gray; libjpeg-turbo's own fuzzers decode with this limit (TJPARAM_SCANLIMIT 100),
+    /// and its djpeg takes one as `-maxscans`.
+    static let scanLimit = 100
+    /// A constant, so that the progress monitor allocates nothing that `pthread_exit` would abandon.
+    static let tooManyScans = "progressive JPEG has more than \(scanLimit) scans"
 
     static func decode(_ data: Data, smallestUsefulSide: Int) throws -> DecodedImage {
         try data.withUnsafeBytes { (raw: UnsafeRawBufferPointer) -> DecodedImage in
@@ -51,24 +65,30 @@ enum JPEGDecoder {
             info.initialize(to: jpeg_decompress_struct())
             let errors = UnsafeMutablePointer<jpeg_error_mgr>.allocate(capacity: 1)
             errors.initialize(to: jpeg_error_mgr())
+            let progress = UnsafeMutablePointer<jpeg_progress_mgr>.allocate(capacity: 1)
+            progress.initialize(to: jpeg_progress_mgr())
             let failure = UnsafeMutablePointer<CChar>.allocate(capacity: messageLength)
-            let truncation = UnsafeMutablePointer<CChar>.allocate(capacity: messageLength)
             job.initialize(
                 to: Job(
-                    info: info, errors: errors, input: raw.bindMemory(to: UInt8.self).baseAddress!,
-                    inputCount: raw.count, smallestUsefulSide: smallestUsefulSide,
-                    failure: failure, truncation: truncation))
+                    info: info, errors: errors, progress: progress,
+                    input: raw.bindMemory(to: UInt8.self).baseAddress!, inputCount: raw.count,
+                    smallestUsefulSide: smallestUsefulSide, failure: failure))
             defer {
                 if job.pointee.created { jpeg_destroy_decompress(info) }
                 job.pointee.output?.deallocate()
-                for p in [failure, truncation] { p.deallocate() }
+                failure.deallocate()
+                progress.deallocate()
                 errors.deallocate()
                 info.deallocate()
                 job.deallocate()
             }
             try runOnOwnThread(job)
-            if job.pointee.failed { throw DataError("JPEG: " + String(cString: failure)) }
-            if job.pointee.truncated { throw DataError("JPEG: " + String(cString: truncation) + " (truncated file?)") }
+            if job.pointee.failed {
+                let reason = String(cString: failure)
+                // libjpeg's texts for running out of data: JWRN_JPEG_EOF, JWRN_HIT_MARKER.
+                let cut = reason.lowercased().contains("premature end")
+                throw DataError("JPEG: " + reason + (cut ? " (truncated file?)" : ""))
+            }
             let j = job.pointee
             let pixels = [UInt8](UnsafeBufferPointer(start: j.output!, count: j.width * j.height * j.channels))
             return DecodedImage(
@@ -103,27 +123,32 @@ enum JPEGDecoder {
             job.pointee.failed = true
             pthread_exit(nil)
         }
+        // Level -1 is a warning about corrupt data, which libjpeg would decode past: fatal here.
+        // Levels 0 and up are trace messages.
         errors.pointee.emit_message = { common, level in
             guard level < 0 else { return }
             let job = common!.pointee.client_data.assumingMemoryBound(to: Job.self)
-            job.pointee.errors.pointee.num_warnings += 1
-            guard !job.pointee.truncated else { return }
-            job.pointee.errors.pointee.format_message(common, job.pointee.truncation)
-            // libjpeg's texts for running out of data: JWRN_JPEG_EOF, JWRN_HIT_MARKER.
-            job.pointee.truncated = strstr(job.pointee.truncation, "remature end") != nil
+            job.pointee.errors.pointee.format_message(common, job.pointee.failure)
+            job.pointee.failed = true
+            pthread_exit(nil)
         }
         errors.pointee.output_message = { _ in }
+        job.pointee.progress.pointee.progress_monitor = { common in
+            let job = common!.pointee.client_data.assumingMemoryBound(to: Job.self)
+            guard Int(job.pointee.info.pointee.input_scan_number) > JPEGDecoder.scanLimit else { return }
+            JPEGDecoder.record(JPEGDecoder.tooManyScans, in: job)
+            pthread_exit(nil)
+        }
         jpeg_CreateDecompress(info, JPEG_LIB_VERSION, MemoryLayout<jpeg_decompress_struct>.size)
         job.pointee.created = true
         // Set after creation, which clears the struct apart from `err`.
         info.pointee.client_data = raw
+        info.pointee.progress = job.pointee.progress
         jpeg_mem_src(info, job.pointee.input, UInt(job.pointee.inputCount))
         _ = jpeg_read_header(info, 1)
 
         func refuse(_ reason: String) -> UnsafeMutableRawPointer? {
-            _ = reason.withCString { strncpy(job.pointee.failure, $0, messageLength - 1) }
-            job.pointee.failure[messageLength - 1] = 0
-            job.pointee.failed = true
+            JPEGDecoder.record(reason, in: job)
             return nil
         }
         let width = Int(info.pointee.image_width), height = Int(info.pointee.image_height)
@@ -152,5 +177,12 @@ enum JPEGDecoder {
         }
         _ = jpeg_finish_decompress(info)
         return nil
+    }
+
+    /// Records this decoder's own reason to refuse the image, cut to libjpeg's message length.
+    private static func record(_ reason: String, in job: UnsafeMutablePointer<Job>) {
+        _ = reason.withCString { strncpy(job.pointee.failure, $0, messageLength - 1) }
+        job.pointee.failure[messageLength - 1] = 0
+        job.pointee.failed = true
     }
 }

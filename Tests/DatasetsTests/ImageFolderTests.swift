@@ -1,4 +1,5 @@
 import Foundation
+import SwiftGANCJPEG
 import SwiftGANCPNG
 import XCTest
 
@@ -218,6 +219,17 @@ final class ImageFolderTests: XCTestCase {
             UInt8((x * 7919 + y * 104729 + c * 31) % 251)
         }.jpeg()
         _ = try write(noise.prefix(noise.count * 3 / 5), "truncated.jpg", in: folder)
+        let progressiveNoise = TestImage(width: 64, height: 64, channels: 3) { x, y, c in
+            UInt8((x * 7919 + y * 104729 + c * 31) % 251)
+        }.jpeg(progressive: true)
+        _ = try write(progressiveNoise.prefix(progressiveNoise.count * 3 / 5), "truncated-progressive.jpg", in: folder)
+        // Bytes between two marker segments (the JFIF APP0 and the first DQT): libjpeg skips them
+        // with a warning.
+        let app0End = 4 + (Int(jpeg[4]) << 8 | Int(jpeg[5]))
+        XCTAssertEqual([jpeg[2], jpeg[3], jpeg[app0End], jpeg[app0End + 1]], [0xFF, 0xE0, 0xFF, 0xDB])
+        var garbage = jpeg
+        garbage.insert(contentsOf: [0x12, 0x34, 0x56, 0x78], at: app0End)
+        _ = try write(garbage, "garbage.jpg", in: folder)
         _ = try write(Data("<html>not an image</html>".utf8), "page.jpg", in: folder)
         _ = try write(Data(), "empty.jpeg", in: folder)
         // Sampling factor 0 in the frame header: libjpeg stops with a fatal error_exit.
@@ -239,8 +251,8 @@ final class ImageFolderTests: XCTestCase {
         XCTAssertEqual(
             skipped.map(\.path),
             [
-                "bad-data.png", "bad-header.png", "bad-sampling.jpg", "cmyk.jpg", "empty.jpeg", "page.jpg",
-                "truncated.jpg",
+                "bad-data.png", "bad-header.png", "bad-sampling.jpg", "cmyk.jpg", "empty.jpeg", "garbage.jpg",
+                "page.jpg", "truncated-progressive.jpg", "truncated.jpg",
             ]
             .map { folder.appendingPathComponent($0).path })
         XCTAssertEqual(reasons["bad-data.png"], "PNG data unreadable: IDAT: incorrect data check")
@@ -250,6 +262,8 @@ final class ImageFolderTests: XCTestCase {
         XCTAssertEqual(reasons["empty.jpeg"], "empty file")
         XCTAssertEqual(reasons["page.jpg"], "not a PNG or JPEG file (starts with 3c 68 74 6d)")
         XCTAssertEqual(reasons["truncated.jpg"], "JPEG: Premature end of JPEG file (truncated file?)")
+        XCTAssertEqual(reasons["truncated-progressive.jpg"], "JPEG: Premature end of JPEG file (truncated file?)")
+        XCTAssertEqual(reasons["garbage.jpg"], "JPEG: Corrupt JPEG data: 4 extraneous bytes before marker 0xdb")
 
         // Fatal libjpeg errors end only their own decoding thread; many in a row leave the process fine.
         for _ in 0..<200 { XCTAssertThrowsError(try ImageDecoder.decode(badSampling, smallestUsefulSide: 8)) }
@@ -268,6 +282,71 @@ final class ImageFolderTests: XCTestCase {
         XCTAssertTrue(
             message { try load(folder.appendingPathComponent("good.png"), size: 4, channels: 1) }.contains(
                 "is not a folder"))
+    }
+
+    /// The file with its last scan (the SOS segment and the entropy-coded data after it, up to EOI)
+    /// written `extra` more times. Entropy-coded data holds no 0xFF 0xDA (a 0xFF in it is followed
+    /// by 0x00 or a restart marker), so the last 0xFF 0xDA in the file starts the last scan.
+    func repeatingLastScan(_ jpeg: Data, _ extra: Int) -> Data {
+        let bytes = [UInt8](jpeg)
+        precondition(bytes.suffix(2) == [0xFF, 0xD9], "a JPEG file ends with EOI")
+        let sos = (0..<(bytes.count - 1)).last { bytes[$0] == 0xFF && bytes[$0 + 1] == 0xDA }!
+        let scan = bytes[sos..<(bytes.count - 2)]
+        var out = Array(bytes[..<(bytes.count - 2)])
+        for _ in 0..<extra { out += scan }
+        out += [0xFF, 0xD9]
+        return Data(out)
+    }
+
+    func testProgressiveJPEGsWithTooManyScansAreRefused() throws {
+        let image = TestImage(width: 64, height: 64, channels: 3) { x, y, c in
+            UInt8((x * 7919 + y * 104729 + c * 31) % 251)
+        }
+        // Spectral selection alone: the DC coefficients of the three components, then each
+        // component's AC band, all at full precision. libjpeg finds a repeat of such a scan
+        // consistent (it sets the same coefficients again), so only the scan limit stops one.
+        func scan(_ components: [Int32], _ ss: Int32, _ se: Int32) -> jpeg_scan_info {
+            let c = components + [Int32](repeating: 0, count: 4 - components.count)
+            return jpeg_scan_info(
+                comps_in_scan: Int32(components.count), component_index: (c[0], c[1], c[2], c[3]), Ss: ss, Se: se,
+                Ah: 0, Al: 0)
+        }
+        let fourScans = JPEGEncoder.encode(
+            pixels: image.pixels, width: 64, height: 64, channels: 3,
+            scans: [scan([0, 1, 2], 0, 0), scan([0], 1, 63), scan([1], 1, 63), scan([2], 1, 63)])
+        let original = try ImageDecoder.decode(fourScans, smallestUsefulSide: 64)
+        XCTAssertEqual([original.width, original.height, original.channels], [64, 64, 3])
+        XCTAssertEqual(
+            try ImageDecoder.decode(repeatingLastScan(fourScans, 96), smallestUsefulSide: 64).pixels,
+            original.pixels, "100 scans, at the limit, decode to the same image")
+        let limit = "JPEG: progressive JPEG has more than 100 scans"
+        XCTAssertEqual(
+            message { try ImageDecoder.decode(repeatingLastScan(fourScans, 97), smallestUsefulSide: 64) }, limit)
+        XCTAssertEqual(
+            message { try ImageDecoder.decode(repeatingLastScan(fourScans, 200), smallestUsefulSide: 64) }, limit)
+
+        // jpeg_simple_progression ends with a refinement scan of the luma AC band; sent again, it
+        // refines a bit that is already complete, which libjpeg only warns about
+        // (JWRN_BOGUS_PROGRESSION) and which is refused at the first copy.
+        let simple = image.jpeg(progressive: true)
+        XCTAssertEqual(try ImageDecoder.decode(simple, smallestUsefulSide: 64).width, 64)
+        let bogus = "JPEG: Inconsistent progression sequence for component 0 coefficient 1"
+        XCTAssertEqual(
+            message { try ImageDecoder.decode(repeatingLastScan(simple, 200), smallestUsefulSide: 64) }, bogus)
+
+        // In a folder, both are skipped with their reasons and the file at the limit loads.
+        let folder = temporaryFolder()
+        _ = try write(repeatingLastScan(fourScans, 96), "a-100-scans.jpg", in: folder)
+        _ = try write(repeatingLastScan(fourScans, 200), "b-204-scans.jpg", in: folder)
+        _ = try write(repeatingLastScan(simple, 200), "c-repeated-refinement.jpg", in: folder)
+        let (data, skipped) = try load(folder, size: 16, channels: 3)
+        XCTAssertEqual(data.count, 1)
+        XCTAssertEqual(
+            skipped.map(\.path),
+            ["b-204-scans.jpg", "c-repeated-refinement.jpg"].map {
+                folder.appendingPathComponent($0).path
+            })
+        XCTAssertEqual(skipped.map(\.reason), [limit, bogus])
     }
 
     func testSubfoldersAreClassesInSortedOrder() throws {
