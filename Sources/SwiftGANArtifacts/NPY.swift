@@ -43,6 +43,15 @@ public enum NPY {
         precondition(
             shape.allSatisfy { $0 >= 0 } && shape.reduce(1, *) == count,
             "shape \(shape) does not hold \(count) values")
+        var file = header(descr: descr, shape: shape)
+        file.append(payload)
+        return file
+    }
+
+    /// The bytes before the data of an array of `descr` ("|u1", "<f4", "<i8") and `shape`: a
+    /// writer that makes a large array in parts appends them to this, in C order, little-endian
+    /// (``appendPayload(float32:to:)``), instead of holding the values twice.
+    public static func header(descr: String, shape: [Int]) -> Data {
         // Python writes a one-element tuple as "(n,)".
         let dimensions =
             shape.count == 1 ? "(\(shape[0]),)" : "(" + shape.map(String.init).joined(separator: ", ") + ")"
@@ -53,8 +62,12 @@ public enum NPY {
         file.append(contentsOf: [1, 0])
         file.appendLittleEndian(UInt16(header.utf8.count))
         file.append(contentsOf: header.utf8)
-        file.append(payload)
         return file
+    }
+
+    /// Float32 values appended to a file begun with ``header(descr:shape:)``.
+    public static func appendPayload(float32 values: [Float], to file: inout Data) {
+        file.append(LittleEndian.bytes(of: values))
     }
 
     /// The array in an `.npy` file: its dtype string (`"<f4"`), shape and raw C-order data.

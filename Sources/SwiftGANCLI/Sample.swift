@@ -39,8 +39,6 @@ struct Sample: ParsableCommand {
     /// The most samples a run of `sample` makes (a .npy of a million 28×28 images is 784 MB), and
     /// the most a PNG grid shows.
     static let maxSamples = 1_000_000, maxGrid = 10_000
-    /// The most sample values a run holds: 4 GB as float32 (a million 28×28 images; 80,000 of 64×64×3).
-    static let maxValues = 1 << 30
 
     func validate() throws {
         guard count > 0 else { throw ValidationError("--count must be positive") }
@@ -86,29 +84,46 @@ struct Sample: ParsableCommand {
         guard total <= Self.maxSamples else {
             throw ValidationError("\(total) samples (\(count) per class) is more than \(Self.maxSamples)")
         }
-        let values = model.sampleShape.reduce(total, *)
-        guard values <= Self.maxValues else {
-            throw ValidationError(
-                "\(total) samples of \(model.sampleShape.map(String.init).joined(separator: "×")) are \(InputFile.size(4 * values)) as float32; one run makes at most \(InputFile.size(4 * Self.maxValues)) (\(Self.maxValues / model.sampleShape.reduce(1, *)) of these)"
-            )
-        }
         if out != nil && total > Self.maxGrid {
             throw ValidationError(
                 "a PNG grid shows at most \(Self.maxGrid) samples, not \(total); write more with --npy alone")
         }
+        // The .npy's shape and element type: gray images as [N, H, W], as MNIST's .npy files are;
+        // curves, and images with --float32, as the generator's float32 output.
+        let npyShape: [Int], bytesPerValue: Int
+        switch model.sample {
+        case .images(let h, let w, let c) where !float32:
+            (npyShape, bytesPerValue) = ([total, h, w] + (c == 1 ? [] : [c]), 1)
+        default: (npyShape, bytesPerValue) = ([total] + model.sampleShape, 4)
+        }
+        let npyBytes = npyShape.reduce(bytesPerValue, *)
+        if npy != nil && npyBytes > NPY.maximumFileSize - 1024 {
+            throw ValidationError(
+                "\(total) samples make a .npy of \(InputFile.size(npyBytes)); at most \(InputFile.size(NPY.maximumFileSize)) (what swiftgan evaluate reads) in one file"
+            )
+        }
         let noise = given ?? model.noise(total, using: RandomGenerator(seed: seed))
-        // In batches of 500, so memory stays bounded; in inference mode a sample does not depend
-        // on the others in its batch (with --batch-statistics, each batch normalizes itself).
+        // In batches of 500, each written into the .npy at once, so memory holds the file and one
+        // batch; in inference mode a sample does not depend on the others in its batch (with
+        // --batch-statistics, each batch normalizes itself).
         var parts: [Tensor] = []
+        var file = NPY.header(descr: bytesPerValue == 1 ? "|u1" : "<f4", shape: npyShape)
+        if npy != nil { file.reserveCapacity(file.count + npyBytes) }
         for start in stride(from: 0, to: total, by: 500) {
             let range = start..<Swift.min(start + 500, total)
-            parts.append(
-                model.generate(
-                    noise.slice(alongAxis: 0, range), labels: labels.map { Array($0[range]) },
-                    batchStatistics: batchStatistics))
+            let part = model.generate(
+                noise.slice(alongAxis: 0, range), labels: labels.map { Array($0[range]) },
+                batchStatistics: batchStatistics)
+            if out != nil { parts.append(part) }
+            guard npy != nil else { continue }
+            if bytesPerValue == 1 {
+                file.append(contentsOf: RunPictures.bytes(part, range: model.dataRange))
+            } else {
+                NPY.appendPayload(float32: part.scalars, to: &file)
+            }
         }
-        let samples = parts.count == 1 ? parts[0] : Tensor.concatenate(parts, alongAxis: 0)
         if let out {
+            let samples = parts.count == 1 ? parts[0] : Tensor.concatenate(parts, alongAxis: 0)
             let name = { Self.className($0, in: classNames) }
             let picture: RasterImage
             if label == "all" {
@@ -124,18 +139,7 @@ struct Sample: ParsableCommand {
             )
         }
         if let npy {
-            let data: Data
-            switch model.sample {
-            case .images(let h, let w, let c) where !float32:
-                // Gray images as [N, H, W], as MNIST's .npy files are.
-                data = NPY.encode(
-                    uint8: RunPictures.bytes(samples, range: model.dataRange),
-                    shape: [total, h, w] + (c == 1 ? [] : [c]))
-            default:
-                // Curves, and images with --float32: the generator's output as it is.
-                data = NPY.encode(float32: samples.scalars, shape: samples.shape)
-            }
-            try AtomicFile.write(data, to: URL(fileURLWithPath: npy))
+            try AtomicFile.write(file, to: URL(fileURLWithPath: npy))
             print("wrote \(npy)")
             if let labels {
                 let labelsFile = Self.labelsPath(forImages: npy)
