@@ -64,7 +64,8 @@ let package = Package(
         .target(name: "SwiftGANNN", dependencies: ["SwiftGANTensors", "SwiftGANArtifacts"]),
         // Files: images, GIF, safetensors, NPY, ONNX, TensorBoard, HTML, charts.
         .target(name: "SwiftGANArtifacts", dependencies: ["SwiftGANCZlib"]),
-        // Datasets in their published formats, and their discovery and download.
+        // Datasets in their published formats, and their discovery and download (Artifacts for
+        // FormatError.printable: names read from an image folder reach messages through it).
         .target(
             name: "SwiftGANDatasets",
             dependencies: [

@@ -19,6 +19,7 @@ public enum FuzzTargets {
 
     public static let all: [Target] = [
         idx, gzipTarget, cifar10, tarTarget, image, png, gif, safetensors, npy, config, checkpoint, trainingState,
+        imageFolderCache, evaluator,
     ]
 
     static let idx = Target(
@@ -143,6 +144,32 @@ public enum FuzzTargets {
         },
         seeds: {
             [try Data(contentsOf: try stateRun().folder.state)]
+        })
+
+    static let imageFolderCache = Target(
+        name: "image-folder-cache", summary: "an image folder's decoded cache (~/.cache/swiftgan/folders/*.bin)",
+        run: { _ = try ImageFolderCache.decode($0, name: "input") },
+        seeds: {
+            // Two gray 2×2 images of one class; three RGB 3×3 images of two classes with a skipped file.
+            let gray = try ImageDataset(
+                name: "gray", height: 2, width: 2, channels: 1, pixels: (0..<8).map { UInt8($0 * 30) },
+                labels: [0, 0], classNames: ["gray"])
+            let rgb = try ImageDataset(
+                name: "rgb", height: 3, width: 3, channels: 3, pixels: (0..<81).map { UInt8($0 * 3) },
+                labels: [0, 1, 1], classNames: ["cats", "dogs"])
+            return [
+                try ImageFolderCache.encode(gray, skipped: []),
+                try ImageFolderCache.encode(rgb, skipped: [(path: "/data/rgb/bad.png", reason: "empty file")]),
+            ]
+        })
+
+    static let evaluator = Target(
+        name: "evaluator", summary: "evaluator files (`evaluate --evaluator`, `train --evaluator`)",
+        run: { _ = try Evaluator.decode($0, name: "input") },
+        seeds: {
+            // The architecture is fixed (its 3136 × 128 dense layer makes any seed 1.6 MB); two classes.
+            let network = Evaluator(classes: 2, rng: RandomGenerator(seed: 0))
+            return [try network.encoded(dataset: "fuzz", testAccuracy: 0.5, command: "seed")]
         })
 
     public static func named(_ name: String) -> Target? { all.first { $0.name == name } }

@@ -110,7 +110,7 @@ struct Evaluate: ParsableCommand {
             let (model, step, classNames) = try Checkpoint.loadGenerator(from: URL(fileURLWithPath: checkpoint))
             if let classNames, classNames != testClassNames {
                 throw GANError(
-                    "\(checkpoint) was trained on other classes (\(classNames.prefix(3).joined(separator: ", ")), …) than \(dataset)'s; give its --dataset"
+                    "\(checkpoint) was trained on other classes (\(classNames.prefix(3).map { FormatError.printable($0, limit: 32) }.joined(separator: ", ")), …) than \(dataset)'s; give its --dataset"
                 )
             }
             guard model.sample == .grayscale28 else {

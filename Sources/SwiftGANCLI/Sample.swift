@@ -149,9 +149,11 @@ struct Sample: ParsableCommand {
         }
     }
 
-    /// A class's name from a checkpoint's list, or "class N".
+    /// A class's name from a checkpoint's list, or "class N". The names came from the training
+    /// set's folder names, so they are shown printable and at most 32 characters long, in the
+    /// terminal and as picture labels alike.
     static func className(_ c: Int, in names: [String]?) -> String {
-        names.flatMap { $0.indices.contains(c) ? $0[c] : nil } ?? "class \(c)"
+        names.flatMap { $0.indices.contains(c) ? FormatError.printable($0[c], limit: 32) : nil } ?? "class \(c)"
     }
 
     /// Noise vectors from a float32 .npy file of shape [N, size], all finite.

@@ -431,6 +431,149 @@ final class ImageFolderTests: XCTestCase {
         XCTAssertTrue(logged.contains { $0.contains("ignoring the damaged cache file") }, "\(logged)")
     }
 
+    /// The reported damage: bytes 8–15 of a cache file (its header length) overwritten with
+    /// F0 FF FF FF FF FF FF FF, which trapped every later load of the folder. Now the file is
+    /// deleted with a message naming it and what was wrong, and the folder decoded and cached again.
+    func testCacheWithAHugeHeaderLengthIsDeletedAndRebuilt() throws {
+        let folder = temporaryFolder()
+        let image = TestImage(width: 6, height: 6, channels: 3) { x, y, c in UInt8(x * 40 + y * 7 + c) }
+        _ = try write(image.png(), "a.png", in: folder)
+        let first = try load(folder, size: 4, channels: 3)
+        let cacheFolder = cacheRoot(of: folder).appendingPathComponent("folders")
+        let names = try FileManager.default.contentsOfDirectory(atPath: cacheFolder.path).filter {
+            $0.hasSuffix(".bin")
+        }
+        XCTAssertEqual(names.count, 1)
+        let cacheFile = cacheFolder.appendingPathComponent(names[0])
+        var damaged = try Data(contentsOf: cacheFile)
+        damaged.replaceSubrange(8..<16, with: [0xF0, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF])
+        try damaged.write(to: cacheFile)
+
+        var logged: [String] = []
+        let second = try load(folder, size: 4, channels: 3) { logged.append($0) }
+        XCTAssertEqual(second.dataset.pixels, first.dataset.pixels)
+        let notice = logged.first { $0.contains("damaged cache file") } ?? "no notice in \(logged)"
+        XCTAssertTrue(notice.contains(cacheFile.path), notice)
+        XCTAssertTrue(notice.contains("header length 18446744073709551600 runs past the end"), notice)
+        XCTAssertTrue(notice.contains("removed it"), notice)
+        XCTAssertTrue(logged.contains { $0.hasPrefix("cached") }, "\(logged)")
+        XCTAssertNotEqual(try Data(contentsOf: cacheFile), damaged, "the entry is written again")
+
+        logged = []
+        _ = try load(folder, size: 4, channels: 3) { logged.append($0) }
+        XCTAssertTrue(logged.contains { $0.contains("from the cache") }, "\(logged)")
+        XCTAssertThrowsError(try ImageFolderCache.decode(damaged, name: "x.bin")) {
+            XCTAssertTrue("\($0)".hasPrefix("x.bin: header length"), "\($0)")
+        }
+        // A cache file of another size under this entry's name is refused too, not handed out.
+        let other = try ImageDataset(
+            name: "other", height: 2, width: 2, channels: 3, pixels: [UInt8](repeating: 7, count: 12), labels: [0],
+            classNames: ["other"])
+        try ImageFolderCache.encode(other, skipped: []).write(to: cacheFile)
+        logged = []
+        XCTAssertEqual(
+            try load(folder, size: 4, channels: 3) { logged.append($0) }.dataset.pixels, first.dataset.pixels)
+        XCTAssertTrue(logged.contains { $0.contains("not the 4×4×3 its name stands for") }, "\(logged)")
+    }
+
+    /// A `.partial` file older than 10 minutes (an interrupted cache write) is removed when the
+    /// folder loads; a recent one may belong to another process writing now, and stays.
+    func testStalePartialCacheFilesAreRemoved() throws {
+        let folder = temporaryFolder()
+        _ = try write(
+            TestImage(width: 4, height: 4, channels: 1) { x, _, _ in UInt8(x * 50) }.png(), "a.png", in: folder)
+        let cacheFolder = cacheRoot(of: folder).appendingPathComponent("folders")
+        try FileManager.default.createDirectory(at: cacheFolder, withIntermediateDirectories: true)
+        let stale = cacheFolder.appendingPathComponent(".0123abcd.bin.4242.partial")
+        let recent = cacheFolder.appendingPathComponent(".4567abcd.bin.4243.partial")
+        for url in [stale, recent] { try Data(count: 4096).write(to: url) }
+        try FileManager.default.setAttributes(
+            [.modificationDate: Date().addingTimeInterval(-3600)], ofItemAtPath: stale.path)
+
+        var logged: [String] = []
+        XCTAssertEqual(try load(folder, size: 2, channels: 1) { logged.append($0) }.dataset.count, 1)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: stale.path), "\(logged)")
+        XCTAssertTrue(FileManager.default.fileExists(atPath: recent.path))
+        XCTAssertTrue(
+            logged.contains { $0.contains(stale.path) && $0.contains("interrupted cache write") }, "\(logged)")
+        XCTAssertFalse(
+            try FileManager.default.contentsOfDirectory(atPath: cacheFolder.path).contains {
+                $0.hasSuffix(".partial") && $0 != recent.lastPathComponent
+            }, "this load's own temporary file is gone too")
+    }
+
+    /// Class folders and file names with terminal escapes (ESC]0;…BEL retitles the window,
+    /// ESC[2J clears it) reach messages as \xNN; the dataset keeps the names as they are.
+    func testEscapeSequencesInNamesArePrintedEscaped() throws {
+        func hasControl(_ text: String) -> Bool { text.unicodeScalars.contains { $0.value < 0x20 || $0.value == 0x7F } }
+        let folder = temporaryFolder()
+        let title = "\u{1B}]0;pwned\u{07}", clear = "\u{1B}[2Jcats", red = "\u{1B}[31mred.png"
+        _ = try write(TestImage(width: 4, height: 4, channels: 1) { _, _, _ in 90 }.png(), "\(title)/a.png", in: folder)
+        _ = try write(Data("not an image".utf8), "\(clear)/\(red)", in: folder)
+        var logged: [String] = []
+        let (data, skipped) = try load(folder, size: 2, channels: 1) { logged.append($0) }
+        XCTAssertEqual(Set(data.classNames), [title, clear])
+        XCTAssertEqual(
+            skipped.map(\.path), [folder.appendingPathComponent("\(clear)/\(red)").path], "returned as it is")
+        XCTAssertFalse(logged.isEmpty)
+        for line in logged { XCTAssertFalse(hasControl(line), line.debugDescription) }
+        XCTAssertFalse(hasControl(skipped[0].reason), skipped[0].reason.debugDescription)
+
+        let broken = temporaryFolder("broken escapes")
+        _ = try write(Data("x".utf8), "\(clear)/\(red)", in: broken)
+        let text = message { try load(broken, size: 2, channels: 1) }
+        XCTAssertTrue(text.contains("(first: \(broken.path)/\\x1B[2Jcats/\\x1B[31mred.png: "), text.debugDescription)
+        XCTAssertFalse(hasControl(text), text.debugDescription)
+    }
+
+    /// Writes `data` to `folder/name`, the name given as bytes (one that is not UTF-8 cannot be a
+    /// Swift path), and returns the path as a C string, for `unlink`.
+    func writeRaw(_ data: Data, name: [UInt8], in folder: URL) throws -> [UInt8] {
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let path = Array(folder.path.utf8) + [UInt8(ascii: "/")] + name + [0]
+        let descriptor = path.withUnsafeBufferPointer {
+            $0.withMemoryRebound(to: CChar.self) { open($0.baseAddress!, O_WRONLY | O_CREAT | O_TRUNC, 0o644) }
+        }
+        guard descriptor >= 0 else { throw DataError("cannot create a file in \(folder.path) (errno \(errno))") }
+        let handle = FileHandle(fileDescriptor: descriptor, closeOnDealloc: true)
+        try handle.write(contentsOf: data)
+        try handle.close()
+        return path
+    }
+
+    func unlinkRaw(_ path: [UInt8]) {
+        _ = path.withUnsafeBufferPointer { $0.withMemoryRebound(to: CChar.self) { unlink($0.baseAddress!) } }
+    }
+
+    /// A file name that is not valid UTF-8 (byte 0xFF) cannot be opened by a Swift path; it is
+    /// reported as skipped, with the odd byte shown as \xFF, from the cache as well, and never
+    /// left out without a word.
+    func testFileNameThatIsNotUTF8IsReportedNotDropped() throws {
+        let folder = temporaryFolder()
+        let png = TestImage(width: 4, height: 4, channels: 1) { _, _, _ in 120 }.png()
+        _ = try write(png, "good.png", in: folder)
+        let bad = try writeRaw(png, name: Array("bad".utf8) + [0xFF] + Array(".png".utf8), in: folder)
+        // FileManager cannot name these files, so temporaryFolder's removal would leave them behind.
+        defer { unlinkRaw(bad) }
+
+        let (data, skipped) = try load(folder, size: 2, channels: 1)
+        XCTAssertEqual(data.count, 1)
+        XCTAssertEqual(skipped.map(\.path), [folder.path + "/bad\\xFF.png"])
+        XCTAssertTrue(skipped.first?.reason.contains("not valid UTF-8") ?? false, "\(skipped)")
+        let again = try load(folder, size: 2, channels: 1)
+        XCTAssertEqual(again.skipped.map(\.path), skipped.map(\.path), "the cached result reports it too")
+
+        // Alone in its folder it is named in the error, instead of "holds no .png".
+        let alone = temporaryFolder("alone")
+        let only = try writeRaw(png, name: [0xFF] + Array(".jpg".utf8), in: alone)
+        defer { unlinkRaw(only) }
+        let text = message { try load(alone, size: 2, channels: 1) }
+        XCTAssertTrue(
+            text.contains(
+                "none of the 1 image files could be read (first: \(alone.path)/\\xFF.jpg: the path is not valid UTF-8"),
+            text)
+    }
+
     func testAlphaIsCompositedOntoBlack() throws {
         let folder = temporaryFolder()
         let rgba = TestImage(width: 4, height: 4, channels: 4) { x, _, c in c == 3 ? (x < 2 ? 0 : 255) : 200 }

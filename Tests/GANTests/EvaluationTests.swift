@@ -78,6 +78,54 @@ final class EvaluationTests: XCTestCase {
         XCTAssertThrowsError(try judge.report(images: images, labels: [1, 2], rng: RandomGenerator(seed: 0)))
     }
 
+    /// An evaluator file's metadata is checked before anything is built from it: the class count
+    /// (it sizes the head) against a limit and against the head's weights in the file, the dataset
+    /// name (it reaches messages) for terminal escapes, the accuracy, the weights for NaN. Each is
+    /// refused with an error that starts with the file's name.
+    func testDamagedEvaluatorMetadataIsRefused() throws {
+        let good = try Evaluator(classes: 3, rng: RandomGenerator(seed: 0)).encoded(
+            dataset: "blocks", testAccuracy: 0.5, command: "test")
+        let (tensors, metadata) = try Safetensors.decode(good)
+        func file(_ changes: [String: String], nanBias: Bool = false) throws -> Data {
+            let list: [(name: String, shape: [Int], values: [Float])] = tensors.map { name, tensor in
+                let values = nanBias && name == "head.1.bias" ? [Float](repeating: .nan, count: 3) : tensor.values
+                return (name: name, shape: tensor.shape, values: values)
+            }
+            return try Safetensors.encode(list, metadata: metadata.merging(changes) { $1 })
+        }
+        func message(_ data: Data) -> String {
+            do {
+                _ = try Evaluator.decode(data, name: "e.safetensors")
+                return "no error"
+            } catch {
+                return "\(error)"
+            }
+        }
+        let loaded = try Evaluator.decode(try file([:]), name: "e.safetensors")
+        XCTAssertEqual(loaded.evaluator.classCount, 3)
+        XCTAssertEqual(loaded.dataset, "blocks")
+        XCTAssertEqual(loaded.testAccuracy, 0.5)
+        let cases: [([String: String], String)] = [
+            (["classes": "9223372036854775807"], "class count \"9223372036854775807\" is not a number in 1...10000"),
+            (["classes": "-1"], "is not a number in 1...10000"),
+            (["classes": "many"], "is not a number in 1...10000"),
+            (["classes": "4"], "the metadata says 4 classes but head.1.weight has shape [128, 3]"),
+            (
+                ["dataset": "\u{1B}]0;retitled\u{07}"],
+                "dataset name \"\\x1B]0;retitled\\x07\" is not a short printable name"
+            ),
+            (["test_accuracy": "7"], "test accuracy 7.0 is outside 0...1"),
+            (["format": "swiftgan"], "e.safetensors is not a SwiftGAN evaluator"),
+        ]
+        for (changes, expected) in cases {
+            let text = message(try file(changes))
+            XCTAssertTrue(text.hasPrefix("e.safetensors") && text.contains(expected), "\(changes): \(text)")
+            XCTAssertFalse(text.unicodeScalars.contains { $0.value < 0x20 }, text.debugDescription)
+        }
+        XCTAssertTrue(message(try file([:], nanBias: true)).contains("head.1.bias holds NaN"))
+        XCTAssertTrue(message(Data([1, 2, 3])).hasPrefix("e.safetensors: not a readable evaluator"))
+    }
+
     /// The shipped Fashion-MNIST evaluator is the file its checksum names, loads, and reaches its
     /// recorded accuracy on the real test split when that is on this machine.
     func testShippedEvaluator() throws {

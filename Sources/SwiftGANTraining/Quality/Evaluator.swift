@@ -138,27 +138,78 @@ extension Evaluator {
 // MARK: - Files
 
 extension Evaluator {
+    /// The most classes an evaluator file may name: its head is `featureSize` × classes weights,
+    /// and a count from the file's metadata must not decide an allocation unchecked.
+    public static let maxClasses = 10_000
+
     /// Saves the weights with what they are: dataset, test accuracy, and the command that made them.
     public func save(to url: URL, dataset: String, testAccuracy: Double, command: String) throws {
+        try AtomicFile.write(try encoded(dataset: dataset, testAccuracy: testAccuracy, command: command), to: url)
+    }
+
+    /// The bytes ``save(to:dataset:testAccuracy:command:)`` writes: a safetensors file whose
+    /// metadata says `format` = `swiftgan-evaluator`, `dataset`, `test_accuracy`, `classes` and `command`.
+    public func encoded(dataset: String, testAccuracy: Double, command: String) throws -> Data {
         let tensors = namedState.map { (name: $0.name, shape: $0.tensor.shape, values: $0.tensor.scalars) }
         let metadata = [
             "format": "swiftgan-evaluator", "dataset": dataset, "test_accuracy": String(format: "%.4f", testAccuracy),
             "classes": String(classCount), "command": command,
         ]
-        try AtomicFile.write(try Safetensors.encode(tensors, metadata: metadata), to: url)
+        return try Safetensors.encode(tensors, metadata: metadata)
     }
 
     /// Loads weights saved by ``save(to:dataset:testAccuracy:command:)``.
     public static func load(from url: URL) throws -> (evaluator: Evaluator, dataset: String, testAccuracy: Double) {
-        let file = try Checkpoint.read(url, what: "evaluator")
+        try make(from: try Checkpoint.read(url, what: "evaluator"), name: url.path)
+    }
+
+    /// An evaluator from a file's bytes, as ``load(from:)`` reads it (and the `evaluator` fuzz
+    /// target); `name` appears in errors.
+    public static func decode(
+        _ data: Data, name: String
+    ) throws -> (evaluator: Evaluator, dataset: String, testAccuracy: Double) {
+        let file: (tensors: [String: (shape: [Int], values: [Float])], metadata: [String: String])
+        do { file = try Safetensors.decode(data) } catch {
+            throw GANError("\(name): not a readable evaluator (\(error))")
+        }
+        return try make(from: file, name: name)
+    }
+
+    /// Checks the metadata against bounds, and the class count against the head's weights in the
+    /// file, before building anything: the count sizes an allocation, so it is never taken on trust.
+    static func make(
+        from file: (tensors: [String: (shape: [Int], values: [Float])], metadata: [String: String]), name: String
+    ) throws -> (evaluator: Evaluator, dataset: String, testAccuracy: Double) {
         let meta = file.metadata
-        guard meta["format"] == "swiftgan-evaluator", let dataset = meta["dataset"],
-            let classes = Int(meta["classes"] ?? "")
-        else {
-            throw GANError("\(url.path) is not a SwiftGAN evaluator")
+        guard meta["format"] == "swiftgan-evaluator", let dataset = meta["dataset"] else {
+            throw GANError("\(name) is not a SwiftGAN evaluator")
+        }
+        // The dataset's name reaches messages ("the evaluator of X, not Y"): a short printable name only.
+        guard !dataset.isEmpty, FormatError.printable(dataset, limit: 64) == dataset else {
+            throw GANError(
+                "\(name): the evaluator's dataset name \"\(FormatError.printable(dataset, limit: 64))\" is not a short printable name"
+            )
+        }
+        guard let classes = meta["classes"].flatMap({ Int($0) }), (1...maxClasses).contains(classes) else {
+            throw GANError(
+                "\(name): the evaluator's class count \"\(FormatError.printable(meta["classes"] ?? "", limit: 32))\" "
+                    + "is not a number in 1...\(maxClasses)")
+        }
+        let head = "head.1.weight"
+        guard let weight = file.tensors[head], weight.shape == [featureSize, classes] else {
+            throw GANError(
+                "\(name): the metadata says \(classes) classes but \(head) has shape "
+                    + "\(file.tensors[head].map { "\($0.shape)" } ?? "none") (expected [\(featureSize), \(classes)])")
+        }
+        let testAccuracy = meta["test_accuracy"].flatMap { Double($0) } ?? .nan
+        guard testAccuracy.isNaN || (0...1).contains(testAccuracy) else {
+            throw GANError("\(name): the evaluator's test accuracy \(testAccuracy) is outside 0...1")
+        }
+        if let bad = file.tensors.first(where: { !$0.value.values.allSatisfy(\.isFinite) }) {
+            throw GANError("\(name): \(bad.key) holds NaN or infinite values (saved from a diverged run?)")
         }
         let evaluator = Evaluator(classes: classes, rng: RandomGenerator(seed: 0))
-        do { try evaluator.loadState(file.tensors) } catch { throw GANError("\(url.path): \(error)") }
-        return (evaluator, dataset, Double(meta["test_accuracy"] ?? "") ?? .nan)
+        do { try evaluator.loadState(file.tensors) } catch { throw GANError("\(name): \(error)") }
+        return (evaluator, dataset, testAccuracy)
     }
 }

@@ -51,8 +51,11 @@ enum RealData {
             if !skipped.isEmpty {
                 log(
                     "skipped \(skipped.count) unreadable file(s): "
-                        + skipped.prefix(5).map { "\(FormatError.printable($0.path, limit: 200)) (\($0.reason))" }
-                        .joined(separator: "; ")
+                        + skipped.prefix(5).map {
+                            // Names from the folder may hold terminal escapes; the reasons are SwiftGAN's own
+                            // words (ImageFolder makes the one that quotes a name printable).
+                            "\(FormatError.printable($0.path, limit: 200)) (\($0.reason))"
+                        }.joined(separator: "; ")
                         + (skipped.count > 5 ? "; …" : ""))
             }
             log("folder: \(dataset.count) images of \(size)×\(size) from \(dir)")

@@ -17,8 +17,13 @@ final class SamplePictureRecorder: TrainingObserver {
         let generated = run.step.withGeneratorForSampling {
             run.model.generate(run.fixedNoise, labels: run.fixedLabels)
         }
+        // Class names come from folder names (an image folder's subfolders): printable and at
+        // most 32 characters, or one long name would widen every picture of the run.
         let rowLabels = run.fixedLabels.map { labels in
-            stride(from: 0, to: labels.count, by: 8).map { run.classNames?[labels[$0]] ?? "class \(labels[$0])" }
+            stride(from: 0, to: labels.count, by: 8).map { i in
+                run.classNames.map { names in FormatError.printable(names[labels[i]], limit: 32) }
+                    ?? "class \(labels[i])"
+            }
         }
         let picture = try RunPictures.samples(
             generated: generated, real: run.realExamples, model: run.model, step: n,
