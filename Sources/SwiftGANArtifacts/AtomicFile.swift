@@ -22,25 +22,51 @@ public enum AtomicFile {
         guard fd >= 0 else { throw WriteError(path: url.path, reason: InputFile.systemReason(errno)) }
         inProgress(temporary.path, true)
         defer { inProgress(temporary.path, false) }
-        var failure: String?
-        data.withUnsafeBytes { (buffer: UnsafeRawBufferPointer) in
-            var offset = 0
-            while offset < buffer.count {
-                let n = Foundation.write(fd, buffer.baseAddress! + offset, buffer.count - offset)
-                if n < 0 {
-                    if errno == EINTR { continue }
-                    failure = InputFile.systemReason(errno)
-                    return
-                }
-                offset += n
-            }
-        }
+        var failure = writeAll(data, to: fd)
         if failure == nil && fsync(fd) != 0 { failure = InputFile.systemReason(errno) }
         if close(fd) != 0 && failure == nil { failure = InputFile.systemReason(errno) }
         if failure == nil && rename(temporary.path, url.path) != 0 { failure = InputFile.systemReason(errno) }
         if let failure {
             unlink(temporary.path)
             throw WriteError(path: url.path, reason: failure)
+        }
+    }
+
+    /// Appends `data` to the existing file at `url` and flushes it to disk, reading and writing
+    /// none of the file's earlier bytes, so the cost is that of `data` however long the file.
+    /// Not atomic: a failure that returns (a full disk) cuts the file back to its length before
+    /// and throws, but a process killed in the middle can leave part of `data` at the end, which
+    /// the file's reader must expect (for a text file: a last line without its line break).
+    public static func append(_ data: Data, to url: URL) throws {
+        let fd = open(url.path, O_WRONLY | O_APPEND | O_CLOEXEC)
+        guard fd >= 0 else { throw WriteError(path: url.path, reason: InputFile.systemReason(errno)) }
+        let start = lseek(fd, 0, SEEK_END)
+        var failure: String?
+        if start < 0 {
+            failure = InputFile.systemReason(errno)
+        } else {
+            failure = writeAll(data, to: fd)
+            if failure == nil && fsync(fd) != 0 { failure = InputFile.systemReason(errno) }
+            if failure != nil { _ = ftruncate(fd, start) }
+        }
+        if close(fd) != 0 && failure == nil { failure = InputFile.systemReason(errno) }
+        if let failure { throw WriteError(path: url.path, reason: failure) }
+    }
+
+    /// Writes all of `data` to `fd`, again after an interrupted call; the system's reason if it
+    /// cannot, else nil.
+    private static func writeAll(_ data: Data, to fd: Int32) -> String? {
+        data.withUnsafeBytes { (buffer: UnsafeRawBufferPointer) -> String? in
+            var offset = 0
+            while offset < buffer.count {
+                let n = Foundation.write(fd, buffer.baseAddress! + offset, buffer.count - offset)
+                if n < 0 {
+                    if errno == EINTR { continue }
+                    return InputFile.systemReason(errno)
+                }
+                offset += n
+            }
+            return nil
         }
     }
 

@@ -385,6 +385,13 @@ final class GIFTests: XCTestCase {
         XCTAssertTrue(message.contains("frame 2 is 5×4 but frame 0 is 4×4"), message)
         let empty = RasterImage(width: 0, height: 3, channels: 1, pixels: [])
         XCTAssertTrue(thrownMessage { _ = try GIF.encodeAnimation([empty]) }.contains("1...65535"))
+        // A side past GIF's 16-bit sizes is an error, not a trap converting it (a tall sample picture).
+        for (width, height) in [(65536, 1), (1, 65536)] {
+            let huge = RasterImage(
+                width: width, height: height, channels: 1, pixels: [UInt8](repeating: 0, count: 65536))
+            let message = thrownMessage { _ = try GIF.encodeAnimation([huge]) }
+            XCTAssertTrue(message.contains("1...65535, got \(width)×\(height)"), message)
+        }
         XCTAssertTrue(thrownMessage { _ = try GIF.encodeAnimation([frame], frameDelay: -1) }.contains("frameDelay"))
         XCTAssertTrue(
             thrownMessage { _ = try GIF.encodeAnimation([frame], lastFrameDelay: 70_000) }.contains("lastFrameDelay"))

@@ -19,48 +19,122 @@ public struct HistoryRow {
 public enum History {
     static let columns = ["step", "epoch", "d_loss", "d_accuracy", "g_loss", "g_accuracy", "seconds", "fid", "kid"]
 
+    /// The largest `history.csv` that ``read(_:)`` takes: 512 MiB, about 7 million steps. A
+    /// history is read whole (a resume needs every row), so a bigger file is refused with its size
+    /// rather than left to exhaust the memory.
+    public static let maxFileBytes = 512 << 20
+
+    /// The most points a chart draws of one line (`curves.png`, the report's charts): the running
+    /// mean is taken over every step, then this many points of it, evenly spaced, are drawn, so a
+    /// chart of a million steps costs what one of two thousand does.
+    public static let maxChartPoints = 2000
+
     public static func table(_ rows: [HistoryRow]) -> CSVTable {
         let names = extraNames(rows)
         var table = CSVTable(header: columns + names)
-        func field<T>(_ v: T?) -> String { v.map { "\($0)" } ?? "" }
-        for r in rows {
-            let m = r.metrics
-            table.append(
-                [
-                    r.step, r.epoch, m.discriminatorLoss, field(m.discriminatorAccuracy), m.generatorLoss,
-                    field(m.generatorAccuracy),
-                    String(format: "%.3f", r.seconds), field(r.fid), field(r.kid),
-                ] + names.map { field(m.extra($0)) })
-        }
+        for r in rows { table.append(fields(r, names: names)) }
         return table
     }
 
     public static func csv(_ rows: [HistoryRow]) -> String { table(rows).text }
 
+    /// A row's fields under the columns `columns + names`.
+    static func fields(_ r: HistoryRow, names: [String]) -> [any CustomStringConvertible] {
+        func field<T>(_ v: T?) -> String { v.map { "\($0)" } ?? "" }
+        let m = r.metrics
+        return [
+            r.step, r.epoch, m.discriminatorLoss, field(m.discriminatorAccuracy), m.generatorLoss,
+            field(m.generatorAccuracy),
+            String(format: "%.3f", r.seconds), field(r.fid), field(r.kid),
+        ] + names.map { field(m.extra($0)) }
+    }
+
+    /// `rows` as the lines ``table(_:)`` writes below its header for the metric columns `names`,
+    /// each ending in "\n" (no field needs quoting: they are numbers or empty).
+    static func lines(_ rows: [HistoryRow], names: [String]) -> String {
+        rows.map { row in fields(row, names: names).map { $0.description }.joined(separator: ",") + "\n" }.joined()
+    }
+
     /// Reads a run's `history.csv` by column name (files from older versions, without fid, kid or
-    /// metrics columns, too). A missing file is an empty history.
+    /// metrics columns, too), a line at a time. A missing file is an empty history. A last line
+    /// without its line break is left out: it is what a writer killed while appending leaves
+    /// (`HistoryWriter`), and its steps lie past the saved state. A file larger than
+    /// ``maxFileBytes`` is refused.
     public static func read(_ url: URL) throws -> [HistoryRow] {
-        guard let text = try? String(contentsOf: url, encoding: .utf8) else { return [] }
-        let table: CSVTable
-        do { table = try CSVTable(parsing: text) } catch { throw GANError("\(url.path): \(error)") }
-        let required = ["step", "epoch", "d_loss", "d_accuracy", "g_loss", "g_accuracy", "seconds"]
-        guard required.allSatisfy({ table.column($0) != nil }) else {
+        var info = stat()
+        guard stat(url.path, &info) == 0 else { return [] }
+        let size = Int(info.st_size)
+        guard size <= maxFileBytes else {
             throw GANError(
-                "\(url.path): the header '\(table.header.joined(separator: ","))' is not a SwiftGAN history's")
+                "\(url.path) is \(size) bytes, more than the \(maxFileBytes >> 20) MiB a history may take "
+                    + "(about 7 million steps); it is not read into memory. To resume the run, move its early lines "
+                    + "(below the header) to another file")
         }
-        let extras = table.header.filter { !columns.contains($0) }
-        return try table.rows.map { f in
+        let data: Data
+        // Read, not mapped: a writer that cuts the file back after a failed append would make a
+        // mapped page past the end fault.
+        do { data = try Data(contentsOf: url) } catch {
+            throw GANError("\(url.path): cannot read the history (\(error.localizedDescription))")
+        }
+        var parser: LineParser?
+        var rows: [HistoryRow] = []
+        try data.withUnsafeBytes { (bytes: UnsafeRawBufferPointer) in
+            guard let base = bytes.baseAddress else { return }
+            var start = 0, number = 0
+            while start < bytes.count, let end = memchr(base + start, 0x0A, bytes.count - start) {
+                let length = base.distance(to: UnsafeRawPointer(end)) - start
+                var line = String(decoding: UnsafeRawBufferPointer(start: base + start, count: length), as: UTF8.self)
+                if line.hasSuffix("\r") { line.removeLast() }
+                start += length + 1
+                number += 1
+                if let parser {
+                    rows.append(try parser.row(line, number: number))
+                } else {
+                    parser = try LineParser(header: line, url: url)
+                }
+            }
+        }
+        guard parser != nil else { throw GANError("\(url.path): no header line") }
+        return rows
+    }
+
+    /// Reads the lines of one `history.csv`, its columns found once from the header.
+    private struct LineParser {
+        let url: URL
+        let width: Int
+        let index: [String: Int]
+        let extras: [String]
+
+        init(header line: String, url: URL) throws {
+            let table: CSVTable
+            do { table = try CSVTable(parsing: line + "\n") } catch { throw GANError("\(url.path): \(error)") }
+            let required = ["step", "epoch", "d_loss", "d_accuracy", "g_loss", "g_accuracy", "seconds"]
+            guard required.allSatisfy({ table.column($0) != nil }) else {
+                throw GANError(
+                    "\(url.path): the header '\(table.header.joined(separator: ","))' is not a SwiftGAN history's")
+            }
+            self.url = url
+            width = table.header.count
+            // CSVTable refuses a header that repeats a name.
+            index = Dictionary(uniqueKeysWithValues: table.header.enumerated().map { ($0.element, $0.offset) })
+            extras = table.header.filter { !History.columns.contains($0) }
+        }
+
+        func row(_ line: String, number: Int) throws -> HistoryRow {
+            let f = line.split(separator: ",", omittingEmptySubsequences: false)
+            guard f.count == width else {
+                throw GANError("\(url.path): line \(number) has \(f.count) fields for \(width) columns")
+            }
             func value<T: LosslessStringConvertible>(_ name: String, as: T.Type) throws -> T? {
-                guard let i = table.column(name), !f[i].isEmpty else { return nil }
-                guard let v = T(f[i]) else {
-                    throw GANError(
-                        "\(url.path): unreadable \(name) '\(f[i])' in the line '\(f.joined(separator: ","))'")
+                guard let i = index[name], !f[i].isEmpty else { return nil }
+                guard let v = T(String(f[i])) else {
+                    throw GANError("\(url.path): unreadable \(name) '\(f[i])' in the line '\(line)'")
                 }
                 return v
             }
             func required<T: LosslessStringConvertible>(_ name: String, as type: T.Type) throws -> T {
                 guard let v = try value(name, as: type) else {
-                    throw GANError("\(url.path): no \(name) in the line '\(f.joined(separator: ","))'")
+                    throw GANError("\(url.path): no \(name) in the line '\(line)'")
                 }
                 return v
             }
@@ -93,10 +167,48 @@ public enum History {
         return out
     }
 
+    /// A chart's line: the running means of `y` over every value (``smoothingWindow(_:)``), drawn
+    /// at no more than ``maxChartPoints`` of its points.
+    static func chartLine(x: [Double], y: [Double]) -> (x: [Double], y: [Double]) {
+        thinned(x: x, y: runningMeans(y, window: smoothingWindow(y.count)))
+    }
+
+    /// At most ``maxChartPoints`` of the points (x[i], y[i]), evenly spaced, the first and last kept.
+    static func thinned(x: [Double], y: [Double]) -> (x: [Double], y: [Double]) {
+        let kept = x.indices.evenlySpaced(atMost: maxChartPoints)
+        return (kept.map { x[$0] }, kept.map { y[$0] })
+    }
+
     /// The objective's and regularizers' metric names in the history, in order of appearance.
     static func extraNames(_ rows: [HistoryRow]) -> [String] {
         var names: [String] = []
         for r in rows { for e in r.metrics.extras where !names.contains(e.name) { names.append(e.name) } }
         return names
+    }
+}
+
+/// `history.csv` as a run keeps it: written whole, atomically, at the first save of a process (a
+/// resumed run's history holds no row past its saved state, so neither does the file afterwards)
+/// and when a metric column appears that the file lacks; at every other save only the rows since
+/// the last one are appended. Rewriting a million rows at every sample point took 13 s.
+struct HistoryWriter {
+    let url: URL
+    /// How many rows of the history the file holds, and its metric columns.
+    private(set) var written = 0
+    private(set) var names: [String] = []
+
+    init(_ url: URL) { self.url = url }
+
+    /// Brings the file up to `rows`, the whole history so far, whose first `written` rows it holds.
+    mutating func write(_ rows: [HistoryRow]) throws {
+        let appending = written > 0 && written <= rows.count
+        let new = appending ? Array(rows[written...]) : rows
+        if appending && History.extraNames(new).allSatisfy({ names.contains($0) }) {
+            try AtomicFile.append(Data(History.lines(new, names: names).utf8), to: url)
+        } else {
+            try History.table(rows).write(to: url)
+            names = History.extraNames(rows)
+        }
+        written = rows.count
     }
 }

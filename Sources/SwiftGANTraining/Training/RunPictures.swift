@@ -5,10 +5,33 @@ import SwiftGANTensors
 
 /// The pictures of a run: sample grids, curve plots, training charts.
 public enum RunPictures {
+    /// The most classes the band of real examples below the samples shows, one example each: two
+    /// rows of ten. A band of every class grew with the data: an image folder of 20,000 class
+    /// subfolders made sample pictures of 582 × 116,476 px, taller than a GIF frame may be
+    /// (65,535), and the run failed at its very end, on `training.gif`.
+    public static let maxBandClasses = 20
+
+    /// The band's real examples: the first example of each of the first ``maxBandClasses``
+    /// classes, in class order, found in one pass over `labels` however many classes there are.
+    static func bandExamples(labels: [Int], classCount: Int) -> [Int] {
+        var first = [Int?](repeating: nil, count: Swift.max(0, Swift.min(classCount, maxBandClasses)))
+        for (i, label) in labels.enumerated() where (0..<first.count).contains(label) && first[label] == nil {
+            first[label] = i
+        }
+        return first.compactMap { $0 }
+    }
+
+    /// The labels of a conditional model's 80 fixed samples (nil for an unconditional one): rows of
+    /// 8, row r showing class r mod `classCount`. Whatever the number of classes, the grid stays 10
+    /// rows of 8 and shows at most 10 of them.
+    static func sampleLabels(classCount: Int) -> [Int]? {
+        classCount > 0 ? (0..<80).map { $0 / 8 % classCount } : nil
+    }
+
     /// Generated samples, with real examples beneath for comparison when given. Images: a grid of
-    /// `columns` (default 10) shown at 2×, one row of real examples below (one per class);
-    /// `rowLabels` name the rows (a conditional model's classes). Curves: generated curves (orange)
-    /// drawn over real ones (gray).
+    /// `columns` (default 10) shown at 2×, rows of ten real examples below (one per class, from
+    /// `bandExamples(labels:classCount:)`); `rowLabels` name the rows (a conditional model's
+    /// classes). Curves: generated curves (orange) drawn over real ones (gray).
     public static func samples(
         generated: Tensor, real: Tensor?, model: GANModel, step: Int,
         columns: Int? = nil, rowLabels: [String]? = nil
@@ -41,23 +64,28 @@ public enum RunPictures {
     /// Loss and accuracy charts over the steps, smoothed by a running mean so trends show through
     /// the step-to-step noise (the window is given in the titles; history.csv has the raw values).
     public static func trainingCurves(_ history: [HistoryRow], title: String) -> RasterImage {
+        trainingChart(history, title: title).render()
+    }
+
+    /// The chart ``trainingCurves(_:title:)`` draws: each line the running mean over every step,
+    /// drawn at no more than ``History/maxChartPoints`` points.
+    static func trainingChart(_ history: [HistoryRow], title: String) -> LineChart {
         let window = History.smoothingWindow(history.count)
         let steps = history.map { Double($0.step) }
-        func smooth(_ f: (StepMetrics) -> Float?) -> [Double] {
-            History.runningMeans(history.map { Double(f($0.metrics) ?? .nan) }, window: window)
+        func line(_ name: String, _ color: RGBColor, _ f: (StepMetrics) -> Float?) -> LineChart.Series {
+            let smoothed = History.chartLine(x: steps, y: history.map { Double(f($0.metrics) ?? .nan) })
+            return .init(name: name, color: color, x: smoothed.x, y: smoothed.y)
         }
         let note = window > 1 ? " (running mean of \(window) steps)" : ""
         let measured = history.filter { $0.fid != nil }
+        let fid = History.thinned(x: measured.map { Double($0.step) }, y: measured.map { $0.fid! })
         let quality: [LineChart.Panel] =
             measured.isEmpty
             ? []
             : [
                 .init(
                     title: "FID of \(title)'s samples (evaluator features; lower is better)", xLabel: "step",
-                    series: [
-                        .init(
-                            name: "FID", color: .blue, x: measured.map { Double($0.step) }, y: measured.map { $0.fid! })
-                    ])
+                    series: [.init(name: "FID", color: .blue, x: fid.x, y: fid.y)])
             ]
         // A critic (WGAN) has no accuracies; its Wasserstein estimate and penalties are shown instead.
         let accuracy: [LineChart.Panel] =
@@ -67,8 +95,8 @@ public enum RunPictures {
                 .init(
                     title: "accuracy\(note); G = share of fakes D calls real", xLabel: "step",
                     series: [
-                        .init(name: "D accuracy", color: .blue, x: steps, y: smooth(\.discriminatorAccuracy)),
-                        .init(name: "G accuracy", color: .orange, x: steps, y: smooth(\.generatorAccuracy)),
+                        line("D accuracy", .blue, \.discriminatorAccuracy),
+                        line("G accuracy", .orange, \.generatorAccuracy),
                     ], yRange: 0...1)
             ]
         let colors: [RGBColor] = [.blue, .orange, .gray]
@@ -80,7 +108,7 @@ public enum RunPictures {
                 .init(
                     title: names.joined(separator: ", ") + note, xLabel: "step",
                     series: names.enumerated().map { i, name in
-                        .init(name: name, color: colors[i % colors.count], x: steps, y: smooth { $0.extra(name) })
+                        line(name, colors[i % colors.count]) { $0.extra(name) }
                     })
             ]
         return LineChart(
@@ -88,11 +116,11 @@ public enum RunPictures {
                 .init(
                     title: "\(title) loss\(note)", xLabel: "step",
                     series: [
-                        .init(name: "D loss", color: .blue, x: steps, y: smooth(\.discriminatorLoss)),
-                        .init(name: "G loss", color: .orange, x: steps, y: smooth(\.generatorLoss)),
+                        line("D loss", .blue, \.discriminatorLoss),
+                        line("G loss", .orange, \.generatorLoss),
                     ])
             ] + accuracy + extras + quality
-        ).render()
+        )
     }
 
     /// Samples mapped from `range` to bytes 0...255 (rounded, clamped): the .npy form of images.

@@ -10,8 +10,10 @@ public enum RunReport {
     /// The most sample grids a page embeds, evenly spaced, the first and last always included.
     static let maxGrids = 24
 
-    public static func page(for folder: RunFolder) throws -> String {
-        let run = try RunData(folder)
+    /// The page of the run in `folder`. `history`: the run's rows when the caller holds them (a
+    /// run writing its own report), instead of reading `history.csv` back.
+    public static func page(for folder: RunFolder, history: [HistoryRow]? = nil) throws -> String {
+        let run = try RunData(folder, history: history)
         var page = HTMLPage(title: "SwiftGAN run: \(run.config.model) in \(folder.path)")
         page.paragraph(run.summary)
         for warning in run.warnings { page.raw("<p class=\"warning\">\(HTMLPage.escaped(warning))</p>") }
@@ -44,7 +46,7 @@ public enum RunReport {
     /// Several runs side by side: their summaries, last grids, curves on shared charts, quality
     /// and the options in which they differ.
     public static func comparison(of folders: [RunFolder]) throws -> String {
-        let runs = try folders.map(RunData.init)
+        let runs = try folders.map { try RunData($0) }
         var page = HTMLPage(title: "SwiftGAN: \(runs.count) runs compared")
         page.raw(
             "<div class=\"runs\">"
@@ -97,7 +99,9 @@ public enum RunReport {
     }
 }
 
-/// What a report shows of one run, read from its folder.
+/// What a report shows of one run, read from its folder. Its cost does not grow with the run's
+/// length, apart from going over the history's rows once: at most ``RunReport/maxGrids`` sample
+/// pictures are read, and every chart line is thinned to ``History/maxChartPoints`` points.
 struct RunData {
     let folder: RunFolder
     let config: TrainConfig
@@ -157,15 +161,12 @@ struct RunData {
         return (report, nil)
     }
 
-    init(_ folder: RunFolder) throws {
+    /// `history`: the rows in memory, if the caller has them; nil reads `history.csv`.
+    init(_ folder: RunFolder, history: [HistoryRow]? = nil) throws {
         self.folder = folder
         config = try TrainConfig.load(folder.config)
-        history = try History.read(folder.history)
-        let steps = folder.sampleSteps()
-        let chosen =
-            steps.count <= RunReport.maxGrids
-            ? steps
-            : (0..<RunReport.maxGrids).map { steps[$0 * (steps.count - 1) / (RunReport.maxGrids - 1)] }
+        self.history = try history ?? History.read(folder.history)
+        let chosen = folder.sampleSteps().evenlySpaced(atMost: RunReport.maxGrids)
         var notes: [String] = []
         grids = chosen.compactMap { step in
             do { return (step, try Self.embeddable(folder.samplePicture(step: step), as: .png)) } catch {
@@ -196,10 +197,11 @@ struct RunData {
     /// The balance warnings the run gave (recomputed from the history by ``BalanceWatch``'s rule).
     var warnings: [String] { BalanceWatch.warnings(history) }
 
-    /// Running means over the steps that have a value, as curves.png draws them.
+    /// Running means over the steps that have a value, as curves.png draws them (at most
+    /// ``History/maxChartPoints`` points).
     func smoothed(_ f: (HistoryRow) -> Double?) -> (x: [Double], y: [Double]) {
         let rows = history.compactMap { r in f(r).map { (Double(r.step), $0) } }
-        return (rows.map(\.0), History.runningMeans(rows.map(\.1), window: History.smoothingWindow(rows.count)))
+        return History.chartLine(x: rows.map(\.0), y: rows.map(\.1))
     }
 
     /// One chart series of a smoothed quantity.
@@ -212,7 +214,8 @@ struct RunData {
     var series: [(x: [Double], y: [Double])] {
         [
             smoothed { Double($0.metrics.generatorLoss) }, smoothed { Double($0.metrics.discriminatorLoss) },
-            (history.compactMap { $0.fid == nil ? nil : Double($0.step) }, history.compactMap(\.fid)),
+            History.thinned(
+                x: history.compactMap { $0.fid == nil ? nil : Double($0.step) }, y: history.compactMap(\.fid)),
         ]
     }
 

@@ -151,10 +151,11 @@ public final class TrainingRun {
             data = .images(
                 dataset, BatchSampler(count: dataset.count, batchSize: batchSize, mode: plan.batching, rng: rng))
             fixedNoise = model.noise(80, using: rng)
-            // A conditional model's grid: one row of 8 per class.
-            let classCount = model.classCount
-            fixedLabels = classCount > 0 ? (0..<80).map { $0 / 8 % classCount } : nil
-            realExamples = dataset.batch(dataset.examplesPerClass(1), range: model.dataRange)
+            // A conditional model's grid: rows of 8, one class each; the band shows a few classes.
+            fixedLabels = RunPictures.sampleLabels(classCount: model.classCount)
+            realExamples = dataset.batch(
+                RunPictures.bandExamples(labels: dataset.labels, classCount: dataset.classNames.count),
+                range: model.dataRange)
             classNames = dataset.classNames
         } else {
             data = .curves

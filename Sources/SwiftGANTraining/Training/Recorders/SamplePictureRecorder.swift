@@ -35,13 +35,9 @@ final class SamplePictureRecorder: TrainingObserver {
 }
 
 extension TrainingRun {
-    /// The sample pictures in the run folder as `training.gif`, read back from disk when the run
-    /// ends (or stops on a NaN) rather than held in memory; at most `maxFrames`, evenly spaced, the
-    /// first and last always included.
+    /// The sample pictures in the run folder as `training.gif` (``RunFolder/writeAnimation(maxFrames:log:)``),
+    /// read back from disk when the run ends (or stops on a NaN) rather than held in memory.
     public func writeAnimation(maxFrames: Int = 100) throws {
-        let all = folder.samplePictures(log: log)
-        guard !all.isEmpty else { return }
-        let frames = all.count <= maxFrames ? all : (0..<maxFrames).map { all[$0 * (all.count - 1) / (maxFrames - 1)] }
-        try GIF.writeAnimation(frames, frameDelay: 40, lastFrameDelay: 300, to: folder.animation)
+        try folder.writeAnimation(maxFrames: maxFrames, log: log)
     }
 }
