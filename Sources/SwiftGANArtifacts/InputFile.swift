@@ -107,28 +107,15 @@ public enum InputFile {
         return lstat(path, &info) == 0 && info.st_mode & S_IFMT == S_IFLNK
     }
 
-    /// A system error in plain words, with its name for searching: "no such file or folder (ENOENT)".
+    /// A system error as the system says it, with its name for searching: "No such file or
+    /// directory (ENOENT)", "File too large (EFBIG)".
     public static func systemReason(_ code: Int32) -> String {
-        let words: [Int32: String] = [
-            ENOENT: "there is no such file or folder (ENOENT)",
-            EACCES: "permission denied (EACCES)",
-            EPERM: "the operation is not permitted (EPERM)",
-            EISDIR: "it is a folder, not a file (EISDIR)",
-            ENOTDIR: "a part of the path is a file, not a folder (ENOTDIR)",
-            ELOOP: "the path goes round a loop of symbolic links (ELOOP)",
-            EFBIG: "the file is too large for this system or its limits (EFBIG)",
-            ENOSPC: "the disk is full (ENOSPC)",
-            EDQUOT: "the disk quota is used up (EDQUOT)",
-            EROFS: "the file system is read-only (EROFS)",
-            ENAMETOOLONG: "the path or a name in it is too long (ENAMETOOLONG)",
-            EMFILE: "this process has too many files open (EMFILE)",
-            ENFILE: "the system has too many files open (ENFILE)",
-            EIO: "the disk reported an input/output error (EIO)",
-            ENXIO: "there is no device behind it (ENXIO)",
-            ETXTBSY: "the file is busy (ETXTBSY)",
-            EEXIST: "it already exists (EEXIST)",
-            ENOMEM: "the system is out of memory (ENOMEM)",
+        let names: [Int32: String] = [
+            ENOENT: "ENOENT", EACCES: "EACCES", EPERM: "EPERM", EISDIR: "EISDIR", ENOTDIR: "ENOTDIR",
+            ELOOP: "ELOOP", EFBIG: "EFBIG", ENOSPC: "ENOSPC", EDQUOT: "EDQUOT", EROFS: "EROFS",
+            ENAMETOOLONG: "ENAMETOOLONG", EMFILE: "EMFILE", ENFILE: "ENFILE", EIO: "EIO", ENXIO: "ENXIO",
+            ETXTBSY: "ETXTBSY", EEXIST: "EEXIST", ENOMEM: "ENOMEM", EXDEV: "EXDEV", EBUSY: "EBUSY",
         ]
-        return words[code] ?? "\(String(cString: strerror(code))) (errno \(code))"
+        return "\(String(cString: strerror(code))) (\(names[code] ?? "errno \(code)"))"
     }
 }

@@ -97,7 +97,9 @@ struct Evaluate: ParsableCommand {
     private func loadEvaluator() throws -> (Evaluator, Double, String) {
         if let evaluator {
             let (network, saved, accuracy) = try Evaluator.load(from: URL(fileURLWithPath: evaluator))
-            guard saved == dataset else { throw GANError("\(evaluator) is the evaluator of \(FormatError.printable(saved)), not \(dataset)") }
+            guard saved == dataset else {
+                throw GANError("\(evaluator) is the evaluator of \(FormatError.printable(saved)), not \(dataset)")
+            }
             return (network, accuracy, evaluator)
         }
         let (network, accuracy, url) = try Evaluator.shipped(for: dataset)

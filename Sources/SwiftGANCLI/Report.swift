@@ -23,7 +23,6 @@ struct Report: ParsableCommand {
     func run() throws {
         StopCleanly.install()
         let folders = runs.map { RunFolder(URL(fileURLWithPath: $0)) }
-        let html = folders.count == 1 ? try RunReport.page(for: folders[0]) : try RunReport.comparison(of: folders)
         let path = out ?? (folders.count == 1 ? folders[0].report.path : "report.html")
         // Writing into a run folder takes its lock: not while a run writes it.
         let parent = URL(fileURLWithPath: path).standardizedFileURL.deletingLastPathComponent().path
@@ -31,6 +30,12 @@ struct Report: ParsableCommand {
             try FolderLock($0.url, holder: "swiftgan report")
         }
         defer { lock?.release() }
+        // A run whose end failed on its animation, or that was stopped for good, gets it now.
+        if let lock, let folder = folders.first(where: { $0.url.path == lock.folder.path }) {
+            let log = { (line: String) in FileHandle.standardError.write(Data((line + "\n").utf8)) }
+            if try folder.writeMissingAnimation(log: log) { print("wrote \(folder.animation.path)") }
+        }
+        let html = folders.count == 1 ? try RunReport.page(for: folders[0]) : try RunReport.comparison(of: folders)
         try AtomicFile.write(html, to: URL(fileURLWithPath: path))
         print("wrote \(path)")
     }

@@ -37,6 +37,22 @@ final class HostileInputTests: XCTestCase {
         XCTAssertEqual(page.components(separatedBy: "data:image/png;base64,").count - 1, 1 + 1, "step 0 only")
     }
 
+    /// An animation that failed at the end of a run is written by `report`, or by a resume of the finished run.
+    func testAMissingAnimationIsWrittenAgain() throws {
+        let folder = try finishedRun()
+        let original = try Data(contentsOf: folder.animation)
+        try FileManager.default.removeItem(at: folder.animation)
+        let report = try swiftgan(["report", folder.path])
+        XCTAssertTrue(report.output.contains("wrote \(folder.animation.path)"), report.output)
+        XCTAssertEqual(try Data(contentsOf: folder.animation), original)
+        XCTAssertTrue(try String(contentsOf: folder.report, encoding: .utf8).contains("data:image/gif;base64,"))
+        try FileManager.default.removeItem(at: folder.animation)
+        let resume = try swiftgan(["train", "--resume", folder.path], expectSuccess: false)
+        XCTAssertTrue(resume.output.contains("wrote the missing \(folder.animation.path)"), resume.output)
+        XCTAssertTrue(resume.output.contains("already reached step 40"), resume.output)
+        XCTAssertEqual(try Data(contentsOf: folder.animation), original)
+    }
+
     func testAQualityFileOfAnotherGeneratorIsNotShown() throws {
         let folder = try finishedRun()
         let references = try XCTUnwrap(Evaluator.shippedReferences(for: "fashion-mnist"))

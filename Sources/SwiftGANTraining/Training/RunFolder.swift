@@ -110,6 +110,17 @@ public struct RunFolder {
     /// `training.gif` from the sample pictures on disk (``animationSteps(maxFrames:)``). The
     /// frames are chosen by step before anything is decoded, and only those are read: decoding
     /// every picture first took 4.6 GB at 1,002 sample points. Nothing is written without one.
+    /// Writes `training.gif` if the folder has sample pictures and no animation (a run stopped
+    /// before its end, or its end failed on the GIF); returns whether it wrote one. The caller
+    /// holds the folder's lock.
+    @discardableResult
+    public func writeMissingAnimation(log: (String) -> Void) throws -> Bool {
+        var info = stat()
+        guard lstat(animation.path, &info) != 0, !sampleSteps().isEmpty else { return false }
+        try writeAnimation(log: log)
+        return FileManager.default.fileExists(atPath: animation.path)
+    }
+
     public func writeAnimation(maxFrames: Int = 100, log: (String) -> Void) throws {
         let frames = samplePictures(steps: animationSteps(maxFrames: maxFrames), log: log)
         guard !frames.isEmpty else { return }

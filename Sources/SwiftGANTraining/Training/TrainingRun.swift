@@ -220,6 +220,8 @@ public final class TrainingRun {
     private func continueSavedRun() throws {
         startStep = try restoreState()
         guard startStep < config.steps else {
+            // A run whose end failed on its animation (a full disk, say) gets it now.
+            if try folder.writeMissingAnimation(log: log) { log("wrote the missing \(folder.animation.path)") }
             throw GANError(
                 "the run in \(folder.path) already reached step \(startStep); give a larger --steps to continue it")
         }
