@@ -45,6 +45,8 @@ import Darwin
 /// ```
 public enum ImageFolder {
     public static let extensions: Set<String> = ["png", "jpg", "jpeg"]
+    /// The largest image file read: a 64-megapixel photo (the decoders' pixel limit) is well under it.
+    public static let maximumFileSize = 128 << 20
 
     /// Loads every image under `folder` as `size`×`size` with `channels` channels (1: gray by
     /// Rec. 601 luma, 3: RGB). `cacheRoot` defaults to ``DatasetLocator/defaultCacheRoot()``;
@@ -117,12 +119,14 @@ public enum ImageFolder {
                         let i = start + k
                         let url = folder.appendingPathComponent(files[candidates[i]].path)
                         do {
-                            let data = try Data(contentsOf: url)
+                            let data = try InputFile.read(url, format: "image", limit: Self.maximumFileSize)
                             let image = try ImageDecoder.decode(data, smallestUsefulSide: size)
                             ImageResize.centreSquare(
                                 image, side: size, channels: channels, into: px.baseAddress! + i * per)
                         } catch let error as DataError {
                             rs[i] = error.description
+                        } catch let error as FormatError {
+                            rs[i] = error.reason
                         } catch {
                             // Foundation's reason quotes the file's name.
                             rs[i] = FormatError.printable("cannot read (\(error.localizedDescription))", limit: 200)

@@ -17,9 +17,10 @@ final class ExamplesTests: XCTestCase {
         if Self.built { return }
         guard let swift = which("swift") else { throw XCTSkip("no `swift` on PATH to build Examples/ with") }
         var result = try runProgram(swift, ["build", "--package-path", Self.examples.path])
-        if result.status != 0 && result.output.contains("because of missing inputs") {
-            // SwiftPM keeps its build plan for a path dependency whose files were removed since the
-            // last build of Examples/ (a developer's tree, never a fresh clone): plan again.
+        if result.status != 0 {
+            // SwiftPM keeps its build plan for a path dependency whose files were added or removed
+            // since the last build of Examples/ (a developer's tree, never a fresh clone), and fails
+            // with "missing inputs" or "cannot find … in scope": plan again, once.
             _ = try runProgram(swift, ["package", "--package-path", Self.examples.path, "clean"])
             result = try runProgram(swift, ["build", "--package-path", Self.examples.path])
         }

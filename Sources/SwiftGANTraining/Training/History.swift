@@ -73,8 +73,8 @@ public enum History {
         let data: Data
         // Read, not mapped: a writer that cuts the file back after a failed append would make a
         // mapped page past the end fault.
-        do { data = try Data(contentsOf: url) } catch {
-            throw GANError("\(url.path): cannot read the history (\(error.localizedDescription))")
+        do { data = try InputFile.read(url, format: "history", limit: maxFileBytes) } catch {
+            throw GANError("\(error)")
         }
         var parser: LineParser?
         var rows: [HistoryRow] = []
