@@ -69,7 +69,7 @@ struct Interpolate: ParsableCommand {
             columns = steps
         }
         do { try model.validate(labels: labels) } catch { throw ValidationError("\(error)") }
-        let images = model.generate(noise, labels: labels)
+        let images = model.generate(inBatches: noise, labels: labels)
         let name = { Sample.className($0, in: classNames) }
         let what = classes ? "\(rows) noise vectors × \(model.classCount) classes" : "\(rows) walks of \(steps) steps"
         if let out {

@@ -103,14 +103,15 @@ struct Sample: ParsableCommand {
             )
         }
         let noise = given ?? model.noise(total, using: RandomGenerator(seed: seed))
-        // In batches of 500, each written into the .npy at once, so memory holds the file and one
-        // batch; in inference mode a sample does not depend on the others in its batch (with
-        // --batch-statistics, each batch normalizes itself).
+        // In batches, each written into the .npy at once, so memory holds the file and one batch;
+        // in inference mode a sample does not depend on the others in its batch (with
+        // --batch-statistics, each batch of 500 normalizes itself).
         var parts: [Tensor] = []
         var file = NPY.header(descr: bytesPerValue == 1 ? "|u1" : "<f4", shape: npyShape)
         if npy != nil { file.reserveCapacity(file.count + npyBytes) }
-        for start in stride(from: 0, to: total, by: 500) {
-            let range = start..<Swift.min(start + 500, total)
+        let batch = batchStatistics ? 500 : model.inferenceBatchSize
+        for start in stride(from: 0, to: total, by: batch) {
+            let range = start..<Swift.min(start + batch, total)
             let part = model.generate(
                 noise.slice(alongAxis: 0, range), labels: labels.map { Array($0[range]) },
                 batchStatistics: batchStatistics)

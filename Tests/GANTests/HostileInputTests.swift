@@ -53,6 +53,39 @@ final class HostileInputTests: XCTestCase {
         XCTAssertEqual(try Data(contentsOf: folder.animation), original)
     }
 
+    /// What is not a checkpoint file is named in the system's words, not Foundation's error numbers.
+    func testFilesThatAreNotFilesAreNamedPlainly() throws {
+        let folder = URL(fileURLWithPath: runFolder())
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let loop = folder.appendingPathComponent("loop.safetensors").path
+        XCTAssertEqual(symlink(loop, loop), 0)
+        let cases = [
+            (folder.path, "is a folder (EISDIR), not a regular file"), ("/dev/zero", "a character device"),
+            (loop, "Too many levels of symbolic links (ELOOP)"),
+        ]
+        for (path, message) in cases {
+            let result = try swiftgan(
+                ["sample", "--checkpoint", path, "--count", "1", "--out", folder.path + "/x.png"], expectSuccess: false)
+            XCTAssertEqual(result.status, 1)
+            XCTAssertTrue(result.output.contains(message), result.output)
+            XCTAssertFalse(result.output.contains("NSCocoaErrorDomain"), result.output)
+        }
+    }
+
+    /// A history whose clock reads 10^300 seconds is drawn, not trapped on.
+    func testAReportOfAHistoryWithAHugeClock() throws {
+        let folder = try finishedRun()
+        var lines = try String(contentsOf: folder.history, encoding: .utf8).split(separator: "\n").map(String.init)
+        let header = lines[0].split(separator: ",").map(String.init)
+        let column = try XCTUnwrap(header.firstIndex(of: "seconds"))
+        var last = lines[lines.count - 1].split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+        last[column] = "1e300"
+        lines[lines.count - 1] = last.joined(separator: ",")
+        try (lines.joined(separator: "\n") + "\n").write(to: folder.history, atomically: true, encoding: .utf8)
+        let page = try RunReport.page(for: folder)
+        XCTAssertTrue(page.contains("40 of 40 steps in 1.0e+300 s"), String(page.prefix(2000)))
+    }
+
     func testAQualityFileOfAnotherGeneratorIsNotShown() throws {
         let folder = try finishedRun()
         let references = try XCTUnwrap(Evaluator.shippedReferences(for: "fashion-mnist"))
