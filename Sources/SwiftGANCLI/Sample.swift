@@ -10,7 +10,7 @@ struct Sample: ParsableCommand {
         discussion: """
             Writes a PNG (a grid of images, or a plot of curves) and optionally a NumPy .npy file: uint8 N×H×W for \
             grayscale models (N×28×28), N×H×W×3 for colour ones, float32 N×16 for curve-gan. A conditional model \
-            (cgan, acgan) draws the class given by --label: one class (--label 7), or --label all for a grid with one \
+            (cgan, acgan) draws the class given by --label: one class (--label 7, or by name: --label Sneaker), or --label all for a grid with one \
             labelled row of --count samples per class; with --npy the labels go beside the images as int64 \
             (FILE-labels.npy).
             """
@@ -21,7 +21,8 @@ struct Sample: ParsableCommand {
     // Unconditional parsing, so `--label -1` reaches the range check instead of reading as an option.
     @Option(
         parsing: .unconditional,
-        help: "Conditional models: the class to draw (0-based), or 'all' for one row per class.") var label: String?
+        help: "Conditional models: the class to draw, by number (0-based) or name, or 'all' for one row per class.")
+    var label: String?
     @Option(help: "Seed for the noise.") var seed: UInt64 = 0
     @Option(help: "PNG file to write.") var out: String?
     @Option(help: "NumPy .npy file to write the samples to.") var npy: String?
@@ -58,9 +59,6 @@ struct Sample: ParsableCommand {
         if float32 && npy == nil {
             throw ValidationError("--float32 says how --npy writes the samples; give --npy FILE.npy")
         }
-        if let label, label != "all", Int(label) == nil {
-            throw ValidationError("--label takes a class number or 'all', not '\(label)'")
-        }
     }
 
     func run() throws {
@@ -71,7 +69,7 @@ struct Sample: ParsableCommand {
         switch label {
         case nil: labels = nil
         case "all": labels = model.classCount > 0 ? (0..<(model.classCount * count)).map { $0 / count } : [0]
-        case let text?: labels = Array(repeating: Int(text)!, count: count)
+        case let text?: labels = Array(repeating: try Self.classNumber(text, in: classNames), count: count)
         }
         do { try model.validate(labels: labels) } catch { throw ValidationError("\(error)") }
         let given = try noise.map { try Self.readNoise($0, size: model.noiseSize) }
@@ -148,6 +146,18 @@ struct Sample: ParsableCommand {
                 print("wrote \(labelsFile)")
             }
         }
+    }
+
+    /// The class `text` names: a number, or one of the checkpoint's class names.
+    static func classNumber(_ text: String, in names: [String]?) throws -> Int {
+        if let number = Int(text) { return number }
+        if let index = names?.firstIndex(of: text) { return index }
+        guard let names, !names.isEmpty else {
+            throw ValidationError("--label '\(FormatError.printable(text))': this checkpoint names no classes; give a number")
+        }
+        throw ValidationError(
+            "--label '\(FormatError.printable(text))' is none of this checkpoint's classes: "
+                + names.prefix(50).joined(separator: ", ") + (names.count > 50 ? ", … (\(names.count) in all)" : ""))
     }
 
     /// A class's name from a checkpoint's list, or "class N". The names came from the training

@@ -36,7 +36,7 @@ final class BoundedWorkTests: XCTestCase {
         XCTAssertEqual(gif.frames.map { $0.pixel(x: 0, y: 0).red }, shown.map { UInt8($0 / 10 % 256) })
     }
 
-    /// 20,000 classes: the band shows the first 20, the conditional grid 10 rows of 8, and the
+    /// 20,000 classes: the band shows the first 20, the conditional grid 20 rows of 8, and the
     /// picture is the size it is for 20 classes (it was 582 × 116,476 px, past a GIF frame's limit).
     func testASampleOfTwentyThousandClassesStaysSmall() throws {
         let classCount = 20_000
@@ -45,8 +45,10 @@ final class BoundedWorkTests: XCTestCase {
             RunPictures.bandExamples(labels: labels, classCount: classCount), Array(0..<RunPictures.maxBandClasses))
         XCTAssertEqual(RunPictures.bandExamples(labels: [2, 0, 2, 1], classCount: 3), [1, 3, 0], "in class order")
         let sampleLabels = try XCTUnwrap(RunPictures.sampleLabels(classCount: classCount))
-        XCTAssertEqual(sampleLabels.count, 80)
-        XCTAssertEqual(Set(sampleLabels), Set(0..<10))
+        XCTAssertEqual(sampleLabels.count, 160, "20 rows of 8")
+        XCTAssertEqual(Set(sampleLabels), Set(0..<20))
+        XCTAssertEqual(RunPictures.sampleLabels(classCount: 10)?.count, 80)
+        XCTAssertEqual(RunPictures.sampleLabels(classCount: 13).map { Set($0) }, Set(0..<13))
         XCTAssertNil(RunPictures.sampleLabels(classCount: 0))
 
         let model = try ModelZoo.make("mlp-gan", rng: RandomGenerator(seed: 0))

@@ -29,9 +29,10 @@ enum RealData {
         return a.count >= b.count && Array(a.prefix(b.count)) == b
     }
 
-    /// The training split of the configured dataset, as `size`×`size` images of `channels`.
+    /// The training split of the configured dataset; a folder's images made `height`×`width` with
+    /// `channels` (the published datasets come at their own size, which the model must match).
     static func loadImages(
-        _ config: TrainConfig, size: Int, channels: Int, log: @escaping (String) -> Void
+        _ config: TrainConfig, height: Int, width: Int, channels: Int, log: @escaping (String) -> Void
     ) throws -> ImageDataset {
         var locator = DatasetLocator(explicitFolder: config.dataDir.map { URL(fileURLWithPath: $0) })
         locator.log = log
@@ -46,8 +47,9 @@ enum RealData {
                     "the run folder \(FormatError.printable(out, limit: 200)) is inside --data-dir \(FormatError.printable(dir, limit: 200)): "
                         + "its sample pictures would be read as training images by the next run; give --out outside it")
             }
+            let fit = ImageFit(rawValue: config.fit ?? "crop") ?? .crop
             let (dataset, skipped) = try ImageFolder.load(
-                folder: URL(fileURLWithPath: dir), size: size, channels: channels, log: log)
+                folder: URL(fileURLWithPath: dir), height: height, width: width, channels: channels, fit: fit, log: log)
             if !skipped.isEmpty {
                 log(
                     "skipped \(skipped.count) unreadable file(s): "
@@ -58,7 +60,7 @@ enum RealData {
                         }.joined(separator: "; ")
                         + (skipped.count > 5 ? "; …" : ""))
             }
-            log("folder: \(dataset.count) images of \(size)×\(size) from \(dir)")
+            log("folder: \(dataset.count) images of \(height)×\(width) (\(fit.rawValue)) in \(dataset.classNames.count) class(es) from \(FormatError.printable(dir, limit: 200))")
             return dataset
         case "cifar10":
             let (dataset, found, source) = try locator.loadCIFAR10(train: true)

@@ -21,11 +21,14 @@ public enum RunPictures {
         return first.compactMap { $0 }
     }
 
-    /// The labels of a conditional model's 80 fixed samples (nil for an unconditional one): rows of
-    /// 8, row r showing class r mod `classCount`. Whatever the number of classes, the grid stays 10
-    /// rows of 8 and shows at most 10 of them.
+    /// The labels of a conditional model's fixed samples (nil for an unconditional one): rows of 8,
+    /// row r showing class r mod `classCount`, its name beside it. Ten rows up to ten classes (a
+    /// class with fewer repeats), one row per class beyond, up to ``maxBandClasses`` rows: the grid
+    /// shows the first 20 classes however many there are.
     static func sampleLabels(classCount: Int) -> [Int]? {
-        classCount > 0 ? (0..<80).map { $0 / 8 % classCount } : nil
+        guard classCount > 0 else { return nil }
+        let rows = Swift.min(Swift.max(classCount, 10), maxBandClasses)
+        return (0..<(rows * 8)).map { $0 / 8 % classCount }
     }
 
     /// Generated samples, with real examples beneath for comparison when given. Images: a grid of

@@ -10,6 +10,9 @@ public struct TrainConfig: Codable, Equatable {
     /// `dataDir`, resized to the model's size); ignored by `curve-gan`.
     public var dataset = "fashion-mnist"
     public var dataDir: String?
+    /// `--dataset folder`: how an image of another aspect becomes the model's size, `crop` (nil:
+    /// scale to cover, centre-crop) or `pad` (scale to fit inside, black around).
+    public var fit: String?
     /// Training steps to run (one discriminator and one generator update each).
     public var steps = 5000
     /// When set, overrides `steps` with epochs × batches per epoch.
@@ -86,6 +89,7 @@ public struct TrainConfig: Codable, Equatable {
             config[keyPath: path] = try c.decodeIfPresent(T.self, forKey: key)
         }
         try read(\.model, .model); try read(\.dataset, .dataset); try read(\.dataDir, .dataDir)
+        try read(\.fit, .fit)
         try read(\.steps, .steps); try read(\.epochs, .epochs); try read(\.batchSize, .batchSize)
         try read(\.learningRate, .learningRate); try read(\.beta1, .beta1); try read(\.seed, .seed)
         try read(\.sampleEvery, .sampleEvery); try read(\.options, .options);

@@ -150,9 +150,25 @@ public enum TrainOptions {
             help: takers(.width) + ": the base channel count (dcgan64's G goes 8w → 4w → 2w → w).",
             default: "32", must: .custom("in 1...256") { (1...256).contains($0) }, followsModel: true),
         .value(
-            "image-size", "PIXELS", "options.imageSize", \.options.imageSize, help: takers(.imageSize) + ": 64 or 32.",
+            "image-size", "H[xW]", "options.imageSize", \.options.imageSize,
+            help: takers(.imageSize)
+                + ": the images' size, square (64) or height x width (48x80); each side even, 8…256.",
             default: "64; 32 for cifar10",
-            must: .custom("64 or 32") { [32, 64].contains($0) }, followsModel: true),
+            must: .custom("two sides in 8...256") { [$0.height, $0.width].allSatisfy((8...256).contains) },
+            followsModel: true),
+        .value(
+            "channels", "C", "options.channels", \.options.channels,
+            help: takers(.channels) + ": 1 (gray) or 3 (RGB).", default: "3; 1 for mnist and fashion-mnist",
+            must: .custom("1 or 3") { [1, 3].contains($0) }, followsModel: true),
+        .value(
+            "classes", "N", "options.classes", \.options.classes,
+            help: takers(.classes) + ": how many classes it draws.", default: "the dataset's (10 for the MNISTs and cifar10; a folder's subfolders)",
+            must: .within(2...ModelZoo.maximumClasses), followsModel: true),
+        .value(
+            "fit", "MODE", "fit", \.fit,
+            help:
+                "--dataset folder: an image of another aspect is scaled to cover the model's size and centre-cropped (crop) or scaled to fit inside it with black around (pad).",
+            default: "crop", must: .choice(["crop", "pad"])),
         .value(
             "body", "NAME", "options.body", \.options.body,
             help: takers(.body) + ": the body it conditions, mlp (mlp-gan's layers) or dcgan.",

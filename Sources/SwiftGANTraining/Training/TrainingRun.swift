@@ -70,8 +70,26 @@ public final class TrainingRun {
         // One generator, in a fixed order: weights, then sample noise, then data order, noise and dropout.
         let rng = RandomGenerator(seed: config.seed)
         config.options = try TrainPlan.modelOptions(config)
+        // A conditional model draws the data's classes: the data is read first (its image shape does
+        // not depend on the class count, so a model built to learn it draws no numbers from `rng`).
+        var preloaded: ImageDataset?
+        if try ModelZoo.entry(config.model).options.contains(.classes), config.options.classes == nil {
+            let shape = try ModelZoo.make(config.model, options: config.options, rng: RandomGenerator(seed: 0)).sample
+            if case .images(let height, let width, let channels) = shape {
+                let data = try RealData.loadImages(config, height: height, width: width, channels: channels, log: log)
+                guard data.classNames.count >= 2 else {
+                    throw GANError(
+                        "\(config.model) draws the classes of labelled data, but \(data.name) has \(data.classNames.count) class "
+                            + "(for a folder: put each class's images in a subfolder of its own)")
+                }
+                config.options.classes = data.classNames.count
+                preloaded = data
+            }
+        }
         let model = try ModelZoo.make(config.model, options: config.options, rng: rng)
-        try self.init(model: model, config: config, rng: rng, data: nil, objective: nil, regularizers: [], log: log)
+        try self.init(
+            model: model, config: config, rng: rng, data: nil, preloaded: preloaded, objective: nil, regularizers: [],
+            log: log)
     }
 
     /// A run of a model built by the caller's own code: the configuration's training settings
@@ -110,13 +128,13 @@ public final class TrainingRun {
             )
         }
         try self.init(
-            model: model, config: config, rng: RandomGenerator(seed: config.seed), data: data, objective: objective,
-            regularizers: regularizers, log: log)
+            model: model, config: config, rng: RandomGenerator(seed: config.seed), data: data, preloaded: nil,
+            objective: objective, regularizers: regularizers, log: log)
     }
 
     private init(
         model: GANModel, config validated: TrainConfig, rng: RandomGenerator, data given: ImageDataset?,
-        objective: (any GANObjective)?, regularizers: [any DiscriminatorRegularizer],
+        preloaded: ImageDataset?, objective: (any GANObjective)?, regularizers: [any DiscriminatorRegularizer],
         log: @escaping (String) -> Void
     ) throws {
         self.log = log
@@ -128,8 +146,10 @@ public final class TrainingRun {
         step = GANTrainingStep(model: model, recipe: plan.recipe, rng: rng)
         log("recipe: \(plan.recipe.summary)")
         var dataset: ImageDataset?
-        if case .images(let height, _, let channels) = model.sample {
-            let found = try given ?? RealData.loadImages(plan.config, size: height, channels: channels, log: log)
+        if case .images(let height, let width, let channels) = model.sample {
+            let found =
+                try given ?? preloaded
+                ?? RealData.loadImages(plan.config, height: height, width: width, channels: channels, log: log)
             guard found.imageShape == model.sampleShape else {
                 throw GANError(
                     "\(model.name) makes \(model.sampleShape) images but \(found.name) holds \(found.imageShape)")
@@ -150,9 +170,9 @@ public final class TrainingRun {
             }
             data = .images(
                 dataset, BatchSampler(count: dataset.count, batchSize: batchSize, mode: plan.batching, rng: rng))
-            fixedNoise = model.noise(80, using: rng)
             // A conditional model's grid: rows of 8, one class each; the band shows a few classes.
             fixedLabels = RunPictures.sampleLabels(classCount: model.classCount)
+            fixedNoise = model.noise(fixedLabels?.count ?? 80, using: rng)
             realExamples = dataset.batch(
                 RunPictures.bandExamples(labels: dataset.labels, classCount: dataset.classNames.count),
                 range: model.dataRange)

@@ -4,7 +4,7 @@ import SwiftGANTensors
 /// The conditional DCGAN with an auxiliary classifier of the GAN-improvements tutorial (ACGAN,
 /// Odena, Olah & Shlens 2017), NHWC, 28×28×1 in [0, 1]:
 ///
-///     G: concat(z(100), one-hot label(10)) → Dense 7·7·40, N(0, 0.02) → BatchNorm → LeakyReLU(0.2)
+///     G: concat(z(100), one-hot label(C)) → Dense 7·7·40, N(0, 0.02) → BatchNorm → LeakyReLU(0.2)
 ///        → Reshape 7×7×40
 ///        → ConvTranspose 80, 5×5, stride 2, same → BatchNorm → LeakyReLU(0.2)         (14×14)
 ///        → 3 × [ConvTranspose 80, 5×5, stride 1, same → BatchNorm → LeakyReLU(0.2)]
@@ -12,21 +12,24 @@ import SwiftGANTensors
 ///     D: Conv 17, 5×5, stride 2, same, N(0, 0.02) → LeakyReLU(0.2) → Dropout(0.2)     (14×14)
 ///        → Conv 35, 5×5, stride 2 → …, Conv 70, stride 2 (7×7, 4×4)
 ///        → Conv 140, 5×5, stride 1 → …, Conv 70, stride 1, each → LeakyReLU(0.2) → Dropout(0.2)
-///        → Flatten → two heads: real/fake (Dense 1, sigmoid) and label (Dense 10, softmax)
+///        → Flatten → two heads: real/fake (Dense 1, sigmoid) and label (Dense C, softmax)
 ///
-/// D's output is the two heads' logits side by side, [batch, 1 + 10]; the sigmoid and softmax are
+/// C classes: the data's (10 for Fashion-MNIST, as the tutorial). D's output is the two heads'
+/// logits side by side, [batch, 1 + C]; the sigmoid and softmax are
 /// folded into the losses. D's real/fake targets are drawn per example from U(0.8, 1) (real) and
 /// U(0, 0.2) (fake); its class loss sees the real images' labels (fakes get an all-zero target, as
 /// the source does — see ``GANTrainingStep``). Keras defaults elsewhere (Glorot-uniform kernels,
 /// BatchNorm momentum 0.99, ε 1e-3). Adam(2e-4, β₁ 0.5), batch 128, each batch drawn at random,
 /// 40 batches to an "epoch".
 public enum ACGAN {
-    public static let classes = 10
+    /// The classes drawn without ``ModelOptions/classes``: Fashion-MNIST's and MNIST's ten.
+    public static let defaultClasses = 10
     public static let source = SourceSettings(
         learningRate: 2e-4, beta1: 0.5, batchSize: 128, discriminatorDropout: 0.2, randomBatchesPerEpoch: 40,
         targets: DiscriminatorTargets(smoothing: 0.2, twoSided: true, perExample: true))
 
     public static func make(options: ModelOptions, rng: RandomGenerator) -> GANModel {
+        let classes = options.classes ?? defaultClasses
         let init02 = Initializer.normal(std: 0.02)
         func up(_ input: Int, _ output: Int, stride: Int) -> [any UnaryLayer] {
             [
@@ -81,7 +84,9 @@ public final class TwoHeads: UnaryLayer, LayerContainer {
 extension ACGAN: ZooModel {
     public static let name = "acgan"
     public static let summary =
-        "the conditional DCGAN with an auxiliary classifier (Odena et al. 2017), 28×28 gray, 10 classes"
+        "the conditional DCGAN with an auxiliary classifier (Odena et al. 2017), 28×28 gray, the data's classes"
+    public static let options: [ModelOptions.Key] = [.classes]
+    public static func validate(_ options: ModelOptions) throws { try ModelZoo.validateClasses(options) }
     public static func build(options: ModelOptions, rng: RandomGenerator) throws -> GANModel {
         make(options: options, rng: rng)
     }

@@ -5,20 +5,22 @@ import SwiftGANTensors
 /// takes concat(z, one-hot label); the discriminator sees the image together with the label and
 /// judges whether the pair is real. Two bodies (`--body`):
 ///
-///     mlp   (default) mlp-gan's layers:  G: concat(z(100), y(10)) → 256 → 512 → 1024 → 784, tanh
-///                                        D: concat(flatten(x)(784), y(10)) → 512 → 256 → 1
-///     dcgan dcgan's layers:              G: concat(z, y)(110) → Dense 7·7·128 → … → 28×28×1, tanh
-///                                        D: x with y as 10 constant channels (28×28×11) → Conv 64 → …
+///     mlp   (default) mlp-gan's layers:  G: concat(z(100), y(C)) → 256 → 512 → 1024 → 784, tanh
+///                                        D: concat(flatten(x)(784), y(C)) → 512 → 256 → 1
+///     dcgan dcgan's layers:              G: concat(z, y)(100 + C) → Dense 7·7·128 → … → 28×28×1, tanh
+///                                        D: x with y as C constant channels (28×28×(1 + C)) → Conv 64 → …
 ///
 /// Everything else (activations, BatchNorm, initialisers, Adam settings, batch size) is the
 /// unconditional body's, so a cgan run compares directly with an mlp-gan or dcgan run. Keras-GAN
 /// and PyTorch-GAN join a learned label embedding instead of a one-hot vector (multiplied in
 /// Keras-GAN); a one-hot vector is the paper's form and needs no extra parameters.
 public enum CGAN {
-    public static let classes = 10
+    /// The classes drawn without ``ModelOptions/classes``: Fashion-MNIST's and MNIST's ten.
+    public static let defaultClasses = 10
 
     public static func make(options: ModelOptions, rng: RandomGenerator) throws -> GANModel {
         try validate(options)
+        let classes = options.classes ?? defaultClasses
         let unconditional: GANModel, sees: Conditioning.DiscriminatorInput
         switch options.body ?? "mlp" {
         case "mlp":
@@ -43,14 +45,15 @@ public enum CGAN {
 extension CGAN: ZooModel {
     public static let name = "cgan"
     public static let summary =
-        "the conditional GAN (Mirza & Osindero 2014) on mlp-gan's or dcgan's body, 28×28 gray, 10 classes"
-    public static let options: [ModelOptions.Key] = [.body]
+        "the conditional GAN (Mirza & Osindero 2014) on mlp-gan's or dcgan's body, 28×28 gray, the data's classes"
+    public static let options: [ModelOptions.Key] = [.body, .classes]
     public static var source: SourceSettings { MLPGAN.source }
     public static func source(for options: ModelOptions) -> SourceSettings {
         options.body == "dcgan" ? DCGAN.source : MLPGAN.source
     }
     public static let sourceNote: String? = "its body's"
     public static func validate(_ options: ModelOptions) throws {
+        try ModelZoo.validateClasses(options)
         guard ["mlp", "dcgan"].contains(options.body ?? "mlp") else {
             throw GANError("cgan's --body is 'mlp' or 'dcgan', not '\(options.body!)'")
         }

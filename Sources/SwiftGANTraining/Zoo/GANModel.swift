@@ -245,8 +245,13 @@ public struct ModelOptions: Codable, Equatable {
     public var discriminatorDropout: Float = 0
     /// dcgan64: the base channel count w (nil: 32).
     public var width: Int?
-    /// dcgan64: 64 or 32 pixels (nil: 64).
-    public var imageSize: Int?
+    /// dcgan64: the image size, square or not, whose sides G reaches by doubling a grid of at
+    /// least 4 × 4 (nil: 64; 32 for CIFAR-10).
+    public var imageSize: ImageSize?
+    /// dcgan64: 1 (gray) or 3 (RGB) channels (nil: 3; 1 for MNIST and Fashion-MNIST).
+    public var channels: Int?
+    /// cgan, acgan: how many classes the model draws (nil: 10). A run sets it from its labelled data.
+    public var classes: Int?
     /// cgan: the unconditional body it extends, `mlp` or `dcgan` (nil: mlp).
     public var body: String?
 
@@ -262,16 +267,19 @@ public struct ModelOptions: Codable, Equatable {
         self.init(
             discriminatorDropout: try c.decodeIfPresent(Float.self, forKey: .discriminatorDropout) ?? 0,
             width: try c.decodeIfPresent(Int.self, forKey: .width),
-            imageSize: try c.decodeIfPresent(Int.self, forKey: .imageSize),
+            imageSize: try c.decodeIfPresent(ImageSize.self, forKey: .imageSize),
+            channels: try c.decodeIfPresent(Int.self, forKey: .channels),
+            classes: try c.decodeIfPresent(Int.self, forKey: .classes),
             body: try c.decodeIfPresent(String.self, forKey: .body),
             discriminatorNormalization: try c.decodeIfPresent(String.self, forKey: .discriminatorNormalization),
             spectralNorm: try c.decodeIfPresent(Bool.self, forKey: .spectralNorm))
     }
 
     public init(
-        discriminatorDropout: Float = 0, width: Int? = nil, imageSize: Int? = nil, body: String? = nil,
-        discriminatorNormalization: String? = nil, spectralNorm: Bool? = nil
+        discriminatorDropout: Float = 0, width: Int? = nil, imageSize: ImageSize? = nil, channels: Int? = nil,
+        classes: Int? = nil, body: String? = nil, discriminatorNormalization: String? = nil, spectralNorm: Bool? = nil
     ) {
+        (self.channels, self.classes) = (channels, classes)
         (self.discriminatorDropout, self.width, self.imageSize, self.body) = (
             discriminatorDropout, width, imageSize, body
         )

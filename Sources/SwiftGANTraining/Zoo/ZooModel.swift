@@ -53,7 +53,7 @@ extension ZooModel {
 extension ModelOptions {
     /// The model options a zoo model may read.
     public enum Key: String {
-        case width, imageSize, body, discriminatorNormalization
+        case width, imageSize, channels, classes, body, discriminatorNormalization
     }
 }
 
@@ -68,6 +68,17 @@ public enum ModelZoo {
     public static var names: [String] { all.map { $0.name } }
 
     /// The model named `name`, or an error listing the known names.
+    /// The most classes a conditional model of the zoo draws (a one-hot input of 1,000 is still
+    /// small beside its layers).
+    public static let maximumClasses = 1000
+
+    /// A conditional model's class count: 2…``maximumClasses``.
+    static func validateClasses(_ options: ModelOptions) throws {
+        if let classes = options.classes, !(2...maximumClasses).contains(classes) {
+            throw GANError("a conditional model draws 2…\(maximumClasses) classes, not \(classes)")
+        }
+    }
+
     public static func entry(_ name: String) throws -> any ZooModel.Type {
         guard let entry = all.first(where: { $0.name == name }) else {
             throw GANError(
