@@ -150,12 +150,13 @@ public enum FuzzTargets {
         name: "image-folder-cache", summary: "an image folder's decoded cache (~/.cache/swiftgan/folders/*.bin)",
         run: { _ = try ImageFolderCache.decode($0, name: "input") },
         seeds: {
-            // Two gray 2×2 images of one class; three RGB 3×3 images of two classes with a skipped file.
+            // Two gray 2×2 images of one class; three RGB images of 2 rows × 3 columns, of two
+            // classes, with a skipped file.
             let gray = try ImageDataset(
                 name: "gray", height: 2, width: 2, channels: 1, pixels: (0..<8).map { UInt8($0 * 30) },
                 labels: [0, 0], classNames: ["gray"])
             let rgb = try ImageDataset(
-                name: "rgb", height: 3, width: 3, channels: 3, pixels: (0..<81).map { UInt8($0 * 3) },
+                name: "rgb", height: 2, width: 3, channels: 3, pixels: (0..<54).map { UInt8($0 * 4) },
                 labels: [0, 1, 1], classNames: ["cats", "dogs"])
             return [
                 try ImageFolderCache.encode(gray, skipped: []),

@@ -3,6 +3,17 @@ import SwiftGANTensors
 
 /// Labelled images held as bytes (one byte per pixel channel, NHWC), converted to Float batches on
 /// demand. 60,000 MNIST images take 47 MB this way instead of 188 MB as Float.
+///
+/// Every image of a dataset has the same shape, `height` rows × `width` columns × `channels`,
+/// which need not be square (an image folder loaded at 48 × 80, say): image i is the bytes
+/// `pixels[i·h·w·c ..< (i+1)·h·w·c]`, row by row.
+///
+/// ```swift
+/// let strips = try ImageDataset(name: "strips", height: 2, width: 3, channels: 1,
+///                               pixels: [UInt8](repeating: 255, count: 12), labels: [0, 0], classNames: ["white"])
+/// strips.imageShape                  // [2, 3, 1]
+/// strips.batch([1]).shape            // [1, 2, 3, 1], all 1.0
+/// ```
 public struct ImageDataset {
     public let name: String
     public let count: Int
@@ -15,8 +26,9 @@ public struct ImageDataset {
     public init(
         name: String, height: Int, width: Int, channels: Int, pixels: [UInt8], labels: [Int], classNames: [String]
     ) throws {
-        let perImage = height * width * channels
-        guard perImage > 0, pixels.count % perImage == 0 else {
+        let (area, areaOverflow) = height.multipliedReportingOverflow(by: width)
+        let (perImage, overflow) = area.multipliedReportingOverflow(by: channels)
+        guard height >= 1, width >= 1, channels >= 1, !areaOverflow, !overflow, pixels.count % perImage == 0 else {
             throw DataError(
                 "\(name): \(pixels.count) pixel values do not divide into \(height)×\(width)×\(channels) images")
         }

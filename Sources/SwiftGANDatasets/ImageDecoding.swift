@@ -37,9 +37,11 @@ package enum ImageDecoder {
 
     static let pngSignature: [UInt8] = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]
 
-    /// `smallestUsefulSide`: the image will be centre-cropped and shrunk to this side, so a
-    /// decoder may deliver any size whose shorter side is at least this (JPEG decodes big photos
-    /// at 1/2, 1/4 or 1/8 scale, which is several times faster).
+    /// `smallestUsefulSide`: the image will be fitted to an output no side of which is longer than
+    /// this (``ImageFit``: a crop of the target's aspect, or the whole image), so a decoder may
+    /// deliver any size whose shorter side is at least this: every side of what is then read still
+    /// has at least as many pixels as the output side it becomes (JPEG decodes big photos at 1/2,
+    /// 1/4 or 1/8 scale, which is several times faster).
     package static func decode(_ data: Data, smallestUsefulSide: Int) throws -> DecodedImage {
         let head = [UInt8](data.prefix(8))
         if head == pngSignature { return try decodePNG(data) }

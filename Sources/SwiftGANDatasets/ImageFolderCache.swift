@@ -3,12 +3,14 @@ import Foundation
 /// The decoded form of an image folder, kept in one file so that loading it again skips decoding.
 ///
 /// The file name is the SHA-256 of everything the result depends on: the folder's path, the
-/// requested size and channel count, and each image file's relative path, byte size and
-/// modification time (to the nanosecond). Adding, removing, replacing or touching a file changes
+/// requested height, width, channel count and fit, and each image file's relative path, byte size
+/// and modification time (to the nanosecond). Adding, removing, replacing or touching a file changes
 /// the name, so a stale entry is never read; it is simply left behind.
 ///
-/// Layout: the 8 bytes `SGIFOLD1`, a little-endian UInt64 header length, a JSON header (name,
-/// size, channels, class names, labels, skipped files), then the pixels, NHWC.
+/// Layout: the 8 bytes `SGIFOLD2`, a little-endian UInt64 header length, a JSON header (name,
+/// height, width, channels, class names, labels, skipped files), then the pixels, NHWC. (Format 1,
+/// `SGIFOLD1`, had one `size` for square images; its files are never read now, as the names they
+/// were stored under are no longer asked for.)
 ///
 /// The file is read as outside input: a disk error, a stray write or a hand edit can damage it,
 /// so ``decode(_:name:)`` checks every count against the file's size, with overflow-checked
@@ -22,31 +24,33 @@ import Foundation
 public struct ImageFolderCache {
     struct Header: Codable {
         var name: String
-        var size: Int, channels: Int
+        var height: Int, width: Int, channels: Int
         var classNames: [String]
         var labels: [Int]
         var skippedPaths: [String], skippedReasons: [String]
     }
 
-    static let magic = Array("SGIFOLD1".utf8)
+    static let magic = Array("SGIFOLD2".utf8)
     /// A `.partial` file this much older than now belongs to no live writer (see `removeStalePartials(log:)`).
     static let partialLifetime: TimeInterval = 10 * 60
     let file: URL
-    let size: Int, channels: Int
+    let height: Int, width: Int, channels: Int
 
     /// `files`: (relative path, byte size, modification time in nanoseconds since 1970), sorted;
     /// `refused`: the image files reported without being read (a name that is not UTF-8), which
     /// the cached skipped list holds too, so they are part of the key.
     init(
-        root: URL, folder: URL, size: Int, channels: Int, files: [(path: String, bytes: Int, modified: Int)],
-        refused: [String] = []
+        root: URL, folder: URL, height: Int, width: Int, channels: Int, fit: ImageFit,
+        files: [(path: String, bytes: Int, modified: Int)], refused: [String] = []
     ) {
-        var description = "swiftgan image folder v1\n\(folder.standardizedFileURL.path)\n\(size)\n\(channels)\n"
+        var description =
+            "swiftgan image folder v2\n\(folder.standardizedFileURL.path)\n\(height)\n\(width)\n\(channels)\n"
+            + "\(fit.rawValue)\n"
         for f in files { description += "\(f.path)\t\(f.bytes)\t\(f.modified)\n" }
         for path in refused { description += "refused\t\(path)\n" }
         file = root.appendingPathComponent("folders").appendingPathComponent(
             SHA256.hex(Data(description.utf8)) + ".bin")
-        (self.size, self.channels) = (size, channels)
+        (self.height, self.width, self.channels) = (height, width, channels)
     }
 
     /// The cached result, or nil when there is none; a damaged file is an error naming it.
@@ -59,11 +63,12 @@ public struct ImageFolderCache {
             throw DataError("\(file.path): cannot read (\(error.localizedDescription))")
         }
         let cached = try Self.decode(data, name: file.path)
-        // The name stands for a size and channel count; a file that holds others was not written for it.
-        guard cached.dataset.height == size, cached.dataset.channels == channels else {
+        // The name stands for a shape; a file that holds another was not written for it.
+        let found = cached.dataset
+        guard found.height == height, found.width == width, found.channels == channels else {
             throw DataError(
-                "\(file.path): holds \(cached.dataset.height)×\(cached.dataset.height)×\(cached.dataset.channels) images, "
-                    + "not the \(size)×\(size)×\(channels) its name stands for")
+                "\(file.path): holds \(found.height)×\(found.width)×\(found.channels) images, "
+                    + "not the \(height)×\(width)×\(channels) its name stands for")
         }
         return cached
     }
@@ -79,7 +84,12 @@ public struct ImageFolderCache {
             throw damaged("\(data.count) bytes, shorter than the 16-byte start of an image folder cache file")
         }
         let start = data.startIndex
-        guard data[start..<(start + 8)].elementsEqual(magic) else { throw damaged("not an image folder cache file") }
+        guard data[start..<(start + 8)].elementsEqual(magic) else {
+            throw damaged(
+                data[start..<(start + 8)].elementsEqual("SGIFOLD1".utf8)
+                    ? "an image folder cache file of format 1 (square images only), which this version does not read"
+                    : "not an image folder cache file")
+        }
         var declared: UInt64 = 0
         for i in 0..<8 { declared |= UInt64(data[start + 8 + i]) << (8 * UInt64(i)) }
         // Compared as UInt64 before any conversion: a length near 2^64 (F0 FF FF FF FF FF FF FF)
@@ -95,8 +105,8 @@ public struct ImageFolderCache {
         } catch {
             throw damaged("the header is not the JSON of an image folder cache (\(error.localizedDescription))")
         }
-        guard header.size >= 1, header.channels == 1 || header.channels == 3 else {
-            throw damaged("the header says \(header.size)×\(header.size) images of \(header.channels) channels")
+        guard header.height >= 1, header.width >= 1, header.channels == 1 || header.channels == 3 else {
+            throw damaged("the header says \(header.height)×\(header.width) images of \(header.channels) channels")
         }
         guard !header.labels.isEmpty, !header.classNames.isEmpty,
             header.labels.allSatisfy({ $0 >= 0 && $0 < header.classNames.count })
@@ -111,16 +121,16 @@ public struct ImageFolderCache {
             )
         }
         let pixelBytes = data.count - 16 - headerLength
-        let (area, areaOverflow) = header.size.multipliedReportingOverflow(by: header.size)
+        let (area, areaOverflow) = header.height.multipliedReportingOverflow(by: header.width)
         let (perImage, imageOverflow) = area.multipliedReportingOverflow(by: header.channels)
         let (needed, setOverflow) = perImage.multipliedReportingOverflow(by: header.labels.count)
         guard !areaOverflow, !imageOverflow, !setOverflow, needed == pixelBytes else {
             throw damaged(
                 "\(pixelBytes) pixel bytes do not match \(header.labels.count) images of "
-                    + "\(header.size)×\(header.size)×\(header.channels) (truncated?)")
+                    + "\(header.height)×\(header.width)×\(header.channels) (truncated?)")
         }
         let dataset = try ImageDataset(
-            name: header.name, height: header.size, width: header.size, channels: header.channels,
+            name: header.name, height: header.height, width: header.width, channels: header.channels,
             pixels: [UInt8](data[(start + 16 + headerLength)...]), labels: header.labels,
             classNames: header.classNames)
         return (dataset, zip(header.skippedPaths, header.skippedReasons).map { (path: $0.0, reason: $0.1) })
@@ -137,8 +147,9 @@ public struct ImageFolderCache {
     /// The magic, the header length and the header: everything before the pixels.
     static func prefix(_ dataset: ImageDataset, skipped: [(path: String, reason: String)]) throws -> Data {
         let header = Header(
-            name: dataset.name, size: dataset.height, channels: dataset.channels, classNames: dataset.classNames,
-            labels: dataset.labels, skippedPaths: skipped.map(\.path), skippedReasons: skipped.map(\.reason))
+            name: dataset.name, height: dataset.height, width: dataset.width, channels: dataset.channels,
+            classNames: dataset.classNames, labels: dataset.labels, skippedPaths: skipped.map(\.path),
+            skippedReasons: skipped.map(\.reason))
         let json = try JSONEncoder().encode(header)
         var prefix = Data(magic)
         withUnsafeBytes(of: UInt64(json.count).littleEndian) { prefix.append(contentsOf: $0) }

@@ -1,6 +1,7 @@
 import Foundation
 import SwiftGANCJPEG
 import SwiftGANCPNG
+import SwiftGANTensors
 import XCTest
 
 @testable import SwiftGANDatasets
@@ -91,10 +92,141 @@ enum Reference {
         return out
     }
 
+    /// One axis's weights by their definitions (not the loader's taps): row i holds each source
+    /// pixel's weight in output i, for a line of `length` pixels resampled to `n`. Shrinking (or
+    /// keeping the size): pixel j's overlap with [i·s, (i+1)·s) over s = length / n. Enlarging:
+    /// linear interpolation at (i + ½)·s − ½, clamped to [0, length − 1].
+    static func weights(length: Int, to n: Int) -> [[Double]] {
+        let s = Double(length) / Double(n)
+        var rows: [[Double]] = []
+        for i in 0..<n {
+            var row = [Double](repeating: 0, count: length)
+            if n <= length {
+                for j in 0..<length {
+                    row[j] = max(0, min(Double(i + 1) * s, Double(j + 1)) - max(Double(i) * s, Double(j))) / s
+                }
+            } else {
+                let x = min(max((Double(i) + 0.5) * s - 0.5, 0), Double(length - 1))
+                let j = Int(x), f = x - Double(Int(x))
+                row[j] += 1 - f
+                if j + 1 < length { row[j + 1] += f }
+            }
+            rows.append(row)
+        }
+        return rows
+    }
+
+    /// The window of `image` resampled to rows × columns as a 2-D sum, Σ wy · wx · pixel, in Double.
+    static func resample(
+        _ image: TestImage, window: (x: Int, y: Int, width: Int, height: Int), rows: Int, columns: Int
+    ) -> [Double] {
+        let wy = weights(length: window.height, to: rows), wx = weights(length: window.width, to: columns)
+        let ys = wy.map { row in row.indices.filter { row[$0] != 0 } }
+        let xs = wx.map { row in row.indices.filter { row[$0] != 0 } }
+        var out: [Double] = []
+        for i in 0..<rows {
+            for j in 0..<columns {
+                for c in 0..<image.channels {
+                    var sum = 0.0
+                    for y in ys[i] {
+                        for x in xs[j] {
+                            let source = ((window.y + y) * image.width + window.x + x) * image.channels + c
+                            sum += wy[i][y] * wx[j][x] * Double(image.pixels[source])
+                        }
+                    }
+                    out.append(sum)
+                }
+            }
+        }
+        return out
+    }
+
+    /// `inner` (rows × columns × channels) at column x, row y of a black height × width image.
+    static func placed(
+        _ inner: [Double], rows: Int, columns: Int, channels: Int, x: Int, y: Int, height: Int, width: Int
+    ) -> [Double] {
+        var out = [Double](repeating: 0, count: height * width * channels)
+        for r in 0..<rows {
+            for q in 0..<(columns * channels) {
+                out[((y + r) * width + x) * channels + q] = inner[r * columns * channels + q]
+            }
+        }
+        return out
+    }
+
     static func luma(_ rgb: [Double]) -> [Double] {
         stride(from: 0, to: rgb.count, by: 3).map { (i: Int) -> Double in
             let (r, g, b) = (rgb[i], rgb[i + 1], rgb[i + 2])
             return 0.299 * r + 0.587 * g + 0.114 * b
+        }
+    }
+}
+
+/// The square-only resampler that `ImageResize.fit` replaced (#22), kept verbatim: a square crop
+/// must still give its bytes, so that cached sets, recorded runs and their samples stay as they were.
+enum SquareOnlyResize {
+    /// Writes `image`'s centre square, resampled to side × side with `channels` channels (1 or 3),
+    /// to `out` (side·side·channels bytes, NHWC).
+    static func centreSquare(_ image: DecodedImage, side: Int, channels: Int, into out: UnsafeMutablePointer<UInt8>) {
+        let c = image.channels, reduction = Double(image.reduction)
+        let full = min(image.fullWidth, image.fullHeight)
+        let length = Double(full) / reduction
+        let across = ImageResize.Taps(
+            start: Double((image.fullWidth - full) / 2) / reduction, length: length, available: image.width, to: side)
+        let down = ImageResize.Taps(
+            start: Double((image.fullHeight - full) / 2) / reduction, length: length, available: image.height, to: side)
+        // Only the rows that the vertical taps read are resampled horizontally.
+        let rowLo = down.first[0], rowHi = down.first[side - 1] + down.count[side - 1]
+        let rowLength = side * c
+        var horizontal = [Float](repeating: 0, count: (rowHi - rowLo) * rowLength)
+        var square = [Float](repeating: 0, count: side * rowLength)
+        image.pixels.withUnsafeBufferPointer { src in
+            horizontal.withUnsafeMutableBufferPointer { h in
+                across.first.withUnsafeBufferPointer { first in
+                    across.count.withUnsafeBufferPointer { count in
+                        across.weights.withUnsafeBufferPointer { weights in
+                            for y in rowLo..<rowHi {
+                                let row = src.baseAddress! + y * image.width * c
+                                let dst = h.baseAddress! + (y - rowLo) * rowLength
+                                for x in 0..<side {
+                                    let w = weights.baseAddress! + x * across.stride
+                                    for ch in 0..<c {
+                                        var sum: Float = 0
+                                        for k in 0..<count[x] { sum += w[k] * Float(row[(first[x] + k) * c + ch]) }
+                                        dst[x * c + ch] = sum
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+                square.withUnsafeMutableBufferPointer { v in
+                    for y in 0..<side {
+                        let dst = v.baseAddress! + y * rowLength
+                        for k in 0..<down.count[y] {
+                            let w = down.weights[y * down.stride + k],
+                                src = h.baseAddress! + (down.first[y] + k - rowLo) * rowLength
+                            for i in 0..<rowLength { dst[i] += w * src[i] }
+                        }
+                    }
+                }
+            }
+        }
+        square.withUnsafeBufferPointer { v in
+            let pixelCount = side * side
+            @inline(__always) func byte(_ value: Float) -> UInt8 { UInt8(min(max(value, 0), 255) + 0.5) }
+            switch (c, channels) {
+            case (3, 1):
+                for p in 0..<pixelCount {
+                    out[p] = byte(0.299 * v[3 * p] + 0.587 * v[3 * p + 1] + 0.114 * v[3 * p + 2])
+                }
+            case (1, 3):
+                for p in 0..<pixelCount {
+                    (out[3 * p], out[3 * p + 1], out[3 * p + 2]) = (byte(v[p]), byte(v[p]), byte(v[p]))
+                }
+            default:
+                for i in 0..<(pixelCount * c) { out[i] = byte(v[i]) }
+            }
         }
     }
 }
@@ -424,7 +556,7 @@ final class ImageFolderTests: XCTestCase {
         _ = try write(images[0].png(), "2.png", in: folder)
         XCTAssertEqual(try load(folder, size: 4, channels: 3).dataset.count, 3)
         for name in try FileManager.default.contentsOfDirectory(atPath: cacheFolder.path) {
-            try Data("SGIFOLD1 damaged".utf8).write(to: cacheFolder.appendingPathComponent(name))
+            try Data("SGIFOLD2 damaged".utf8).write(to: cacheFolder.appendingPathComponent(name))
         }
         logged = []
         XCTAssertEqual(try load(folder, size: 4, channels: 3) { logged.append($0) }.dataset.count, 3)
@@ -465,6 +597,13 @@ final class ImageFolderTests: XCTestCase {
         XCTAssertThrowsError(try ImageFolderCache.decode(damaged, name: "x.bin")) {
             XCTAssertTrue("\($0)".hasPrefix("x.bin: header length"), "\($0)")
         }
+        // A file of format 1 (one side, square images) is named as such.
+        XCTAssertTrue(
+            message {
+                try ImageFolderCache.decode(
+                    Data(Array("SGIFOLD1".utf8) + [UInt8](repeating: 0, count: 8)), name: "old.bin")
+            }
+            .contains("old.bin: an image folder cache file of format 1"))
         // A cache file of another size under this entry's name is refused too, not handed out.
         let other = try ImageDataset(
             name: "other", height: 2, width: 2, channels: 3, pixels: [UInt8](repeating: 7, count: 12), labels: [0],
@@ -572,6 +711,336 @@ final class ImageFolderTests: XCTestCase {
             text.contains(
                 "none of the 1 image files could be read (first: \(alone.path)/\\xFF.jpg: the path is not valid UTF-8"),
             text)
+    }
+
+    /// Images of other sizes and aspects at 48 rows × 80 columns, against the 2-D references:
+    /// crop resamples the centred window of the target's aspect, pad the whole image between black
+    /// bands.
+    func testImagesOfAnySizeLoadAtAnyHeightAndWidth() throws {
+        let folder = temporaryFolder()
+        // 100 × 60 has the target's aspect; the 30 × 30 and the gray 40 × 40 do not.
+        let wide = TestImage(width: 100, height: 60, channels: 3) { x, y, c in UInt8((x * 37 + y * 91 + c * 53) % 256) }
+        let square = TestImage(width: 30, height: 30, channels: 3) { x, y, c in UInt8((x * 70 + y * 40 + c) % 256) }
+        let gray = TestImage(width: 40, height: 40, channels: 1) { x, y, _ in UInt8((x * 41 + y * 29) % 256) }
+        _ = try write(wide.png(), "a-wide.png", in: folder)
+        _ = try write(square.png(), "b-square.png", in: folder)
+        _ = try write(gray.png(), "c-gray.png", in: folder)
+        let (h, w) = (48, 80)
+        let per = h * w * 3
+        func loaded(_ channels: Int, _ fit: ImageFit) throws -> ImageDataset {
+            try ImageFolder.load(
+                folder: folder, height: h, width: w, channels: channels, fit: fit, cacheRoot: cacheRoot(of: folder)
+            ).dataset
+        }
+        func rgb(_ gray: [Double]) -> [Double] { gray.flatMap { [$0, $0, $0] } }
+
+        // Crop. The wide image is shrunk whole; of the squares, the middle 30·48/80 = 18 rows
+        // (6..<24) and 40·48/80 = 24 rows (8..<32) are enlarged.
+        let crop = try loaded(3, .crop)
+        XCTAssertEqual(crop.imageShape, [48, 80, 3])
+        XCTAssertEqual(crop.count, 3)
+        let wideWhole = Reference.resample(wide, window: (x: 0, y: 0, width: 100, height: 60), rows: h, columns: w)
+        assertClose(crop.pixels[0..<per], wideWhole, "wide image, crop")
+        assertClose(
+            crop.pixels[per..<(2 * per)],
+            Reference.resample(square, window: (x: 0, y: 6, width: 30, height: 18), rows: h, columns: w),
+            "square image, crop")
+        let grayCrop = Reference.resample(gray, window: (x: 0, y: 8, width: 40, height: 24), rows: h, columns: w)
+        assertClose(crop.pixels[(2 * per)...], rgb(grayCrop), "gray image, crop, repeated into RGB")
+
+        // Pad. The wide image fills the frame; the squares become 48 × 48 in columns 16..<64.
+        let pad = try loaded(3, .pad)
+        XCTAssertEqual(pad.imageShape, [48, 80, 3])
+        assertClose(pad.pixels[0..<per], wideWhole, "wide image, pad")
+        let squareWhole = Reference.resample(square, window: (x: 0, y: 0, width: 30, height: 30), rows: 48, columns: 48)
+        assertClose(
+            pad.pixels[per..<(2 * per)],
+            Reference.placed(squareWhole, rows: 48, columns: 48, channels: 3, x: 16, y: 0, height: h, width: w),
+            "square image, pad")
+        let grayWhole = Reference.resample(gray, window: (x: 0, y: 0, width: 40, height: 40), rows: 48, columns: 48)
+        assertClose(
+            pad.pixels[(2 * per)...],
+            Reference.placed(rgb(grayWhole), rows: 48, columns: 48, channels: 3, x: 16, y: 0, height: h, width: w),
+            "gray image, pad, repeated into RGB")
+
+        // As gray: Rec. 601 luma of the colour images, the gray one as it is.
+        let mono = try loaded(1, .pad)
+        XCTAssertEqual(mono.imageShape, [48, 80, 1])
+        assertClose(mono.pixels[0..<(h * w)], Reference.luma(wideWhole), "wide image, pad, as luma")
+        assertClose(
+            mono.pixels[(2 * h * w)...],
+            Reference.placed(grayWhole, rows: 48, columns: 48, channels: 1, x: 16, y: 0, height: h, width: w),
+            "gray image, pad")
+        assertClose(try loaded(1, .crop).pixels[(2 * h * w)...], grayCrop, "gray image, crop")
+    }
+
+    /// A white picture 20 rows × 40 columns (and one 40 × 20) at 20 × 20: crop keeps the middle,
+    /// all white; pad shrinks it by 2 and centres it between black bands, exactly.
+    func testCropKeepsTheCentreAndPadAddsBlackBands() throws {
+        let folder = temporaryFolder()
+        _ = try write(TestImage(width: 40, height: 20, channels: 3) { _, _, _ in 255 }.png(), "a-wide.png", in: folder)
+        _ = try write(TestImage(width: 20, height: 40, channels: 3) { _, _, _ in 255 }.png(), "b-tall.png", in: folder)
+        // Where the pixels come from: column x of the wide picture holds 6x.
+        _ = try write(
+            TestImage(width: 40, height: 20, channels: 3) { x, _, _ in UInt8(x * 6) }.png(), "c-columns.png", in: folder
+        )
+        let n = 20, per = n * n * 3
+        func image(_ value: (_ y: Int, _ x: Int) -> Int) -> [UInt8] {
+            var out: [UInt8] = []
+            for y in 0..<n { for x in 0..<n { out += [UInt8](repeating: UInt8(value(y, x)), count: 3) } }
+            return out
+        }
+        func loaded(_ fit: ImageFit) throws -> ImageDataset {
+            try ImageFolder.load(
+                folder: folder, height: n, width: n, channels: 3, fit: fit, cacheRoot: cacheRoot(of: folder)
+            ).dataset
+        }
+
+        let crop = try loaded(.crop)
+        XCTAssertEqual(Array(crop.pixels[0..<per]), image { _, _ in 255 }, "the middle 20 columns, all white")
+        XCTAssertEqual(Array(crop.pixels[per..<(2 * per)]), image { _, _ in 255 }, "the middle 20 rows, all white")
+        XCTAssertEqual(Array(crop.pixels[(2 * per)...]), image { _, x in (x + 10) * 6 }, "columns 10..<30 as they are")
+
+        // Shrunk by 2 to 10 rows × 20 columns (20 × 10), centred: rows (columns) 5..<15 hold the
+        // picture, the 5 on either side are black. Output column x averages source columns 2x and
+        // 2x + 1: (12x + 12x + 6) / 2 = 12x + 3.
+        let pad = try loaded(.pad)
+        let band = 5..<15
+        XCTAssertEqual(Array(pad.pixels[0..<per]), image { y, _ in band.contains(y) ? 255 : 0 }, "rows 5..<15 white")
+        XCTAssertEqual(
+            Array(pad.pixels[per..<(2 * per)]), image { _, x in band.contains(x) ? 255 : 0 }, "columns 5..<15 white")
+        XCTAssertEqual(
+            Array(pad.pixels[(2 * per)...]), image { y, x in band.contains(y) ? 12 * x + 3 : 0 }, "shrunk columns")
+        // In a -1...1 batch the bands are -1.
+        let batch = pad.batch([0])
+        XCTAssertEqual(batch.data[0], -1)
+        XCTAssertEqual(batch.data[5 * n * 3], 1, accuracy: 1e-5)
+    }
+
+    /// A square crop gives, byte for byte, what the square-only resampler gave: PNGs wide, tall and
+    /// gray, and JPEGs decoded at reduced scale, whose centre square starts inside a decoded pixel.
+    /// The old `load(folder:size:…)` and the new one at height = width agree too.
+    func testSquareCropGivesTheBytesOfTheSquareOnlyResampler() throws {
+        let photo = TestImage(width: 640, height: 480, channels: 3) { x, y, c in UInt8((x * 7 + y * 13 + c) % 256) }
+        let odd = TestImage(width: 333, height: 250, channels: 3) { x, y, c in UInt8((x * 3 + y * 11 + c) % 256) }
+        let images: [(String, DecodedImage)] = [
+            (
+                "wide PNG",
+                try ImageDecoder.decode(
+                    TestImage(width: 13, height: 9, channels: 3) { x, y, c in UInt8((x * 37 + y * 91 + c * 53) % 256) }
+                        .png(), smallestUsefulSide: 1)
+            ),
+            (
+                "tall PNG, odd difference",
+                try ImageDecoder.decode(
+                    TestImage(width: 4, height: 7, channels: 3) { x, y, c in UInt8((x * 70 + y * 40 + c * 30) % 256) }
+                        .png(), smallestUsefulSide: 1)
+            ),
+            (
+                "gray PNG",
+                try ImageDecoder.decode(
+                    TestImage(width: 6, height: 6, channels: 1) { x, y, _ in UInt8((x * 41 + y * 29) % 256) }.png(),
+                    smallestUsefulSide: 1)
+            ),
+            ("JPEG at 1/8 scale", try ImageDecoder.decode(photo.jpeg(), smallestUsefulSide: 8)),
+            ("JPEG at 1/2 scale", try ImageDecoder.decode(photo.jpeg(), smallestUsefulSide: 200)),
+            ("JPEG at 1/4 scale, crop at 10.25 pixels", try ImageDecoder.decode(odd.jpeg(), smallestUsefulSide: 60)),
+        ]
+        XCTAssertEqual(images.map { $0.1.reduction }, [1, 1, 1, 8, 2, 4])
+        for (what, image) in images {
+            for side in [1, 2, 4, 5, 8, 9, 12, 33, 64] {
+                for channels in [1, 3] {
+                    var before = [UInt8](repeating: 0, count: side * side * channels)
+                    var now = [UInt8](repeating: 7, count: side * side * channels)
+                    before.withUnsafeMutableBufferPointer {
+                        SquareOnlyResize.centreSquare(image, side: side, channels: channels, into: $0.baseAddress!)
+                    }
+                    now.withUnsafeMutableBufferPointer {
+                        ImageResize.fit(
+                            image, height: side, width: side, channels: channels, fit: .crop, into: $0.baseAddress!)
+                    }
+                    XCTAssertEqual(now, before, "\(what) at \(side) × \(side) × \(channels)")
+                }
+            }
+        }
+
+        let folder = temporaryFolder()
+        _ = try write(photo.jpeg(), "a.jpg", in: folder)
+        _ = try write(odd.png(), "b.png", in: folder)
+        let root = cacheRoot(of: folder)
+        let old = try ImageFolder.load(
+            folder: folder, size: 24, channels: 3, cacheRoot: root.appendingPathComponent("old"))
+        let new = try ImageFolder.load(
+            folder: folder, height: 24, width: 24, channels: 3, fit: .crop,
+            cacheRoot: root.appendingPathComponent("new"))
+        XCTAssertEqual(old.dataset.imageShape, [24, 24, 3])
+        XCTAssertEqual(new.dataset.pixels, old.dataset.pixels)
+        XCTAssertEqual(new.dataset.labels, old.dataset.labels)
+    }
+
+    /// A non-square load is read from the cache the second time; another height, width or fit is
+    /// another entry, and a square crop still finds its own.
+    func testNonSquareLoadsAreCachedByHeightWidthAndFit() throws {
+        let folder = temporaryFolder()
+        _ = try write(
+            TestImage(width: 30, height: 20, channels: 3) { x, y, c in UInt8((x * 8 + y * 5 + c * 40) % 256) }.png(),
+            "a.png", in: folder)
+        _ = try write(
+            TestImage(width: 12, height: 20, channels: 3) { x, y, c in UInt8((x * 20 + y * 3 + c * 70) % 256) }.png(),
+            "b.png", in: folder)
+        var logged: [String] = []
+        func loaded(_ height: Int, _ width: Int, _ fit: ImageFit) throws -> ImageDataset {
+            logged = []
+            return try ImageFolder.load(
+                folder: folder, height: height, width: width, channels: 3, fit: fit, cacheRoot: cacheRoot(of: folder)
+            ) { logged.append($0) }.dataset
+        }
+        let first = try loaded(16, 40, .crop)
+        XCTAssertTrue(logged.contains { $0.hasPrefix("cached") }, "\(logged)")
+        let second = try loaded(16, 40, .crop)
+        XCTAssertTrue(logged.contains { $0.contains("from the cache") }, "\(logged)")
+        XCTAssertEqual(second.imageShape, [16, 40, 3])
+        XCTAssertEqual(second.pixels, first.pixels)
+        XCTAssertEqual(second.labels, first.labels)
+
+        let others: [(Int, Int, ImageFit)] = [(40, 16, .crop), (16, 40, .pad), (16, 16, .crop)]
+        for (height, width, fit) in others {
+            XCTAssertEqual(try loaded(height, width, fit).imageShape, [height, width, 3])
+            XCTAssertFalse(logged.contains { $0.contains("from the cache") }, "\(height)×\(width) \(fit): \(logged)")
+        }
+        for (height, width, fit) in others {
+            _ = try loaded(height, width, fit)
+            XCTAssertTrue(logged.contains { $0.contains("from the cache") }, "\(height)×\(width) \(fit): \(logged)")
+        }
+        let entries = try FileManager.default.contentsOfDirectory(
+            atPath: cacheRoot(of: folder).appendingPathComponent("folders").path)
+        XCTAssertEqual(entries.filter { $0.hasSuffix(".bin") }.count, 4)
+    }
+
+    /// A class folder whose image files all fail is refused, naming it and why its first file
+    /// failed; a class of one image is fine.
+    func testClassFolderWithoutAReadableImageIsRefusedNamingIt() throws {
+        let folder = temporaryFolder()
+        _ = try write(TestImage(width: 4, height: 4, channels: 3) { _, _, _ in 90 }.png(), "cats/only.png", in: folder)
+        _ = try write(Data("not an image".utf8), "dogs/x.png", in: folder)
+        let dogs = folder.appendingPathComponent("dogs").path
+        let one = message { try load(folder, size: 2, channels: 3) }
+        XCTAssertTrue(
+            one.hasPrefix("class folder \(dogs) holds no readable image (\(dogs)/x.png: not a PNG or JPEG file"), one)
+        XCTAssertTrue(one.hasSuffix("; remove it or add images"), one)
+
+        _ = try write(Data(), "emus/y.jpg", in: folder)
+        let emus = folder.appendingPathComponent("emus").path
+        let two = message { try load(folder, size: 2, channels: 3) }
+        XCTAssertTrue(
+            two.hasPrefix("class folders \(dogs), \(emus) hold no readable image (first: \(dogs)/x.png: "), two)
+        XCTAssertTrue(two.hasSuffix("; remove them or add images"), two)
+
+        try FileManager.default.removeItem(atPath: dogs)
+        try FileManager.default.removeItem(atPath: emus)
+        let data = try load(folder, size: 2, channels: 3).dataset
+        XCTAssertEqual(data.classNames, ["cats"])
+        XCTAssertEqual(data.labels, [0])
+    }
+
+    /// Thirteen classes, none named by a number in order: labels are 0..<13 in the names' sorted
+    /// order (by Unicode scalar), whatever order their paths sort in.
+    func testAnyClassNamesAreLabelledInTheirSortedOrder() throws {
+        let folder = temporaryFolder()
+        // As paths "mango 3/…" < "mango-2/…" < "mango/…", but as names "mango" < "mango 3" < "mango-2".
+        let names = [
+            "zebra", "Apple", "apple", "mango", "mango-2", "mango 3", "\u{E9}clair", "10", "9", "_under", "photos.jpg",
+            "a", "Z",
+        ]
+        for (k, name) in names.enumerated() {
+            let shade = UInt8(10 + 15 * k)
+            _ = try write(
+                TestImage(width: 4, height: 4, channels: 1) { _, _, _ in shade }.png(), "\(name)/one.png", in: folder)
+        }
+        let data = try load(folder, size: 2, channels: 1).dataset
+        XCTAssertEqual(
+            data.classNames,
+            [
+                "10", "9", "Apple", "Z", "_under", "a", "apple", "mango", "mango 3", "mango-2", "photos.jpg", "zebra",
+                "\u{E9}clair",
+            ])
+        XCTAssertEqual(data.count, 13)
+        XCTAssertEqual(data.labels.sorted(), Array(0..<13))
+        for i in 0..<data.count {
+            let k = (Int(data.pixels[i * 4]) - 10) / 15
+            XCTAssertEqual(data.classNames[data.labels[i]], names[k], "image \(i)")
+        }
+        XCTAssertEqual(data.examplesPerClass(1).count, 13)
+    }
+
+    func testMoreClassesThanTheLimitAreRefusedWithTheCount() throws {
+        let folder = URL(fileURLWithPath: "/data/scraped")
+        let limit = ImageFolder.maximumClassCount
+        XCTAssertEqual(limit, 10_000)
+        let atLimit = (0..<limit).map { "c\($0)/a.png" } + ["loose.png"]
+        XCTAssertEqual(try ImageFolder.classFolders(of: atLimit, in: folder)?.count, limit)
+        XCTAssertNil(try ImageFolder.classFolders(of: ["a.png", "b.jpg"], in: folder))
+        let over = (0...limit).map { "c\($0)/a.png" }
+        let text = message { try ImageFolder.classFolders(of: over, in: folder) as Any }
+        XCTAssertTrue(
+            text.hasPrefix("/data/scraped holds images in 10001 subfolders, more than the 10000 classes"), text)
+    }
+
+    /// The decoded set's size is height × width × channels per image, and one over half the
+    /// machine's memory is refused before anything is decoded; a product past Int.max too.
+    func testTheDecodedSetIsBoundedByHalfTheMemory() throws {
+        let folder = temporaryFolder()
+        _ = try write(TestImage(width: 4, height: 4, channels: 3) { _, _, _ in 9 }.png(), "a.png", in: folder)
+        let big = message {
+            try ImageFolder.load(
+                folder: folder, height: 1 << 20, width: 3 << 20, channels: 3, cacheRoot: cacheRoot(of: folder))
+        }
+        XCTAssertTrue(
+            big.contains("1 images of 1048576×3145728×3 bytes would take 9895604649984 bytes decoded, more than half"),
+            big)
+        let huge = message {
+            try ImageFolder.load(
+                folder: folder, height: 1 << 40, width: 1 << 30, channels: 1, fit: .pad,
+                cacheRoot: cacheRoot(of: folder))
+        }
+        XCTAssertTrue(huge.contains("would take more than \(Int.max) bytes decoded"), huge)
+        XCTAssertTrue(message { try load(folder, size: 0, channels: 3) }.contains("at least 1, not 0×0"))
+    }
+
+    /// Gray and colour files, PNG and JPEG, in one folder: each becomes `channels`, colour to gray
+    /// by Rec. 601 luma, gray to colour by repetition.
+    func testGrayAndColourFilesMixInOneFolder() throws {
+        let folder = temporaryFolder()
+        _ = try write(TestImage(width: 6, height: 4, channels: 1) { _, _, _ in 100 }.png(), "a-gray.png", in: folder)
+        _ = try write(
+            TestImage(width: 6, height: 4, channels: 3) { _, _, c in [200, 100, 50][c] }.png(), "b-rgb.png", in: folder)
+        _ = try write(TestImage(width: 16, height: 16, channels: 1) { _, _, _ in 60 }.jpeg(), "c-gray.jpg", in: folder)
+        _ = try write(
+            TestImage(width: 16, height: 16, channels: 3) { _, _, c in [30, 180, 90][c] }.jpeg(), "d-rgb.jpg",
+            in: folder)
+        // JPEG is lossy (and colour goes through YCbCr): a little tolerance for those two.
+        let tolerance = [0, 0, 2, 3]
+        for channels in [3, 1] {
+            let data = try ImageFolder.load(
+                folder: folder, height: 3, width: 5, channels: channels, cacheRoot: cacheRoot(of: folder)
+            ).dataset
+            XCTAssertEqual(data.imageShape, [3, 5, channels])
+            XCTAssertEqual(data.count, 4)
+            // 0.299·200 + 0.587·100 + 0.114·50 = 124.2 and 0.299·30 + 0.587·180 + 0.114·90 = 124.89.
+            let expected: [[Int]] =
+                channels == 3
+                ? [[100, 100, 100], [200, 100, 50], [60, 60, 60], [30, 180, 90]] : [[100], [124], [60], [125]]
+            for i in 0..<4 {
+                for p in 0..<15 {
+                    for c in 0..<channels {
+                        let value = Int(data.pixels[(i * 15 + p) * channels + c])
+                        XCTAssertLessThanOrEqual(
+                            abs(value - expected[i][c]), tolerance[i],
+                            "image \(i) pixel \(p) channel \(c) of \(channels)")
+                    }
+                }
+            }
+        }
     }
 
     func testAlphaIsCompositedOntoBlack() throws {
