@@ -153,7 +153,8 @@ struct Sample: ParsableCommand {
         if let number = Int(text) { return number }
         if let index = names?.firstIndex(of: text) { return index }
         guard let names, !names.isEmpty else {
-            throw ValidationError("--label '\(FormatError.printable(text))': this checkpoint names no classes; give a number")
+            throw ValidationError(
+                "--label '\(FormatError.printable(text))': this checkpoint names no classes; give a number")
         }
         throw ValidationError(
             "--label '\(FormatError.printable(text))' is none of this checkpoint's classes: "

@@ -649,6 +649,7 @@ final class ImageFolderTests: XCTestCase {
         let title = "\u{1B}]0;pwned\u{07}", clear = "\u{1B}[2Jcats", red = "\u{1B}[31mred.png"
         _ = try write(TestImage(width: 4, height: 4, channels: 1) { _, _, _ in 90 }.png(), "\(title)/a.png", in: folder)
         _ = try write(Data("not an image".utf8), "\(clear)/\(red)", in: folder)
+        _ = try write(TestImage(width: 4, height: 4, channels: 1) { _, _, _ in 30 }.png(), "\(clear)/b.png", in: folder)
         var logged: [String] = []
         let (data, skipped) = try load(folder, size: 2, channels: 1) { logged.append($0) }
         XCTAssertEqual(Set(data.classNames), [title, clear])

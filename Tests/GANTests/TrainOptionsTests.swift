@@ -110,7 +110,7 @@ final class TrainOptionsTests: XCTestCase {
         invalid(["--sampling", "shuffled"], "--sampling must be one of epochs, random, got shuffled")
         invalid(["--diffaugment", "color,flip"], "--diffaugment must be a comma-separated list")
         invalid(["--two-sided"], "qualify --label-smoothing")
-        invalid(["--image-size", "48", "--model", "dcgan64"], "--image-size must be 64 or 32, got 48")
+        invalid(["--image-size", "7", "--model", "dcgan64"], "--image-size must be two sides in 8...256, got 7")
     }
 
     /// A saved configuration for one model, run with `--model` naming another, keeps the run's

@@ -60,7 +60,9 @@ enum RealData {
                         }.joined(separator: "; ")
                         + (skipped.count > 5 ? "; …" : ""))
             }
-            log("folder: \(dataset.count) images of \(height)×\(width) (\(fit.rawValue)) in \(dataset.classNames.count) class(es) from \(FormatError.printable(dir, limit: 200))")
+            log(
+                "folder: \(dataset.count) images of \(height)×\(width) (\(fit.rawValue)) in \(dataset.classNames.count) class(es) from \(FormatError.printable(dir, limit: 200))"
+            )
             return dataset
         case "cifar10":
             let (dataset, found, source) = try locator.loadCIFAR10(train: true)

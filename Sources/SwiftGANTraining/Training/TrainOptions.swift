@@ -162,7 +162,8 @@ public enum TrainOptions {
             must: .custom("1 or 3") { [1, 3].contains($0) }, followsModel: true),
         .value(
             "classes", "N", "options.classes", \.options.classes,
-            help: takers(.classes) + ": how many classes it draws.", default: "the dataset's (10 for the MNISTs and cifar10; a folder's subfolders)",
+            help: takers(.classes) + ": how many classes it draws.",
+            default: "the dataset's (10 for the MNISTs and cifar10; a folder's subfolders)",
             must: .within(2...ModelZoo.maximumClasses), followsModel: true),
         .value(
             "fit", "MODE", "fit", \.fit,

@@ -78,14 +78,16 @@ public enum DCGAN64 {
         d += [Flatten(), Dense(gridHeight * gridWidth * channels, 1, weightInitializer: init02, rng: rng)]
         return GANModel(
             name: "dcgan64", generator: Sequential(g), discriminator: Sequential(d), noiseSize: 100,
-            sample: .images(height: size.height, width: size.width, channels: imageChannels), dataRange: -1...1, source: source, options: options
+            sample: .images(height: size.height, width: size.width, channels: imageChannels), dataRange: -1...1,
+            source: source, options: options
         )
     }
 }
 
 extension DCGAN64: ZooModel {
     public static let name = "dcgan64"
-    public static let summary = "the DCGAN paper's architecture (Radford et al. 2016), 64×64 or any size it can reach, gray or RGB"
+    public static let summary =
+        "the DCGAN paper's architecture (Radford et al. 2016), 64×64 or any size it can reach, gray or RGB"
     public static let options: [ModelOptions.Key] = [.width, .imageSize, .channels, .discriminatorNormalization]
     public static func validate(_ options: ModelOptions) throws {
         if let size = options.imageSize {
