@@ -72,11 +72,12 @@ let package = Package(
                 "SwiftGANTensors", "SwiftGANArtifacts", "SwiftGANCZlib", "SwiftGANCPNG", "SwiftGANCJPEG",
             ]),
         // The GAN layer: zoo, objectives, the trainer, quality. The trained evaluator networks
-        // behind `swiftgan evaluate` ship as resources.
+        // behind `swiftgan evaluate` and the pretrained generators (`--pretrained`, `--init-from`)
+        // ship as resources.
         .target(
             name: "SwiftGANTraining",
             dependencies: ["SwiftGANNN", "SwiftGANTensors", "SwiftGANDatasets", "SwiftGANArtifacts"],
-            resources: [.copy("Evaluators")]
+            resources: [.copy("Evaluators"), .copy("Pretrained")]
         ),
         // The umbrella: `import SwiftGAN`.
         .target(

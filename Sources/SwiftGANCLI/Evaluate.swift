@@ -20,6 +20,7 @@ struct Evaluate: ParsableCommand {
     )
 
     @Option(help: "A generator.safetensors written by 'swiftgan train'.") var checkpoint: String?
+    @Option(help: PretrainedOption.help) var pretrained: String?
     @Option(help: "A .npy file of images (uint8 N×28×28, or float32 in [0, 1]).") var npy: String?
     @Option(help: "With --npy: a .npy file of int64 class labels the images were asked to show.") var labels: String?
     @Option(help: "The dataset whose test split is the reference: fashion-mnist or mnist.") var dataset =
@@ -37,19 +38,23 @@ struct Evaluate: ParsableCommand {
         guard (2...Self.maxCount).contains(count) else {
             throw ValidationError("--count must be in 2...\(Self.maxCount), got \(count)")
         }
+        let sources = [checkpoint, pretrained, npy].compactMap { $0 }.count
+        if reference {
+            guard sources == 0 else {
+                throw ValidationError("--reference measures known sets; give no --checkpoint, --pretrained or --npy")
+            }
+        } else {
+            guard sources == 1 else {
+                throw ValidationError("give --checkpoint FILE, --pretrained NAME or --npy FILE (one of them)")
+            }
+        }
+        // A pretrained name is checked here, before the evaluator and the data are read.
+        let generator = try generatorFile()
         if let json {
-            let inputs = [checkpoint, npy, labels, evaluator].compactMap { $0 }
+            let inputs = [generator, npy, labels, evaluator].compactMap { $0 }
             if let problem = OutputFile.problem(with: json, option: "--json", extension: "json", inputs: inputs) {
                 throw ValidationError(problem)
             }
-        }
-        let sources = [checkpoint, npy].compactMap { $0 }.count
-        if reference {
-            guard sources == 0 else {
-                throw ValidationError("--reference measures known sets; give no --checkpoint or --npy")
-            }
-        } else {
-            guard sources == 1 else { throw ValidationError("give --checkpoint FILE or --npy FILE (one of them)") }
         }
         if labels != nil && npy == nil { throw ValidationError("--labels goes with --npy") }
     }
@@ -84,8 +89,8 @@ struct Evaluate: ParsableCommand {
         }
         let (images, requested, what) = try loadImages(rng: rng, testClassNames: test.classNames)
         var report = try judge.report(images: images, labels: requested, rng: rng)
-        if let checkpoint {
-            let url = URL(fileURLWithPath: checkpoint)
+        if let generator = try generatorFile() {
+            let url = URL(fileURLWithPath: generator)
             report.generatorSHA256 = SHA256.hex(
                 try InputFile.read(url, format: "safetensors", limit: Safetensors.maximumFileSize))
         }
@@ -106,9 +111,15 @@ struct Evaluate: ParsableCommand {
         return (network, accuracy, "shipped " + url.lastPathComponent)
     }
 
+    /// The generator file to measure: --checkpoint's, or --pretrained's generator; nil for --npy and --reference.
+    private func generatorFile() throws -> String? {
+        guard checkpoint != nil || pretrained != nil else { return nil }
+        return try PretrainedOption.checkpoint(checkpoint, pretrained: pretrained)
+    }
+
     /// The images to measure, in [0, 1], with their requested labels and a description.
     private func loadImages(rng: RandomGenerator, testClassNames: [String]) throws -> (Tensor, [Int]?, String) {
-        if let checkpoint {
+        if let checkpoint = try generatorFile() {
             let (model, step, classNames) = try Checkpoint.loadGenerator(from: URL(fileURLWithPath: checkpoint))
             if let classNames, classNames != testClassNames {
                 throw GANError(

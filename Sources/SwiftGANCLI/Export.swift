@@ -17,18 +17,21 @@ struct Export: ParsableCommand {
     )
 
     @Option(help: "A generator.safetensors or discriminator.safetensors written by 'swiftgan train'.") var checkpoint:
-        String
+        String?
+    @Option(help: PretrainedOption.help) var pretrained: String?
     @Option(help: "The .onnx file to write.") var onnx: String
 
     func validate() throws {
-        if let problem = OutputFile.problem(with: onnx, option: "--onnx", extension: "onnx", inputs: [checkpoint]) {
+        let input = try PretrainedOption.checkpoint(checkpoint, pretrained: pretrained)
+        if let problem = OutputFile.problem(with: onnx, option: "--onnx", extension: "onnx", inputs: [input]) {
             throw ValidationError(problem)
         }
     }
 
     func run() throws {
         StopCleanly.install()
-        let (model, role, step, classNames) = try Checkpoint.loadNetwork(from: URL(fileURLWithPath: checkpoint))
+        let file = try PretrainedOption.checkpoint(checkpoint, pretrained: pretrained)
+        let (model, role, step, classNames) = try Checkpoint.loadNetwork(from: URL(fileURLWithPath: file))
         let bytes = try ONNXExport.model(
             model, role: role, step: step, classNames: classNames, producerVersion: SwiftGAN.versionNumber)
         try AtomicFile.write(Data(bytes), to: URL(fileURLWithPath: onnx))

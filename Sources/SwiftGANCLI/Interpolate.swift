@@ -15,7 +15,8 @@ struct Interpolate: ParsableCommand {
             """
     )
 
-    @Option(help: "A generator.safetensors written by 'swiftgan train'.") var checkpoint: String
+    @Option(help: "A generator.safetensors written by 'swiftgan train'.") var checkpoint: String?
+    @Option(help: PretrainedOption.help) var pretrained: String?
     @Option(help: "Images per row (the walk's points, ends included).") var steps: Int = 10
     @Option(help: "Rows: pairs of noise vectors (with --classes: noise vectors).") var rows: Int = 8
     @Option(help: "Seed for the noise.") var seed: UInt64 = 0
@@ -28,8 +29,9 @@ struct Interpolate: ParsableCommand {
         guard (2...100).contains(steps) else { throw ValidationError("--steps must lie in 2...100, got \(steps)") }
         guard (1...100).contains(rows) else { throw ValidationError("--rows must lie in 1...100, got \(rows)") }
         guard out != nil || gif != nil else { throw ValidationError("give --out FILE.png and/or --gif FILE.gif") }
+        let input = try PretrainedOption.checkpoint(checkpoint, pretrained: pretrained)
         for case let (path?, option, ext) in [(out, "--out", "png"), (gif, "--gif", "gif")] {
-            if let problem = OutputFile.problem(with: path, option: option, extension: ext, inputs: [checkpoint]) {
+            if let problem = OutputFile.problem(with: path, option: option, extension: ext, inputs: [input]) {
                 throw ValidationError(problem)
             }
         }
@@ -43,7 +45,8 @@ struct Interpolate: ParsableCommand {
 
     func run() throws {
         StopCleanly.install()
-        let (model, step, classNames) = try Checkpoint.loadGenerator(from: URL(fileURLWithPath: checkpoint))
+        let file = try PretrainedOption.checkpoint(checkpoint, pretrained: pretrained)
+        let (model, step, classNames) = try Checkpoint.loadGenerator(from: URL(fileURLWithPath: file))
         guard case .images = model.sample else {
             throw GANError("\(model.name) makes \(model.sample); interpolate draws image models")
         }

@@ -16,7 +16,8 @@ struct Sample: ParsableCommand {
             """
     )
 
-    @Option(help: "A generator.safetensors written by 'swiftgan train'.") var checkpoint: String
+    @Option(help: "A generator.safetensors written by 'swiftgan train'.") var checkpoint: String?
+    @Option(help: PretrainedOption.help) var pretrained: String?
     @Option(help: "How many samples (with --label all: per class).") var count: Int = 64
     // Unconditional parsing, so `--label -1` reaches the range check instead of reading as an option.
     @Option(
@@ -46,7 +47,8 @@ struct Sample: ParsableCommand {
         guard count <= Self.maxSamples else {
             throw ValidationError("--count is at most \(Self.maxSamples), got \(count)")
         }
-        let inputs = [checkpoint] + (noise.map { [$0] } ?? [])
+        let input = try PretrainedOption.checkpoint(checkpoint, pretrained: pretrained)
+        let inputs = [input] + (noise.map { [$0] } ?? [])
         let outputs = [
             (out, "--out", "png"), (npy, "--npy", "npy"), (npy.map(Self.labelsPath), "--npy's labels", "npy"),
         ]
@@ -63,7 +65,8 @@ struct Sample: ParsableCommand {
 
     func run() throws {
         StopCleanly.install()
-        let (model, step, classNames) = try Checkpoint.loadGenerator(from: URL(fileURLWithPath: checkpoint))
+        let file = try PretrainedOption.checkpoint(checkpoint, pretrained: pretrained)
+        let (model, step, classNames) = try Checkpoint.loadGenerator(from: URL(fileURLWithPath: file))
         // One row per class for 'all'; the requested class repeated otherwise.
         let labels: [Int]?
         switch label {

@@ -8,43 +8,64 @@ public struct StateError: Error, CustomStringConvertible {
     public init(_ description: String) { self.description = description }
 }
 
+/// The most mismatched tensors a refused `loadState` lists (a file may hold any number).
+private let maximumMismatchesShown = 64
+
 extension Module {
     /// Parameters and buffers (running statistics) by dotted name: what a checkpoint holds.
     public var namedState: [(name: String, tensor: Tensor)] { namedParameters + namedBuffers }
 
     /// Copies saved values into this module's parameters and buffers. Every name must be present
     /// with the same shape, and no extra names may appear: a checkpoint of another architecture
-    /// fails here with a message, instead of loading half its weights.
+    /// fails here with a message listing every tensor that differs (``stateMismatches(_:)``),
+    /// instead of loading half its weights. A refused state changes nothing.
     public func loadState(_ saved: [String: (shape: [Int], values: [Float])]) throws {
-        let own = namedState
-        let ownNames = Set(own.map(\.name))
-        let missing = own.map(\.name).filter { saved[$0] == nil }
-        let extra = saved.keys.filter { !ownNames.contains($0) }.sorted()
-        guard missing.isEmpty && extra.isEmpty else {
-            var parts: [String] = []
-            if !missing.isEmpty {
-                parts.append("missing \(missing.prefix(5).joined(separator: ", "))\(missing.count > 5 ? ", …" : "")")
-            }
-            if !extra.isEmpty {
-                parts.append("unexpected \(extra.prefix(5).joined(separator: ", "))\(extra.count > 5 ? ", …" : "")")
-            }
-            throw StateError("saved state does not fit this model: " + parts.joined(separator: "; "))
+        // Every name and shape is checked before anything is assigned.
+        let mismatches = stateMismatches(saved)
+        guard mismatches.isEmpty else {
+            let shown = mismatches.prefix(maximumMismatchesShown)
+            let more = mismatches.count - shown.count
+            throw StateError(
+                "saved state does not fit this model (\(mismatches.count) difference\(mismatches.count == 1 ? "" : "s")):\n  "
+                    + shown.joined(separator: "\n  ") + (more > 0 ? "\n  … and \(more) more" : ""))
         }
-        // Every shape is checked before anything is assigned, so a refused state changes nothing.
-        for (name, tensor) in own {
-            let value = saved[name]!
-            guard value.shape == tensor.shape, value.values.count == tensor.count else {
-                throw StateError(
-                    "\(name): saved shape \(describe(value.shape)) does not match the model's \(describe(tensor.shape))"
-                )
-            }
-        }
-        for (name, tensor) in own {
+        for (name, tensor) in namedState {
             saved[name]!.values.withUnsafeBufferPointer {
                 tensor.data.update(from: $0.baseAddress!, count: tensor.count)
             }
             tensor.markModified()
         }
+    }
+
+    /// What keeps `saved` from loading into this module, one line per tensor in the module's
+    /// order, then the unexpected ones by name: `missing NAME (the model's is [shape])`,
+    /// `NAME: saved shape [a] does not match the model's [b]`, `unexpected NAME (saved shape [a])`.
+    /// Empty when ``loadState(_:)`` would load it.
+    ///
+    /// ```swift
+    /// for line in generator.stateMismatches(try Safetensors.read(from: url).tensors) { print(line) }
+    /// ```
+    public func stateMismatches(_ saved: [String: (shape: [Int], values: [Float])]) -> [String] {
+        let own = namedState
+        let ownNames = Set(own.map(\.name))
+        var lines: [String] = []
+        for (name, tensor) in own {
+            guard let value = saved[name] else {
+                lines.append("missing \(name) (the model's is \(describe(tensor.shape)))")
+                continue
+            }
+            if value.shape != tensor.shape || value.values.count != tensor.count {
+                lines.append(
+                    "\(name): saved shape \(describe(value.shape)) does not match the model's \(describe(tensor.shape))"
+                )
+            }
+        }
+        // Names read from a file: shown printable and cut short.
+        for name in saved.keys.filter({ !ownNames.contains($0) }).sorted() {
+            lines.append(
+                "unexpected \(FormatError.printable(name, limit: 80)) (saved shape \(describe(saved[name]!.shape)))")
+        }
+        return lines
     }
 }
 

@@ -46,6 +46,13 @@ public final class ParameterAverage {
         return try body()
     }
 
+    /// Starts again from the live parameters, with no updates: for weights loaded into them after
+    /// the average was made (`--init-from`), which the average would otherwise start far from.
+    public func restart() {
+        for (a, p) in zip(averages, parameters) { a.assign(p) }
+        updates = 0
+    }
+
     /// Restores a saved state: the averages and the update count.
     public func load(averages saved: [Tensor], updates: Int) throws {
         guard saved.count == averages.count, zip(saved, averages).allSatisfy({ $0.shape == $1.shape }), updates >= 0

@@ -23,6 +23,11 @@ public struct TrainConfig: Codable, Equatable {
     public var learningRate: Float?
     public var beta1: Float?
     public var seed: UInt64 = 0
+    /// Trained weights the run starts from instead of a fresh initialization (fine-tuning): a run
+    /// folder, a `generator.safetensors` or `discriminator.safetensors` (that network only), or a
+    /// pretrained model's name (``InitialWeights``). Read when a new run starts; a resumed run
+    /// restores its own weights. nil: a fresh initialization from `seed`.
+    public var initFrom: String?
     /// Steps between sample grids (and the last step always).
     public var sampleEvery = 500
     public var options = ModelOptions()
@@ -92,6 +97,7 @@ public struct TrainConfig: Codable, Equatable {
         try read(\.fit, .fit)
         try read(\.steps, .steps); try read(\.epochs, .epochs); try read(\.batchSize, .batchSize)
         try read(\.learningRate, .learningRate); try read(\.beta1, .beta1); try read(\.seed, .seed)
+        try read(\.initFrom, .initFrom)
         try read(\.sampleEvery, .sampleEvery); try read(\.options, .options);
         try read(\.generatorSteps, .generatorSteps)
         try read(\.targets, .targets); try read(\.sampling, .sampling); try read(\.batchesPerEpoch, .batchesPerEpoch)

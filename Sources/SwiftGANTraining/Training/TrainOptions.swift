@@ -41,6 +41,13 @@ public enum TrainOptions {
             must: .within(2...TrainPlan.maximumBatchSize), followsModel: true),
         .value("seed", "N", "seed", \.seed, help: "Fixes initialization, data order, noise and dropout."),
         .value(
+            "init-from", "SOURCE", "initFrom", \.initFrom,
+            help:
+                "Start from trained weights (fine-tuning): a run folder (G and D from its training state), a generator.safetensors or discriminator.safetensors (that network only), or a pretrained model: "
+                + Pretrained.names.joined(separator: ", ")
+                + ". The same model with the same options; the run is new: its folder, data order, optimizers and steps are its own.",
+            default: "a fresh initialization from --seed"),
+        .value(
             "sample-every", "N", "sampleEvery", \.sampleEvery,
             help: "Steps between sample grids and checkpoints (the last step always).",
             must: .atLeast(1), resumable: true),

@@ -13,6 +13,9 @@ import SwiftGANTensors
 /// report, in that order, plus the balance watch, all reading this run as their shared view. Add
 /// one of your own with ``add(_:)``.
 ///
+/// A new run starts from a fresh, seeded initialization, or from trained weights
+/// (``TrainConfig/initFrom``, `--init-from`: fine-tuning, ``InitialWeights``).
+///
 /// The model is a zoo model named in the configuration (`swiftgan train`), or one built by the
 /// caller's own code (``init(model:config:data:objective:regularizers:log:)``): either way the run gets the same run
 /// folder, resume, Ctrl-C safety, TensorBoard log, report and FID while training.
@@ -313,6 +316,9 @@ public final class TrainingRun {
             throw GANError(
                 "the training state in \(folder.path) changed after it was resumed (another process?); resume it again")
         }
+        // A new run's starting weights, read before anything in the folder moves (SOURCE may be the
+        // run this one replaces). A resumed run has restored its own and never reads SOURCE again.
+        if startStep == 0, let source = config.initFrom { try initialiseWeights(from: source) }
         // A new run never destroys an old one it was not asked to replace, nor before its own
         // state is safe: the old files wait aside until then.
         for dir in [folder.url, folder.samples] {
@@ -344,6 +350,30 @@ public final class TrainingRun {
             throw error
         }
         return folder.url
+    }
+
+    /// The weights `source` names in place of the fresh ones (``InitialWeights``), G's moving
+    /// average started again from them: the first sample picture shows what was loaded.
+    private func initialiseWeights(from source: String) throws {
+        let weights: InitialWeights
+        do {
+            weights = try InitialWeights.read(source)
+            try weights.load(into: model)
+        } catch {
+            throw GANError("--init-from \(FormatError.printable(source, limit: 1024)): \(error)")
+        }
+        if weights.generator != nil { step.generatorAverage?.restart() }
+        let differing = weights.optionDifferences(from: model)
+        if !differing.isEmpty {
+            log(
+                "note: \(weights.origin) was trained with other model options (\(differing.joined(separator: "; "))); "
+                    + "every tensor fits, so the run starts from it")
+        }
+        let rest =
+            weights.discriminator == nil
+            ? "; D starts from a fresh initialization"
+            : weights.generator == nil ? "; G starts from a fresh initialization" : ""
+        log("initialised \(weights.networks) from \(weights.origin)\(rest)")
     }
 
     private func train(afterSaving: () -> Void) throws {
