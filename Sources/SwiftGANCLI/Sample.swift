@@ -65,8 +65,8 @@ struct Sample: ParsableCommand {
 
     func run() throws {
         StopCleanly.install()
-        let file = try PretrainedOption.checkpoint(checkpoint, pretrained: pretrained)
-        let (model, step, classNames) = try Checkpoint.loadGenerator(from: URL(fileURLWithPath: file))
+        let generatorFile = try PretrainedOption.checkpoint(checkpoint, pretrained: pretrained)
+        let (model, step, classNames) = try Checkpoint.loadGenerator(from: URL(fileURLWithPath: generatorFile))
         // One row per class for 'all'; the requested class repeated otherwise.
         let labels: [Int]?
         switch label {

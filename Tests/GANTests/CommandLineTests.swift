@@ -140,7 +140,10 @@ final class CommandLineTests: XCTestCase {
         XCTAssertGreaterThan(grid.height, 10 * 56)  // ten rows of 28×28 at 2×
         XCTAssertEqual(try NPY.decode(Data(contentsOf: URL(fileURLWithPath: out + "/all-labels.npy"))).shape, [30])
 
-        for (label, message) in [("10", "out of range"), ("-1", "out of range"), ("seven", "--label 'seven' is none of this checkpoint's classes: T-shirt/top")] {
+        for (label, message) in [
+            ("10", "out of range"), ("-1", "out of range"),
+            ("seven", "--label 'seven' is none of this checkpoint's classes: T-shirt/top"),
+        ] {
             let arguments = ["sample", "--checkpoint", checkpoint, "--out", out + "/x.png", "--label", label]
             let bad = try swiftgan(arguments, expectSuccess: false)
             XCTAssertNotEqual(bad.status, 0)
