@@ -31,6 +31,12 @@ struct Evaluate: ParsableCommand {
         String?
     @Option(help: "Seed for the noise, labels and KID subsets.") var seed: UInt64 = 0
     @Option(help: "Also write the numbers as JSON to this file.") var json: String?
+    @Option(
+        name: .customLong("class"),
+        help:
+            "Measure against the test images of this class only (a number or a name, e.g. Bag): for a generator trained on one class."
+    )
+    var onlyClass: String?
     @Flag(help: "Print the numbers of reference sets (real train vs test, noise, blurred real, one class only).")
     var reference = false
 
@@ -70,7 +76,7 @@ struct Evaluate: ParsableCommand {
         var locator = DatasetLocator(explicitFolder: dataDir.map { URL(fileURLWithPath: $0) })
         locator.log = log
         let spec = try DatasetSpec.named(dataset)
-        let test = try locator.load(spec, train: false).dataset
+        let test = try Self.onlyClass(onlyClass, of: try locator.load(spec, train: false).dataset)
         let judge = try QualityJudge(evaluator: network, real: test)
         log(
             String(
@@ -94,7 +100,7 @@ struct Evaluate: ParsableCommand {
             report.generatorSHA256 = SHA256.hex(
                 try InputFile.read(url, format: "safetensors", limit: Safetensors.maximumFileSize))
         }
-        print("\(what), against \(test.count) \(dataset) test images")
+        print("\(what), against \(test.count) \(test.name) test images")
         print(Self.table(report, classNames: test.classNames))
         try writeJSON(report)
     }
@@ -121,7 +127,8 @@ struct Evaluate: ParsableCommand {
     private func loadImages(rng: RandomGenerator, testClassNames: [String]) throws -> (Tensor, [Int]?, String) {
         if let checkpoint = try generatorFile() {
             let (model, step, classNames) = try Checkpoint.loadGenerator(from: URL(fileURLWithPath: checkpoint))
-            if let classNames, classNames != testClassNames {
+            // A conditional model's labels must be the evaluator's classes; an unconditional one's names are a note.
+            if model.classCount > 0, let classNames, classNames != testClassNames {
                 throw GANError(
                     "\(checkpoint) was trained on other classes (\(classNames.prefix(3).map { FormatError.printable($0, limit: 32) }.joined(separator: ", ")), …) than \(dataset)'s; give its --dataset"
                 )
@@ -173,6 +180,22 @@ struct Evaluate: ParsableCommand {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         try AtomicFile.write(try encoder.encode(value), to: URL(fileURLWithPath: json))
+    }
+
+    /// The test split, or its images of one class (by number or name).
+    static func onlyClass(_ wanted: String?, of test: ImageDataset) throws -> ImageDataset {
+        guard let wanted else { return test }
+        guard let index = Int(wanted) ?? test.classNames.firstIndex(of: wanted), test.classNames.indices.contains(index)
+        else {
+            throw ValidationError(
+                "--class '\(FormatError.printable(wanted))' is none of \(test.name)'s classes: \(test.classNames.joined(separator: ", "))")
+        }
+        let chosen = test.labels.indices.filter { test.labels[$0] == index }
+        let size = test.height * test.width * test.channels
+        return try ImageDataset(
+            name: "\(test.name) (\(test.classNames[index]) only)", height: test.height, width: test.width,
+            channels: test.channels, pixels: chosen.flatMap { test.pixels[($0 * size)..<(($0 + 1) * size)] },
+            labels: chosen.map { test.labels[$0] }, classNames: test.classNames)
     }
 
     static func table(_ r: QualityReport, classNames: [String]) -> String {
