@@ -171,6 +171,17 @@ final class EvaluationTests: XCTestCase {
         XCTAssertEqual(report.realCount, 120)
         XCTAssertNotNil(report.conditionalAccuracy)
 
+        // --class: the reference is that class's test images only, by number or name.
+        let first = try XCTUnwrap(data.labels.min())
+        let name = DatasetSpec.fashionMNIST.classNames[first]
+        let count = data.labels.filter { $0 == first }.count
+        for given in ["\(first)", name] {
+            let one = try swiftgan(common + ["--npy", npy, "--class", given])
+            XCTAssertTrue(one.output.contains("against \(count) fashion-mnist (\(name) only) test images"), one.output)
+        }
+        let unknown = try swiftgan(common + ["--npy", npy, "--class", "Spaceship"], expectSuccess: false)
+        XCTAssertTrue(unknown.output.contains("--class 'Spaceship' is none of"), unknown.output)
+
         try NPY.encode(uint8: [UInt8](repeating: 0, count: 4 * 32 * 32), shape: [4, 32, 32]).write(
             to: URL(fileURLWithPath: npy))
         let wrongShape = try swiftgan(common + ["--npy", npy], expectSuccess: false)
@@ -178,7 +189,7 @@ final class EvaluationTests: XCTestCase {
         XCTAssertEqual(wrongShape.status, 1, "a file's content is not a usage error")
         XCTAssertFalse(wrongShape.output.contains("USAGE"), wrongShape.output)
         let neither = try swiftgan(common, expectSuccess: false)
-        XCTAssertTrue(neither.output.contains("--checkpoint FILE or --npy FILE"), neither.output)
+        XCTAssertTrue(neither.output.contains("--checkpoint FILE, --pretrained NAME or --npy FILE"), neither.output)
         XCTAssertEqual(neither.status, 64, "a missing option is")
 
         // A missing file and a damaged header: the file is named, no Foundation dump, no binary.
