@@ -188,7 +188,8 @@ struct Evaluate: ParsableCommand {
         guard let index = Int(wanted) ?? test.classNames.firstIndex(of: wanted), test.classNames.indices.contains(index)
         else {
             throw ValidationError(
-                "--class '\(FormatError.printable(wanted))' is none of \(test.name)'s classes: \(test.classNames.joined(separator: ", "))")
+                "--class '\(FormatError.printable(wanted))' is none of \(test.name)'s classes: \(test.classNames.joined(separator: ", "))"
+            )
         }
         let chosen = test.labels.indices.filter { test.labels[$0] == index }
         let size = test.height * test.width * test.channels
