@@ -160,7 +160,7 @@ public enum TrainOptions {
             "image-size", "H[xW]", "options.imageSize", \.options.imageSize,
             help: takers(.imageSize)
                 + ": the images' size, square (64) or height x width (48x80); each side even, 8…256.",
-            default: "64; 32 for cifar10",
+            default: "64; 32 for cifar10; 28 for mnist and fashion-mnist",
             must: .custom("two sides in 8...256") { [$0.height, $0.width].allSatisfy((8...256).contains) },
             followsModel: true),
         .value(
