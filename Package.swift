@@ -52,12 +52,15 @@ let package = Package(
         // optional at build time and the library is opened with dlopen, so nothing links to it and
         // a machine without it builds and runs the portable path.
         .target(name: "SwiftGANCDNNL", linkerSettings: [.linkedLibrary("dl", .when(platforms: [.linux]))]),
-        // The engine: tensors, reverse-mode autodiff, kernels behind the backend seam.
+        // Open MPI's collectives (data-parallel training under `mpirun`), opened at run time the same
+        // way: no MPI header or library is needed to build, and without one training runs alone.
+        .target(name: "SwiftGANCMPI", linkerSettings: [.linkedLibrary("dl", .when(platforms: [.linux]))]),
+        // The engine: tensors, reverse-mode autodiff, kernels behind the backend seam, collectives.
         .target(
             name: "SwiftGANTensors",
             dependencies: [
                 .target(name: "SwiftGANCOpenBLAS", condition: .when(platforms: [.linux])),
-                "SwiftGANCKernels", "SwiftGANCDNNL",
+                "SwiftGANCKernels", "SwiftGANCDNNL", "SwiftGANCMPI",
             ]
         ),
         // Modules, layers, losses, optimizers (modules save themselves as safetensors).
@@ -108,6 +111,10 @@ let package = Package(
         .testTarget(
             name: "FuzzTests", dependencies: ["SwiftGANFuzzing", "SwiftGANDatasets", "SwiftGANArtifacts"],
             path: "Fuzz/Tests"),
+        // Checks the collectives across the processes `mpirun` starts; TensorsTests runs it (not a product).
+        .executableTarget(
+            name: "swiftgan-collective-check", dependencies: ["SwiftGANTensors", "SwiftGANCMPI"],
+            path: "Sources/SwiftGANCollectiveCheck"),
         .testTarget(name: "TensorsTests", dependencies: ["SwiftGANTensors"]),
         .testTarget(name: "NNTests", dependencies: ["SwiftGANNN", "SwiftGANTensors"]),
         .testTarget(name: "ArtifactsTests", dependencies: ["SwiftGANArtifacts", "SwiftGANCZlib"]),
