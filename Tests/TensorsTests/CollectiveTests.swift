@@ -179,7 +179,7 @@ final class CollectiveTests: XCTestCase {
         _ executable: URL, _ arguments: [String], environment: [String: String], timeout: TimeInterval
     ) throws -> Run {
         let log = FileManager.default.temporaryDirectory.appendingPathComponent("collective-\(UUID().uuidString).log")
-        FileManager.default.createFile(atPath: log.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: log.path, contents: nil)
         defer { try? FileManager.default.removeItem(at: log) }
         let handle = try FileHandle(forWritingTo: log)
         defer { try? handle.close() }
