@@ -12,31 +12,38 @@ import SwiftGANTensors
 /// uses the running statistics. Defaults are Keras's: momentum 0.99, ε = 1e-3, γ = 1, β = 0,
 /// running mean 0 and variance 1.
 ///
+/// With `affine: false` the layer only normalizes: γ and β are the constants 1 and 0 and it has no
+/// parameters (PyTorch's `affine=False`); ``ConditionalBatchNorm`` adds a per-class γ and β after it.
+///
 /// Differences from PyTorch's `BatchNorm1d/2d`: PyTorch's `momentum` is the weight of the *new*
 /// value (its 0.1 is Keras's 0.9), its ε defaults to 1e-5, and it updates the running variance
 /// with the unbiased batch variance; here, as in Keras, the biased one.
 ///
 /// ```swift
 /// let bn = BatchNorm(featureCount: 256, momentum: 0.8)
+/// let normalizeOnly = BatchNorm(featureCount: 256, affine: false)   // no γ, β
 /// ```
 public final class BatchNorm: UnaryLayer {
     public let momentum: Float
     public let epsilon: Float
+    /// Whether γ and β are trained parameters; without, they stay 1 and 0.
+    public let affine: Bool
     public let scale: Tensor  // γ
     public let offset: Tensor  // β
     public let runningMean: Tensor
     public let runningVariance: Tensor
     public private(set) var isTraining = true
 
-    public init(featureCount: Int, momentum: Float = 0.99, epsilon: Float = 1e-3) {
+    public init(featureCount: Int, momentum: Float = 0.99, epsilon: Float = 1e-3, affine: Bool = true) {
         require(
             (0...1).contains(momentum),
             "BatchNorm momentum must lie in [0, 1] (the weight of the old running value), got \(momentum)")
         require(epsilon > 0, "BatchNorm epsilon must be positive, got \(epsilon)")
         self.momentum = momentum
         self.epsilon = epsilon
-        scale = Tensor.ones([featureCount]).requiringGradient()
-        offset = Tensor.zeros([featureCount]).requiringGradient()
+        self.affine = affine
+        scale = Tensor.ones([featureCount]).requiringGradient(affine)
+        offset = Tensor.zeros([featureCount]).requiringGradient(affine)
         runningMean = Tensor.zeros([featureCount])
         runningVariance = Tensor.ones([featureCount])
     }
@@ -63,7 +70,10 @@ public final class BatchNorm: UnaryLayer {
     }
 
     public func setTraining(_ training: Bool) { isTraining = training }
-    public var ownParameters: [(name: String, tensor: Tensor)] { [("scale", scale), ("offset", offset)] }
+    public var ownParameters: [(name: String, tensor: Tensor)] {
+        guard affine else { return [] }
+        return [("scale", scale), ("offset", offset)]
+    }
     public var ownBuffers: [(name: String, tensor: Tensor)] {
         [("runningMean", runningMean), ("runningVariance", runningVariance)]
     }

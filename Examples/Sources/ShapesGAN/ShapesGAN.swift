@@ -7,7 +7,8 @@ import SwiftGAN
 ///        → Upsample ×2 → Conv 16, 3×3 → PixelNorm → LeakyReLU(0.2)
 ///        → Upsample ×2 → Conv 1, 3×3 → tanh                                   (28×28×1)
 ///     D: a projection discriminator (Miyato & Koyama 2018): features φ(x) by two stride-2
-///        convolutions and a minibatch-stddev channel, then Dense(φ) + ⟨embed(y), φ⟩
+///        convolutions and a minibatch-stddev channel (the engine's, over the whole batch), then
+///        Dense(φ) + ⟨embed(y), φ⟩
 ///
 /// D takes two inputs (images and labels), so it is a `LabelledLayer`; the trainer hands it
 /// the labels, and gives G the labels as one-hot inputs.
@@ -40,7 +41,8 @@ public final class ProjectionDiscriminator: LabelledLayer {
         features = Sequential([
             Conv2D(1, 16, kernelSize: 4, stride: 2, padding: .same, rng: rng), LeakyReLU(0.2),
             Conv2D(16, 32, kernelSize: 4, stride: 2, padding: .same, rng: rng), LeakyReLU(0.2),
-            MinibatchStandardDeviation(), Conv2D(33, 32, kernelSize: 3, padding: .same, rng: rng), LeakyReLU(0.2),
+            MinibatchStandardDeviation(groupSize: nil), Conv2D(33, 32, kernelSize: 3, padding: .same, rng: rng),
+            LeakyReLU(0.2),
             GlobalSumPool(),
         ])
         linear = Dense(32, 1, rng: rng)
@@ -51,19 +53,6 @@ public final class ProjectionDiscriminator: LabelledLayer {
         let phi = features(x)
         guard let labels else { return linear(phi) }
         return linear(phi) + (embedding(labels) * phi).sum(alongAxis: 1, keepingDimensions: true)
-    }
-}
-
-/// The minibatch standard deviation of ProGAN (Karras et al. 2018): the standard deviation of each
-/// feature over the batch, averaged into one number and appended as a constant channel, so D can
-/// see a batch that lacks variety. Built from the engine's differentiable ops: no backward to write.
-public final class MinibatchStandardDeviation: UnaryLayer {
-    public init() {}
-    public func callAsFunction(_ x: Tensor) -> Tensor {
-        let (n, h, w) = (x.shape[0], x.shape[1], x.shape[2])
-        let centred = x - x.mean(alongAxis: 0, keepingDimensions: true)
-        let std = ((centred * centred).mean(alongAxis: 0) + 1e-8).sqrt().mean()
-        return Tensor.concatenate([x, Tensor.ones([n, h, w, 1]) * std.reshaped([1, 1, 1, 1])], alongAxis: 3)
     }
 }
 

@@ -112,7 +112,8 @@ public enum ModelZoo {
         return model.replacingDiscriminator(try spectrallyNormalized(model.discriminator.module, rng: rng))
     }
 
-    /// `module` with every Dense and Conv2D in it wrapped in ``SpectralNorm``.
+    /// `module` with every Dense, Conv2D and Embedding in it (every ``WeightedLayer``) wrapped in
+    /// ``SpectralNorm``.
     static func spectrallyNormalized(_ module: any Module, rng: RandomGenerator) throws -> any Module {
         do {
             return try module.rewritingLayers { ($0 as? any WeightedLayer).map { SpectralNorm($0, rng: rng) } }
