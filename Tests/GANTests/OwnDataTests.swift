@@ -162,6 +162,30 @@ final class OwnDataTests: XCTestCase {
         XCTAssertTrue(wrong.output.contains("--label 'oak' is none of this checkpoint's classes: alder, birch"))
     }
 
+    /// The case: 13 kinds of 48×80 colour pictures, trained conditionally at their own size.
+    func testThirteenClassesOf48x80TrainConditionallyAtTheirOwnSize() throws {
+        let names = (0..<13).map { "kind-\(Character(UnicodeScalar(UInt8(97 + $0))))" }
+        let folder = try writeFolder("kinds-48x80", names: names, perClass: 2, height: 48, width: 80, channels: 3)
+        var config = TrainConfig()
+        config.model = "cgan"
+        config.dataset = "folder"
+        config.dataDir = folder.path
+        config.options = ModelOptions(width: 4, imageSize: ImageSize(height: 48, width: 80), body: "dcgan64")
+        config.batchSize = 13
+        config.steps = 2
+        config.sampleEvery = 2
+        config.out = runFolder("kinds-48x80-run")
+        let run = try TrainingRun(config: config)
+        try run.run()
+        XCTAssertEqual(run.model.classCount, 13)
+        XCTAssertEqual(run.model.sampleShape, [48, 80, 3])
+        let (model, _, classNames) = try Checkpoint.loadGenerator(from: run.folder.generator)
+        XCTAssertEqual(classNames, names)
+        XCTAssertEqual(
+            model.generate(model.noise(2, using: RandomGenerator(seed: 1)), labels: [0, 12]).shape, [2, 48, 80, 3])
+        XCTAssertEqual(try TrainConfig.load(run.folder.config).options.body, "dcgan64")
+    }
+
     func testAnUnlabelledFolderCannotTrainAConditionalModel() throws {
         let folder = try writeFolder("unlabelled", names: ["only"], perClass: 4, height: 28, width: 28, channels: 1)
         var config = TrainConfig()

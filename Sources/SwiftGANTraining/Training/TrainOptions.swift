@@ -179,8 +179,10 @@ public enum TrainOptions {
             default: "crop", must: .choice(["crop", "pad"])),
         .value(
             "body", "NAME", "options.body", \.options.body,
-            help: takers(.body) + ": the body it conditions, mlp (mlp-gan's layers) or dcgan.",
-            default: "mlp", must: .choice(["mlp", "dcgan"]), followsModel: true),
+            help:
+                takers(.body)
+                + ": the body it conditions, mlp (mlp-gan's layers), dcgan, or dcgan64 (any --image-size and --channels).",
+            default: "mlp", must: .choice(["mlp", "dcgan", "dcgan64"]), followsModel: true),
         .value(
             "sampling", "MODE", "sampling", \.sampling,
             help:

@@ -9,6 +9,8 @@ import SwiftGANTensors
 ///                                        D: concat(flatten(x)(784), y(C)) → 512 → 256 → 1
 ///     dcgan dcgan's layers:              G: concat(z, y)(100 + C) → Dense 7·7·128 → … → 28×28×1, tanh
 ///                                        D: x with y as C constant channels (28×28×(1 + C)) → Conv 64 → …
+///     dcgan64 dcgan64's layers, at its size and channels (`--image-size 48x80 --channels 3`):
+///                                        G: concat(z, y) → the first grid → … ; D: x with y as C planes
 ///
 /// Everything else (activations, BatchNorm, initialisers, Adam settings, batch size) is the
 /// unconditional body's, so a cgan run compares directly with an mlp-gan or dcgan run. Keras-GAN
@@ -31,8 +33,13 @@ public enum CGAN {
             unconditional = DCGAN.make(
                 options: options, rng: rng, generatorInputs: 100 + classes, imageChannels: 1 + classes)
             sees = .oneHotPlanes
+        case "dcgan64":
+            unconditional = DCGAN64.make(
+                options: options, rng: rng, generatorInputs: 100 + classes,
+                discriminatorChannels: (options.channels ?? 3) + classes)
+            sees = .oneHotPlanes
         case let other:
-            throw GANError("cgan's --body is 'mlp' or 'dcgan', not '\(other)'")
+            throw GANError("cgan's --body is 'mlp', 'dcgan' or 'dcgan64', not '\(other)'")
         }
         let u = unconditional
         return GANModel(
@@ -45,18 +52,26 @@ public enum CGAN {
 extension CGAN: ZooModel {
     public static let name = "cgan"
     public static let summary =
-        "the conditional GAN (Mirza & Osindero 2014) on mlp-gan's or dcgan's body, 28×28 gray, the data's classes"
-    public static let options: [ModelOptions.Key] = [.body, .classes]
+        "the conditional GAN (Mirza & Osindero 2014) on mlp-gan's, dcgan's (28×28 gray) or dcgan64's body (any size), the data's classes"
+    public static let options: [ModelOptions.Key] = [.body, .classes, .width, .imageSize, .channels]
     public static var source: SourceSettings { MLPGAN.source }
     public static func source(for options: ModelOptions) -> SourceSettings {
-        options.body == "dcgan" ? DCGAN.source : MLPGAN.source
+        switch options.body {
+        case "dcgan": DCGAN.source
+        case "dcgan64": DCGAN64.source
+        default: MLPGAN.source
+        }
+    }
+    public static func defaults(_ options: ModelOptions, forDataset dataset: String) -> ModelOptions {
+        options.body == "dcgan64" ? DCGAN64.defaults(options, forDataset: dataset) : options
     }
     public static let sourceNote: String? = "its body's"
     public static func validate(_ options: ModelOptions) throws {
         try ModelZoo.validateClasses(options)
-        guard ["mlp", "dcgan"].contains(options.body ?? "mlp") else {
-            throw GANError("cgan's --body is 'mlp' or 'dcgan', not '\(options.body!)'")
+        guard ["mlp", "dcgan", "dcgan64"].contains(options.body ?? "mlp") else {
+            throw GANError("cgan's --body is 'mlp', 'dcgan' or 'dcgan64', not '\(options.body!)'")
         }
+        if options.body == "dcgan64" { try DCGAN64.validate(options) }
     }
     public static func build(options: ModelOptions, rng: RandomGenerator) throws -> GANModel {
         try make(options: options, rng: rng)

@@ -27,7 +27,11 @@ public enum DCGAN64 {
         }
     }
 
-    public static func make(options: ModelOptions, rng: RandomGenerator) -> GANModel {
+    /// `generatorInputs` and `discriminatorChannels` widen the first layers for a conditional model
+    /// (cgan's `dcgan64` body: the one-hot label after the noise, and as constant planes of the image).
+    public static func make(
+        options: ModelOptions, rng: RandomGenerator, generatorInputs: Int = 100, discriminatorChannels: Int? = nil
+    ) -> GANModel {
         let size = options.imageSize ?? 64, w = options.width ?? 32, imageChannels = options.channels ?? 3
         let stages = Self.stages(for: size) ?? 4
         let (gridHeight, gridWidth) = (size.height >> stages, size.width >> stages)
@@ -36,7 +40,8 @@ public enum DCGAN64 {
 
         var channels = w << (stages - 1)  // 8w for 64×64, 4w for 32×32
         var g: [any UnaryLayer] = [
-            Dense(100, gridHeight * gridWidth * channels, useBias: false, weightInitializer: init02, rng: rng),
+            Dense(
+                generatorInputs, gridHeight * gridWidth * channels, useBias: false, weightInitializer: init02, rng: rng),
             Reshape([gridHeight, gridWidth, channels]), norm(channels), ReLU(),
         ]
         for _ in 0..<(stages - 1) {
@@ -59,7 +64,9 @@ public enum DCGAN64 {
         let dropout: () -> [any UnaryLayer] = { rate > 0 ? [Dropout(rate: rate, rng: rng)] : [] }
         var d: [any UnaryLayer] =
             [
-                Conv2D(imageChannels, w, kernelSize: 4, stride: 2, padding: .same, kernelInitializer: init02, rng: rng),
+                Conv2D(
+                    discriminatorChannels ?? imageChannels, w, kernelSize: 4, stride: 2, padding: .same,
+                    kernelInitializer: init02, rng: rng),
                 LeakyReLU(0.2),
             ] + dropout()
         channels = w
