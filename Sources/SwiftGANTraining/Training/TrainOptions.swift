@@ -172,6 +172,10 @@ public enum TrainOptions {
             help: takers(.classes) + ": how many classes it draws.",
             default: "the dataset's (10 for the MNISTs and cifar10; a folder's subfolders)",
             must: .within(2...ModelZoo.maximumClasses), followsModel: true),
+        .flag(
+            "unconditional", "options.unconditional", \.options.unconditional,
+            help: takers(.unconditional) + ": ignore the data's classes (conditional BatchNorm and projection off).",
+            followsModel: true),
         .value(
             "fit", "MODE", "fit", \.fit,
             help:

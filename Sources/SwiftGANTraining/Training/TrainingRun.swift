@@ -76,16 +76,21 @@ public final class TrainingRun {
         // A conditional model draws the data's classes: the data is read first (its image shape does
         // not depend on the class count, so a model built to learn it draws no numbers from `rng`).
         var preloaded: ImageDataset?
-        if try ModelZoo.entry(config.model).options.contains(.classes), config.options.classes == nil {
+        let entry = try ModelZoo.entry(config.model)
+        if entry.options.contains(.classes), config.options.classes == nil, config.options.unconditional != true {
             let shape = try ModelZoo.make(config.model, options: config.options, rng: RandomGenerator(seed: 0)).sample
             if case .images(let height, let width, let channels) = shape {
                 let data = try RealData.loadImages(config, height: height, width: width, channels: channels, log: log)
-                guard data.classNames.count >= 2 else {
-                    throw GANError(
-                        "\(config.model) draws the classes of labelled data, but \(data.name) has \(data.classNames.count) class "
-                            + "(for a folder: put each class's images in a subfolder of its own)")
+                if data.classNames.count < 2 && entry.conditionsOnlyOnLabelledData {
+                    config.options.unconditional = true
+                } else {
+                    guard data.classNames.count >= 2 else {
+                        throw GANError(
+                            "\(config.model) draws the classes of labelled data, but \(data.name) has \(data.classNames.count) class "
+                                + "(for a folder: put each class's images in a subfolder of its own)")
+                    }
+                    config.options.classes = data.classNames.count
                 }
-                config.options.classes = data.classNames.count
                 preloaded = data
             }
         }

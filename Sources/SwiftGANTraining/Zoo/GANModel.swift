@@ -250,8 +250,11 @@ public struct ModelOptions: Codable, Equatable {
     public var imageSize: ImageSize?
     /// dcgan64: 1 (gray) or 3 (RGB) channels (nil: 3; 1 for MNIST and Fashion-MNIST).
     public var channels: Int?
-    /// cgan, acgan: how many classes the model draws (nil: 10). A run sets it from its labelled data.
+    /// cgan, acgan, sngan: how many classes the model draws (nil: 10; sngan: none). A run sets it
+    /// from its labelled data.
     public var classes: Int?
+    /// sngan: no conditioning even on labelled data (nil: conditional where the data has classes).
+    public var unconditional: Bool?
     /// cgan: the unconditional body it extends, `mlp` or `dcgan` (nil: mlp).
     public var body: String?
 
@@ -270,6 +273,7 @@ public struct ModelOptions: Codable, Equatable {
             imageSize: try c.decodeIfPresent(ImageSize.self, forKey: .imageSize),
             channels: try c.decodeIfPresent(Int.self, forKey: .channels),
             classes: try c.decodeIfPresent(Int.self, forKey: .classes),
+            unconditional: try c.decodeIfPresent(Bool.self, forKey: .unconditional),
             body: try c.decodeIfPresent(String.self, forKey: .body),
             discriminatorNormalization: try c.decodeIfPresent(String.self, forKey: .discriminatorNormalization),
             spectralNorm: try c.decodeIfPresent(Bool.self, forKey: .spectralNorm))
@@ -277,9 +281,10 @@ public struct ModelOptions: Codable, Equatable {
 
     public init(
         discriminatorDropout: Float = 0, width: Int? = nil, imageSize: ImageSize? = nil, channels: Int? = nil,
-        classes: Int? = nil, body: String? = nil, discriminatorNormalization: String? = nil, spectralNorm: Bool? = nil
+        classes: Int? = nil, unconditional: Bool? = nil, body: String? = nil,
+        discriminatorNormalization: String? = nil, spectralNorm: Bool? = nil
     ) {
-        (self.channels, self.classes) = (channels, classes)
+        (self.channels, self.classes, self.unconditional) = (channels, classes, unconditional)
         (self.discriminatorDropout, self.width, self.imageSize, self.body) = (
             discriminatorDropout, width, imageSize, body
         )

@@ -39,6 +39,9 @@ public protocol ZooModel {
     static var defaultRecipe: String { get }
     /// Builds it; `options` have been validated.
     static func build(options: ModelOptions, rng: RandomGenerator) throws -> GANModel
+    /// Whether the model trains unconditionally on data without classes (sngan) instead of refusing it
+    /// (cgan and acgan need labels).
+    static var conditionsOnlyOnLabelledData: Bool { get }
 }
 
 extension ZooModel {
@@ -48,12 +51,13 @@ extension ZooModel {
     public static func validate(_ options: ModelOptions) throws {}
     public static func defaults(_ options: ModelOptions, forDataset dataset: String) -> ModelOptions { options }
     public static var defaultRecipe: String { "tutorial" }
+    public static var conditionsOnlyOnLabelledData: Bool { false }
 }
 
 extension ModelOptions {
     /// The model options a zoo model may read.
     public enum Key: String {
-        case width, imageSize, channels, classes, body, discriminatorNormalization
+        case width, imageSize, channels, classes, unconditional, body, discriminatorNormalization
     }
 }
 
@@ -62,7 +66,7 @@ public enum ModelZoo {
     /// Every model, in the order `--help` lists them. Adding a model is its file and a line here.
     public static let all: [any ZooModel.Type] = [
         MLPGAN.self, CurveGAN.self, DCGAN.self, DCGAN64.self, CGAN.self, ACGAN.self,
-        ResNetGAN.self,
+        ResNetGAN.self, SNGAN.self,
     ]
 
     public static var names: [String] { all.map { $0.name } }
