@@ -18,10 +18,11 @@ public enum AtomicFile {
         }
         let temporary = folder.appendingPathComponent(
             ".\(url.lastPathComponent).\(getpid()).\(UInt32.random(in: 0...UInt32.max)).tmp")
-        let fd = open(temporary.path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { throw WriteError(path: url.path, reason: InputFile.systemReason(errno)) }
+        // Registered before it exists, so a Ctrl-C at any moment of the write finds it.
         inProgress(temporary.path, true)
         defer { inProgress(temporary.path, false) }
+        let fd = open(temporary.path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw WriteError(path: url.path, reason: InputFile.systemReason(errno)) }
         var failure = writeAll(data, to: fd)
         if failure == nil && fsync(fd) != 0 { failure = InputFile.systemReason(errno) }
         if close(fd) != 0 && failure == nil { failure = InputFile.systemReason(errno) }

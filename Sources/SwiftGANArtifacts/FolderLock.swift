@@ -30,9 +30,17 @@ public final class FolderLock {
             throw AtomicFile.WriteError(path: folder.path, reason: "cannot create folder \(folder.path): \(failure)")
         }
         let path = folder.appendingPathComponent(Self.fileName).path
-        descriptor = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+        // Not through a link, and only a plain file of its own: a run folder from elsewhere may hold
+        // `.lock -> ~/.ssh/authorized_keys`, which the holder's note would overwrite.
+        descriptor = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK, 0o644)
         guard descriptor >= 0 else {
             throw AtomicFile.WriteError(path: path, reason: InputFile.systemReason(errno))
+        }
+        var info = stat()
+        guard fstat(descriptor, &info) == 0, info.st_mode & S_IFMT == S_IFREG, info.st_nlink == 1 else {
+            close(descriptor)
+            throw AtomicFile.WriteError(
+                path: path, reason: "it is not a plain file of the folder's own (a link, a device…); remove it")
         }
         guard flock(descriptor, LOCK_EX | LOCK_NB) == 0 else {
             let reason = errno

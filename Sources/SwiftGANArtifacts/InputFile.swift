@@ -42,6 +42,8 @@ public enum InputFile {
         var info = stat()
         guard fstat(fd, &info) == 0 else { throw refuse("cannot read its size: \(systemReason(errno))") }
         if let kind = nonRegularKind(info.st_mode) { throw refuse("is \(kind), not a regular file") }
+        // A regular file now: ordinary blocking reads (O_NONBLOCK was for opening a FIFO).
+        _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK)
         let size = Int(info.st_size)
         guard size <= limit else {
             throw refuse(

@@ -93,12 +93,28 @@ struct Evaluate: ParsableCommand {
             try writeJSON(Dictionary(uniqueKeysWithValues: rows))
             return
         }
+        // The generator's digest, taken before and checked after: a run saving a new one meanwhile
+        // must not lend its name to the old one's numbers.
+        let digest = { (path: String) in
+            SHA256.hex(
+                try InputFile.read(
+                    URL(fileURLWithPath: path), format: "safetensors", limit: Safetensors.maximumFileSize))
+        }
+        let generator = try generatorFile()
+        let before = try generator.map(digest)
         let (images, requested, what) = try loadImages(rng: rng, testClassNames: test.classNames)
+        if onlyClass != nil && requested != nil {
+            throw ValidationError(
+                "--class measures a generator of one class; a conditional model draws every class (its numbers, conditional accuracy included, are against the whole test split)"
+            )
+        }
         var report = try judge.report(images: images, labels: requested, rng: rng)
-        if let generator = try generatorFile() {
-            let url = URL(fileURLWithPath: generator)
-            report.generatorSHA256 = SHA256.hex(
-                try InputFile.read(url, format: "safetensors", limit: Safetensors.maximumFileSize))
+        report.reference = test.name
+        if let generator {
+            guard try digest(generator) == before else {
+                throw GANError("\(generator) changed while it was measured (a run saved a new one?); measure it again")
+            }
+            report.generatorSHA256 = before
         }
         print("\(what), against \(test.count) \(test.name) test images")
         print(Self.table(report, classNames: test.classNames))

@@ -33,7 +33,10 @@ struct Report: ParsableCommand {
         // A run whose end failed on its animation, or that was stopped for good, gets it now.
         if let lock, let folder = folders.first(where: { $0.url.path == lock.folder.path }) {
             let log = { (line: String) in FileHandle.standardError.write(Data((line + "\n").utf8)) }
-            if try folder.writeMissingAnimation(log: log) { print("wrote \(folder.animation.path)") }
+            // Best effort: the page is still worth writing without it.
+            do { if try folder.writeMissingAnimation(log: log) { print("wrote \(folder.animation.path)") } } catch {
+                log("note: could not write the missing \(folder.animation.path): \(error)")
+            }
         }
         let html = folders.count == 1 ? try RunReport.page(for: folders[0]) : try RunReport.comparison(of: folders)
         try AtomicFile.write(html, to: URL(fileURLWithPath: path))

@@ -41,6 +41,8 @@ struct Sample: ParsableCommand {
     /// The most samples a run of `sample` makes (a .npy of a million 28×28 images is 784 MB), and
     /// the most a PNG grid shows.
     static let maxSamples = 1_000_000, maxGrid = 10_000
+    /// The most sample values a grid draws: 10,000 of 64×64×3 (490 MB as floats).
+    static let maxGridValues = 10_000 * 64 * 64 * 3
 
     func validate() throws {
         guard count > 0 else { throw ValidationError("--count must be positive") }
@@ -71,7 +73,15 @@ struct Sample: ParsableCommand {
         let labels: [Int]?
         switch label {
         case nil: labels = nil
-        case "all": labels = model.classCount > 0 ? (0..<(model.classCount * count)).map { $0 / count } : [0]
+        case "all":
+            // Checked before the labels are made: a model of many classes times a large --count.
+            let (all, overflow) = Swift.max(model.classCount, 1).multipliedReportingOverflow(by: count)
+            guard !overflow, all <= Self.maxSamples else {
+                throw ValidationError(
+                    "--label all draws \(model.classCount) classes × \(count) samples, more than \(Self.maxSamples); give a smaller --count"
+                )
+            }
+            labels = model.classCount > 0 ? (0..<all).map { $0 / count } : [0]
         case let text?: labels = Array(repeating: try Self.classNumber(text, in: classNames), count: count)
         }
         do { try model.validate(labels: labels) } catch { throw ValidationError("\(error)") }
@@ -88,6 +98,15 @@ struct Sample: ParsableCommand {
         if out != nil && total > Self.maxGrid {
             throw ValidationError(
                 "a PNG grid shows at most \(Self.maxGrid) samples, not \(total); write more with --npy alone")
+        }
+        // A grid holds its samples as floats, twice, and its picture at 2×: bounded by values, as
+        // dcgan64 makes up to 256×256×3 (10,000 of them would be 24 GB).
+        let gridValues = model.sampleShape.reduce(total, *)
+        if out != nil && gridValues > Self.maxGridValues {
+            throw ValidationError(
+                "a PNG grid of \(total) samples of \(model.sampleShape.map(String.init).joined(separator: "×")) is \(gridValues) values; "
+                    + "at most \(Self.maxGridValues) (\(Self.maxGridValues / model.sampleShape.reduce(1, *)) of these): give a smaller --count"
+            )
         }
         // The .npy's shape and element type: gray images as [N, H, W], as MNIST's .npy files are;
         // curves, and images with --float32, as the generator's float32 output.
@@ -153,8 +172,19 @@ struct Sample: ParsableCommand {
 
     /// The class `text` names: a number, or one of the checkpoint's class names.
     static func classNumber(_ text: String, in names: [String]?) throws -> Int {
+        // A name first (folders may be named "1", "2", … and sort as "1", "10", "11", "2"), as the
+        // checkpoint keeps it: printable and cut, so the text is compared the same way.
+        if let names {
+            let shown = FormatError.printable(text, limit: Checkpoint.maximumClassNameLength)
+            let matches = names.indices.filter { names[$0] == text || names[$0] == shown }
+            if matches.count > 1 {
+                throw ValidationError(
+                    "--label '\(shown)' names \(matches.count) classes (\(matches.map(String.init).joined(separator: ", "))) whose names print alike; give the number"
+                )
+            }
+            if let index = matches.first { return index }
+        }
         if let number = Int(text) { return number }
-        if let index = names?.firstIndex(of: text) { return index }
         guard let names, !names.isEmpty else {
             throw ValidationError(
                 "--label '\(FormatError.printable(text))': this checkpoint names no classes; give a number")

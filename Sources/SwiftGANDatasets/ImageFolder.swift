@@ -207,6 +207,13 @@ public enum ImageFolder {
             name: folder.lastPathComponent, height: height, width: width, channels: channels,
             pixels: pixels, labels: labels, classNames: classNames)
         if !skipped.isEmpty { log("skipped \(skipped.count) of \(files.count + refused.count) files") }
+        // A file that could not be opened or read (no permission, a disk error) may read next time
+        // without its size or date changing: a set that missed one is not cached.
+        let transient = skipped.contains { $0.reason.hasPrefix("cannot open") || $0.reason.hasPrefix("cannot read") }
+        if transient {
+            log("not cached: some files could not be opened or read, and may be readable next time")
+            return (dataset, skipped)
+        }
         do {
             try cache.write(dataset, skipped: skipped)
             log("cached the decoded images in \(cache.file.path)")

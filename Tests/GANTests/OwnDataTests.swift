@@ -186,6 +186,41 @@ final class OwnDataTests: XCTestCase {
         XCTAssertEqual(try TrainConfig.load(run.folder.config).options.body, "dcgan64")
     }
 
+    /// A name wins over a number (folders "1", "10", "2" sort as strings), and a conditional model
+    /// on ten classes writes no class count, as configurations from before it could vary did.
+    func testLabelsByNameFirstAndTenClassesUnwritten() throws {
+        let out = runFolder("numbered-classes")
+        try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
+        let model = try ModelZoo.make("cgan", rng: RandomGenerator(seed: 1))
+        let names = ["1", "10", "2", "3", "4", "5", "6", "7", "8", "9"]
+        let checkpoint = out + "/generator.safetensors"
+        try Checkpoint.save(
+            model.generator, of: model, role: "generator", step: 1, classNames: names,
+            to: URL(fileURLWithPath: checkpoint))
+        try swiftgan(["sample", "--checkpoint", checkpoint, "--label", "10", "--count", "2", "--npy", out + "/ten.npy"])
+        let labels = try NPY.read(from: URL(fileURLWithPath: out + "/ten-labels.npy"))
+        XCTAssertEqual(labels.payload.withUnsafeBytes { $0.loadUnaligned(as: Int64.self) }, 1, "the class named 10")
+
+        let data = try randomIDXFolder("ten-classes", count: 20, seed: 1)
+        var config = TrainConfig()
+        config.model = "cgan"
+        config.dataset = "mnist"
+        config.dataDir = data.path
+        config.batchSize = 4
+        config.steps = 1
+        config.sampleEvery = 1
+        config.out = runFolder("ten-classes-run")
+        let run = try TrainingRun(config: config)
+        try run.run()
+        XCTAssertEqual(run.model.classCount, 10)
+        XCTAssertNil(try TrainConfig.load(run.folder.config).options.classes)
+
+        config.options = ModelOptions(imageSize: 64)
+        XCTAssertThrowsError(try TrainingRun(config: config)) {
+            XCTAssertTrue("\($0)".contains("give --body dcgan64"), "\($0)")
+        }
+    }
+
     func testAnUnlabelledFolderCannotTrainAConditionalModel() throws {
         let folder = try writeFolder("unlabelled", names: ["only"], perClass: 4, height: 28, width: 28, channels: 1)
         var config = TrainConfig()

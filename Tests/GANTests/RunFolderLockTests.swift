@@ -20,6 +20,19 @@ final class RunFolderLockTests: XCTestCase {
         XCTAssertNoThrow(try FolderLock(folder, holder: "again").release())
     }
 
+    /// A `.lock` that is a link (a run folder from elsewhere) is refused, and its target untouched.
+    func testALockThatIsALinkIsRefused() throws {
+        let folder = URL(fileURLWithPath: runFolder())
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let target = folder.deletingLastPathComponent().appendingPathComponent("lock-target-\(getpid())")
+        try Data("keys".utf8).write(to: target)
+        defer { try? FileManager.default.removeItem(at: target) }
+        try FileManager.default.createSymbolicLink(
+            at: folder.appendingPathComponent(FolderLock.fileName), withDestinationURL: target)
+        XCTAssertThrowsError(try FolderLock(folder, holder: "a test"))
+        XCTAssertEqual(try Data(contentsOf: target), Data("keys".utf8))
+    }
+
     func testTwoRunsStartedTogetherNeverShareAFolder() throws {
         for round in 0..<10 {
             let out = runFolder("together-\(round)")

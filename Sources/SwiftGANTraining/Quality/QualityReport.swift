@@ -24,6 +24,9 @@ public struct QualityReport: Codable, Equatable {
     /// SHA-256 of the generator checkpoint measured, when one was: a run's report shows a
     /// `quality.json` only beside the very generator it measured.
     public var generatorSHA256: String?
+    /// The real images measured against: "fashion-mnist", "fashion-mnist (Bag only)"; nil in files
+    /// from before it was recorded (the dataset's whole test split).
+    public var reference: String?
 }
 
 /// Measures sets of 28×28 images against the real test split: real features are computed once.

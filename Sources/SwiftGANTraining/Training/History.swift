@@ -111,7 +111,8 @@ public enum History {
             let required = ["step", "epoch", "d_loss", "d_accuracy", "g_loss", "g_accuracy", "seconds"]
             guard required.allSatisfy({ table.column($0) != nil }) else {
                 throw GANError(
-                    "\(url.path): the header '\(table.header.joined(separator: ","))' is not a SwiftGAN history's")
+                    "\(url.path): the header '\(FormatError.printable(table.header.joined(separator: ","), limit: 200))' is not a SwiftGAN history's"
+                )
             }
             self.url = url
             width = table.header.count
@@ -128,13 +129,16 @@ public enum History {
             func value<T: LosslessStringConvertible>(_ name: String, as: T.Type) throws -> T? {
                 guard let i = index[name], !f[i].isEmpty else { return nil }
                 guard let v = T(String(f[i])) else {
-                    throw GANError("\(url.path): unreadable \(name) '\(f[i])' in the line '\(line)'")
+                    throw GANError(
+                        "\(url.path): unreadable \(name) '\(FormatError.printable(String(f[i]), limit: 60))' in the line '\(FormatError.printable(String(line), limit: 200))'"
+                    )
                 }
                 return v
             }
             func required<T: LosslessStringConvertible>(_ name: String, as type: T.Type) throws -> T {
                 guard let v = try value(name, as: type) else {
-                    throw GANError("\(url.path): no \(name) in the line '\(line)'")
+                    throw GANError(
+                        "\(url.path): no \(name) in the line '\(FormatError.printable(String(line), limit: 200))'")
                 }
                 return v
             }

@@ -100,7 +100,8 @@ public struct RunFolder {
     public func samplePictures(steps: [Int], log: (String) -> Void) -> [RasterImage] {
         steps.compactMap { n in
             let url = samplePicture(step: n)
-            do { return try PNG.read(from: url) } catch {
+            // Not through links: the animation ends up in a page made for sharing.
+            do { return try PNG.read(from: url, links: .refuse) } catch {
                 log("skipping \(url.lastPathComponent) in the animation: \(error)")
                 return nil
             }

@@ -263,7 +263,8 @@ struct RunData {
                 ("conditionalAccuracy", q.conditionalAccuracy), ("imageCount", Double(q.imageCount)),
             ]
             for case let (key, v?) in values {
-                rows.append(["\(key) (quality.json)", String(format: v == v.rounded() ? "%.0f" : "%.4g", v)])
+                let against = q.reference.map { ", against \(FormatError.printable($0, limit: 80))" } ?? ""
+                rows.append(["\(key) (quality.json\(against))", String(format: v == v.rounded() ? "%.0f" : "%.4g", v)])
             }
         }
         if rows.count == 1 {

@@ -89,7 +89,11 @@ public final class TrainingRun {
                             "\(config.model) draws the classes of labelled data, but \(data.name) has \(data.classNames.count) class "
                                 + "(for a folder: put each class's images in a subfolder of its own)")
                     }
-                    config.options.classes = data.classNames.count
+                    // The model's own count stays unwritten, so configurations from before classes
+                    // could vary (and their resumes) read the same.
+                    if data.classNames.count != entry.defaultClassCount {
+                        config.options.classes = data.classNames.count
+                    }
                 }
                 preloaded = data
             }

@@ -1,3 +1,4 @@
+import SwiftGANArtifacts
 import SwiftGANNN
 import SwiftGANTensors
 
@@ -39,7 +40,8 @@ public enum CGAN {
                 discriminatorChannels: (options.channels ?? 3) + classes)
             sees = .oneHotPlanes
         case let other:
-            throw GANError("cgan's --body is 'mlp', 'dcgan' or 'dcgan64', not '\(other)'")
+            throw GANError(
+                "cgan's --body is 'mlp', 'dcgan' or 'dcgan64', not '\(FormatError.printable(other, limit: 40))'")
         }
         let u = unconditional
         return GANModel(
@@ -54,6 +56,7 @@ extension CGAN: ZooModel {
     public static let summary =
         "the conditional GAN (Mirza & Osindero 2014) on mlp-gan's, dcgan's (28×28 gray) or dcgan64's body (any size), the data's classes"
     public static let options: [ModelOptions.Key] = [.body, .classes, .width, .imageSize, .channels]
+    public static var defaultClassCount: Int? { defaultClasses }
     public static var source: SourceSettings { MLPGAN.source }
     public static func source(for options: ModelOptions) -> SourceSettings {
         switch options.body {
@@ -69,9 +72,25 @@ extension CGAN: ZooModel {
     public static func validate(_ options: ModelOptions) throws {
         try ModelZoo.validateClasses(options)
         guard ["mlp", "dcgan", "dcgan64"].contains(options.body ?? "mlp") else {
-            throw GANError("cgan's --body is 'mlp', 'dcgan' or 'dcgan64', not '\(options.body!)'")
+            throw GANError(
+                "cgan's --body is 'mlp', 'dcgan' or 'dcgan64', not '\(FormatError.printable(options.body!, limit: 40))'"
+            )
         }
-        if options.body == "dcgan64" { try DCGAN64.validate(options) }
+        if options.body == "dcgan64" {
+            try DCGAN64.validate(options)
+            // D sees the image with one constant plane per class: bound what one example costs.
+            let size = options.imageSize ?? 64, planes = (options.channels ?? 3) + (options.classes ?? defaultClasses)
+            guard size.height * size.width * planes <= 1 << 22 else {
+                throw GANError(
+                    "cgan --body dcgan64 at \(size.height)×\(size.width) with \(planes - (options.channels ?? 3)) classes gives D \(planes) input channels, "
+                        + "\(size.height * size.width * planes) values an image (at most \(1 << 22)); use a smaller --image-size"
+                )
+            }
+        } else if options.imageSize != nil || options.channels != nil || options.width != nil {
+            throw GANError(
+                "--image-size, --channels and --width shape cgan's dcgan64 body only; give --body dcgan64 (its \(options.body ?? "mlp") body makes 28×28 gray)"
+            )
+        }
     }
     public static func build(options: ModelOptions, rng: RandomGenerator) throws -> GANModel {
         try make(options: options, rng: rng)

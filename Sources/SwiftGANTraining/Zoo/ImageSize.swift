@@ -28,7 +28,10 @@ public struct ImageSize: Hashable, Sendable, LosslessStringConvertible, Expressi
         let text = try container.decode(String.self)
         guard let size = ImageSize(text) else {
             throw DecodingError.dataCorruptedError(
-                in: container, debugDescription: "an image size is a number or HEIGHTxWIDTH, not '\(text)'")
+                in: container,
+                debugDescription:
+                    "an image size is a number or HEIGHTxWIDTH, not '\(String(String.UnicodeScalarView(text.unicodeScalars.prefix(40).filter { (0x20...0x7E).contains($0.value) })))'"
+            )
         }
         self = size
     }

@@ -42,6 +42,8 @@ public protocol ZooModel {
     /// Whether the model trains unconditionally on data without classes (sngan) instead of refusing it
     /// (cgan and acgan need labels).
     static var conditionsOnlyOnLabelledData: Bool { get }
+    /// The class count a conditional model draws when ``ModelOptions/classes`` is nil (10), if any.
+    static var defaultClassCount: Int? { get }
 }
 
 extension ZooModel {
@@ -52,6 +54,7 @@ extension ZooModel {
     public static func defaults(_ options: ModelOptions, forDataset dataset: String) -> ModelOptions { options }
     public static var defaultRecipe: String { "tutorial" }
     public static var conditionsOnlyOnLabelledData: Bool { false }
+    public static var defaultClassCount: Int? { nil }
 }
 
 extension ModelOptions {
