@@ -31,7 +31,7 @@ final class ResNetGANTests: XCTestCase {
     func testTheEntryIsTheOnlyPlaceThatNamesIt() throws {
         XCTAssertTrue(ModelZoo.names.contains("resnet-gan"))
         XCTAssertEqual(Recipes.commandLineDefault(for: "resnet-gan"), "hinge-sn")
-        XCTAssertTrue(try XCTUnwrap(TrainOptions.named("width")).help.hasPrefix("dcgan64, resnet-gan:"))
+        XCTAssertTrue(try XCTUnwrap(TrainOptions.named("width")).help.hasPrefix("dcgan64, cgan, resnet-gan, sngan:"))
         XCTAssertTrue(try XCTUnwrap(TrainOptions.named("model")).help.contains("resnet-gan"))
         XCTAssertThrowsError(
             try ModelZoo.make("resnet-gan", options: ModelOptions(width: 0), rng: RandomGenerator(seed: 0))
