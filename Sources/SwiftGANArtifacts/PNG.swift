@@ -20,6 +20,9 @@ public enum PNG {
     static let maximumDimension = Int(Int32.max)
     /// The largest PNG file read: a sample grid is well under 10 MB.
     public static let maximumFileSize = 256 << 20
+    /// The most pixels a PNG may have to be decoded (2²⁸: 268 megapixels, 805 MB as RGB): more than
+    /// the largest picture SwiftGAN writes (a 100 × 100 walk of 64 × 64 images at 2×, 169 megapixels).
+    public static let maximumPixels = 1 << 28
 
     /// The PNG file of `pixels`: `height` rows of `width` pixels of `channels` bytes each
     /// (1: grayscale, 3: RGB), top row first.

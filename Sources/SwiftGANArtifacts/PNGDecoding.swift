@@ -57,6 +57,14 @@ extension PNG {
                 format: "PNG",
                 reason: "\(imageData.count) bytes of image data cannot hold a \(header.width)×\(header.height) image")
         }
+        // A bound of its own, before anything is inflated: the 400 kB of deflate that pass the check
+        // above can claim 20,000 × 20,000 pixels, and a report or an animation decodes whatever a run
+        // folder holds.
+        guard header.width * header.height <= maximumPixels else {
+            throw FormatError(
+                format: "PNG",
+                reason: "\(header.width)×\(header.height) is more than the \(maximumPixels) pixels SwiftGAN decodes")
+        }
         var filtered = try Zlib.inflate(imageData, exactSize: filteredSize, format: "PNG")
         var pixels = [UInt8](repeating: 0, count: header.height * rowBytes)
         let zeroRow = [UInt8](repeating: 0, count: rowBytes)

@@ -85,6 +85,25 @@ final class InputFileTests: XCTestCase {
         XCTAssertTrue(check(folder.path + "/", "npy")?.contains("ending in .npy") ?? false)
     }
 
+    /// A PNG claiming 20,000 × 20,000 pixels with 400 kB of data (enough for deflate's ratio) is
+    /// refused from its header, before 400 MB are inflated.
+    func testAPNGOfTooManyPixelsIsRefusedFromItsHeader() throws {
+        func chunk(_ type: String, _ body: [UInt8]) -> [UInt8] {
+            var out = withUnsafeBytes(of: UInt32(body.count).bigEndian, Array.init) + Array(type.utf8) + body
+            let crc = ReferenceCRC32.checksum(Array(type.utf8) + body)
+            out += withUnsafeBytes(of: crc.bigEndian, Array.init)
+            return out
+        }
+        let side = withUnsafeBytes(of: UInt32(20_000).bigEndian, Array.init)
+        var rng = SystemRandomNumberGenerator()
+        let data =
+            [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A] + chunk("IHDR", side + side + [8, 0, 0, 0, 0])
+            + chunk("IDAT", (0..<400_000).map { _ in UInt8.random(in: 0...255, using: &rng) }) + chunk("IEND", [])
+        XCTAssertThrowsError(try PNG.decode(Data(data))) {
+            XCTAssertTrue("\($0)".contains("20000×20000 is more than the 268435456 pixels"), "\($0)")
+        }
+    }
+
     func testDuplicateJSONKeysAreFound() {
         let find = { (text: String) in JSONKeys.firstDuplicate(in: Data(text.utf8)) }
         XCTAssertEqual(find(#"{"steps": 10, "seed": 1, "steps": 100000}"#), "steps")
