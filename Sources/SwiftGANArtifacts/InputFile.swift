@@ -104,6 +104,12 @@ public enum InputFile {
         }
     }
 
+    /// Whether anything is at `url`, a link that leads nowhere included (it is not followed).
+    public static func entryExists(_ url: URL) -> Bool {
+        var info = stat()
+        return lstat(url.path, &info) == 0
+    }
+
     static func isSymbolicLink(_ path: String) -> Bool {
         var info = stat()
         return lstat(path, &info) == 0 && info.st_mode & S_IFMT == S_IFLNK

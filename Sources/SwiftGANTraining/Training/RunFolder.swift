@@ -116,8 +116,7 @@ public struct RunFolder {
     /// holds the folder's lock.
     @discardableResult
     public func writeMissingAnimation(log: (String) -> Void) throws -> Bool {
-        var info = stat()
-        guard lstat(animation.path, &info) != 0, !sampleSteps().isEmpty else { return false }
+        guard !InputFile.entryExists(animation), !sampleSteps().isEmpty else { return false }
         try writeAnimation(log: log)
         return FileManager.default.fileExists(atPath: animation.path)
     }

@@ -134,14 +134,10 @@ struct RunData {
         }
     }
 
-    static func isLink(_ url: URL) -> Bool {
-        (try? FileManager.default.destinationOfSymbolicLink(atPath: url.path)) != nil
-    }
-
     /// The folder's quality.json, if it measured the generator the folder holds now; else why not.
     static func quality(in folder: RunFolder) -> (QualityReport?, String?) {
         let url = folder.quality
-        guard FileManager.default.fileExists(atPath: url.path) || isLink(url) else { return (nil, nil) }
+        guard InputFile.entryExists(url) else { return (nil, nil) }
         let report: QualityReport
         do {
             let data = try InputFile.read(url, format: "quality", limit: 1 << 20, links: .refuse)
@@ -174,7 +170,7 @@ struct RunData {
                 return nil
             }
         }
-        if FileManager.default.fileExists(atPath: folder.animation.path) || Self.isLink(folder.animation) {
+        if InputFile.entryExists(folder.animation) {
             do { gif = try Self.embeddable(folder.animation, as: .gif) } catch {
                 gif = nil
                 notes.append("not shown: \(error)")
