@@ -13,7 +13,8 @@ import SwiftGANTensors
 /// - `translation`: a shift by up to ⅛ of the size each way (whole pixels, zero fill).
 /// - `cutout`: a square of half the size set to 0 at a random centre (clipped at the border).
 ///
-/// Gradient penalties see the images without augmentation.
+/// Gradient penalties see the images without augmentation. With `--ada`, each policy applies to
+/// each image with ADA's adaptive probability instead of always (``AdaptiveAugment``).
 public struct DiffAugment: Equatable {
     public enum Policy: String, CaseIterable { case color, translation, cutout }
     public let policies: [Policy]
@@ -34,31 +35,61 @@ public struct DiffAugment: Equatable {
     /// `x` (NHWC, in `range`) augmented with draws from `rng`.
     public func callAsFunction(_ x: Tensor, range: ClosedRange<Float>, using rng: RandomGenerator) -> Tensor {
         require(x.rank == 4, "DiffAugment applies to image batches [n, h, w, c], not \(describe(x.shape))")
-        let n = x.shape[0]
-        func perImage(_ low: Float, _ high: Float) -> Tensor {
-            Tensor.uniform([n, 1, 1, 1], low: low, high: high, using: rng)
-        }
         var y = x
-        for policy in policies {
-            switch policy {
-            case .color:
-                let half = (range.upperBound - range.lowerBound) / 4
-                y = y + perImage(-half, half)
-                let channelMean = y.mean(alongAxes: [3], keepingDimensions: true)
-                y = (y - channelMean) * perImage(0, 2) + channelMean
-                let imageMean = y.mean(alongAxes: [1, 2, 3], keepingDimensions: true)
-                y = (y - imageMean) * perImage(0.5, 1.5) + imageMean
-            case .translation:
-                let (h, w) = (x.shape[1], x.shape[2])
-                let sy = Int(Float(h) * 0.125 + 0.5), sx = Int(Float(w) * 0.125 + 0.5)
-                let rows = (0..<n).map { _ in rng.integer(below: 2 * sy + 1) - sy }
-                let columns = (0..<n).map { _ in rng.integer(below: 2 * sx + 1) - sx }
-                y = y.translated(rows: rows, columns: columns)
-            case .cutout:
-                y = y * cutoutMask(n: n, h: x.shape[1], w: x.shape[2], using: rng)
+        for policy in policies { y = apply(policy, to: y, range: range, using: rng) }
+        return y
+    }
+
+    /// `x` with each policy applied to each image with probability `p` (``AdaptiveAugment``, ADA):
+    /// an image not chosen passes that policy unchanged. The choices are drawn first, one
+    /// uniform per policy and image (policy-major: u[k·n + i] < p chooses image i for policy k),
+    /// then every policy draws as in ``callAsFunction(_:range:using:)``, for all images whatever
+    /// was chosen. So `p` changes which images change but never the draws that follow: p = 1 is
+    /// DiffAugment after those n·k uniforms, and p = 0 returns `x` itself.
+    ///
+    ///     y ← m ⊙ policy(y) + (1 − m) ⊙ y,   mᵢ = 1 if image i is chosen, else 0
+    public func callAsFunction(
+        _ x: Tensor, range: ClosedRange<Float>, probability p: Float, using rng: RandomGenerator
+    ) -> Tensor {
+        require(x.rank == 4, "DiffAugment applies to image batches [n, h, w, c], not \(describe(x.shape))")
+        let n = x.shape[0]
+        let chosen = (0..<(policies.count * n)).map { _ in rng.uniform() < p }
+        var y = x
+        for (k, policy) in policies.enumerated() {
+            let augmented = apply(policy, to: y, range: range, using: rng)
+            let mine = chosen[(k * n)..<((k + 1) * n)]
+            if mine.allSatisfy({ $0 }) {
+                y = augmented
+            } else if mine.contains(true) {
+                let mask = Tensor(mine.map { $0 ? Float(1) : 0 }, shape: [n, 1, 1, 1])
+                y = augmented * mask + y * (1 - mask)
             }
         }
         return y
+    }
+
+    /// One policy applied to every image of `y`, with its draws from `rng`.
+    func apply(_ policy: Policy, to y: Tensor, range: ClosedRange<Float>, using rng: RandomGenerator) -> Tensor {
+        let (n, h, w) = (y.shape[0], y.shape[1], y.shape[2])
+        func perImage(_ low: Float, _ high: Float) -> Tensor {
+            Tensor.uniform([n, 1, 1, 1], low: low, high: high, using: rng)
+        }
+        switch policy {
+        case .color:
+            let half = (range.upperBound - range.lowerBound) / 4
+            var z = y + perImage(-half, half)
+            let channelMean = z.mean(alongAxes: [3], keepingDimensions: true)
+            z = (z - channelMean) * perImage(0, 2) + channelMean
+            let imageMean = z.mean(alongAxes: [1, 2, 3], keepingDimensions: true)
+            return (z - imageMean) * perImage(0.5, 1.5) + imageMean
+        case .translation:
+            let sy = Int(Float(h) * 0.125 + 0.5), sx = Int(Float(w) * 0.125 + 0.5)
+            let rows = (0..<n).map { _ in rng.integer(below: 2 * sy + 1) - sy }
+            let columns = (0..<n).map { _ in rng.integer(below: 2 * sx + 1) - sx }
+            return y.translated(rows: rows, columns: columns)
+        case .cutout:
+            return y * cutoutMask(n: n, h: h, w: w, using: rng)
+        }
     }
 
     /// Ones, with a (size/2)² square of zeros per image at a random centre, [n, h, w, 1].

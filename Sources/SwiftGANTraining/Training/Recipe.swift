@@ -25,6 +25,11 @@ public struct TrainingRecipe {
     public var averageDecay: Float?
     /// Augmentations applied to every image D sees (``DiffAugment``); nil: none.
     public var augment: DiffAugment?
+    /// ADA: `augment`'s policies each applied with an adaptive probability instead of always
+    /// (``AdaptiveAugment``); nil: always.
+    public var adaptiveAugment: AdaptiveAugment.Settings?
+    /// LeCam regularization's weight λ (``LeCamRegularizer``); nil: none.
+    public var lecamWeight: Float?
 
     /// The model's source settings with `objective` and the settings its paper prescribes.
     public init(model: GANModel, objective: any GANObjective = NonSaturatingGAN()) {
@@ -46,12 +51,20 @@ public struct TrainingRecipe {
         if criticSteps > 1 { parts.append("\(criticSteps) D updates per step") }
         if generatorSteps > 1 { parts.append("\(generatorSteps) G updates per step") }
         if let weightClip { parts.append("D weights clipped to ±\(weightClip)") }
-        if let augment { parts.append("DiffAugment " + augment.policies.map(\.rawValue).joined(separator: ",")) }
+        if let augment {
+            let policies = augment.policies.map(\.rawValue).joined(separator: ",")
+            if let ada = adaptiveAugment {
+                parts.append("ADA \(policies) (target \(ada.target), \(ada.kimg) kimg)")
+            } else {
+                parts.append("DiffAugment " + policies)
+            }
+        }
         if let averageDecay { parts.append("G weights averaged (EMA \(averageDecay))") }
         for r in regularizers {
             if let gp = r as? GradientPenalty { parts.append("gradient penalty λ \(gp.weight)") }
             if let r1 = r as? R1Penalty { parts.append("R1 γ \(r1.gamma)") }
         }
+        if let lecamWeight { parts.append("LeCam λ \(lecamWeight)") }
         return parts.joined(separator: ", ")
     }
 }
@@ -104,12 +117,18 @@ extension TrainConfig {
         }
         if let r1 { recipe.regularizers.append(R1Penalty(gamma: r1)) }
         recipe.averageDecay = ema
-        if let diffAugment {
+        if diffAugment != nil || ada != nil {
             guard case .images = model.sample else {
-                throw GANError("--diffaugment augments images; \(model.name) makes \(model.sample)")
+                let flag = diffAugment != nil ? "--diffaugment" : "--ada"
+                throw GANError("\(flag) augments images; \(model.name) makes \(model.sample)")
             }
-            recipe.augment = try DiffAugment(diffAugment)
+            recipe.augment = try DiffAugment(diffAugment ?? AdaptiveAugment.defaultPolicies)
         }
+        if let ada {
+            recipe.adaptiveAugment = AdaptiveAugment.Settings(
+                target: ada, kimg: adaKimg ?? AdaptiveAugment.Settings.paperKimg)
+        }
+        recipe.lecamWeight = lecam
         return recipe
     }
 }

@@ -67,11 +67,18 @@ public struct TrainConfig: Codable, Equatable {
     public var gradientPenalty: Float?
     /// The R1 penalty's γ on real data (nil: none).
     public var r1: Float?
+    /// LeCam regularization's weight (nil: none; 0.3 is usual).
+    public var lecam: Float?
     /// The decay of the moving average of G's weights used for samples, evaluation and the saved
     /// generator (nil: none; 0.999 is usual).
     public var ema: Float?
     /// DiffAugment policies for every image D sees, comma-separated (`color,translation,cutout`).
     public var diffAugment: String?
+    /// ADA's target for E[sign(D(x))]: DiffAugment's policies each applied with an adaptive
+    /// probability (nil: none; 0.6 is usual).
+    public var ada: Float?
+    /// ADA's speed: p can cross [0, 1] in this many thousand real images (nil: 500, the paper's).
+    public var adaKimg: Float?
     /// Stop cleanly after this many seconds of training (pictures, checkpoints, evaluation as at
     /// the last step), so recipes can be compared at equal time.
     public var timeBudget: Double?
@@ -107,7 +114,9 @@ public struct TrainConfig: Codable, Equatable {
         try read(\.generatorLearningRate, .generatorLearningRate)
         try read(\.beta2, .beta2); try read(\.criticSteps, .criticSteps); try read(\.weightClip, .weightClip)
         try read(\.gradientPenalty, .gradientPenalty); try read(\.r1, .r1); try read(\.ema, .ema)
-        try read(\.diffAugment, .diffAugment); try read(\.timeBudget, .timeBudget); try read(\.out, .out)
+        try read(\.lecam, .lecam)
+        try read(\.diffAugment, .diffAugment); try read(\.ada, .ada); try read(\.adaKimg, .adaKimg)
+        try read(\.timeBudget, .timeBudget); try read(\.out, .out)
         self = config
     }
 
@@ -119,6 +128,7 @@ public struct TrainConfig: Codable, Equatable {
         if (targets?.twoSided == true || targets?.perExample == true) && targets?.smoothing == nil {
             throw GANError("--two-sided and --per-example qualify --label-smoothing S; give it too")
         }
+        if adaKimg != nil && ada == nil { throw GANError("--ada-kimg qualifies --ada TARGET; give it too") }
     }
 
     /// Each setting against its option's requirement alone.

@@ -105,6 +105,11 @@ public enum TrainOptions {
         .value(
             "r1", "GAMMA", "r1", \.r1, help: "R1 penalty γ/2·E‖∇D(x)‖² on real data (Mescheder et al. 2018).",
             default: "none", must: .positive),
+        .value(
+            "lecam", "WEIGHT", "lecam", \.lecam,
+            help:
+                "LeCam regularization (Tseng et al. 2021): WEIGHT·(E[relu(D(x) − α_F)²] + E[relu(α_R − D(G(z)))²]) added to D's loss, α_R and α_F moving averages (0.99) of D's mean outputs on real and fake (0.3 is usual).",
+            default: "none", must: .positive),
         .flag(
             "spectral-norm", "options.spectralNorm", \.options.spectralNorm,
             help:
@@ -121,6 +126,15 @@ public enum TrainOptions {
                 "DiffAugment for every image D sees, real and fake: any of color,translation,cutout (Zhao et al. 2020).",
             default: "none",
             must: .custom("a comma-separated list of color, translation, cutout") { (try? DiffAugment($0)) != nil }),
+        .value(
+            "ada", "TARGET", "ada", \.ada,
+            help:
+                "Adaptive augmentation (ADA, Karras et al. 2020): each --diffaugment policy (color,translation,cutout if none is given) is applied to each image with a probability p that starts at 0 and, every 4 D updates, moves so that the mean sign of D's outputs on real images nears TARGET (0.6 is usual).",
+            default: "none", must: .custom("in (0, 1)") { $0 > 0 && $0 < 1 }),
+        .value(
+            "ada-kimg", "K", "adaKimg", \.adaKimg,
+            help: "With --ada: p can cross [0, 1] in K thousand real images (fewer: faster).",
+            default: "500 (the paper's)", must: .positive),
 
         .value(
             "label-smoothing", "S", "targets.smoothing", \.[target: \.smoothing],

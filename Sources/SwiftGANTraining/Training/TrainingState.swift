@@ -6,9 +6,11 @@ import SwiftGANTensors
 
 /// The whole training state in one file, `training-state.safetensors`: both networks (weights and
 /// BatchNorm statistics), both optimizers' moments and step counts, the random generator, the batch
-/// sampler and the clock. It is written last at every sample point, atomically, so whatever
-/// interrupts a save, the file describes one consistent step; `swiftgan train --resume DIR`
-/// continues from it and draws the same batches, noise and dropout masks as an uninterrupted run.
+/// sampler and the clock, and what the recipe's tricks keep (G's moving average, LeCam's averages
+/// of D's outputs, ADA's probability and sign counts). It is written last at every sample point,
+/// atomically, so whatever interrupts a save, the file describes one consistent step;
+/// `swiftgan train --resume DIR` continues from it and draws the same batches, noise and dropout
+/// masks as an uninterrupted run.
 /// (`generator.safetensors` and `discriminator.safetensors` are the exports for sampling.)
 extension TrainingRun {
     func saveState(step n: Int) throws {
@@ -39,6 +41,19 @@ extension TrainingRun {
         ]
         for (key, value) in Self.kernelSetting { metadata[key] = value }
         if let average = step.generatorAverage { metadata["generator_average.updates"] = String(average.updates) }
+        // Scalars as text: a Float's description reads back to the same bits.
+        if let lecam = step.lecam {
+            metadata["lecam.real_average"] = String(lecam.realAverage)
+            metadata["lecam.fake_average"] = String(lecam.fakeAverage)
+            metadata["lecam.updates"] = String(lecam.updates)
+        }
+        if let ada = step.adaptiveAugment {
+            metadata["ada.probability"] = String(ada.probability)
+            if let r = ada.signMean { metadata["ada.sign_mean"] = String(r) }
+            metadata["ada.sign_sum"] = String(ada.signSum)
+            metadata["ada.images"] = String(ada.images)
+            metadata["ada.updates"] = String(ada.updates)
+        }
         if let sampler = sampler {
             // Indices below 2²⁴ are exact in Float32; datasets are far smaller.
             if !sampler.order.isEmpty {
@@ -130,6 +145,30 @@ extension TrainingRun {
                 )
             }
             do { try average.load(averages: saved, updates: updates) } catch { throw GANError("\(url.path): \(error)") }
+        }
+        if let lecam = step.lecam {
+            guard let real = Float(meta["lecam.real_average"] ?? ""),
+                let fake = Float(meta["lecam.fake_average"] ?? ""),
+                let updates = Int(meta["lecam.updates"] ?? "")
+            else {
+                throw GANError(
+                    "\(url.path) holds no LeCam averages of D's outputs (was the run started without --lecam?)")
+            }
+            do { try lecam.load(realAverage: real, fakeAverage: fake, updates: updates) } catch {
+                throw GANError("\(url.path): \(error)")
+            }
+        }
+        if let ada = step.adaptiveAugment {
+            guard let p = Float(meta["ada.probability"] ?? ""), let signSum = Int(meta["ada.sign_sum"] ?? ""),
+                let images = Int(meta["ada.images"] ?? ""), let updates = Int(meta["ada.updates"] ?? "")
+            else {
+                throw GANError(
+                    "\(url.path) holds no ADA augmentation probability (was the run started without --ada?)")
+            }
+            let signMean = meta["ada.sign_mean"].map { Float($0) ?? .nan }
+            do {
+                try ada.load(probability: p, signMean: signMean, signSum: signSum, images: images, updates: updates)
+            } catch { throw GANError("\(url.path): \(error)") }
         }
         if let position = Int(meta["sampler.position"] ?? ""), let epoch = Int(meta["sampler.epoch"] ?? ""),
             case .images(let dataset, let current) = data

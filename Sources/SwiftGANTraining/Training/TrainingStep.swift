@@ -14,7 +14,8 @@ public struct StepMetrics {
     /// (0.5 is ideal; near 0, D dominates; near 1, G does). nil for a critic.
     public var generatorAccuracy: Float?
     /// What the objective and regularizers report besides, by `history.csv` column name:
-    /// `wasserstein` (a critic's E[D(x)] − E[D(G(z))]), `gradient_penalty`, `r1_penalty`.
+    /// `wasserstein` (a critic's E[D(x)] − E[D(G(z))]), `gradient_penalty`, `r1_penalty`, `lecam`,
+    /// and ADA's `ada_p` (the probability after the step) and `ada_rt` (the r_t it last moved by).
     public var extras: [(name: String, value: Float)] = []
 
     public init(
@@ -54,6 +55,10 @@ public final class GANTrainingStep {
     public let generatorOptimizer: any ParameterOptimizer
     /// The moving average of G's weights, when the recipe keeps one.
     public let generatorAverage: ParameterAverage?
+    /// LeCam's moving averages of D's outputs, when the recipe regularizes with it.
+    public let lecam: LeCamRegularizer?
+    /// ADA's augmentation probability and the signs it follows, when the recipe adapts it.
+    public let adaptiveAugment: AdaptiveAugment?
     public var targets: DiscriminatorTargets { recipe.targets }
     public var generatorSteps: Int { recipe.generatorSteps }
     private let rng: RandomGenerator
@@ -71,6 +76,9 @@ public final class GANTrainingStep {
         require(
             recipe.generatorSteps >= 1 && recipe.criticSteps >= 1,
             "generator and critic steps must be at least 1, got \(recipe.generatorSteps) and \(recipe.criticSteps)")
+        require(
+            recipe.adaptiveAugment == nil || recipe.augment != nil,
+            "ADA adapts the probability of DiffAugment's policies: the recipe needs `augment` too")
         self.model = model
         self.recipe = recipe
         self.rng = rng
@@ -81,6 +89,8 @@ public final class GANTrainingStep {
         generatorAverage = recipe.averageDecay.map {
             ParameterAverage(parameters: model.generator.parameters, decay: $0)
         }
+        lecam = recipe.lecamWeight.map { LeCamRegularizer(weight: $0) }
+        adaptiveAugment = recipe.adaptiveAugment.map { AdaptiveAugment($0) }
     }
 
     /// The model's own settings (BCE, Adam), with the given changes.
@@ -126,6 +136,10 @@ public final class GANTrainingStep {
             discriminatorLoss: last.loss.scalar, discriminatorAccuracy: nil, generatorLoss: gLoss.loss.scalar,
             generatorAccuracy: nil,
             extras: last.extras + gLoss.metrics)
+        if let adaptiveAugment {
+            metrics.extras.append(("ada_p", adaptiveAugment.probability))
+            metrics.extras.append(("ada_rt", adaptiveAugment.reportedSignMean))
+        }
         // Accuracies against the hard targets, whatever the smoothing.
         if let threshold = recipe.objective.decisionThreshold {
             let (ones, zeros) = hard(batch)
@@ -197,10 +211,20 @@ public final class GANTrainingStep {
             extras.append((regularizer.name, penalty.scalar))
             loss = loss + penalty
         }
+        if let lecam {
+            // The averages first, from this update's outputs (the official code's order).
+            lecam.update(real: realAdversarial, fake: fakeAdversarial)
+            let penalty = lecam.penalty(real: realAdversarial, fake: fakeAdversarial)
+            extras.append((lecam.name, penalty.scalar))
+            loss = loss + penalty
+        }
         discriminatorOptimizer.step(gradients(of: loss, withRespectTo: discriminatorOptimizer.parameters))
         if let c = recipe.weightClip {
             withoutGrad { for p in discriminatorOptimizer.parameters { p.assign(p.clamped(min: -c, max: c)) } }
         }
+        // D's decisions on the reals it just trained on: ADA's overfitting signal.
+        adaptiveAugment?.observe(
+            realOutputs: realAdversarial, threshold: recipe.objective.decisionThreshold ?? 0)
         let decision = withoutGrad { recipe.objective.discriminatorDecision(pass) }
         return DiscriminatorUpdate(
             fake: fake, fakeLabels: fakeLabels, realSeen: realSeen, realLabels: realLabels,
@@ -238,10 +262,12 @@ public final class GANTrainingStep {
         return (gLoss, withoutGrad { recipe.objective.generatorDecision(pass) })
     }
 
-    /// What D is shown of a batch: the batch itself, or its DiffAugment.
+    /// What D is shown of a batch: the batch itself, or its DiffAugment (with ADA, each policy
+    /// applied to each image with the current probability).
     private func seen(_ images: Tensor) -> Tensor {
         guard let augment = recipe.augment else { return images }
-        return augment(images, range: model.dataRange, using: rng)
+        guard let adaptiveAugment else { return augment(images, range: model.dataRange, using: rng) }
+        return augment(images, range: model.dataRange, probability: adaptiveAugment.probability, using: rng)
     }
 
     /// Runs `body` with G's averaged weights in place, when the recipe keeps an average.
