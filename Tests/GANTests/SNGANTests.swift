@@ -48,23 +48,37 @@ final class SNGANTests: XCTestCase {
             "D judges by class")
     }
 
-    /// Spectral norm (the default recipe's) wraps every weight of D: convolutions, the Dense ψ and the embedding.
+    /// Spectral norm (the default recipe's) wraps every weight of D: convolutions, the Dense ψ and
+    /// the embedding, and with `--attention` the attention block's four convolutions; with
+    /// `--conditioning auxiliary` both Dense heads.
     func testSpectralNormWrapsEveryWeightOfD() throws {
-        let model = try ModelZoo.make(
-            "sngan", options: ModelOptions(width: 4, classes: 10, spectralNorm: true), rng: RandomGenerator(seed: 1))
-        var wrapped = 0, bare = 0
-        func visit(_ module: any Module) {
-            if module is SpectralNorm {
-                wrapped += 1
-                return
+        for (attention, conditioning) in [(nil, nil), (14, nil), (14, "auxiliary")] as [(Int?, String?)] {
+            let options = ModelOptions(
+                width: 8, classes: 10, spectralNorm: true, conditioning: conditioning, attention: attention,
+                minibatchStddev: attention != nil)
+            let model = try ModelZoo.make("sngan", options: options, rng: RandomGenerator(seed: 1))
+            var wrapped = 0, bare = 0
+            func visit(_ module: any Module) {
+                if module is SpectralNorm {
+                    wrapped += 1
+                    return
+                }
+                if module is any WeightedLayer { bare += 1 }
+                for child in module.children { visit(child.module) }
             }
-            if module is any WeightedLayer { bare += 1 }
-            for child in module.children { visit(child.module) }
+            visit(model.discriminator.module)
+            XCTAssertEqual(bare, 0, "\(options)")
+            // Two blocks of three convolutions, the heads (ψ and the embedding, or ψ and the
+            // classifier) and the attention's query, key, value and output.
+            XCTAssertEqual(wrapped, 2 * 3 + 2 + (attention == nil ? 0 : 4), "\(options)")
+            let attentions = model.discriminator.namedModules.filter { $0.module is SelfAttention }
+            XCTAssertEqual(attentions.count, attention == nil ? 0 : 1)
+            for (name, module) in attentions {
+                XCTAssertTrue(module.children.allSatisfy { $0.module is SpectralNorm }, name)
+            }
+            let images = model.generate(model.noise(4, using: RandomGenerator(seed: 2)), labels: [0, 1, 2, 3])
+            XCTAssertTrue(model.discriminator(images, labels: [0, 1, 2, 3]).isFinite)
         }
-        visit(model.discriminator.module)
-        XCTAssertEqual(bare, 0)
-        // Two blocks of three convolutions, ψ and the embedding.
-        XCTAssertEqual(wrapped, 2 * 3 + 2)
     }
 
     /// A short conditional run with its default recipe, then with WGAN-GP and R1, whose penalties

@@ -191,6 +191,25 @@ public enum TrainOptions {
             help: takers(.unconditional) + ": ignore the data's classes (conditional BatchNorm and projection off).",
             followsModel: true),
         .value(
+            "conditioning", "KIND", "options.conditioning", \.options.conditioning,
+            help: "How a conditional model takes the labels (" + ModelZoo.conditioningTakers
+                + "). concatenation: the one-hot label joins G's input and D's; projection: conditional BatchNorm in G, "
+                + "⟨embed(y), φ(x)⟩ in D's head; auxiliary: D also classifies (1 + C logits and a class loss, as ACGAN).",
+            default: "the model's own: "
+                + ModelZoo.all.compactMap { m in m.conditionings.first.map { "\(m.name) \($0)" } }.joined(
+                    separator: ", "),
+            must: .choice(ModelZoo.conditionings, noun: "conditioning"), followsModel: true),
+        .value(
+            "attention", "RES", "options.attention", \.options.attention,
+            help: takers(.attention)
+                + ": a self-attention block (SAGAN, in BigGAN's form) after G's block and after D's block that make RES×RES maps; RES lies between the first grid and the image (28: 14; 32: 8, 16; 64: 8, 16, 32).",
+            default: "none", followsModel: true),
+        .flag(
+            "minibatch-stddev", "options.minibatchStddev", \.options.minibatchStddev,
+            help: takers(.minibatchStddev)
+                + ": the minibatch standard deviation (ProGAN, StyleGAN; groups of 4) as one more channel before D's last block; D then judges real and fake batches apart, and --batch-size must be a multiple of 4.",
+            followsModel: true),
+        .value(
             "fit", "MODE", "fit", \.fit,
             help:
                 "--dataset folder: an image of another aspect is scaled to cover the model's size and centre-cropped (crop) or scaled to fit inside it with black around (pad).",

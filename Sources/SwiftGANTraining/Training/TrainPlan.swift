@@ -1,4 +1,5 @@
 import SwiftGANDatasets
+import SwiftGANNN
 
 /// A run's settings, resolved: what a request (``TrainConfig``, whose settings are optional or
 /// defaulted) means for one model and one dataset, every default filled from its one source.
@@ -42,6 +43,15 @@ public struct TrainPlan {
         var config = request
         let batchSize = config.batchSize ?? model.source.batchSize
         config.batchSize = batchSize
+        // Every batch D judges (real, fake, a penalty's interpolates) has this size, and a minibatch
+        // standard deviation must split it into whole groups.
+        for case let layer as MinibatchStandardDeviation in model.discriminator.namedModules.map(\.module) {
+            if let group = layer.groupSize, batchSize > group, !batchSize.isMultiple(of: group) {
+                throw GANError(
+                    "D's minibatch standard deviation (--minibatch-stddev) takes groups of \(group) examples: "
+                        + "--batch-size must be a multiple of \(group) (or at most \(group)), got \(batchSize)")
+            }
+        }
         var recipe = try config.recipe(for: model, objective: custom)
         recipe.regularizers += regularizers
         if let custom { config.loss = custom.name }

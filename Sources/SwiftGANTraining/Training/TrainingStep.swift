@@ -62,9 +62,12 @@ public final class GANTrainingStep {
     public var targets: DiscriminatorTargets { recipe.targets }
     public var generatorSteps: Int { recipe.generatorSteps }
     private let rng: RandomGenerator
-    /// Real and fake batches go through D separately when D normalizes by batch statistics (each
-    /// batch must be normalized by its own statistics, as in the DCGAN reference code).
-    private let separateDiscriminatorPasses: Bool
+    /// Real and fake batches go through D separately when D computes statistics over its batch:
+    /// BatchNorm (each batch must be normalized by its own statistics, as in the DCGAN reference
+    /// code) and the minibatch standard deviation (in one pass its groups would hold real and fake
+    /// examples together: D's output on a real image would depend on the fakes in its group, and D
+    /// would learn σ of mixed groups, while G's update shows it groups of fakes alone).
+    let separateDiscriminatorPasses: Bool
     /// Spectral normalization iterates once per D update: in its first D pass, not in the others.
     private let hasSpectralNorm: Bool
     /// Per batch size: the fixed D targets (when `targets.isFixed`) and the hard 1/0 targets the
@@ -82,7 +85,9 @@ public final class GANTrainingStep {
         self.model = model
         self.recipe = recipe
         self.rng = rng
-        separateDiscriminatorPasses = model.discriminator.contains(where: { $0 is BatchNorm })
+        separateDiscriminatorPasses = model.discriminator.contains(where: {
+            $0 is BatchNorm || $0 is MinibatchStandardDeviation
+        })
         hasSpectralNorm = model.discriminator.contains(where: { $0 is SpectralNorm })
         discriminatorOptimizer = recipe.discriminatorOptimizer.make(parameters: model.discriminator.parameters)
         generatorOptimizer = recipe.generatorOptimizer.make(parameters: model.generator.parameters)
@@ -185,7 +190,7 @@ public final class GANTrainingStep {
             fakeOutput = model.discriminatorOutput(fakeSeen, labels: fakeLabels)
         } else {
             // One pass over real and fake together: the same loss and gradients (D has no batch
-            // statistics), from GEMMs twice as tall, which BLAS runs faster.
+            // statistics and nothing that mixes examples), from GEMMs twice as tall, which BLAS runs faster.
             let both = model.discriminatorOutput(
                 Tensor.concatenate([realSeen, fakeSeen], alongAxis: 0),
                 labels: realLabels.map { $0 + fakeLabels! })

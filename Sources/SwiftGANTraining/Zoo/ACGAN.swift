@@ -85,7 +85,8 @@ extension ACGAN: ZooModel {
     public static let name = "acgan"
     public static let summary =
         "the conditional DCGAN with an auxiliary classifier (Odena et al. 2017), 28×28 gray, the data's classes"
-    public static let options: [ModelOptions.Key] = [.classes]
+    public static let options: [ModelOptions.Key] = [.classes, .conditioning]
+    public static let conditionings = ["auxiliary"]
     public static var defaultClassCount: Int? { defaultClasses }
     public static func validate(_ options: ModelOptions) throws { try ModelZoo.validateClasses(options) }
     public static func build(options: ModelOptions, rng: RandomGenerator) throws -> GANModel {

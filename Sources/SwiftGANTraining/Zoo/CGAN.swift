@@ -55,7 +55,8 @@ extension CGAN: ZooModel {
     public static let name = "cgan"
     public static let summary =
         "the conditional GAN (Mirza & Osindero 2014) on mlp-gan's, dcgan's (28×28 gray) or dcgan64's body (any size), the data's classes"
-    public static let options: [ModelOptions.Key] = [.body, .classes, .width, .imageSize, .channels]
+    public static let options: [ModelOptions.Key] = [.body, .classes, .width, .imageSize, .channels, .conditioning]
+    public static let conditionings = ["concatenation"]
     public static var defaultClassCount: Int? { defaultClasses }
     public static var source: SourceSettings { MLPGAN.source }
     public static func source(for options: ModelOptions) -> SourceSettings {

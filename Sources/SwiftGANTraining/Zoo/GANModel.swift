@@ -209,7 +209,8 @@ public enum SampleKind: Equatable, CustomStringConvertible {
 public struct Conditioning: Equatable {
     /// How the discriminator is shown the label.
     public enum DiscriminatorInput: Equatable {
-        /// Not at all: unconditional models, and ACGAN (whose D predicts the label instead).
+        /// Not at all: unconditional models, auxiliary classifiers (whose D predicts the label
+        /// instead), and a D that takes the labels itself (a projection).
         case imagesOnly
         /// The flattened image followed by the one-hot label (an MLP discriminator).
         case flattenedWithOneHot
@@ -220,7 +221,8 @@ public struct Conditioning: Equatable {
     /// 0 for an unconditional model. A conditional generator takes concat(noise, one-hot label).
     public var classCount: Int
     public var discriminatorSees: DiscriminatorInput
-    /// ACGAN: D's output is [batch, 1 + classCount], the real/fake logit then the class logits.
+    /// An auxiliary classifier (acgan; sngan `--conditioning auxiliary`): D's output is
+    /// [batch, 1 + classCount], the real/fake logit then the class logits.
     public var auxiliaryClassifier: Bool
 
     public static let none = Conditioning(classCount: 0, discriminatorSees: .imagesOnly, auxiliaryClassifier: false)
@@ -233,6 +235,9 @@ public struct Conditioning: Equatable {
     public static func labels(classes: Int) -> Conditioning {
         Conditioning(classCount: classes, discriminatorSees: .imagesOnly, auxiliaryClassifier: false)
     }
+    /// D also classifies (acgan; sngan `--conditioning auxiliary`); a generator that is a
+    /// ``LabelledLayer`` takes the labels itself (sngan's conditional BatchNorm), a one-input one
+    /// gets the one-hot label after the noise (acgan).
     public static func auxiliaryClassifier(classes: Int) -> Conditioning {
         Conditioning(classCount: classes, discriminatorSees: .imagesOnly, auxiliaryClassifier: true)
     }
@@ -263,6 +268,13 @@ public struct ModelOptions: Codable, Equatable {
     public var discriminatorNormalization: String?
     /// Spectral normalization of every Dense and Conv2D weight in D (Miyato et al. 2018).
     public var spectralNorm: Bool?
+    /// cgan, acgan, sngan: how a conditional model takes its labels, one of the model's
+    /// ``ZooModel/conditionings`` (nil: its first; sngan `projection`, or `auxiliary`).
+    public var conditioning: String?
+    /// sngan: a self-attention block after G's and D's blocks that make maps of this side (nil: none).
+    public var attention: Int?
+    /// sngan: the minibatch standard deviation as one more channel before D's last block (nil: off).
+    public var minibatchStddev: Bool?
 
     /// Every key is optional in the file (see ``TrainConfig/init(from:)``).
     public init(from decoder: Decoder) throws {
@@ -276,19 +288,24 @@ public struct ModelOptions: Codable, Equatable {
             unconditional: try c.decodeIfPresent(Bool.self, forKey: .unconditional),
             body: try c.decodeIfPresent(String.self, forKey: .body),
             discriminatorNormalization: try c.decodeIfPresent(String.self, forKey: .discriminatorNormalization),
-            spectralNorm: try c.decodeIfPresent(Bool.self, forKey: .spectralNorm))
+            spectralNorm: try c.decodeIfPresent(Bool.self, forKey: .spectralNorm),
+            conditioning: try c.decodeIfPresent(String.self, forKey: .conditioning),
+            attention: try c.decodeIfPresent(Int.self, forKey: .attention),
+            minibatchStddev: try c.decodeIfPresent(Bool.self, forKey: .minibatchStddev))
     }
 
     public init(
         discriminatorDropout: Float = 0, width: Int? = nil, imageSize: ImageSize? = nil, channels: Int? = nil,
         classes: Int? = nil, unconditional: Bool? = nil, body: String? = nil,
-        discriminatorNormalization: String? = nil, spectralNorm: Bool? = nil
+        discriminatorNormalization: String? = nil, spectralNorm: Bool? = nil, conditioning: String? = nil,
+        attention: Int? = nil, minibatchStddev: Bool? = nil
     ) {
         (self.channels, self.classes, self.unconditional) = (channels, classes, unconditional)
         (self.discriminatorDropout, self.width, self.imageSize, self.body) = (
             discriminatorDropout, width, imageSize, body
         )
         (self.discriminatorNormalization, self.spectralNorm) = (discriminatorNormalization, spectralNorm)
+        (self.conditioning, self.attention, self.minibatchStddev) = (conditioning, attention, minibatchStddev)
     }
 }
 

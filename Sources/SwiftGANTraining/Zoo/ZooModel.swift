@@ -22,7 +22,8 @@ public protocol ZooModel {
     /// How its source trains it.
     static var source: SourceSettings { get }
     /// The model options it reads (`width`, `imageSize`, `body`, `discriminatorNormalization`), for
-    /// the help of those options; dropout and spectral norm apply to every model.
+    /// the help of those options; dropout and spectral norm apply to every model. `attention` and
+    /// `minibatchStddev` given to a model that does not list them are refused.
     static var options: [ModelOptions.Key] { get }
     /// The source settings under `options`, where they depend on them (cgan: its body's).
     static func source(for options: ModelOptions) -> SourceSettings
@@ -44,6 +45,9 @@ public protocol ZooModel {
     static var conditionsOnlyOnLabelledData: Bool { get }
     /// The class count a conditional model draws when ``ModelOptions/classes`` is nil (10), if any.
     static var defaultClassCount: Int? { get }
+    /// The `--conditioning` values it takes, its default first (cgan: `concatenation`; sngan:
+    /// `projection`, `auxiliary`); empty for a model that takes no labels.
+    static var conditionings: [String] { get }
 }
 
 extension ZooModel {
@@ -55,12 +59,14 @@ extension ZooModel {
     public static var defaultRecipe: String { "tutorial" }
     public static var conditionsOnlyOnLabelledData: Bool { false }
     public static var defaultClassCount: Int? { nil }
+    public static var conditionings: [String] { [] }
 }
 
 extension ModelOptions {
     /// The model options a zoo model may read.
     public enum Key: String {
         case width, imageSize, channels, classes, unconditional, body, discriminatorNormalization
+        case conditioning, attention, minibatchStddev
     }
 }
 
@@ -104,6 +110,41 @@ public enum ModelZoo {
         all.filter { $0.options.contains(key) }.map { $0.name }
     }
 
+    /// Every `--conditioning` value some model takes, in the zoo's order.
+    public static var conditionings: [String] {
+        all.flatMap { $0.conditionings }.reduce(into: [String]()) { kinds, kind in
+            if !kinds.contains(kind) { kinds.append(kind) }
+        }
+    }
+
+    /// Which model takes which `--conditioning`: "cgan: concatenation; acgan: auxiliary; sngan:
+    /// projection or auxiliary".
+    public static var conditioningTakers: String {
+        all.filter { !$0.conditionings.isEmpty }
+            .map { "\($0.name): " + $0.conditionings.joined(separator: " or ") }
+            .joined(separator: "; ")
+    }
+
+    /// Options that only some models read, given to one that does not: an error naming the models
+    /// that take them, not a silent no. (The older model options are ignored where unread, as before.)
+    static func validateTaken(_ options: ModelOptions, by entry: any ZooModel.Type) throws {
+        let given: [(key: ModelOptions.Key, flag: String, isGiven: Bool)] = [
+            (.attention, "--attention", options.attention != nil),
+            (.minibatchStddev, "--minibatch-stddev", options.minibatchStddev == true),
+        ]
+        for option in given where option.isGiven && !entry.options.contains(option.key) {
+            throw GANError(
+                "\(entry.name) takes no \(option.flag) (\(models(taking: option.key).joined(separator: ", ")) does)")
+        }
+        if let kind = options.conditioning, !entry.conditionings.contains(kind) {
+            let which = "which model takes which: \(conditioningTakers)"
+            throw GANError(
+                entry.conditionings.isEmpty
+                    ? "\(entry.name) takes no labels, so no --conditioning (\(which))"
+                    : "\(entry.name) does not take --conditioning \(FormatError.printable(kind, limit: 40)) (\(which))")
+        }
+    }
+
     /// Builds the model `name` with `options`, spectral normalization included when asked.
     public static func make(
         _ name: String, options: ModelOptions = ModelOptions(), rng: RandomGenerator
@@ -113,6 +154,7 @@ public enum ModelZoo {
         guard (0..<1).contains(options.discriminatorDropout) else {
             throw GANError("the D dropout rate must lie in [0, 1), got \(options.discriminatorDropout)")
         }
+        try validateTaken(options, by: entry)
         try entry.validate(options)
         let model = try entry.build(options: options, rng: rng)
         guard options.spectralNorm == true else { return model }
