@@ -9,10 +9,11 @@ struct Export: ParsableCommand {
         discussion: """
             The model runs in ONNX Runtime and the other ONNX tools (opset \(ONNXGraph.opsetVersion)), in inference mode \
             (BatchNorm's running statistics, no dropout, spectral norm folded into the weights). A generator takes \
-            'noise' float32 [N, noise size] (and 'label' int64 [N] if conditional) and returns 'images' float32 \
-            [N, H, W, C] in the model's data range, NHWC as SwiftGAN's own tensors (or 'curves' [N, points]); \
-            'swiftgan sample --noise FILE.npy --npy OUT.npy --float32' gives the same numbers. A discriminator \
-            takes 'images' (and 'label' for cgan) and returns 'logits' [N, 1] (acgan: [N, 11]).
+            'noise' float32 [N, noise size] and returns 'images' float32 [N, H, W, C] in the model's data range, \
+            NHWC as SwiftGAN's own tensors (or 'curves' [N, points]); 'swiftgan sample --noise FILE.npy --npy \
+            OUT.npy --float32' gives the same numbers. A discriminator takes 'images' and returns 'logits' [N, 1] \
+            (acgan: [N, 11]). Labelled generators (acgan, cgan, conditional sngan) export with a second input, \
+            'label' int64 [N], one class per example, as do the discriminators of cgan and conditional sngan.
             """
     )
 

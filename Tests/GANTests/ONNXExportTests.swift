@@ -7,8 +7,8 @@ import XCTest
 @testable import SwiftGANTraining
 
 /// `swiftgan export --onnx`, checked by ONNX's own checker and run in ONNX Runtime: every zoo
-/// generator gives what `swiftgan sample --noise … --float32` gives for the same noise, and every
-/// discriminator what SwiftGAN's gives for the same images.
+/// generator gives what `swiftgan sample --noise … --float32` gives for the same noise (and
+/// labels), and every discriminator what SwiftGAN's gives for the same images (and labels).
 final class ONNXExportTests: XCTestCase {
     /// The zoo models and variants exported: each layer kind, conditioning and D form appears.
     static let models: [(label: String, name: String, options: ModelOptions)] = [
@@ -22,6 +22,9 @@ final class ONNXExportTests: XCTestCase {
         ("cgan-mlp", "cgan", ModelOptions()),
         ("cgan-dcgan", "cgan", ModelOptions(body: "dcgan")),
         ("resnet-gan-sn", "resnet-gan", ModelOptions(width: 4, spectralNorm: true)),
+        // Networks that take the labels themselves: cBN in G, a projection head in D (its embedding under SN).
+        ("sngan", "sngan", ModelOptions(width: 8, classes: 10, spectralNorm: true)),
+        ("sngan-unconditional", "sngan", ModelOptions(width: 4)),
     ]
 
     func testExportedNetworksMatchInONNXRuntime() throws {
@@ -38,6 +41,7 @@ final class ONNXExportTests: XCTestCase {
             let count = model.classCount > 0 ? model.classCount : 6
             let labels = model.classCount > 0 ? Array(0..<model.classCount) : nil
             moveStatistics(of: model, labels: labels, rng: rng)
+            drawClassTablesApart(in: model, rng: rng)
             try Checkpoint.save(
                 model.generator, of: model, role: "generator", step: 7, to: URL(fileURLWithPath: path("G.safetensors")))
             try Checkpoint.save(
@@ -62,7 +66,7 @@ final class ONNXExportTests: XCTestCase {
             // D: SwiftGAN's logits for those samples, in inference mode.
             let samples = model.generate(noise, labels: labels)
             model.discriminator.eval()
-            let logits = withoutGrad { model.discriminator(model.discriminatorInput(samples, labels: labels)) }
+            let logits = withoutGrad { model.discriminatorOutput(samples, labels: labels) }
             try NPY.write(float32: logits.scalars, shape: logits.shape, to: URL(fileURLWithPath: path("logits.npy")))
             if let labels {
                 try NPY.write(
@@ -120,11 +124,12 @@ final class ONNXExportTests: XCTestCase {
             XCTAssertGreaterThan(spread, 0, label)
             XCTAssertLessThanOrEqual(try XCTUnwrap(r["g_diff"] as? Double), 1e-3 * spread, label)
             XCTAssertLessThanOrEqual(try XCTUnwrap(r["d_diff"] as? Double), 1e-3 * scale, label)
-            let conditional = ["acgan", "cgan"].contains(name)
+            let conditional = ["acgan", "cgan"].contains(name) || label == "sngan"
             XCTAssertEqual(r["g_inputs"] as? [String], conditional ? ["noise", "label"] : ["noise"], label)
             XCTAssertEqual(
                 r["d_inputs"] as? [String],
-                (name == "curve-gan" ? ["curves"] : ["images"]) + (name == "cgan" ? ["label"] : []), label)
+                (name == "curve-gan" ? ["curves"] : ["images"]) + (name == "cgan" || label == "sngan" ? ["label"] : []),
+                label)
             XCTAssertEqual(r["d_shape"] as? [Int], [conditional ? 10 : 6, name == "acgan" ? 11 : 1], label)
         }
     }
@@ -136,11 +141,76 @@ final class ONNXExportTests: XCTestCase {
         withoutGrad {
             for _ in 0..<3 {
                 model.generator.train()
-                let fake = model.generator(model.generatorInput(noise: model.noise(batch, using: rng), labels: labels))
+                let fake = model.generatorOutput(noise: model.noise(batch, using: rng), labels: labels)
                 model.discriminator.train()
-                _ = model.discriminator(model.discriminatorInput(fake, labels: labels))
+                _ = model.discriminatorOutput(fake, labels: labels)
             }
         }
+    }
+
+    /// Conditional BatchNorm's class tables start as ones (γ) and zeros (β), alike for every
+    /// class, so an export that read the wrong class's row would pass: they are drawn apart.
+    func drawClassTablesApart(in model: GANModel, rng: RandomGenerator) {
+        for case let norm as ConditionalBatchNorm in model.generator.namedModules.map(\.module) {
+            let shape = norm.scale.table.shape
+            norm.scale.table.assign(Tensor.normal(shape, mean: 1, std: 0.5, using: rng))
+            norm.offset.table.assign(Tensor.normal(shape, std: 0.5, using: rng))
+        }
+    }
+
+    /// A network that takes labels declares the int64 `label` input after its data input, and its
+    /// class tables become Gathers by it; an unconditional network's graph has neither (only its
+    /// float data input, no Gather, no OneHot); a one-input conditional network keeps its one-hot
+    /// input. Read back from the exported bytes, so it runs without ONNX Runtime.
+    func testLabelInputIsDeclaredForConditionalNetworksOnly() throws {
+        func graph(_ name: String, _ options: ModelOptions, _ role: String) throws -> ONNXSummary {
+            let model = try ModelZoo.make(name, options: options, rng: RandomGenerator(seed: 1))
+            return try ONNXSummary(ONNXExport.model(model, role: role, step: 0, producerVersion: "test"))
+        }
+        let g = try graph("sngan", ModelOptions(width: 2, classes: 3), "generator")
+        XCTAssertEqual(g.inputs.map(\.name), ["noise", "label"])
+        XCTAssertEqual(
+            g.inputs.map(\.type), [ONNXGraph.ElementType.float.rawValue, ONNXGraph.ElementType.int64.rawValue])
+        // 28×28: two blocks of two cBNs, a Gather each for γ and β.
+        XCTAssertEqual(g.ops.filter { $0 == "Gather" }.count, 8, "\(g.ops)")
+        XCTAssertFalse(g.ops.contains("OneHot"), "\(g.ops)")
+        let d = try graph("sngan", ModelOptions(width: 2, classes: 3, spectralNorm: true), "discriminator")
+        XCTAssertEqual(d.inputs.map(\.name), ["images", "label"])
+        XCTAssertEqual(
+            d.inputs.map(\.type), [ONNXGraph.ElementType.float.rawValue, ONNXGraph.ElementType.int64.rawValue])
+        XCTAssertEqual(d.ops.filter { $0 == "Gather" }.count, 1, "\(d.ops)")
+
+        let unconditional: [(String, ModelOptions)] = [
+            ("sngan", ModelOptions(width: 2)), ("sngan", ModelOptions(width: 2, classes: 3, unconditional: true)),
+            ("dcgan", ModelOptions()), ("resnet-gan", ModelOptions(width: 2)),
+        ]
+        for (name, options) in unconditional {
+            for role in ["generator", "discriminator"] {
+                let summary = try graph(name, options, role)
+                XCTAssertEqual(
+                    summary.inputs.map(\.name), [role == "generator" ? "noise" : "images"], "\(name) \(role)")
+                XCTAssertEqual(summary.inputs.map(\.type), [ONNXGraph.ElementType.float.rawValue], "\(name) \(role)")
+                XCTAssertFalse(summary.ops.contains("Gather") || summary.ops.contains("OneHot"), "\(name) \(role)")
+            }
+        }
+        for name in ["acgan", "cgan"] {
+            let oneHot = try graph(name, ModelOptions(), "generator")
+            XCTAssertEqual(oneHot.inputs.map(\.name), ["noise", "label"], name)
+            XCTAssertTrue(oneHot.ops.contains("OneHot") && !oneHot.ops.contains("Gather"), "\(name): \(oneHot.ops)")
+        }
+    }
+
+    /// A labelled layer's export without labels (an unconditional use of a conditional layer) is
+    /// an error that says so, as SwiftGAN's own forward pass stops.
+    func testConditionalBatchNormWithoutLabelsIsRefused() throws {
+        var builder = ONNXBuilder(graph: ONNXGraph(name: "test"))
+        builder.graph.input("x", shape: [nil, 4])
+        builder.graph.input("label", type: .int64, shape: [nil])
+        let norm = ConditionalBatchNorm(featureCount: 4, classCount: 3)
+        XCTAssertThrowsError(try builder.emit(norm, ONNXValue(name: "x", layout: .flat(4)))) {
+            XCTAssertTrue("\($0)".contains("ConditionalBatchNorm needs the labels"), "\($0)")
+        }
+        XCTAssertNoThrow(try builder.emit(norm, ONNXValue(name: "x", layout: .flat(4)), labels: "label"))
     }
 
     /// A network with a layer ONNX export has no form for is refused with the layer's name.
@@ -155,5 +225,63 @@ final class ONNXExportTests: XCTestCase {
             XCTAssertTrue("\($0)".contains("Embedding"), "\($0)")
         }
         XCTAssertNoThrow(try ONNXExport.model(model, role: "discriminator", step: 0, producerVersion: "test"))
+    }
+}
+
+/// What a serialized ONNX model declares, read back from protobuf's wire format: its graph's
+/// inputs (name and element type, 1 float and 7 int64) and its nodes' operators, in order.
+/// ModelProto.graph is field 7; GraphProto.node 1 (NodeProto.op_type 4) and .input 11
+/// (ValueInfoProto.name 1, .type 2 → TypeProto.tensor_type 1 → elem_type 1).
+struct ONNXSummary {
+    var inputs: [(name: String, type: Int64)] = []
+    var ops: [String] = []
+
+    init(_ model: [UInt8]) throws {
+        let graph = try XCTUnwrap(Self.fields(model[...]).first { $0.number == 7 }, "no graph").bytes
+        for field in Self.fields(graph) {
+            if field.number == 1 {
+                ops += Self.fields(field.bytes).filter { $0.number == 4 }.map {
+                    String(decoding: $0.bytes, as: UTF8.self)
+                }
+            } else if field.number == 11 {
+                let info = Self.fields(field.bytes)
+                let name = try XCTUnwrap(info.first { $0.number == 1 }, "an input without a name").bytes
+                let type = try XCTUnwrap(info.first { $0.number == 2 }, "an input without a type").bytes
+                let tensorType = try XCTUnwrap(Self.fields(type).first { $0.number == 1 }, "not a tensor").bytes
+                let element = try XCTUnwrap(Self.fields(tensorType).first { $0.number == 1 }, "no element type")
+                inputs.append((name: String(decoding: name, as: UTF8.self), type: Int64(bitPattern: element.varint)))
+            }
+        }
+    }
+
+    /// One message's fields in order: the field number, and a varint's value or a
+    /// length-delimited field's bytes (fixed-size fields are skipped).
+    static func fields(_ bytes: ArraySlice<UInt8>) -> [(number: Int, varint: UInt64, bytes: ArraySlice<UInt8>)] {
+        var fields: [(number: Int, varint: UInt64, bytes: ArraySlice<UInt8>)] = []
+        var i = bytes.startIndex
+        func readVarint() -> UInt64 {
+            var value: UInt64 = 0, shift: UInt64 = 0
+            while true {
+                let byte = bytes[i]
+                i += 1
+                value |= UInt64(byte & 0x7F) << shift
+                if byte < 0x80 { return value }
+                shift += 7
+            }
+        }
+        while i < bytes.endIndex {
+            let key = readVarint(), number = Int(key >> 3)
+            switch key & 7 {
+            case 0: fields.append((number: number, varint: readVarint(), bytes: []))
+            case 1: i += 8
+            case 2:
+                let length = Int(readVarint())
+                fields.append((number: number, varint: 0, bytes: bytes[i..<(i + length)]))
+                i += length
+            case 5: i += 4
+            default: preconditionFailure("protobuf wire type \(key & 7) at byte \(i)")
+            }
+        }
+        return fields
     }
 }

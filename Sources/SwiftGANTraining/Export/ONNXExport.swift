@@ -9,9 +9,15 @@ import SwiftGANTensors
 /// The graph keeps SwiftGAN's data layout at its edges, as tf2onnx does for Keras models: a
 /// generator takes `noise` [batch, noise size] (and, if conditional, `label` [batch] int64) and
 /// returns `images` [batch, H, W, C] (NHWC) or `curves` [batch, points]; a discriminator takes
-/// `images` (and `label` for cgan) and returns `logits` [batch, 1] (acgan: [batch, 1 + classes],
-/// the real/fake logit then the class logits). Inside, convolutions run on NCHW, as ONNX's
-/// Conv/ConvTranspose define them, with a Transpose where the layout changes.
+/// `images` (and `label` for cgan and sngan) and returns `logits` [batch, 1] (acgan: [batch,
+/// 1 + classes], the real/fake logit then the class logits). Inside, convolutions run on NCHW, as
+/// ONNX's Conv/ConvTranspose define them, with a Transpose where the layout changes.
+///
+/// The label reaches a network the way SwiftGAN gives it: one-hot and joined to the input for a
+/// one-input network (cgan, acgan's G; ``GANModel/generatorInput(noise:labels:)``), or as the
+/// `label` value itself to a network that takes its labels (a ``LabelledLayer``: sngan's
+/// conditional BatchNorm and projection head), which writes itself through
+/// ``ONNXLabelledExportable``: a class's row of a table becomes a Gather by the labels.
 public enum ONNXExport {
     /// The serialized ONNX model of `model`'s `role` network (`generator` or `discriminator`).
     public static func model(
@@ -49,16 +55,16 @@ public enum ONNXExport {
         public var graph: ONNXGraph
 
         mutating func generator(of model: GANModel) throws {
-            try requireOneInput(model.generator, model)
             graph.input("noise", shape: [nil, model.noiseSize])
             var x = Value(name: "noise", layout: .flat(model.noiseSize))
-            if model.classCount > 0 {
-                let labels = oneHotLabels(classes: model.classCount)
+            let labels = model.classCount > 0 ? labelInput() : nil
+            if let labels, !model.generator.takesLabels {
+                let oneHotRows = oneHot(labels, classes: model.classCount)
                 x = Value(
-                    name: graph.node("Concat", [x.name, labels], nil, [("axis", .int(1))]),
+                    name: graph.node("Concat", [x.name, oneHotRows], nil, [("axis", .int(1))]),
                     layout: .flat(model.noiseSize + model.classCount))
             }
-            let y = try emit(model.generator.module, x)
+            let y = try emit(model.generator.module, x, labels: model.generator.takesLabels ? labels : nil)
             switch model.sample {
             case .images(let h, let w, let c):
                 let images = nhwc(y)
@@ -73,26 +79,29 @@ public enum ONNXExport {
         }
 
         mutating func discriminator(of model: GANModel) throws {
-            try requireOneInput(model.discriminator, model)
+            // A network that takes its labels gets them as they are (GANModel.discriminatorInput).
+            let takesLabels = model.discriminator.takesLabels
             var x: Value
             switch model.sample {
             case .images(let h, let w, let c):
                 graph.input("images", shape: [nil, h, w, c])
                 x = Value(name: "images", layout: .nhwc(h, w, c))
-                switch model.conditioning.discriminatorSees {
+                let sees =
+                    takesLabels ? Conditioning.DiscriminatorInput.imagesOnly : model.conditioning.discriminatorSees
+                switch sees {
                 case .imagesOnly: break
                 case .flattenedWithOneHot:
                     let flat = graph.node("Flatten", [x.name], nil, [("axis", .int(1))])
-                    let labels = oneHotLabels(classes: model.classCount)
+                    let oneHotRows = oneHot(labelInput(), classes: model.classCount)
                     x = Value(
-                        name: graph.node("Concat", [flat, labels], nil, [("axis", .int(1))]),
+                        name: graph.node("Concat", [flat, oneHotRows], nil, [("axis", .int(1))]),
                         layout: .flat(h * w * c + model.classCount))
                 case .oneHotPlanes:
                     // Label c as classCount constant planes, all 0 but plane c (GANModel.discriminatorInput).
                     let k = model.classCount
-                    let labels = oneHotLabels(classes: k)
+                    let oneHotRows = oneHot(labelInput(), classes: k)
                     let shape = graph.constant("plane_shape", int64: [0, 1, 1, Int64(k)], shape: [4])
-                    let perPixel = graph.node("Reshape", [labels, shape])
+                    let perPixel = graph.node("Reshape", [oneHotRows, shape])
                     let ones = graph.constant("ones", [Float](repeating: 1, count: h * w * k), shape: [1, h, w, k])
                     let planes = graph.node("Mul", [perPixel, ones])
                     x = Value(
@@ -103,29 +112,62 @@ public enum ONNXExport {
                 graph.input("curves", shape: [nil, points])
                 x = Value(name: "curves", layout: .flat(points))
             }
-            let y = try emit(model.discriminator.module, x)
+            let labels = takesLabels && model.classCount > 0 ? labelInput() : nil
+            let y = try emit(model.discriminator.module, x, labels: labels)
             guard case .flat(let logits) = y.layout else { throw layoutError(y, "logits") }
             graph.node("Identity", [y.name], "logits")
             graph.output("logits", shape: [nil, logits])
         }
 
-        /// The `label` input [batch] int64 as one-hot rows [batch, classes], float.
-        mutating func oneHotLabels(classes: Int) -> String {
+        /// Declares the graph's `label` input, [batch] int64 (one class per example); returns its name.
+        mutating func labelInput() -> String {
             graph.input("label", type: .int64, shape: [nil])
+            return "label"
+        }
+
+        /// `labels` ([batch] int64) as one-hot rows [batch, classes], float.
+        mutating func oneHot(_ labels: String, classes: Int) -> String {
             let depth = graph.constant("depth", int64: [Int64(classes)], shape: [])
             let values = graph.constant("one_hot_values", [0, 1], shape: [2])
-            return graph.node("OneHot", ["label", depth, values], nil, [("axis", .int(-1))])
+            return graph.node("OneHot", [labels, depth, values], nil, [("axis", .int(-1))])
         }
 
         /// Emits `module` (in inference mode) on `x`: the module writes itself through
-        /// ``ONNXExportable``; a module that does not is an error naming it.
-        public mutating func emit(_ module: any Module, _ x: Value) throws -> Value {
+        /// ``ONNXExportable``, or, if it takes labels, through ``ONNXLabelledExportable`` with
+        /// `labels` (the graph's [batch] int64 label value; nil where the network runs without
+        /// labels, as `module(x, labels: nil)`). A module that does neither is an error naming it.
+        public mutating func emit(_ module: any Module, _ x: Value, labels: String? = nil) throws -> Value {
+            if let labelled = module as? any ONNXLabelledExportable {
+                return try labelled.emitONNX(x, labels: labels, into: &self)
+            }
             guard let exportable = module as? any ONNXExportable else {
                 throw GANError(
-                    "ONNX export: no ONNX form for \(type(of: module)) yet (a layer of one's own conforms to ONNXExportable)"
+                    "ONNX export: no ONNX form for \(type(of: module)) yet (a layer of one's own conforms to "
+                        + "ONNXExportable, or to ONNXLabelledExportable if it takes labels)"
                 )
             }
             return try exportable.emitONNX(x, into: &self)
+        }
+
+        /// Row `labels[i]` of `table` [classes, features] for each example i (a Gather), shaped to
+        /// broadcast over `x`'s channels: [batch, C] beside flat values, [batch, C, 1, 1] beside
+        /// NCHW images, [batch, 1, 1, C] beside NHWC ones. Returns its value name.
+        public mutating func rows(
+            of table: Tensor, _ base: String, at labels: String, broadcastingOver x: Value
+        ) throws -> String {
+            let features = table.shape[1]
+            let shape: [Int64]
+            switch x.layout {
+            case .flat(let c) where c == features: shape = []
+            case .nchw(_, _, let c) where c == features: shape = [0, Int64(c), 1, 1]
+            case .nhwc(_, _, let c) where c == features: shape = [0, 1, 1, Int64(c)]
+            default: throw layoutError(x, "\(features) features (a class table's rows)")
+            }
+            let t = graph.constant(base, table.scalars, shape: table.shape)
+            let gathered = graph.node("Gather", [t, labels], nil, [("axis", .int(0))])
+            guard !shape.isEmpty else { return gathered }
+            let target = graph.constant(base + "_shape", int64: shape, shape: [4])
+            return graph.node("Reshape", [gathered, target])
         }
 
         public mutating func activation(
@@ -220,16 +262,6 @@ public enum ONNXExport {
             let (x, y) = a.layout == b.layout ? (a, b) : (channelsFirst(a), channelsFirst(b))
             guard x.layout == y.layout else { throw layoutError(b, "the layout of \(a.name), \(a.layout)") }
             return Value(name: graph.node("Add", [x.name, y.name]), layout: x.layout)
-        }
-
-        /// A network that takes its labels as an argument (a ``LabelledLayer``) has no ONNX form
-        /// here yet: the graph hands each layer one value.
-        func requireOneInput(_ network: GANNetwork, _ model: GANModel) throws {
-            guard network.takesLabels else { return }
-            throw GANError(
-                "ONNX export: \(model.name)'s \(network === model.generator ? "generator" : "discriminator") "
-                    + "(\(type(of: network.module))) takes its labels as an argument; only one-input networks export yet"
-            )
         }
 
         public func layoutError(_ x: Value, _ expected: String) -> GANError {

@@ -2,8 +2,9 @@ import SwiftGANNN
 import SwiftGANTensors
 
 /// A layer that writes itself into an ONNX graph (``ONNXExport``), in inference mode: BatchNorm
-/// with its running statistics, Dropout as nothing. Every layer of the zoo adopts it below; a
-/// layer of one's own adopts it the same way, with the builder's helpers for the layouts.
+/// with its running statistics, Dropout as nothing. Every one-input layer of the zoo adopts it
+/// below (those that take labels adopt ``ONNXLabelledExportable``); a layer of one's own adopts it
+/// the same way, with the builder's helpers for the layouts.
 ///
 /// ```swift
 /// extension PixelNorm: ONNXExportable {

@@ -203,6 +203,37 @@ public final class ProjectionDiscriminator: LabelledLayer, LayerContainer {
     }
 }
 
+extension ConditionalUpBlock: ONNXLabelledExportable {
+    /// The block as `callAsFunction(_:labels:)` computes it, each cBN given the labels.
+    public func emitONNX(_ x: ONNXValue, labels: String?, into onnx: inout ONNXBuilder) throws -> ONNXValue {
+        let up = Upsample(factor: 2)
+        let normalized1 = try onnx.emit(norm1, x, labels: labels)
+        let upsampled = try onnx.emit(up, onnx.activation("Relu", normalized1))
+        let normalized2 = try onnx.emit(norm2, try onnx.emit(conv1, upsampled), labels: labels)
+        let main = try onnx.emit(conv2, onnx.activation("Relu", normalized2))
+        let skip = try onnx.emit(shortcut, try onnx.emit(up, x))
+        return try onnx.sum(main, skip)
+    }
+}
+
+extension SNGANGenerator: ONNXLabelledExportable {
+    public func emitONNX(_ x: ONNXValue, labels: String?, into onnx: inout ONNXBuilder) throws -> ONNXValue {
+        var h = try onnx.emit(Reshape(grid), try onnx.emit(dense, x))
+        for block in blocks { h = try onnx.emit(block, h, labels: labels) }
+        let features = try onnx.emit(finalNorm, h)
+        let images = try onnx.emit(output, onnx.activation("Relu", features))
+        return onnx.activation("Tanh", images)
+    }
+}
+
+extension ProjectionDiscriminator: ONNXLabelledExportable {
+    /// The body, then the head: the projection with the labels, or a Dense layer without.
+    public func emitONNX(_ x: ONNXValue, labels: String?, into onnx: inout ONNXBuilder) throws -> ONNXValue {
+        let features = try onnx.emit(body, x)
+        return try onnx.emit(head, features, labels: labels)
+    }
+}
+
 extension SNGAN: ZooModel {
     public static let name = "sngan"
     public static let summary =
