@@ -129,6 +129,7 @@ let package = Package(
             name: "GANTests",
             dependencies: [
                 "SwiftGANTraining", "SwiftGANDatasets", "SwiftGANArtifacts", "SwiftGANNN", "SwiftGANTensors",
+                "SwiftGANBenchmarks",
             ]
         ),
     ],

@@ -35,11 +35,15 @@ struct Bench: ParsableCommand {
             abstract:
                 "Training steps per second of a zoo model: one D and one G update per step at the model's batch size.",
             discussion:
-                "Models: \(ModelZoo.names.joined(separator: ", ")) (cgan: mlp body; dcgan64: 64×64×3, width 32)."
+                "Models: \(ModelZoo.names.joined(separator: ", ")) (cgan: mlp body; dcgan64: 64×64×3, width 32; "
+                + "sngan: conditional on 10 classes). Each trains with its default recipe, as `swiftgan train` "
+                + "does (sngan, resnet-gan: hinge-sn, spectral norm in D), one D and one G update a step."
         )
         @Argument(help: "The zoo model to measure.") var name: String
         @Option(help: "Seconds to measure, after a warm-up.") var seconds: Double = 5
         @Option(help: "Batch size (default: the model's).") var batchSize: Int?
+        @Option(help: "A recipe of `swiftgan train` (default: the model's; tutorial: its source's settings).")
+        var recipe: String?
 
         func validate() throws {
             guard ModelZoo.names.contains(name) else {
@@ -50,10 +54,15 @@ struct Bench: ParsableCommand {
             if let batchSize, !(2...TrainPlan.maximumBatchSize).contains(batchSize) {
                 throw ValidationError("--batch-size must be in 2...\(TrainPlan.maximumBatchSize), got \(batchSize)")
             }
+            if let recipe, !Recipes.names.contains(recipe) {
+                let known = Recipes.names.joined(separator: ", ")
+                throw ValidationError("unknown recipe '\(FormatError.printable(recipe))' (known: \(known))")
+            }
         }
 
         func run() throws {
-            print(jsonLine(try ModelBenchmark(model: name, batchSize: batchSize, seconds: seconds).run()))
+            let benchmark = ModelBenchmark(model: name, recipe: recipe, batchSize: batchSize, seconds: seconds)
+            print(jsonLine(try benchmark.run()))
         }
     }
 }

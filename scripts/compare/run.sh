@@ -3,13 +3,14 @@
 #
 #   scripts/compare/run.sh [--rounds N] [--seconds S] [--no-compile] MODEL...
 #
-# MODEL: mlp-gan, dcgan, acgan, dcgan64 (or "all"). For each model it runs, alternately for N rounds
-# (default 3) of S measured seconds each (default 5):
+# MODEL: mlp-gan, dcgan, acgan, dcgan64, sngan (or "all"). For each model it runs, alternately for N
+# rounds (default 3) of S measured seconds each (default 5):
 #   swiftgan        .build/release/swiftgan bench MODEL --seconds S  (built with `swift build -c release` if missing)
 #   pytorch-1t      scripts/compare/pytorch_MODEL.py, eager, 1 thread
 #   pytorch         the same with PyTorch's default threads
 #   pytorch-compile the same under torch.compile (--no-compile leaves it out: its first compile takes minutes)
 #   keras           scripts/compare/keras_MODEL.py: Keras layers, tf.function custom step, TensorFlow's default threads
+#                   (sngan has no Keras peer: reported as missing)
 # printing each JSON line as it comes, then a summary: per framework the median steps/s over the rounds,
 # and SwiftGAN's ratio (its steps/s ÷ the peer's: above 1, SwiftGAN is faster) to each peer and to the
 # fastest. The order of the runs rotates from round to round. A peer whose framework does not import, or
@@ -23,7 +24,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
 python=${PYTHON:-python3}
 rounds=3 seconds=5 compile=1 models=()
-known=(mlp-gan dcgan acgan dcgan64)
+known=(mlp-gan dcgan acgan dcgan64 sngan)
 
 usage() { sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; exit "${1:-0}"; }
 while [ $# -gt 0 ]; do
@@ -89,6 +90,8 @@ command_for() {
     esac
 }
 framework_of() { case "$1" in pytorch*) echo torch ;; keras) echo tensorflow ;; *) echo "" ;; esac; }
+# The peer's script for a model (nothing for swiftgan).
+script_of() { case "$1" in pytorch*) echo "pytorch_${2//-/_}.py" ;; keras) echo "keras_${2//-/_}.py" ;; *) echo "" ;; esac; }
 
 # Generous: torch.compile's first compile of a model takes minutes on a small machine.
 limit=$(awk -v s="$seconds" 'BEGIN { printf "%d", 1200 + 3 * s }')
@@ -97,8 +100,12 @@ declare -A failed=()
 for model in "${models[@]}"; do
     for name in "${peers[@]}"; do
         fw=$(framework_of "$name")
+        script=$(script_of "$name" "$model")
         if [ -n "$fw" ] && [ -n "${broken[$fw]:-}" ]; then
             printf '%s\t%s\tMISSING\t%s\n' "$model" "$name" "${broken[$fw]}" >> "$results"
+            failed[$model/$name]=1
+        elif [ -n "$script" ] && [ ! -f "$here/$script" ]; then
+            printf '%s\t%s\tMISSING\tno %s\n' "$model" "$name" "$script" >> "$results"
             failed[$model/$name]=1
         fi
     done
