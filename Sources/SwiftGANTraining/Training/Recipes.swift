@@ -44,6 +44,14 @@ public enum Recipes {
                 $0.beta1 = 0; $0.beta2 = 0.9; $0.ema = 0.999
             }),
         Entry(
+            name: "ragan-sn",
+            summary:
+                "relativistic average BCE (Jolicoeur-Martineau 2018), spectral norm in D, Adam(2e-4, β₁ 0, β₂ 0.99) and an EMA of G (0.999)",
+            options: with {
+                $0.loss = "ragan"; $0.options.spectralNorm = true; $0.learningRate = 2e-4
+                $0.beta1 = 0; $0.beta2 = 0.99; $0.ema = 0.999
+            }),
+        Entry(
             name: "wgan-gp",
             summary: "WGAN-GP as its paper: λ 10, Adam(1e-4, β₁ 0.5, β₂ 0.9), 5 critic updates per step",
             options: with { $0.loss = "wgan-gp" }),
