@@ -25,7 +25,10 @@ struct Bench: ParsableCommand {
         )
         @Option(help: "Approximate seconds per measurement.") var seconds: Double = 1
         func validate() throws { try Bench.check(seconds: seconds) }
-        func run() throws { print(jsonLine(EngineBenchmark(seconds: seconds).run())) }
+        func run() throws {
+            try OneProcess.require("bench engine")
+            print(jsonLine(EngineBenchmark(seconds: seconds).run()))
+        }
     }
 
     /// `swiftgan bench dcgan`: the default subcommand, so a model name follows `bench` directly.
@@ -61,6 +64,7 @@ struct Bench: ParsableCommand {
         }
 
         func run() throws {
+            try OneProcess.require("bench model")
             let benchmark = ModelBenchmark(model: name, recipe: recipe, batchSize: batchSize, seconds: seconds)
             print(jsonLine(try benchmark.run()))
         }

@@ -70,6 +70,7 @@ struct Evaluate: ParsableCommand {
     static let maxCount = 50_000
 
     func run() throws {
+        try OneProcess.require("evaluate")
         StopCleanly.install()
         let log: (String) -> Void = { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }
         let (network, accuracy, from) = try loadEvaluator()

@@ -30,6 +30,7 @@ struct Export: ParsableCommand {
     }
 
     func run() throws {
+        try OneProcess.require("export")
         StopCleanly.install()
         let file = try PretrainedOption.checkpoint(checkpoint, pretrained: pretrained)
         let (model, role, step, classNames) = try Checkpoint.loadNetwork(from: URL(fileURLWithPath: file))

@@ -44,6 +44,7 @@ struct Interpolate: ParsableCommand {
     static let maxImages = 10_000
 
     func run() throws {
+        try OneProcess.require("interpolate")
         StopCleanly.install()
         let file = try PretrainedOption.checkpoint(checkpoint, pretrained: pretrained)
         let (model, step, classNames) = try Checkpoint.loadGenerator(from: URL(fileURLWithPath: file))

@@ -4,13 +4,17 @@ import SwiftGANArtifacts
 
 /// Ctrl-C (SIGINT) and SIGTERM while training. The first asks the run to stop after its current
 /// step, saving everything as at a sample point; a second stops the process at once (the last
-/// saved state stays resumable: every file is written atomically).
+/// saved state stays resumable: every file is written atomically). Under mpirun (which turns a
+/// Ctrl-C into SIGTERM for every process) the ranks agree to stop at the same step.
 final class Interrupts: @unchecked Sendable {
     private let lock = NSLock()
     private var first: Int32?
     private var sources: [DispatchSourceSignal] = []
+    /// Whether this process says what a signal does (the other ranks of a data-parallel run keep quiet).
+    private let announces: Bool
 
-    init() {
+    init(announce: Bool = true) {
+        announces = announce
         for number in [SIGINT, SIGTERM] {
             // Handled on a queue of their own, not in a signal handler: any code may run there.
             signal(number, SIG_IGN)
@@ -34,6 +38,7 @@ final class Interrupts: @unchecked Sendable {
         if isFirst { first = number }
         lock.unlock()
         if isFirst {
+            guard announces else { return }
             FileHandle.standardError.write(
                 Data(
                     "\n\(Self.name(number)): stopping after this step and saving everything (again: stop at once)\n"

@@ -21,6 +21,7 @@ struct Report: ParsableCommand {
     }
 
     func run() throws {
+        try OneProcess.require("report")
         StopCleanly.install()
         let folders = runs.map { RunFolder(URL(fileURLWithPath: $0)) }
         let path = out ?? (folders.count == 1 ? folders[0].report.path : "report.html")

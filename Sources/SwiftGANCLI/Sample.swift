@@ -66,6 +66,7 @@ struct Sample: ParsableCommand {
     }
 
     func run() throws {
+        try OneProcess.require("sample")
         StopCleanly.install()
         let generatorFile = try PretrainedOption.checkpoint(checkpoint, pretrained: pretrained)
         let (model, step, classNames) = try Checkpoint.loadGenerator(from: URL(fileURLWithPath: generatorFile))

@@ -28,6 +28,7 @@ struct TrainEvaluator: ParsableCommand {
     }
 
     func run() throws {
+        try OneProcess.require("train-evaluator")
         StopCleanly.install()
         let log: (String) -> Void = { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }
         var locator = DatasetLocator(explicitFolder: dataDir.map { URL(fileURLWithPath: $0) })

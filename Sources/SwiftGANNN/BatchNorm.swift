@@ -9,7 +9,8 @@ import SwiftGANTensors
 ///     running = momentum · running + (1 − momentum) · batch
 ///
 /// so the tutorials' `BatchNormalization(momentum=0.8)` keeps 80% of the old value. Inference mode
-/// uses the running statistics. Defaults are Keras's: momentum 0.99, ε = 1e-3, γ = 1, β = 0,
+/// uses the running statistics. In data-parallel training each process normalizes its share of the
+/// batch, or with `--sync-bn` (a ``BatchShard`` that synchronizes batch statistics) the whole batch. Defaults are Keras's: momentum 0.99, ε = 1e-3, γ = 1, β = 0,
 /// running mean 0 and variance 1.
 ///
 /// With `affine: false` the layer only normalizes: γ and β are the constants 1 and 0 and it has no
@@ -58,8 +59,10 @@ public final class BatchNorm: UnaryLayer {
             let inverse = (runningVariance + epsilon).pow(-0.5)
             return (x - runningMean) * (scale * inverse) + offset
         }
+        // Synchronized over the ranks of a data-parallel step (`--sync-bn`), the values are every rank's.
+        let ranks = BatchShard.current.map { $0.synchronizesBatchStatistics ? $0.size : 1 } ?? 1
         require(
-            x.count / features > 1,
+            x.count / features * ranks > 1,
             "SwiftGAN: BatchNorm in training mode needs more than one value per feature, got \(describe(x.shape))")
         let (y, mean, variance) = x.batchNormalized(scale: scale, offset: offset, epsilon: epsilon)
         withoutGrad {

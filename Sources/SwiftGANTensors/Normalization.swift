@@ -10,6 +10,15 @@ extension Tensor {
     /// dx = γ/√(σ²+ε) · (g − mean(g) − x̂·mean(g·x̂)), dγ = Σ g·x̂, dβ = Σ g, with x̂ the normalized input.
     /// When the backward pass is itself recorded, it is taken through the same formula built from
     /// differentiable operations, so gradients of gradients stay exact.
+    ///
+    /// Under a ``BatchShard`` that ``BatchShard/synchronizesBatchStatistics`` (`--sync-bn`), μ and
+    /// σ² are the global batch's (SyncBatchNorm): each rank's mean m and squared deviations M₂ over
+    /// its n rows are joined in one all-reduce of [n·m, M₂ + n·m², n] per channel (in Double), and
+    /// the backward pass sums its two per-channel sums, Σg and Σg·x̂, over the ranks in one
+    /// all-reduce of 2C floats before forming dx (dγ and dβ stay this rank's: the training step
+    /// sums parameter gradients itself). The recorded backward sums through
+    /// ``summedOverRanks()``, so gradient penalties through a synchronized BatchNorm stay exact.
+    /// In one process nothing changes.
     public func batchNormalized(
         scale: Tensor, offset: Tensor, epsilon: Float
     ) -> (output: Tensor, mean: Tensor, variance: Tensor) {
@@ -20,6 +29,8 @@ extension Tensor {
         )
         let rows = count / c
         require(rows > 0, "SwiftGAN: batch normalization of an empty batch \(describe(shape))")
+        // The ranks whose rows are normalized together (SyncBatchNorm); nil: this process's rows alone.
+        let shard = BatchShard.current.flatMap { $0.synchronizesBatchStatistics && $0.size > 1 ? $0 : nil }
         let mean = Tensor(uninitialized: [c]), variance = Tensor(uninitialized: [c]),
             inverse = Tensor(uninitialized: [c])
         let px = data, pm = mean.data, pv = variance.data, pi = inverse.data
@@ -29,8 +40,10 @@ extension Tensor {
         channelSums(rows: rows, channels: c, into: pv) { row, acc in
             for j in 0..<c { let d = px[row * c + j] - pm[j]; acc[j] += d * d }
         }
+        // The rows normalized over: this process's, or the global batch's once the ranks' are joined.
+        let n = Float(shard.map { joinStatistics($0, mean: pm, squares: pv, rows: rows, channels: c) } ?? rows)
         for j in 0..<c {
-            pv[j] /= Float(rows)
+            pv[j] /= n
             pi[j] = 1 / (pv[j] + epsilon).squareRoot()
         }
         let out = Tensor(uninitialized: shape)
@@ -46,13 +59,28 @@ extension Tensor {
             let axes = Array(0..<(x.rank - 1))
             if GradMode.isEnabled {
                 // The same backward formula from differentiable operations (recorded).
-                let mu = x.mean(alongAxes: axes)
+                guard let shard else {
+                    let mu = x.mean(alongAxes: axes)
+                    let centered = x - mu
+                    let inv = ((centered * centered).mean(alongAxes: axes) + epsilon).pow(-0.5)
+                    let normalized = centered * inv
+                    let dOffset = g.sum(alongAxes: axes), dScale = (g * normalized).sum(alongAxes: axes)
+                    let dx = (scale * inv) * (g - dOffset / Float(rows) - normalized * (dScale / Float(rows)))
+                    return [wanted[0] ? dx : nil, wanted[1] ? dScale : nil, wanted[2] ? dOffset : nil]
+                }
+                // Synchronized: the statistics and the two sums over the global batch, each summed
+                // over the ranks by a recorded all-reduce (whose own gradient is an all-reduce). Every
+                // rank runs the same graph, so the ranks meet in the same all-reduces in the same order.
+                let mu = x.sum(alongAxes: axes).summed(over: shard) / n
                 let centered = x - mu
-                let inv = ((centered * centered).mean(alongAxes: axes) + epsilon).pow(-0.5)
+                let inv = ((centered * centered).sum(alongAxes: axes).summed(over: shard) / n + epsilon).pow(-0.5)
                 let normalized = centered * inv
                 let dOffset = g.sum(alongAxes: axes), dScale = (g * normalized).sum(alongAxes: axes)
-                let dx = (scale * inv) * (g - dOffset / Float(rows) - normalized * (dScale / Float(rows)))
-                return [wanted[0] ? dx : nil, wanted[1] ? dScale : nil, wanted[2] ? dOffset : nil]
+                let dx =
+                    wanted[0]
+                    ? (scale * inv)
+                        * (g - dOffset.summed(over: shard) / n - normalized * (dScale.summed(over: shard) / n)) : nil
+                return [dx, wanted[1] ? dScale : nil, wanted[2] ? dOffset : nil]
             }
             // Pointers from tensors this closure holds: the statistics must outlive the forward call.
             let gp = g.data, px = x.data, pm = mean.data, pi = inverse.data, pg = scale.data
@@ -63,19 +91,33 @@ extension Tensor {
             channelSums(rows: rows, channels: c, into: dScaleTensor.data) { i, acc in
                 for j in 0..<c { acc[j] += gp[i * c + j] * (px[i * c + j] - pm[j]) * pi[j] }
             }
-            let db = UnsafePointer(dOffsetTensor.data), ds = UnsafePointer(dScaleTensor.data)
+            var db = UnsafePointer(dOffsetTensor.data), ds = UnsafePointer(dScaleTensor.data)
             var dx: Tensor?
             if wanted[0] {
+                // Synchronized: dx needs both sums over the global batch, one all-reduce of 2C floats
+                // (dγ and dβ below stay this rank's sums).
+                var totals: Tensor?
+                if let shard {
+                    let sums = Tensor(uninitialized: [2 * c])
+                    sums.data.update(from: db, count: c)
+                    (sums.data + c).update(from: ds, count: c)
+                    shard.allReduceSum(UnsafeMutableBufferPointer(start: sums.data, count: 2 * c))
+                    (db, ds, totals) = (UnsafePointer(sums.data), UnsafePointer(sums.data + c), sums)
+                }
                 let result = Tensor(uninitialized: x.shape)
                 let pd = result.data
-                let n = Float(rows)
-                Parallel.forEachChunk(rows, minimumChunk: Swift.max(1, Parallel.elementwiseThreshold / Swift.max(c, 1)))
-                { r in
-                    for i in r {
-                        let gr = gp + i * c, xr = px + i * c, dr = pd + i * c
-                        for j in 0..<c {
-                            let xhat = (xr[j] - pm[j]) * pi[j]
-                            dr[j] = pg[j] * pi[j] * (gr[j] - db[j] / n - xhat * ds[j] / n)
+                let (gradientSums, scaleSums) = (db, ds)
+                // The sums' buffer stays alive until the loop that reads it through pointers is done.
+                withExtendedLifetime(totals) {
+                    Parallel.forEachChunk(
+                        rows, minimumChunk: Swift.max(1, Parallel.elementwiseThreshold / Swift.max(c, 1))
+                    ) { r in
+                        for i in r {
+                            let gr = gp + i * c, xr = px + i * c, dr = pd + i * c
+                            for j in 0..<c {
+                                let xhat = (xr[j] - pm[j]) * pi[j]
+                                dr[j] = pg[j] * pi[j] * (gr[j] - gradientSums[j] / n - xhat * scaleSums[j] / n)
+                            }
                         }
                     }
                 }
@@ -85,6 +127,33 @@ extension Tensor {
         }
         return (output, mean, variance)
     }
+}
+
+/// Joins this rank's per-channel mean (`mean`) and sum of squared deviations (`squares`) over its
+/// `rows` rows with the other ranks' of `shard`, in one all-reduce of [Σx, Σx², n] per channel in
+/// Double (Σx = n·m, Σx² = M₂ + n·m²): on return `mean` holds the global batch's mean μ and
+/// `squares` its Σ(x − μ)² = Σx² − N·μ². Returns N, the global batch's row count.
+private func joinStatistics(
+    _ shard: BatchShard, mean pm: UnsafeMutablePointer<Float>, squares pv: UnsafeMutablePointer<Float>, rows: Int,
+    channels c: Int
+) -> Int {
+    let sums = UnsafeMutableBufferPointer<Double>.allocate(capacity: 2 * c + 1)
+    defer { sums.deallocate() }
+    let n = Double(rows)
+    for j in 0..<c {
+        let m = Double(pm[j])
+        sums[j] = n * m
+        sums[c + j] = Double(pv[j]) + n * m * m
+    }
+    sums[2 * c] = n
+    shard.allReduceSum(sums)
+    let total = sums[2 * c]
+    for j in 0..<c {
+        let mu = sums[j] / total
+        pm[j] = Float(mu)
+        pv[j] = Float(Swift.max(0, sums[c + j] - total * mu * mu))
+    }
+    return Int(total)
 }
 
 /// Per-channel sums over rows: `body(row, accumulator)` adds one row into a [channels] accumulator.

@@ -31,7 +31,10 @@ public struct GradientPenalty: DiscriminatorRegularizer {
         require(
             real.shape == fake.shape,
             "gradient penalty: real \(describe(real.shape)) and fake \(describe(fake.shape)) batches differ")
-        let eps = Tensor.uniform([real.shape[0]] + Array(repeating: 1, count: real.rank - 1), using: rng)
+        // Drawn for the global batch in data-parallel training, each rank keeping its examples' ε.
+        let eps = BatchShard.rows(real.shape[0]) {
+            Tensor.uniform([$0] + Array(repeating: 1, count: real.rank - 1), using: rng)
+        }
         let interpolates = withoutGrad { Self.interpolate(real: real.detached(), fake: fake.detached(), eps: eps) }
         let norms = (squaredInputGradientNorms(interpolates, critic: critic) + 1e-12).sqrt()
         return ((norms - 1) * (norms - 1)).mean() * weight

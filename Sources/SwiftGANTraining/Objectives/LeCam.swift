@@ -46,9 +46,11 @@ public final class LeCamRegularizer {
     /// The decay the next update uses: 0 for the first (the averages start at its means).
     public var currentDecay: Float { updates == 0 ? 0 : Swift.min(decay, Float(1 + updates) / Float(10 + updates)) }
 
-    /// Moves the averages towards the means of D's outputs on this update's real and fake batches.
+    /// Moves the averages towards the means of D's outputs on this update's real and fake batches
+    /// (in data-parallel training, the global batch's: `globalMean()`, so every rank keeps the same
+    /// averages).
     public func update(real: Tensor, fake: Tensor) {
-        let (r, f) = withoutGrad { (real.mean().scalar, fake.mean().scalar) }
+        let (r, f) = withoutGrad { (real.globalMean().scalar, fake.globalMean().scalar) }
         let d = currentDecay
         realAverage = realAverage * d + r * (1 - d)
         fakeAverage = fakeAverage * d + f * (1 - d)

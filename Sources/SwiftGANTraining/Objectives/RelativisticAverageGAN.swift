@@ -14,10 +14,11 @@ public struct RelativisticAverageGAN: GANObjective {
     public let name = "ragan", decisionThreshold: Float? = 0, usesTargets = true
     public init() {}
 
-    /// D(x) − E[D(G(z))] and D(G(z)) − E[D(x)].
+    /// D(x) − E[D(G(z))] and D(G(z)) − E[D(x)], the expectations over the whole batch (in
+    /// data-parallel training, over every rank's share: `globalMean()`).
     private func relative(_ pass: ObjectivePass) -> (real: Tensor, fake: Tensor) {
         let real = pass.real, fake = pass.fake
-        return (real - fake.mean(), fake - real.mean())
+        return (real - fake.globalMean(), fake - real.globalMean())
     }
 
     /// D calls a real example real when it scores above the average fake: the accuracies read

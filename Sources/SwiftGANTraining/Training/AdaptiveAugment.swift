@@ -65,10 +65,19 @@ public final class AdaptiveAugment {
     /// Records one D update's adversarial outputs on its real batch (as D saw it, augmented);
     /// every `interval`th update adjusts p. `threshold`: τ, where D's decision lies.
     public func observe(realOutputs: Tensor, threshold: Float = 0) {
-        for v in realOutputs.scalars {
-            signSum += v > threshold ? 1 : v < threshold ? -1 : 0
-        }
-        images += realOutputs.count
+        record(signSum: Self.sumOfSigns(realOutputs, threshold: threshold), images: realOutputs.count)
+    }
+
+    /// Σ sign(D(x) − τ) over `realOutputs`.
+    public static func sumOfSigns(_ realOutputs: Tensor, threshold: Float = 0) -> Int {
+        realOutputs.scalars.reduce(0) { $0 + ($1 > threshold ? 1 : $1 < threshold ? -1 : 0) }
+    }
+
+    /// ``observe(realOutputs:threshold:)`` from its counts: the sign sum over `images` real images
+    /// (in data-parallel training, summed over the ranks, so every rank moves p alike).
+    public func record(signSum batchSum: Int, images count: Int) {
+        signSum += batchSum
+        images += count
         updates += 1
         guard updates % settings.interval == 0, images > 0 else { return }
         let r = Float(signSum) / Float(images)

@@ -15,6 +15,9 @@ import SwiftGANTensors
 ///
 /// Gradient penalties see the images without augmentation. With `--ada`, each policy applies to
 /// each image with ADA's adaptive probability instead of always (``AdaptiveAugment``).
+///
+/// In data-parallel training (a `BatchShard` is current) every draw is made for the whole global
+/// batch and each rank keeps its images' draws, so an image is augmented as in one process.
 public struct DiffAugment: Equatable {
     public enum Policy: String, CaseIterable { case color, translation, cutout }
     public let policies: [Policy]
@@ -53,7 +56,13 @@ public struct DiffAugment: Equatable {
     ) -> Tensor {
         require(x.rank == 4, "DiffAugment applies to image batches [n, h, w, c], not \(describe(x.shape))")
         let n = x.shape[0]
-        let chosen = (0..<(policies.count * n)).map { _ in rng.uniform() < p }
+        // Policy-major over the global batch (one process: this batch); each rank reads its images'.
+        let shard = BatchShard.current, total = shard?.globalCount(n) ?? n
+        let drawn = (0..<(policies.count * total)).map { _ in rng.uniform() < p }
+        let chosen =
+            shard.map { shard in
+                (0..<policies.count).flatMap { k in (0..<n).map { drawn[k * total + shard.globalRow($0)] } }
+            } ?? drawn
         var y = x
         for (k, policy) in policies.enumerated() {
             let augmented = apply(policy, to: y, range: range, using: rng)
@@ -72,7 +81,7 @@ public struct DiffAugment: Equatable {
     func apply(_ policy: Policy, to y: Tensor, range: ClosedRange<Float>, using rng: RandomGenerator) -> Tensor {
         let (n, h, w) = (y.shape[0], y.shape[1], y.shape[2])
         func perImage(_ low: Float, _ high: Float) -> Tensor {
-            Tensor.uniform([n, 1, 1, 1], low: low, high: high, using: rng)
+            BatchShard.rows(n) { Tensor.uniform([$0, 1, 1, 1], low: low, high: high, using: rng) }
         }
         switch policy {
         case .color:
@@ -84,8 +93,10 @@ public struct DiffAugment: Equatable {
             return (z - imageMean) * perImage(0.5, 1.5) + imageMean
         case .translation:
             let sy = Int(Float(h) * 0.125 + 0.5), sx = Int(Float(w) * 0.125 + 0.5)
-            let rows = (0..<n).map { _ in rng.integer(below: 2 * sy + 1) - sy }
-            let columns = (0..<n).map { _ in rng.integer(below: 2 * sx + 1) - sx }
+            let rows = BatchShard.elements(n) { count in (0..<count).map { _ in rng.integer(below: 2 * sy + 1) - sy } }
+            let columns = BatchShard.elements(n) { count in
+                (0..<count).map { _ in rng.integer(below: 2 * sx + 1) - sx }
+            }
             return y.translated(rows: rows, columns: columns)
         case .cutout:
             return y * cutoutMask(n: n, h: h, w: w, using: rng)
@@ -96,9 +107,12 @@ public struct DiffAugment: Equatable {
     func cutoutMask(n: Int, h: Int, w: Int, using rng: RandomGenerator) -> Tensor {
         let ch = Int(Float(h) * 0.5 + 0.5), cw = Int(Float(w) * 0.5 + 0.5)
         let mask = Tensor.ones([n, h, w, 1])
+        // The reference code's offsets: 0 ..< size + (1 − cut % 2), the square centred there.
+        let offsets = BatchShard.elements(n) { count in
+            (0..<count).map { _ in (y: rng.integer(below: h + (1 - ch % 2)), x: rng.integer(below: w + (1 - cw % 2))) }
+        }
         for b in 0..<n {
-            // The reference code's offsets: 0 ..< size + (1 − cut % 2), the square centred there.
-            let oy = rng.integer(below: h + (1 - ch % 2)), ox = rng.integer(below: w + (1 - cw % 2))
+            let (oy, ox) = (offsets[b].y, offsets[b].x)
             for i in Swift.max(0, oy - ch / 2)..<Swift.min(h, oy - ch / 2 + ch) {
                 for j in Swift.max(0, ox - cw / 2)..<Swift.min(w, ox - cw / 2 + cw) {
                     mask.data[(b * h + i) * w + j] = 0

@@ -76,6 +76,12 @@ public enum History {
         do { data = try InputFile.read(url, format: "history", limit: maxFileBytes) } catch {
             throw GANError("\(error)")
         }
+        return try parse(data, url: url)
+    }
+
+    /// The rows of a `history.csv` held in memory (rank 0's, sent to the other ranks of a
+    /// data-parallel run); `url` names it in errors.
+    static func parse(_ data: Data, url: URL) throws -> [HistoryRow] {
         var parser: LineParser?
         var rows: [HistoryRow] = []
         try data.withUnsafeBytes { (bytes: UnsafeRawBufferPointer) in

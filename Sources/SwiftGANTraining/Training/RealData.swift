@@ -14,6 +14,25 @@ enum RealData {
         return 0
     }
 
+    /// A number that differs, but for a one-in-2⁵² accident, between two copies of the data that
+    /// differ in their count, image size, labels or a sample of about a million of their pixels:
+    /// the ranks of a data-parallel run compare theirs (each reads the dataset from its own disk,
+    /// and the data order names examples by index). 52 bits, so that it is exact as a Double.
+    var fingerprint: Double {
+        guard case .images(let dataset, _) = self else { return 0 }
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325  // FNV-1a's offset basis and prime
+        func mix(_ value: UInt64) { hash = (hash ^ value) &* 0x100_0000_01b3 }
+        for value in [dataset.count, dataset.height, dataset.width, dataset.channels] + dataset.labels {
+            mix(UInt64(bitPattern: Int64(value)))
+        }
+        dataset.pixels.withUnsafeBufferPointer { pixels in
+            for i in stride(from: 0, to: pixels.count, by: Swift.max(1, pixels.count / 1_000_000)) {
+                mix(UInt64(pixels[i]))
+            }
+        }
+        return Double(hash >> 12)
+    }
+
     /// Whether `inner` is `outer` or lies inside it, links resolved (a folder not made yet counts
     /// where it would be made).
     static func isInside(_ inner: URL, _ outer: URL) -> Bool {
@@ -78,14 +97,17 @@ enum RealData {
 }
 
 extension TrainingRun {
-    /// The next real batch, with its labels for a conditional model.
+    /// The next real batch, with its labels for a conditional model. In data-parallel training
+    /// every rank draws the whole batch (the same examples) and keeps its share.
     func realBatch() -> (Tensor, [Int]?) {
         switch data {
         case .curves:
-            return (QuadraticCurves.sample(batchSize, using: rng), nil)
+            let curves = QuadraticCurves.sample(batchSize, using: rng)
+            return (shard.map { $0.localRows(of: curves) } ?? curves, nil)
         case .images(let dataset, var sampler):
-            let indices = sampler.next()
+            let drawn = sampler.next()
             data = .images(dataset, sampler)
+            let indices = shard.map { $0.localElements(of: drawn) } ?? drawn
             return (
                 dataset.batch(indices, range: model.dataRange),
                 model.classCount > 0 ? indices.map { dataset.labels[$0] } : nil

@@ -1,6 +1,7 @@
 import Foundation
 import SwiftGANArtifacts
 import SwiftGANDatasets
+import SwiftGANTensors
 
 /// Everything that determines a training run. Parsed from the command line, written to
 /// `config.json` in the run folder, so `swiftgan train --config run/config.json` repeats the run.
@@ -82,6 +83,10 @@ public struct TrainConfig: Codable, Equatable {
     /// Stop cleanly after this many seconds of training (pictures, checkpoints, evaluation as at
     /// the last step), so recipes can be compared at equal time.
     public var timeBudget: Double?
+    /// Data-parallel training (`mpirun -n N`): BatchNorm normalizes with the statistics of the
+    /// whole batch, summed over the processes (SyncBatchNorm), instead of each process's share
+    /// (nil: each its own). In one process it changes nothing.
+    public var syncBatchNorm: Bool?
     /// The run folder; nil means `runs/<model>`.
     public var out: String?
 
@@ -116,7 +121,7 @@ public struct TrainConfig: Codable, Equatable {
         try read(\.gradientPenalty, .gradientPenalty); try read(\.r1, .r1); try read(\.ema, .ema)
         try read(\.lecam, .lecam)
         try read(\.diffAugment, .diffAugment); try read(\.ada, .ada); try read(\.adaKimg, .adaKimg)
-        try read(\.timeBudget, .timeBudget); try read(\.out, .out)
+        try read(\.timeBudget, .timeBudget); try read(\.syncBatchNorm, .syncBatchNorm); try read(\.out, .out)
         self = config
     }
 
@@ -171,6 +176,20 @@ public struct TrainConfig: Codable, Equatable {
             throw GANError("\(error)")
         }
         return try decode(data, name: url.path)
+    }
+
+    /// Rank 0's configuration on every rank of a data-parallel run: rank 0 makes it with `make`
+    /// (which may read `--resume`'s or `--config`'s file: only rank 0's machine needs it), and
+    /// every rank, rank 0 too, decodes its `config.json` form, so all train with the same bits.
+    /// In one process, `make()` itself.
+    ///
+    /// ```swift
+    /// let config = try TrainConfig.shared(by: collective) { try request.resolve() }
+    /// ```
+    public static func shared(by collective: any Collective, _ make: () throws -> TrainConfig) throws -> TrainConfig {
+        guard collective.size > 1 else { return try make() }
+        let json = try collective.fromRankZero { Array(try make().json().utf8) }
+        return try decode(Data(json), name: "rank 0's configuration")
     }
 
     /// A configuration from JSON bytes; `name` appears in errors.

@@ -40,6 +40,11 @@ public enum TrainOptions {
             default: perModel { "\($0.batchSize)" },
             must: .within(2...TrainPlan.maximumBatchSize), followsModel: true),
         .value("seed", "N", "seed", \.seed, help: "Fixes initialization, data order, noise and dropout."),
+        .flag(
+            "sync-bn", "syncBatchNorm", \.syncBatchNorm,
+            help:
+                "Under mpirun or srun (data-parallel: each process trains on its share of --batch-size): BatchNorm normalizes with the whole batch's statistics, for two all-reduces of 2C floats per BatchNorm per pass, instead of each process's share. One process: no change."
+        ),
         .value(
             "init-from", "SOURCE", "initFrom", \.initFrom,
             help:

@@ -17,8 +17,8 @@ import SwiftGANTensors
 /// (``TrainConfig/initFrom``, `--init-from`: fine-tuning, ``InitialWeights``).
 ///
 /// The model is a zoo model named in the configuration (`swiftgan train`), or one built by the
-/// caller's own code (``init(model:config:data:objective:regularizers:log:)``): either way the run gets the same run
-/// folder, resume, Ctrl-C safety, TensorBoard log, report and FID while training.
+/// caller's own code (``init(model:config:data:objective:regularizers:collective:log:)``): either way the run
+/// gets the same run folder, resume, Ctrl-C safety, TensorBoard log, report and FID while training.
 ///
 /// ```swift
 /// var config = TrainConfig()
@@ -27,12 +27,37 @@ import SwiftGANTensors
 /// let run = try TrainingRun(model: myModel, config: config, data: myImages)
 /// try run.run()                     // or: try run.resume(); try run.run()
 /// ```
+///
+/// Data-parallel (`mpirun -n N swiftgan train …`): give every process the same configuration and
+/// its ``Collective`` (`Collectives.fromEnvironment()`). `config.batchSize` stays the global
+/// batch, N must divide it, and each rank trains on its share (``GANTrainingStep``); the random
+/// stream is one process's whatever N, so the weights follow one process's to rounding (BatchNorm
+/// aside: each rank normalizes its share unless `syncBatchNorm`). Rank 0 alone writes the run
+/// folder (its observers alone are told); the others wait for each save. Rank 0's state (a new
+/// run's weights, or the one ``resume()`` reads) goes to every rank, so only rank 0 needs the
+/// folder, while every rank reads the dataset from its own disk. Each step's metrics are
+/// averaged over the ranks, and a stop request on any rank, or rank 0's clock past the time
+/// budget, stops every rank at the same step. A failure that every rank sees, or that rank 0
+/// meets while writing, is thrown on every rank as `StoppedOnEveryRank`; build the run inside
+/// `collective.agreeing { }` so that a rank that cannot (its data is missing, say) stops them all.
+///
+/// ```swift
+/// let collective = try Collectives.fromEnvironment()
+/// let run = try collective.agreeing { try TrainingRun(config: config, collective: collective) }
+/// try run.run()
+/// try collective.finalize()
+/// ```
 public final class TrainingRun {
     public let config: TrainConfig
     public let model: GANModel
     public let folder: RunFolder
     public let step: GANTrainingStep
+    /// The global batch: every rank of a data-parallel run holds `batchSize / collective.size` of it.
     public let batchSize: Int
+    /// The processes training together (``SingleProcess``: this one alone).
+    public let collective: any Collective
+    /// This rank's share of each real batch; nil in one process.
+    let shard: BatchShard?
     public internal(set) var history: [HistoryRow] = []
     /// Called after every step with the step number (1-based) and its metrics.
     public var onStep: ((Int, StepMetrics) -> Void)?
@@ -65,8 +90,11 @@ public final class TrainingRun {
     /// Adds an observer after the run's own: it sees each save once everything is on disk.
     public func add(_ observer: any TrainingObserver) { observers.append(observer) }
 
-    /// A run of the zoo model `config.model`.
-    public convenience init(config requested: TrainConfig, log: @escaping (String) -> Void = { _ in }) throws {
+    /// A run of the zoo model `config.model`; `collective`: the processes that train it together.
+    public convenience init(
+        config requested: TrainConfig, collective: any Collective = SingleProcess(),
+        log: @escaping (String) -> Void = { _ in }
+    ) throws {
         // Validated after the recipe fills its options: the recipe only sets what was left unset.
         var config = try requested.applyingRecipe()
         try config.validate()
@@ -101,7 +129,7 @@ public final class TrainingRun {
         let model = try ModelZoo.make(config.model, options: config.options, rng: rng)
         try self.init(
             model: model, config: config, rng: rng, data: nil, preloaded: preloaded, objective: nil, regularizers: [],
-            log: log)
+            collective: collective, log: log)
     }
 
     /// A run of a model built by the caller's own code: the configuration's training settings
@@ -113,10 +141,12 @@ public final class TrainingRun {
     /// `config.json`); `regularizers`: penalties of one's own added to D's loss after the
     /// configuration's (`gradientPenalty`, `r1`), each reported under its name. To continue a run,
     /// build the same model, pass the same arguments and call ``resume()`` before ``run()``.
+    /// `collective`: the processes that train it together (data-parallel; every rank builds the
+    /// same model and passes the same data).
     public convenience init(
         model: GANModel, config requested: TrainConfig, data: ImageDataset? = nil,
         objective: (any GANObjective)? = nil, regularizers: [any DiscriminatorRegularizer] = [],
-        log: @escaping (String) -> Void = { _ in }
+        collective: any Collective = SingleProcess(), log: @escaping (String) -> Void = { _ in }
     ) throws {
         var config = requested
         config.model = model.name
@@ -141,21 +171,25 @@ public final class TrainingRun {
         }
         try self.init(
             model: model, config: config, rng: RandomGenerator(seed: config.seed), data: data, preloaded: nil,
-            objective: objective, regularizers: regularizers, log: log)
+            objective: objective, regularizers: regularizers, collective: collective, log: log)
     }
 
     private init(
         model: GANModel, config validated: TrainConfig, rng: RandomGenerator, data given: ImageDataset?,
         preloaded: ImageDataset?, objective: (any GANObjective)?, regularizers: [any DiscriminatorRegularizer],
-        log: @escaping (String) -> Void
+        collective: any Collective, log: @escaping (String) -> Void
     ) throws {
         self.log = log
         self.rng = rng
         self.model = model
+        self.collective = collective
         folder = RunFolder(URL(fileURLWithPath: validated.outputFolder))
         var plan = try TrainPlan(validated, model: model, objective: objective, regularizers: regularizers)
         batchSize = plan.batchSize
-        step = GANTrainingStep(model: model, recipe: plan.recipe, rng: rng)
+        shard = try Self.share(of: batchSize, model: model, config: plan.config, collective: collective)
+        step = GANTrainingStep(
+            model: model, recipe: plan.recipe, rng: rng, collective: collective,
+            synchronizesBatchStatistics: plan.config.syncBatchNorm == true)
         log("recipe: \(plan.recipe.summary)")
         var dataset: ImageDataset?
         if case .images(let height, let width, let channels) = model.sample {
@@ -201,18 +235,56 @@ public final class TrainingRun {
                 throw GANError(
                     "--eval-every measures 28×28 Fashion-MNIST or MNIST models, not \(model.name) on \(config.dataset)")
             }
-            let evaluator =
-                try config.evaluator.map { try Evaluator.load(from: URL(fileURLWithPath: $0)).evaluator }
-                ?? Evaluator.shipped(for: config.dataset).evaluator
-            var locator = DatasetLocator(explicitFolder: config.dataDir.map { URL(fileURLWithPath: $0) })
-            locator.log = log
-            judge = try QualityJudge(
-                evaluator: evaluator,
-                real: try locator.load(try DatasetSpec.named(config.dataset), train: false).dataset)
+            if collective.rank == 0 {
+                // Rank 0 measures (and only it needs the evaluator file and the test split).
+                let evaluator =
+                    try config.evaluator.map { try Evaluator.load(from: URL(fileURLWithPath: $0)).evaluator }
+                    ?? Evaluator.shipped(for: config.dataset).evaluator
+                var locator = DatasetLocator(explicitFolder: config.dataDir.map { URL(fileURLWithPath: $0) })
+                locator.log = log
+                judge = try QualityJudge(
+                    evaluator: evaluator,
+                    real: try locator.load(try DatasetSpec.named(config.dataset), train: false).dataset)
+            } else {
+                judge = nil
+            }
         } else {
             judge = nil
         }
         self.config = config
+    }
+
+    /// This rank's share of each real batch of `batchSize` (nil in one process), refusing a batch
+    /// the processes cannot split evenly or into shares the model cannot train on.
+    private static func share(
+        of batchSize: Int, model: GANModel, config: TrainConfig, collective: any Collective
+    ) throws -> BatchShard? {
+        let ranks = collective.size
+        guard ranks > 1 else { return nil }
+        guard batchSize.isMultiple(of: ranks) else {
+            throw GANError(
+                "--batch-size \(batchSize) does not split evenly over \(ranks) processes: each trains on an equal share, "
+                    + "so give a multiple of \(ranks) (or launch a number of processes that divides \(batchSize))")
+        }
+        let share = batchSize / ranks
+        // The minibatch standard deviation's groups lie within each rank's share.
+        for case let layer as MinibatchStandardDeviation in model.discriminator.namedModules.map(\.module) {
+            if let group = layer.groupSize, share > group, !share.isMultiple(of: group) {
+                throw GANError(
+                    "D's minibatch standard deviation takes groups of \(group) examples within each process's share of "
+                        + "the batch, \(batchSize)/\(ranks) = \(share): give a --batch-size whose share is a multiple of \(group)"
+                )
+            }
+        }
+        let normalized = [model.generator, model.discriminator].contains { network in
+            network.contains { $0 is BatchNorm }
+        }
+        if share < 2 && normalized && config.syncBatchNorm != true {
+            throw GANError(
+                "each of the \(ranks) processes holds 1 example of the batch of \(batchSize), and BatchNorm needs more: "
+                    + "give a larger --batch-size, or --sync-bn (statistics over the whole batch)")
+        }
+        return BatchShard(collective: collective, rowsPerRank: share)
     }
 
     /// FID and KID of freshly generated samples, recorded in the last history row. Noise comes from
@@ -231,13 +303,17 @@ public final class TrainingRun {
     }
 
     /// Continues the run saved in the run folder (weights, optimizers, random state, data order,
-    /// history and sample frames) from its last sample point. Call before `run()`.
+    /// history and sample frames) from its last sample point. Call before `run()`. In data-parallel
+    /// training rank 0 reads and checks the state, and every rank takes it from rank 0.
     public func resume() throws {
         // Read under the lock; `run()` takes it again and checks that the state is still the one read.
-        try lockFolder()
-        defer { unlockFolder() }
-        try continueSavedRun()
-        resumedState = stateStamp()
+        try collective.onRankZero {
+            try lockFolder()
+            defer { unlockFolder() }
+            try continueSavedRun()
+            resumedState = stateStamp()
+        }
+        if collective.size > 1 { startStep = try shareState(step: startStep) }
     }
 
     /// The training state file as ``resume()`` read it: its modification time and size.
@@ -318,9 +394,30 @@ public final class TrainingRun {
     /// Trains for `config.steps` steps, or until `config.timeBudget` is spent. Returns the run folder.
     @discardableResult
     public func run() throws -> URL {
-        // One process writes a run folder at a time; the lock goes when the run does (or the process).
-        try lockFolder()
+        // One process writes a run folder at a time (rank 0, of several); the lock goes when the run
+        // does (or the process).
         defer { unlockFolder() }
+        var replaced: URL?
+        try collective.onRankZero { replaced = try prepareFolder() }
+        do {
+            // A new run starts every rank from rank 0's weights (its --init-from ones too), generator
+            // and data order; a resumed run's came with resume().
+            if collective.size > 1 && startStep == 0 { try shareState(step: 0) }
+            try train(afterSaving: {
+                if let aside = replaced { try? FileManager.default.removeItem(at: aside); replaced = nil }
+            })
+        } catch {
+            if let replaced { log("the run this one was to replace is kept in \(replaced.path)") }
+            throw error
+        }
+        return folder.url
+    }
+
+    /// The run folder made ready for this run (by rank 0 alone): locked, still holding the state
+    /// that was resumed, a new run's starting weights read, half-written files removed, and a run
+    /// it replaces moved aside. Returns where the replaced run's files wait.
+    private func prepareFolder() throws -> URL? {
+        try lockFolder()
         if startStep > 0, stateStamp() != resumedState {
             throw GANError(
                 "the training state in \(folder.path) changed after it was resumed (another process?); resume it again")
@@ -350,15 +447,7 @@ public final class TrainingRun {
                 "the run in \(folder.path) is replaced; its files wait in \(replaced!.path) until this run has saved its first state"
             )
         }
-        do {
-            try train(afterSaving: {
-                if let aside = replaced { try? FileManager.default.removeItem(at: aside); replaced = nil }
-            })
-        } catch {
-            if let replaced { log("the run this one was to replace is kept in \(replaced.path)") }
-            throw error
-        }
-        return folder.url
+        return replaced
     }
 
     /// The weights `source` names in place of the fresh ones (``InitialWeights``), G's moving
@@ -386,37 +475,55 @@ public final class TrainingRun {
     }
 
     private func train(afterSaving: () -> Void) throws {
-        let json = try config.json()
-        try AtomicFile.write(json, to: folder.config)
-        configDigest = try config.digest()
-        // A resumed run drops the pictures past its state.
-        folder.removeSamples(after: startStep)
+        try collective.onRankZero {
+            let json = try config.json()
+            try AtomicFile.write(json, to: folder.config)
+            configDigest = try config.digest()
+            // A resumed run drops the pictures past its state.
+            folder.removeSamples(after: startStep)
+        }
         let started = Date(timeIntervalSinceNow: -(history.last?.seconds ?? 0))
         var lastSaved = startStep
+        // Rank 0's observers follow the run (the run folder's writers among them); the other ranks
+        // train and wait for rank 0 at each save.
+        let observers = collective.rank == 0 ? self.observers : []
         do {
-            for observer in observers { try observer.runWillStart(self) }
+            try collective.onRankZero { for observer in observers { try observer.runWillStart(self) } }
             finalStep = config.steps
             for n in (startStep + 1)...config.steps {
-                let metrics = step(batches: (0..<step.recipe.criticSteps).map { _ in realBatch() })
-                history.append(
-                    HistoryRow(step: n, epoch: data.epoch, metrics: metrics, seconds: Date().timeIntervalSince(started))
-                )
+                var metrics = step(batches: (0..<step.recipe.criticSteps).map { _ in realBatch() })
+                var seconds = Date().timeIntervalSince(started)
+                // Several ranks: the step as all of them saw it (means, rank 0's clock, any stop request).
+                var agreed: (budgetSpent: Bool, interrupted: Bool)?
+                if collective.size > 1 {
+                    let outcome = try agree(on: metrics, seconds: seconds)
+                    metrics = outcome.metrics
+                    seconds = outcome.seconds
+                    agreed = (budgetSpent: outcome.budgetSpent, interrupted: outcome.interrupted)
+                }
+                history.append(HistoryRow(step: n, epoch: data.epoch, metrics: metrics, seconds: seconds))
                 onStep?(n, metrics)
                 for observer in observers { observer.stepDidEnd(self, step: n, metrics: metrics) }
-                let budgetSpent = config.timeBudget.map { Date().timeIntervalSince(started) >= $0 } ?? false
-                let interrupted = stopRequested()
+                let budgetSpent =
+                    agreed?.budgetSpent ?? config.timeBudget.map { Date().timeIntervalSince(started) >= $0 } ?? false
+                let interrupted = agreed?.interrupted ?? stopRequested()
                 let last = n == config.steps || budgetSpent || interrupted
                 let measure = config.evalEvery.map { n % $0 == 0 || last } ?? false
                 let save = n % config.sampleEvery == 0 || last
                 // The losses must be finite, and before anything is saved or measured the weights
                 // too: this step's updates may have broken them even where its losses were fine.
-                if let problem = divergence(metrics, checkingWeights: measure || save) {
-                    for observer in observers { try? observer.runDidDiverge(self, step: n) }
-                    throw GANError(
+                if let problem = try divergence(metrics, checkingWeights: measure || save) {
+                    try collective.onRankZero {
+                        for observer in observers { try? observer.runDidDiverge(self, step: n) }
+                    }
+                    let error = GANError(
                         "training diverged at step \(n): \(problem). "
                             + (lastSaved > 0
                                 ? "The last good checkpoint (step \(lastSaved)) is in \(folder.path)."
                                 : "No checkpoint was saved yet."))
+                    // Every rank saw it (the averaged losses, or the ranks' agreement on the weights).
+                    if collective.size > 1 { throw StoppedOnEveryRank(error, reportedHere: collective.rank == 0) }
+                    throw error
                 }
                 if measure {
                     // A failed measurement is reported, not fatal: the run goes on.
@@ -425,7 +532,8 @@ public final class TrainingRun {
                     }
                 }
                 if save {
-                    for observer in observers { try observer.save(self, step: n) }
+                    // The other ranks wait until rank 0 has saved (or stop with it if it cannot).
+                    try collective.onRankZero { for observer in observers { try observer.save(self, step: n) } }
                     lastSaved = n
                     afterSaving()
                     for observer in observers { observer.didSave(self, step: n) }
@@ -447,7 +555,7 @@ public final class TrainingRun {
                     break
                 }
             }
-            for observer in observers { try observer.runDidEnd(self) }
+            try collective.onRankZero { for observer in observers { try observer.runDidEnd(self) } }
         } catch {
             for observer in observers { observer.runDidStop(self) }
             throw error
@@ -455,11 +563,14 @@ public final class TrainingRun {
     }
 
     /// What makes this step's result unusable, or nil: a non-finite loss, or (when asked) a
-    /// non-finite weight or statistic in either network.
-    private func divergence(_ metrics: StepMetrics, checkingWeights: Bool) -> String? {
+    /// non-finite weight or statistic in either network. In data-parallel training the losses are
+    /// the ranks' averages (one rank's NaN makes them NaN), and the ranks agree on the weights.
+    private func divergence(_ metrics: StepMetrics, checkingWeights: Bool) throws -> String? {
         guard metrics.isFinite else { return "D loss \(metrics.discriminatorLoss), G loss \(metrics.generatorLoss)" }
         guard checkingWeights else { return nil }
         let state = model.generator.namedState + model.discriminator.namedState
-        return state.allSatisfy({ $0.tensor.isFinite }) ? nil : "the weights are no longer finite"
+        let problem = state.allSatisfy({ $0.tensor.isFinite }) ? nil : "the weights are no longer finite"
+        guard collective.size > 1 else { return problem }
+        return try agreeOnWeights(problem)
     }
 }

@@ -14,6 +14,12 @@ import SwiftGANTensors
 /// (`generator.safetensors` and `discriminator.safetensors` are the exports for sampling.)
 extension TrainingRun {
     func saveState(step n: Int) throws {
+        try AtomicFile.write(try stateData(step: n), to: folder.state)
+    }
+
+    /// The training state at step `n` as `training-state.safetensors` holds it (what rank 0 sends
+    /// the other ranks of a data-parallel run, too).
+    func stateData(step n: Int) throws -> Data {
         var tensors: [(name: String, shape: [Int], values: [Float])] = []
         for (prefix, network) in [("discriminator", model.discriminator), ("generator", model.generator)] {
             tensors += network.namedState.map {
@@ -63,7 +69,7 @@ extension TrainingRun {
             metadata["sampler.position"] = String(sampler.position)
             metadata["sampler.epoch"] = String(sampler.epoch)
         }
-        try AtomicFile.write(try Safetensors.encode(tensors, metadata: metadata), to: folder.state)
+        return try Safetensors.encode(tensors, metadata: metadata)
     }
 
     /// What decides the order of the kernels' sums, so the bits of a step: the worker count and
@@ -113,9 +119,34 @@ extension TrainingRun {
                     + "correctly, but sums run in another order, so it is no longer byte-identical to an uninterrupted run"
             )
         }
+        try applyState(file, source: url.path)
+        let historyFile = folder.history
+        guard FileManager.default.fileExists(atPath: historyFile.path) else {
+            throw GANError("cannot resume: \(historyFile.path) is missing")
+        }
+        history = try History.read(historyFile).filter { $0.step <= saved }
+        guard history.last?.step == saved else {
+            throw GANError(
+                "\(historyFile.path) ends at step \(history.last?.step ?? 0), the training state at step \(saved)")
+        }
+        return saved
+    }
+
+    /// Loads the networks, optimizers, generator, sampler and the recipe's tricks from a training
+    /// state (a file's, or the one rank 0 sent); `source` names it in errors. Returns its step.
+    @discardableResult
+    func applyState(
+        _ file: (tensors: [String: (shape: [Int], values: [Float])], metadata: [String: String]), source: String
+    ) throws -> Int {
+        let meta = file.metadata
+        guard meta["format"] == "swiftgan-training-state", meta["model"] == model.name,
+            let saved = Int(meta["step"] ?? "")
+        else {
+            throw GANError("\(source) is not the training state of a \(model.name) run")
+        }
         let words = (meta["rng"] ?? "").split(separator: ",").compactMap { UInt64($0) }
         guard words.count == 4, words.contains(where: { $0 != 0 }) else {
-            throw GANError("\(url.path): the random generator's state is missing or damaged")
+            throw GANError("\(source): the random generator's state is missing or damaged")
         }
         func entries(_ prefix: String) -> [String: (shape: [Int], values: [Float])] {
             Dictionary(
@@ -124,16 +155,16 @@ extension TrainingRun {
                 })
         }
         for (prefix, network) in [("discriminator", model.discriminator), ("generator", model.generator)] {
-            do { try network.loadState(entries(prefix)) } catch { throw GANError("\(url.path): \(prefix): \(error)") }
+            do { try network.loadState(entries(prefix)) } catch { throw GANError("\(source): \(prefix): \(error)") }
         }
         for (prefix, optimizer) in [
             ("discriminator_optimizer", step.discriminatorOptimizer), ("generator_optimizer", step.generatorOptimizer),
         ] {
             let slots = entries(prefix).mapValues { Tensor($0.values, shape: $0.shape) }
             guard slots["step"].map({ $0.count == 1 && $0.scalars[0].isFinite && $0.scalars[0] >= 0 }) ?? false else {
-                throw GANError("\(url.path): \(prefix) step count is missing or damaged")
+                throw GANError("\(source): \(prefix) step count is missing or damaged")
             }
-            do { try optimizer.load(state: slots) } catch { throw GANError("\(url.path): \(prefix): \(error)") }
+            do { try optimizer.load(state: slots) } catch { throw GANError("\(source): \(prefix): \(error)") }
         }
         if let average = step.generatorAverage {
             let saved = (0..<average.averages.count).compactMap { i in
@@ -141,10 +172,10 @@ extension TrainingRun {
             }
             guard let updates = Int(meta["generator_average.updates"] ?? "") else {
                 throw GANError(
-                    "\(url.path) holds no moving average of the generator's weights (was the run started without --ema?)"
+                    "\(source) holds no moving average of the generator's weights (was the run started without --ema?)"
                 )
             }
-            do { try average.load(averages: saved, updates: updates) } catch { throw GANError("\(url.path): \(error)") }
+            do { try average.load(averages: saved, updates: updates) } catch { throw GANError("\(source): \(error)") }
         }
         if let lecam = step.lecam {
             guard let real = Float(meta["lecam.real_average"] ?? ""),
@@ -152,10 +183,10 @@ extension TrainingRun {
                 let updates = Int(meta["lecam.updates"] ?? "")
             else {
                 throw GANError(
-                    "\(url.path) holds no LeCam averages of D's outputs (was the run started without --lecam?)")
+                    "\(source) holds no LeCam averages of D's outputs (was the run started without --lecam?)")
             }
             do { try lecam.load(realAverage: real, fakeAverage: fake, updates: updates) } catch {
-                throw GANError("\(url.path): \(error)")
+                throw GANError("\(source): \(error)")
             }
         }
         if let ada = step.adaptiveAugment {
@@ -163,12 +194,12 @@ extension TrainingRun {
                 let images = Int(meta["ada.images"] ?? ""), let updates = Int(meta["ada.updates"] ?? "")
             else {
                 throw GANError(
-                    "\(url.path) holds no ADA augmentation probability (was the run started without --ada?)")
+                    "\(source) holds no ADA augmentation probability (was the run started without --ada?)")
             }
             let signMean = meta["ada.sign_mean"].map { Float($0) ?? .nan }
             do {
                 try ada.load(probability: p, signMean: signMean, signSum: signSum, images: images, updates: updates)
-            } catch { throw GANError("\(url.path): \(error)") }
+            } catch { throw GANError("\(source): \(error)") }
         }
         if let position = Int(meta["sampler.position"] ?? ""), let epoch = Int(meta["sampler.epoch"] ?? ""),
             case .images(let dataset, let current) = data
@@ -182,21 +213,12 @@ extension TrainingRun {
             let limit = current.mode == .epochs ? order.count : current.batchesPerEpoch
             guard order.allSatisfy({ (0..<dataset.count).contains($0) }), position >= 0, position <= limit else {
                 throw GANError(
-                    "\(url.path): the saved data order does not fit the \(dataset.count) examples found now (did the data change?)"
+                    "\(source): the saved data order does not fit the \(dataset.count) examples found now (did the data change?)"
                 )
             }
             sampler = BatchSampler.State(order: order, position: position, epoch: epoch)
         }
         rng.state = words
-        let historyFile = folder.history
-        guard FileManager.default.fileExists(atPath: historyFile.path) else {
-            throw GANError("cannot resume: \(historyFile.path) is missing")
-        }
-        history = try History.read(historyFile).filter { $0.step <= saved }
-        guard history.last?.step == saved else {
-            throw GANError(
-                "\(historyFile.path) ends at step \(history.last?.step ?? 0), the training state at step \(saved)")
-        }
         return saved
     }
 }

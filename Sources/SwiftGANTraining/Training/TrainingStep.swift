@@ -48,6 +48,18 @@ public struct StepMetrics {
 ///
 /// D stays fixed during G's update because only G's parameters are differentiated and updated —
 /// no trainable flag to toggle.
+///
+/// Data-parallel (several processes, `collective.size` > 1; StyleGAN's pattern rather than
+/// PyTorch's DDP): every rank holds both whole networks and its share of each batch (the real
+/// batches it is given: `batch / size` rows each). The step runs under a `BatchShard`, so every
+/// random draw (noise, labels, targets, dropout, augmentation, penalties) is the one process's draw
+/// for the global batch cut to this rank's rows. Each D update sums D's gradients over the ranks in
+/// one all-reduce of a flat buffer and divides by the ranks (each rank's loss is a mean over its
+/// rows, so the mean of the ranks' gradients is the global batch's gradient, penalties included);
+/// then every rank's optimizer makes the same update. G's updates likewise. Optimizer moments,
+/// the moving average, weight clipping and spectral norm's power iteration need no communication:
+/// they see the same weights and gradients on every rank. BatchNorm normalizes each rank's rows
+/// alone unless `synchronizesBatchStatistics` (`--sync-bn`).
 public final class GANTrainingStep {
     public let model: GANModel
     public let recipe: TrainingRecipe
@@ -61,6 +73,11 @@ public final class GANTrainingStep {
     public let adaptiveAugment: AdaptiveAugment?
     public var targets: DiscriminatorTargets { recipe.targets }
     public var generatorSteps: Int { recipe.generatorSteps }
+    /// The processes training together; ``SingleProcess`` for a run of its own.
+    public let collective: any Collective
+    /// Whether BatchNorm normalizes with the global batch's statistics when several processes
+    /// train (SyncBatchNorm, `--sync-bn`); in one process it changes nothing.
+    public let synchronizesBatchStatistics: Bool
     private let rng: RandomGenerator
     /// Real and fake batches go through D separately when D computes statistics over its batch:
     /// BatchNorm (each batch must be normalized by its own statistics, as in the DCGAN reference
@@ -75,7 +92,12 @@ public final class GANTrainingStep {
     private var fixedTargets: [Int: (real: Tensor, fake: Tensor)] = [:]
     private var hardTargets: [Int: (ones: Tensor, zeros: Tensor)] = [:]
 
-    public init(model: GANModel, recipe: TrainingRecipe, rng: RandomGenerator) {
+    /// `collective`: the processes that train together, each calling this step on its share of
+    /// every batch (``SingleProcess``: this process alone, as without it).
+    public init(
+        model: GANModel, recipe: TrainingRecipe, rng: RandomGenerator, collective: any Collective = SingleProcess(),
+        synchronizesBatchStatistics: Bool = false
+    ) {
         require(
             recipe.generatorSteps >= 1 && recipe.criticSteps >= 1,
             "generator and critic steps must be at least 1, got \(recipe.generatorSteps) and \(recipe.criticSteps)")
@@ -85,6 +107,8 @@ public final class GANTrainingStep {
         self.model = model
         self.recipe = recipe
         self.rng = rng
+        self.collective = collective
+        self.synchronizesBatchStatistics = synchronizesBatchStatistics
         separateDiscriminatorPasses = model.discriminator.contains(where: {
             $0 is BatchNorm || $0 is MinibatchStandardDeviation
         })
@@ -119,10 +143,20 @@ public final class GANTrainingStep {
     }
 
     /// One step: one D update per real batch (`recipe.criticSteps` of them), then G's updates.
+    /// With several processes, each rank passes its share of every real batch and gets the
+    /// metrics of its share (``TrainingRun`` averages them over the ranks).
     public func callAsFunction(batches: [(real: Tensor, labels: [Int]?)]) -> StepMetrics {
         require(
             batches.count == recipe.criticSteps,
             "the recipe makes \(recipe.criticSteps) D update(s) per step; got \(batches.count) batch(es)")
+        guard collective.size > 1 else { return train(batches) }
+        let shard = BatchShard(
+            collective: collective, rowsPerRank: batches[0].real.shape[0],
+            synchronizesBatchStatistics: synchronizesBatchStatistics)
+        return BatchShard.with(shard) { train(batches) }
+    }
+
+    private func train(_ batches: [(real: Tensor, labels: [Int]?)]) -> StepMetrics {
         var last: DiscriminatorUpdate!
         for (i, batch) in batches.enumerated() {
             last = discriminatorUpdate(real: batch.real, labels: batch.labels, keepGraph: i == batches.count - 1)
@@ -131,9 +165,9 @@ public final class GANTrainingStep {
         var (gLoss, judged) = generatorUpdate(
             fake: last.fake, labels: last.fakeLabels, real: last.realSeen, realLabels: last.realLabels)
         for _ in 1..<recipe.generatorSteps {
-            let labels = model.classCount > 0 ? model.randomLabels(batch, using: rng) : nil
+            let labels = model.classCount > 0 ? randomLabels(batch) : nil
             (gLoss, judged) = generatorUpdate(
-                fake: model.generatorOutput(noise: model.noise(batch, using: rng), labels: labels), labels: labels,
+                fake: model.generatorOutput(noise: noise(batch), labels: labels), labels: labels,
                 real: last.realSeen, realLabels: last.realLabels)
         }
 
@@ -173,12 +207,12 @@ public final class GANTrainingStep {
         let conditional = model.classCount > 0
         require(!conditional || labels?.count == batch, "\(model.name) is conditional: each real image needs its label")
         let realLabels = conditional ? labels : nil
-        let fakeLabels = conditional ? model.randomLabels(batch, using: rng) : nil
+        let fakeLabels = conditional ? randomLabels(batch) : nil
         let (realTargets, fakeTargets) = discriminatorTargets(batch)
         let discriminator = model.discriminator
-        let noise = model.noise(batch, using: rng)
+        let z = noise(batch)
         let fake = GradMode.with(enabled: keepGraph && GradMode.isEnabled) {
-            model.generatorOutput(noise: noise, labels: fakeLabels)
+            model.generatorOutput(noise: z, labels: fakeLabels)
         }
 
         let realOutput: Tensor, fakeOutput: Tensor
@@ -223,13 +257,20 @@ public final class GANTrainingStep {
             extras.append((lecam.name, penalty.scalar))
             loss = loss + penalty
         }
-        discriminatorOptimizer.step(gradients(of: loss, withRespectTo: discriminatorOptimizer.parameters))
+        // D's decisions on the reals it trains on: ADA's overfitting signal, its sign sum summed over
+        // the ranks in the same all-reduce as the gradients.
+        let threshold = recipe.objective.decisionThreshold ?? 0
+        let signs = adaptiveAugment.map { _ in
+            [Float(AdaptiveAugment.sumOfSigns(realAdversarial, threshold: threshold))]
+        }
+        let (dGradients, signSum) = averagedOverRanks(
+            gradients(of: loss, withRespectTo: discriminatorOptimizer.parameters), summing: signs ?? [])
+        discriminatorOptimizer.step(dGradients)
         if let c = recipe.weightClip {
             withoutGrad { for p in discriminatorOptimizer.parameters { p.assign(p.clamped(min: -c, max: c)) } }
         }
-        // D's decisions on the reals it just trained on: ADA's overfitting signal.
-        adaptiveAugment?.observe(
-            realOutputs: realAdversarial, threshold: recipe.objective.decisionThreshold ?? 0)
+        adaptiveAugment?.record(
+            signSum: Int(signSum[0]), images: realAdversarial.count * (BatchShard.current?.size ?? 1))
         let decision = withoutGrad { recipe.objective.discriminatorDecision(pass) }
         return DiscriminatorUpdate(
             fake: fake, fakeLabels: fakeLabels, realSeen: realSeen, realLabels: realLabels,
@@ -262,9 +303,53 @@ public final class GANTrainingStep {
                 + categoricalCrossEntropy(
                     logits: classLogits(judged), targets: oneHot(labels!, classes: model.classCount))
         }
-        generatorOptimizer.step(gradients(of: gLoss.loss, withRespectTo: generatorOptimizer.parameters))
+        generatorOptimizer.step(
+            averagedOverRanks(gradients(of: gLoss.loss, withRespectTo: generatorOptimizer.parameters)).gradients)
         generatorAverage?.update()
         return (gLoss, withoutGrad { recipe.objective.generatorDecision(pass) })
+    }
+
+    /// The mean over the ranks of each gradient, and the sums over the ranks of `counts`, from one
+    /// all-reduce of a flat buffer of Floats: each rank's gradients are those of the mean loss over
+    /// its share of the batch, so their mean is the gradient of the global batch's mean loss. In
+    /// one process, the gradients and counts as they are.
+    private func averagedOverRanks(
+        _ gradients: [Tensor], summing counts: [Float] = []
+    ) -> (gradients: [Tensor], counts: [Float]) {
+        guard let shard = BatchShard.current else { return (gradients, counts) }
+        let total = gradients.reduce(counts.count) { $0 + $1.count }
+        let flat = Tensor(uninitialized: [total])
+        let buffer = flat.data
+        var offset = 0
+        for g in gradients {
+            (buffer + offset).update(from: g.data, count: g.count)
+            offset += g.count
+        }
+        for (i, count) in counts.enumerated() { buffer[offset + i] = count }
+        shard.allReduceSum(UnsafeMutableBufferPointer(start: buffer, count: total))
+        let scale = 1 / Float(shard.size)
+        offset = 0
+        var means: [Tensor] = []
+        for g in gradients {
+            let mean = Tensor(uninitialized: g.shape)
+            let source = buffer + offset, target = mean.data
+            for i in 0..<g.count { target[i] = source[i] * scale }
+            means.append(mean)
+            offset += g.count
+        }
+        let sums = (0..<counts.count).map { buffer[offset + $0] }
+        return withExtendedLifetime(flat) { (means, sums) }
+    }
+
+    /// z ~ N(0, 1) for `batch` examples: in data-parallel training, this rank's rows of the
+    /// global batch's draw.
+    private func noise(_ batch: Int) -> Tensor {
+        BatchShard.rows(batch) { model.noise($0, using: rng) }
+    }
+
+    /// Class labels drawn for `batch` fakes (this rank's of the global batch's draw).
+    private func randomLabels(_ batch: Int) -> [Int] {
+        BatchShard.elements(batch) { model.randomLabels($0, using: rng) }
     }
 
     /// What D is shown of a batch: the batch itself, or its DiffAugment (with ADA, each policy
@@ -291,9 +376,15 @@ public final class GANTrainingStep {
     }
 
     private func discriminatorTargets(_ batch: Int) -> (Tensor, Tensor) {
-        guard targets.isFixed else { return targets.make(batch, using: rng) }
+        // In data-parallel training the targets of the global batch, this rank's rows kept.
+        func make() -> (Tensor, Tensor) {
+            guard let shard = BatchShard.current else { return targets.make(batch, using: rng) }
+            let all = targets.make(shard.globalCount(batch), using: rng)
+            return (shard.localRows(of: all.real), shard.localRows(of: all.fake))
+        }
+        guard targets.isFixed else { return make() }
         if let t = fixedTargets[batch] { return t }
-        let t = targets.make(batch, using: rng)
+        let t = make()
         fixedTargets[batch] = t
         return t
     }
