@@ -129,8 +129,9 @@ final class DataParallelTests: XCTestCase {
                 "train", "--model", "curve-gan", "--steps", "100000000", "--sample-every", "100000000", "--batch-size",
                 "8", "--out", out,
             ],
-            // mpirun sends each rank SIGTERM, then SIGKILL after this many seconds: time to save.
-            extra: ["OMPI_MCA_odls_base_sigkill_timeout": "60"])
+            // mpirun sends each rank SIGCONT, this many seconds later SIGTERM, as long again later
+            // SIGKILL: time to finish the step and save.
+            extra: ["OMPI_MCA_odls_base_sigkill_timeout": "10"])
         defer { job.stop() }
         try job.waitFor(out + "/samples/step-000000.png", seconds: 120)
         Thread.sleep(forTimeInterval: 1)  // some steps
