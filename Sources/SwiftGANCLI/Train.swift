@@ -24,6 +24,8 @@ struct Train: ParsableCommand {
         // (docs/cluster.md); alone: SingleProcess.
         let collective = try Collectives.fromEnvironment()
         guard collective.size > 1 else {
+            // A PMIx launcher that does not say how many it started may have started one: MPI of 1.
+            defer { if collective is MPICollective { try? collective.finalize() } }
             if let status = try train(request, collective: collective) { throw ExitCode(status) }
             return
         }

@@ -102,7 +102,9 @@ extension Tensor {
                     sums.data.update(from: db, count: c)
                     (sums.data + c).update(from: ds, count: c)
                     shard.allReduceSum(UnsafeMutableBufferPointer(start: sums.data, count: 2 * c))
-                    (db, ds, totals) = (UnsafePointer(sums.data), UnsafePointer(sums.data + c), sums)
+                    db = UnsafePointer(sums.data)
+                    ds = UnsafePointer(sums.data + c)
+                    totals = sums
                 }
                 let result = Tensor(uninitialized: x.shape)
                 let pd = result.data

@@ -9,7 +9,7 @@ import XCTest
 /// computable by hand. The MPI path itself: GANTests' DataParallelTests.
 final class BatchShardTests: XCTestCase {
     /// Rank `rank` of `size` whose every sum over the ranks is `size` times its own values.
-    final class Mirror: Collective {
+    final class EqualRanks: Collective {
         let rank: Int, size: Int
         init(rank: Int, size: Int) { (self.rank, self.size) = (rank, size) }
         func allReduceSum(_ values: UnsafeMutableBufferPointer<Float>) throws {
@@ -28,7 +28,7 @@ final class BatchShardTests: XCTestCase {
     }
 
     func testARankHoldsItsRowsOfEachSegment() {
-        let shard = BatchShard(collective: Mirror(rank: 1, size: 3), rowsPerRank: 2)
+        let shard = BatchShard(collective: EqualRanks(rank: 1, size: 3), rowsPerRank: 2)
         // [real; fake] of 2 rows each here: rows 2, 3 of the global real batch of 6, then of the fakes.
         XCTAssertEqual((0..<4).map(shard.globalRow), [2, 3, 8, 9])
         XCTAssertEqual(shard.globalCount(4), 12)
@@ -44,7 +44,7 @@ final class BatchShardTests: XCTestCase {
         let whole = Tensor.normal([8, 3], using: RandomGenerator(seed: 4))
         for rank in 0..<2 {
             let rng = RandomGenerator(seed: 4)
-            let shard = BatchShard(collective: Mirror(rank: rank, size: 2), rowsPerRank: 4)
+            let shard = BatchShard(collective: EqualRanks(rank: rank, size: 2), rowsPerRank: 4)
             let mine = BatchShard.with(shard) { BatchShard.rows(4) { Tensor.normal([$0, 3], using: rng) } }
             XCTAssertEqual(mine.scalars, whole.slice(alongAxis: 0, (4 * rank)..<(4 * rank + 4)).scalars)
             XCTAssertEqual(rng.state, RandomGenerator(seed: 4).advanced(byNormals: 24).state, "the whole draw is made")
@@ -52,7 +52,7 @@ final class BatchShardTests: XCTestCase {
         XCTAssertNil(BatchShard.current)
         let alone = BatchShard.rows(8) { Tensor.normal([$0, 3], using: RandomGenerator(seed: 4)) }
         XCTAssertEqual(alone.scalars, whole.scalars)
-        let labels = BatchShard.with(BatchShard(collective: Mirror(rank: 1, size: 2), rowsPerRank: 3)) {
+        let labels = BatchShard.with(BatchShard(collective: EqualRanks(rank: 1, size: 2), rowsPerRank: 3)) {
             BatchShard.elements(3) { Array(0..<$0) }
         }
         XCTAssertEqual(labels, [3, 4, 5])
@@ -62,7 +62,7 @@ final class BatchShardTests: XCTestCase {
     /// reach it (every rank's loss reads every rank's x), and it differentiates again.
     func testTheSumOverRanksDifferentiatesAsAnAllReduce() {
         let x = Tensor([1, -2, 3]).requiringGradient()
-        let shard = BatchShard(collective: Mirror(rank: 0, size: 2), rowsPerRank: 1)
+        let shard = BatchShard(collective: EqualRanks(rank: 0, size: 2), rowsPerRank: 1)
         BatchShard.with(shard) {
             let y = x.summedOverRanks()
             XCTAssertEqual(y.scalars, [2, -4, 6])
@@ -98,12 +98,12 @@ final class BatchShardTests: XCTestCase {
         let plain = pass()
         for size in [2, 4] {
             let shard = BatchShard(
-                collective: Mirror(rank: 1, size: size), rowsPerRank: 6, synchronizesBatchStatistics: true)
+                collective: EqualRanks(rank: 1, size: size), rowsPerRank: 6, synchronizesBatchStatistics: true)
             let synced = BatchShard.with(shard) { pass() }
             for (a, b) in zip(synced, plain) { assertClose(a, b, tolerance: 1e-4) }
         }
         // Not synchronized: this rank's statistics, the same bits as without a shard.
-        let unsynced = BatchShard.with(BatchShard(collective: Mirror(rank: 1, size: 2), rowsPerRank: 6)) { pass() }
+        let unsynced = BatchShard.with(BatchShard(collective: EqualRanks(rank: 1, size: 2), rowsPerRank: 6)) { pass() }
         XCTAssertEqual(unsynced, plain)
     }
 

@@ -186,7 +186,7 @@ public final class TrainingRun {
         folder = RunFolder(URL(fileURLWithPath: validated.outputFolder))
         var plan = try TrainPlan(validated, model: model, objective: objective, regularizers: regularizers)
         batchSize = plan.batchSize
-        shard = try Self.share(of: batchSize, model: model, config: plan.config, collective: collective)
+        shard = try TrainingRun.share(of: batchSize, model: model, config: plan.config, collective: collective)
         step = GANTrainingStep(
             model: model, recipe: plan.recipe, rng: rng, collective: collective,
             synchronizesBatchStatistics: plan.config.syncBatchNorm == true)
