@@ -8,6 +8,9 @@
 //                                             path of counts over Int32.max)
 //   swiftgan-collective-check --abort-on R    rank R aborts while the others wait in a barrier
 //                                             it never joins: every process must end, nonzero
+//   swiftgan-collective-check --time-sum N    times an in-place Float sum all-reduce of N values
+//                                             (a training step's flat gradient buffer): rank 0
+//                                             prints one JSON line with the median and best of 50
 import Foundation
 import SwiftGANCMPI
 import SwiftGANTensors
@@ -93,6 +96,7 @@ func check(_ collective: any Collective, pass: String) throws -> [String] {
 }
 
 var abortRank: Int?
+var timedCount: Int?
 var arguments = CommandLine.arguments.dropFirst()
 while let argument = arguments.popFirst() {
     switch argument {
@@ -101,8 +105,13 @@ while let argument = arguments.popFirst() {
             fail("--abort-on needs a rank", status: 64)
         }
         abortRank = rank
+    case "--time-sum":
+        guard let value = arguments.popFirst(), let count = Int(value), (1...1 << 28).contains(count) else {
+            fail("--time-sum needs a count of Floats in 1...2^28", status: 64)
+        }
+        timedCount = count
     default:
-        fail("usage: swiftgan-collective-check [--abort-on RANK]", status: 64)
+        fail("usage: swiftgan-collective-check [--abort-on RANK | --time-sum COUNT]", status: 64)
     }
 }
 
@@ -124,6 +133,34 @@ if let abortRank {
         print("\(line): FAILED: \(error)")
     }
     exit(1)
+}
+
+if let timedCount {
+    // 5 warm-up rounds, then 50 timed ones, each starting together after a barrier.
+    var values = [Float](repeating: 1, count: timedCount)
+    var seconds: [Double] = []
+    do {
+        for round in 0..<55 {
+            try collective.barrier()
+            let start = DispatchTime.now().uptimeNanoseconds
+            try values.withUnsafeMutableBufferPointer { try collective.allReduceSum($0) }
+            if round >= 5 { seconds.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9) }
+            for i in values.indices { values[i] = 1 }
+        }
+        seconds.sort()
+        if collective.rank == 0 {
+            print(
+                String(
+                    format: #"{"ranks": %d, "floats": %d, "megabytes": %.3f, "median_ms": %.4f, "best_ms": %.4f}"#,
+                    collective.size, timedCount, Double(timedCount * 4) / 1e6, seconds[seconds.count / 2] * 1e3,
+                    seconds[0] * 1e3))
+        }
+        try collective.finalize()
+        exit(0)
+    } catch {
+        print("\(line): FAILED: \(error)")
+        collective.abort(code: 1)
+    }
 }
 
 var failures: [String] = []
