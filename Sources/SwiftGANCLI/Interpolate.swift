@@ -9,7 +9,7 @@ struct Interpolate: ParsableCommand {
         abstract: "Walk a saved generator's noise space: one row per pair of seeded noise vectors.",
         discussion: """
             Each row goes from one noise vector to another by spherical interpolation, in --steps images. \
-            A conditional model (cgan, acgan) walks within the class of --label, or with --classes draws \
+            A conditional model (cgan, acgan, sngan) walks within the class of --label, or with --classes draws \
             each of --rows noise vectors as every class instead (one row each: same style, every class). \
             --gif writes the walk as an animation (forth and back), one frame per step.
             """

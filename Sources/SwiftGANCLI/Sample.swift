@@ -10,7 +10,7 @@ struct Sample: ParsableCommand {
         discussion: """
             Writes a PNG (a grid of images, or a plot of curves) and optionally a NumPy .npy file: uint8 N×H×W for \
             grayscale models (N×28×28), N×H×W×3 for colour ones, float32 N×16 for curve-gan. A conditional model \
-            (cgan, acgan) draws the class given by --label: one class (--label 7, or by name: --label Sneaker), or --label all for a grid with one \
+            (cgan, acgan, sngan) draws the class given by --label: one class (--label 7, or by name: --label Sneaker), or --label all for a grid with one \
             labelled row of --count samples per class; with --npy the labels go beside the images as int64 \
             (FILE-labels.npy).
             """

@@ -286,7 +286,8 @@ final class SNGANOptionsTests: XCTestCase {
     func testDefaultsBuildTheNetworksAsBefore() throws {
         for (options, g, d) in [
             (ModelOptions(width: 4, classes: 10), 104_257, 1_205),
-            (ModelOptions(classes: 10), 963_969, 67_873),
+            (ModelOptions(width: 32, classes: 10), 963_969, 67_873),
+            (ModelOptions(classes: 10), 444_865, 17_297),  // the default width, 16
             (ModelOptions(width: 4, imageSize: 64, channels: 3), 36_235, 9_757),
         ] {
             let model = try ModelZoo.make("sngan", options: options, rng: RandomGenerator(seed: 1))

@@ -102,8 +102,8 @@ final class SNGANTests: XCTestCase {
         try run.run()
         XCTAssertEqual(run.model.classCount, 10, "conditional on labelled data")
         XCTAssertTrue(run.history.allSatisfy { $0.metrics.isFinite })
-        XCTAssertEqual(config.recipe, "hinge-sn")
-        XCTAssertTrue(run.model.discriminator.contains { $0 is SpectralNorm }, "hinge-sn's spectral norm")
+        XCTAssertEqual(config.recipe, "ragan-sn")
+        XCTAssertTrue(run.model.discriminator.contains { $0 is SpectralNorm }, "ragan-sn's spectral norm")
 
         var gp = config
         gp.r1 = nil

@@ -1,7 +1,7 @@
 """The sngan training step in PyTorch, for comparing with `swiftgan bench sngan`.
 
 Same networks as SwiftGAN's sngan (Sources/SwiftGANTraining/Zoo/SNGAN.swift) at its bench defaults
-(28×28×1, width w = 32, conditional on 10 classes) in PyTorch's NCHW layout; 3×3 convolutions with
+(28×28×1, width w = 16, sngan's default, conditional on 10 classes) in PyTorch's NCHW layout; 3×3 convolutions with
 padding=1 are Keras's 'same':
 
     G: z(128) → Linear 7·7·4w → view 4w×7×7
@@ -16,9 +16,10 @@ padding=1 are Keras's 'same':
 cBN is SwiftGAN's ConditionalBatchNorm: BatchNorm2d(affine=False) then a per-class scale and shift
 (embeddings initialized to 1 and 0); BatchNorm(momentum 0.1, ε 1e-5) (SwiftGAN's Keras-style
 momentum 0.9). Glorot-uniform weights and zero biases, as SwiftGAN's layers start. The recipe is
-sngan's default, hinge-sn: spectral norm (torch.nn.utils.parametrizations.spectral_norm, one power
-iteration) on every weight of D, the projection's embedding included; hinge loss; Adam D 4e-4 /
-G 1e-4 with β (0, 0.9) and ε 1e-7; an EMA of G's parameters (0.999, with SwiftGAN's warm-up
+sngan's default, ragan-sn: spectral norm (torch.nn.utils.parametrizations.spectral_norm, one power
+iteration) on every weight of D, the projection's embedding included; the relativistic average loss
+(RaSGAN: G's update judges the real batch again, without gradients, as SwiftGAN's does); Adam 8e-4
+with β (0, 0.99) and ε 1e-7 for both networks; an EMA of G's parameters (0.999, with SwiftGAN's warm-up
 min(0.999, (1 + t)/(10 + t))) after each G update. Batch 64, random data in [-1, 1] with random
 labels, fake labels drawn each step. One step: one D update on real and fake together (D has no
 batch statistics, so one pass, as SwiftGAN's GANTrainingStep), then one G update on the same fakes.
@@ -28,7 +29,7 @@ Where the work differs from SwiftGAN's step (all as in the other peers, or negli
     to G's parameters), as in every peer here.
   - PyTorch's spectral_norm makes its power iteration on every forward in training mode, so also in
     G's update (SwiftGAN: once per D update); a few matrix-vector products per layer.
-Usage: python3 scripts/compare/pytorch_sngan.py [--seconds 5] [--threads N] [--compile] [--width 32]
+Usage: python3 scripts/compare/pytorch_sngan.py [--seconds 5] [--threads N] [--compile] [--width 16]
 """
 import torch
 from torch import nn
@@ -38,7 +39,7 @@ from torch.nn.utils.parametrizations import spectral_norm
 from timing import report, setup
 
 args = setup(batch_size=64, add_options=lambda p: p.add_argument(
-    "--width", type=int, default=32, help="base channel count w, as `swiftgan train --width` (bench: 32)"))
+    "--width", type=int, default=16, help="base channel count w, as `swiftgan train --width` (sngan's default and the bench's: 16)"))
 w = args.width
 classes = 10
 
@@ -121,8 +122,8 @@ for module in list(discriminator.modules()):
     if isinstance(module, (nn.Linear, nn.Conv2d, nn.Embedding)):
         spectral_norm(module)
 
-opt_g = torch.optim.Adam(generator.parameters(), lr=1e-4, betas=(0.0, 0.9), eps=1e-7)
-opt_d = torch.optim.Adam(discriminator.parameters(), lr=4e-4, betas=(0.0, 0.9), eps=1e-7)
+opt_g = torch.optim.Adam(generator.parameters(), lr=8e-4, betas=(0.0, 0.99), eps=1e-7)
+opt_d = torch.optim.Adam(discriminator.parameters(), lr=8e-4, betas=(0.0, 0.99), eps=1e-7)
 parameters = list(generator.parameters())
 averages = [p.detach().clone() for p in parameters]
 updates = torch.zeros(())  # a tensor, so that torch.compile does not specialize on the changing decay
@@ -142,15 +143,21 @@ def update_average():
 def step():
     fake_labels = torch.randint(0, classes, (b,))
     fake = generator(torch.randn(b, 128), fake_labels)
-    # ---- Train Discriminator ---- (hinge; real and fake in one pass)
+    # ---- Train Discriminator ---- (relativistic average BCE; real and fake in one pass)
     opt_d.zero_grad(set_to_none=True)
     out = discriminator(torch.cat([real, fake.detach()]), torch.cat([real_labels, fake_labels]))
-    d_loss = F.relu(1 - out[:b]).mean() + F.relu(1 + out[b:]).mean()
+    d_real, d_fake = out[:b], out[b:]
+    d_loss = F.binary_cross_entropy_with_logits(d_real - d_fake.mean(), torch.ones_like(d_real)) \
+        + F.binary_cross_entropy_with_logits(d_fake - d_real.mean(), torch.zeros_like(d_fake))
     d_loss.backward()
     opt_d.step()
     # ---- Train Generator ----
     opt_g.zero_grad(set_to_none=True)
-    g_loss = -discriminator(fake, fake_labels).mean()
+    with torch.no_grad():
+        judged_real = discriminator(real, real_labels)
+    judged_fake = discriminator(fake, fake_labels)
+    g_loss = F.binary_cross_entropy_with_logits(judged_fake - judged_real.mean(), torch.ones_like(judged_fake)) \
+        + F.binary_cross_entropy_with_logits(judged_real - judged_fake.mean(), torch.zeros_like(judged_real))
     g_loss.backward()
     opt_g.step()
     update_average()

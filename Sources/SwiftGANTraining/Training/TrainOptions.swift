@@ -174,7 +174,7 @@ public enum TrainOptions {
         .value(
             "width", "W", "options.width", \.options.width,
             help: takers(.width) + ": the base channel count (dcgan64's G goes 8w → 4w → 2w → w).",
-            default: "32", must: .custom("in 1...256") { (1...256).contains($0) }, followsModel: true),
+            default: "32; 16 for sngan", must: .custom("in 1...256") { (1...256).contains($0) }, followsModel: true),
         .value(
             "image-size", "H[xW]", "options.imageSize", \.options.imageSize,
             help: takers(.imageSize)
