@@ -21,16 +21,7 @@ final class ModelBenchmarkTests: XCTestCase {
         XCTAssertEqual(step.generatorAverage?.decay, 0.999)
         XCTAssertEqual(step.recipe.criticSteps, 1)
         XCTAssertEqual(step.recipe.generatorSteps, 1)
-        var wrapped = 0, bare = 0
-        func visit(_ module: any Module) {
-            if module is SpectralNorm {
-                wrapped += 1
-                return
-            }
-            if module is any WeightedLayer { bare += 1 }
-            for child in module.children { visit(child.module) }
-        }
-        visit(step.model.discriminator.module)
+        let (wrapped, bare) = spectralNormCoverage(of: step.model.discriminator.module)
         XCTAssertEqual(bare, 0)
         XCTAssertEqual(wrapped, 2 * 3 + 2, "two blocks of three convolutions, ψ and the embedding")
 

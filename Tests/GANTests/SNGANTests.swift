@@ -57,16 +57,7 @@ final class SNGANTests: XCTestCase {
                 width: 8, classes: 10, spectralNorm: true, conditioning: conditioning, attention: attention,
                 minibatchStddev: attention != nil)
             let model = try ModelZoo.make("sngan", options: options, rng: RandomGenerator(seed: 1))
-            var wrapped = 0, bare = 0
-            func visit(_ module: any Module) {
-                if module is SpectralNorm {
-                    wrapped += 1
-                    return
-                }
-                if module is any WeightedLayer { bare += 1 }
-                for child in module.children { visit(child.module) }
-            }
-            visit(model.discriminator.module)
+            let (wrapped, bare) = spectralNormCoverage(of: model.discriminator.module)
             XCTAssertEqual(bare, 0, "\(options)")
             // Two blocks of three convolutions, the heads (ψ and the embedding, or ψ and the
             // classifier) and the attention's query, key, value and output.
@@ -116,4 +107,17 @@ final class SNGANTests: XCTestCase {
         config.r1 = nil
         try assertResumeIsExact(config)
     }
+}
+
+/// How many weighted layers under `module` spectral norm wraps, and how many it leaves bare (a
+/// wrapped layer's own weights are not counted again).
+func spectralNormCoverage(of module: any Module) -> (wrapped: Int, bare: Int) {
+    if module is SpectralNorm { return (1, 0) }
+    var count = (wrapped: 0, bare: module is any WeightedLayer ? 1 : 0)
+    for child in module.children {
+        let inner = spectralNormCoverage(of: child.module)
+        count.wrapped += inner.wrapped
+        count.bare += inner.bare
+    }
+    return count
 }
