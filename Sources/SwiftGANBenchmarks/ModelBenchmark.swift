@@ -24,6 +24,8 @@ public struct ModelBenchmark {
         /// classes a conditional model draws (0: unconditional).
         public let recipe: String
         public let classes: Int
+        /// `fp32` or `bf16` (``Precision``): what the step's convolutions and products multiply in.
+        public let precision: String
         public let batch_size: Int
         public let steps_per_second: Double
         public let median_step_ms: Double
@@ -35,8 +37,9 @@ public struct ModelBenchmark {
         /// counted as the engine issues them.
         public let gflop_per_step: Double
         public let gflops: Double
-        /// This machine's sgemm rate on a large square product, measured just before, and the
-        /// step's GFLOP/s as a share of it: how close to the arithmetic limit the step runs.
+        /// This machine's fp32 sgemm rate on a large square product, measured just before, and the
+        /// step's GFLOP/s as a share of it: how close to the fp32 arithmetic limit the step runs
+        /// (above 1 in bf16 or with Winograd, which do the counted work with fewer fp32 multiplies).
         public let sgemm_gflops: Double
         public let share_of_sgemm: Double
         public let convolution_backend: String
@@ -46,10 +49,14 @@ public struct ModelBenchmark {
     }
 
     public let model: String, recipe: String?, batchSize: Int?, seconds: Double
+    public let precision: Precision
 
     /// `recipe`: one of ``Recipes`` (nil: the model's default); `batchSize`: nil for the model's.
-    public init(model: String, recipe: String? = nil, batchSize: Int? = nil, seconds: Double = 5) {
+    public init(
+        model: String, recipe: String? = nil, batchSize: Int? = nil, seconds: Double = 5, precision: Precision = .fp32
+    ) {
         (self.model, self.recipe, self.batchSize, self.seconds) = (model, recipe, batchSize, seconds)
+        self.precision = precision
     }
 
     /// The classes a model that draws its dataset's classes (sngan) is measured with: Fashion-MNIST's,
@@ -88,7 +95,12 @@ public struct ModelBenchmark {
         return (GANTrainingStep(model: gan, recipe: oneUpdateEach, rng: rng), plan.batchSize, recipeName)
     }
 
+    /// Throws ``PrecisionError`` when the precision cannot run here.
     public func run() throws -> Report {
+        try Precision.with(precision) { try measureStep() }
+    }
+
+    private func measureStep() throws -> Report {
         let rng = RandomGenerator(seed: 0)
         let (step, batchSize, recipeName) = try Self.setUp(
             model: model, recipe: self.recipe, batchSize: self.batchSize, rng: rng)
@@ -100,9 +112,10 @@ public struct ModelBenchmark {
         let flop = Double(FLOPCounter.counting { _ = step(real: real, labels: labels) })
         let total = times.reduce(0, +)
         let stepsPerSecond = Double(times.count) / total
-        let sgemm = Self.sgemmRate()
+        let sgemm = Precision.inFP32 { Self.sgemmRate() }
         return Report(
-            model: model, recipe: recipeName, classes: gan.classCount, batch_size: batchSize,
+            model: model, recipe: recipeName, classes: gan.classCount, precision: precision.rawValue,
+            batch_size: batchSize,
             steps_per_second: stepsPerSecond, median_step_ms: times.median * 1e3, steps: times.count, seconds: total,
             peak_rss_mb: peakResidentMegabytes(), threads: Parallel.workers,
             gflop_per_step: flop / 1e9, gflops: flop * stepsPerSecond / 1e9,

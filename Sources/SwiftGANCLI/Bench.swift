@@ -1,6 +1,7 @@
 import ArgumentParser
 import SwiftGANArtifacts
 import SwiftGANBenchmarks
+import SwiftGANTensors
 import SwiftGANTraining
 
 struct Bench: ParsableCommand {
@@ -47,8 +48,16 @@ struct Bench: ParsableCommand {
         @Option(help: "Batch size (default: the model's).") var batchSize: Int?
         @Option(help: "A recipe of `swiftgan train` (default: the model's; tutorial: its source's settings).")
         var recipe: String?
+        @Option(
+            help: ArgumentHelp(
+                "fp32, or bf16: convolutions and matrix products multiply bf16 with fp32 accumulation (needs oneDNN and a CPU with AVX512_BF16 or AMX).",
+                valueName: "fp32|bf16"))
+        var precision: String = "fp32"
 
         func validate() throws {
+            guard Precision(rawValue: precision) != nil else {
+                throw ValidationError("--precision must be fp32 or bf16, got '\(FormatError.printable(precision))'")
+            }
             guard ModelZoo.names.contains(name) else {
                 throw ValidationError(
                     "unknown model '\(FormatError.printable(name))' (known: \(ModelZoo.names.joined(separator: ", ")))")
@@ -65,8 +74,10 @@ struct Bench: ParsableCommand {
 
         func run() throws {
             try OneProcess.require("bench model")
-            let benchmark = ModelBenchmark(model: name, recipe: recipe, batchSize: batchSize, seconds: seconds)
-            print(jsonLine(try benchmark.run()))
+            let benchmark = ModelBenchmark(
+                model: name, recipe: recipe, batchSize: batchSize, seconds: seconds,
+                precision: Precision(rawValue: precision) ?? .fp32)
+            print(jsonLine(try benchmark.run()))  // bf16 where it cannot run: its reason, exit 1
         }
     }
 }

@@ -42,6 +42,15 @@ func sgemm(
         if !accumulate { c.initialize(repeating: 0, count: m * n) }
         return
     }
+    // bf16 products go through oneDNN's matmul whatever the fp32 backend is; a shape it has no
+    // fast kernel for stays fp32.
+    if Precision.current == .bf16,
+        sg_dnnl_gemm_bf16(
+            transposeA ? 84 : 78, transposeB ? 84 : 78, m, n, k, a, transposeA ? m : k, b, transposeB ? k : n,
+            accumulate ? 1 : 0, c, n) == 0
+    {
+        return
+    }
     if MatrixProductBackend.current == .oneDNN,
         sg_dnnl_sgemm(
             transposeA ? 84 : 78, transposeB ? 84 : 78, m, n, k, a, transposeA ? m : k, b, transposeB ? k : n,

@@ -13,7 +13,7 @@ final class ConvolutionBackendTests: XCTestCase {
 
     /// dcgan (28×28), acgan (its 80→80 5×5 stride-1 transposed layers at 14×14, 1-channel ends)
     /// and dcgan64 (4×4 kernels, 3 channels), at small batches: the kernels do not depend on it.
-    let layers: [Layer] = [
+    static let modelLayers: [Layer] = [
         Layer(
             name: "dcgan G 128→64", batch: 4, height: 7, width: 7, inChannels: 128, outChannels: 64, kernel: 5,
             stride: 2, padding: .same, transposed: true),
@@ -45,6 +45,8 @@ final class ConvolutionBackendTests: XCTestCase {
             name: "valid 5×5 s2 odd", batch: 2, height: 13, width: 11, inChannels: 3, outChannels: 81, kernel: 5,
             stride: 2, padding: .valid, transposed: false),
     ]
+
+    var layers: [Layer] { Self.modelLayers }
 
     func apply(_ layer: Layer, _ x: Tensor, _ kernel: Tensor) -> Tensor {
         layer.transposed

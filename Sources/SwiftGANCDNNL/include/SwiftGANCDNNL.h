@@ -27,23 +27,34 @@ int sg_dnnl_available(void);
 /// A line saying which oneDNN is in use, or why none is.
 const char *sg_dnnl_description(void);
 
+/// 1 when oneDNN is loaded and its effective ISA multiplies bf16 natively (AVX512_BF16 or AMX),
+/// else 0: then every bf16 call below returns nonzero and computes nothing.
+int sg_dnnl_bf16_available(void);
+
 /// Runs one pass of the convolution `shape` through oneDNN: the pass writes the one of `input`,
 /// `weights`, `output` that it computes (overwriting it) and reads the other two's data.
 /// Returns 0 on success; nonzero when oneDNN is unavailable, has only its reference (slow)
 /// implementation for this shape, or refuses it, in which case nothing was written.
+/// `bf16` nonzero: the pass's two inputs are rounded to bf16 and multiplied in bf16 with f32
+/// accumulation, its output is f32 (all three pointers stay f32).
 /// `threads` (> 0) sets the calling thread's OpenMP team size first (0 leaves it).
 /// Thread-safe and concurrent: primitives are created once per shape and pass, and each thread
 /// runs them with its own kernel and scratchpad buffers.
-int sg_dnnl_convolution(const sg_conv_shape *shape, int pass,
+int sg_dnnl_convolution(const sg_conv_shape *shape, int pass, int bf16,
                         float *input, float *weights, float *output, int threads);
 
-/// 1 when oneDNN runs all three passes of `shape` with a fast (non-reference) kernel. Builds the
-/// three primitives on first use.
-int sg_dnnl_supports(const sg_conv_shape *shape);
+/// 1 when oneDNN runs all three passes of `shape` with a fast (non-reference) kernel in the
+/// precision asked for. Builds the three primitives on first use.
+int sg_dnnl_supports(const sg_conv_shape *shape, int bf16);
 
 /// Row-major C = op(A)·op(B) + beta·C through oneDNN's sgemm (its own JIT kernels, on the same
 /// OpenMP threads as its convolutions). Returns 0 on success, nonzero without oneDNN.
 int sg_dnnl_sgemm(char transa, char transb, long m, long n, long k, const float *a, long lda,
                   const float *b, long ldb, float beta, float *c, long ldc);
+
+/// The same product with A and B rounded to bf16, multiplied with f32 accumulation into f32 C;
+/// beta is 0 or 1. Returns nonzero (nothing written) without bf16 support or for other betas.
+int sg_dnnl_gemm_bf16(char transa, char transb, long m, long n, long k, const float *a, long lda,
+                      const float *b, long ldb, float beta, float *c, long ldc);
 
 #endif

@@ -55,7 +55,7 @@ public final class Evaluator: UnaryLayer {
         let f = features(images)
         eval()
         defer { train() }
-        return (f, withoutGrad { head(f).softmax(alongAxis: 1) })
+        return (f, Precision.inFP32 { withoutGrad { head(f).softmax(alongAxis: 1) } })
     }
 
     private func inference(_ images: Tensor, chunk: Int = 500, _ f: (Tensor) -> Tensor) -> Tensor {
@@ -64,14 +64,18 @@ public final class Evaluator: UnaryLayer {
             "SwiftGAN shape error: the evaluator takes [n, 28, 28, 1] images, got \(describe(images.shape))")
         eval()
         defer { train() }
-        return withoutGrad {
-            let n = images.shape[0]
-            let parts = stride(from: 0, to: n, by: chunk).map {
-                f(images.slice(alongAxis: 0, $0..<Swift.min(n, $0 + chunk)))
+        // In fp32 whatever the training run multiplies in (`--precision`): numbers compare across runs.
+        return Precision.inFP32 {
+            withoutGrad {
+                let n = images.shape[0]
+                let parts = stride(from: 0, to: n, by: chunk).map {
+                    f(images.slice(alongAxis: 0, $0..<Swift.min(n, $0 + chunk)))
+                }
+                return parts.count == 1 ? parts[0] : Tensor.concatenate(parts, alongAxis: 0)
             }
-            return parts.count == 1 ? parts[0] : Tensor.concatenate(parts, alongAxis: 0)
         }
     }
+
 }
 
 // MARK: - Training

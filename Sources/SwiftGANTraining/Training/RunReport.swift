@@ -185,9 +185,10 @@ struct RunData {
     var summary: String {
         guard let last = history.last else { return "No steps trained yet." }
         return String(
-            format: "%d of %d steps in %@ (%.1f steps/s), batch %@, seed %llu, recipe %@.", last.step, config.steps,
-            ProgressBar.clock(last.seconds), last.seconds > 0 ? Double(last.step) / last.seconds : 0,
-            config.batchSize.map(String.init) ?? "the model's", config.seed, config.recipe ?? "none")
+            format: "%d of %d steps in %@ (%.1f steps/s), batch %@, seed %llu, recipe %@, %@.", last.step,
+            config.steps, ProgressBar.clock(last.seconds), last.seconds > 0 ? Double(last.step) / last.seconds : 0,
+            config.batchSize.map(String.init) ?? "the model's", config.seed, config.recipe ?? "none",
+            config.precision ?? "fp32")
     }
 
     /// The balance warnings the run gave (recomputed from the history by ``BalanceWatch``'s rule).

@@ -87,6 +87,9 @@ public struct TrainConfig: Codable, Equatable {
     /// whole batch, summed over the processes (SyncBatchNorm), instead of each process's share
     /// (nil: each its own). In one process it changes nothing.
     public var syncBatchNorm: Bool?
+    /// What convolutions and matrix products multiply in: `fp32` or `bf16` (``Precision``; nil: fp32).
+    /// A new run writes the one it uses.
+    public var precision: String?
     /// The run folder; nil means `runs/<model>`.
     public var out: String?
 
@@ -122,6 +125,7 @@ public struct TrainConfig: Codable, Equatable {
         try read(\.lecam, .lecam)
         try read(\.diffAugment, .diffAugment); try read(\.ada, .ada); try read(\.adaKimg, .adaKimg)
         try read(\.timeBudget, .timeBudget); try read(\.syncBatchNorm, .syncBatchNorm); try read(\.out, .out)
+        try read(\.precision, .precision)
         self = config
     }
 

@@ -46,6 +46,11 @@ public enum TrainOptions {
                 "Under mpirun or srun (data-parallel: each process trains on its share of --batch-size): BatchNorm normalizes with the whole batch's statistics, for two all-reduces of 2C floats per BatchNorm per pass, instead of each process's share. One process: no change."
         ),
         .value(
+            "precision", "fp32|bf16", "precision", \.precision,
+            help:
+                "bf16: mixed precision as PyTorch's autocast and Keras's mixed_bfloat16 do it: convolutions and matrix products round their inputs to bfloat16 and multiply at the CPU's bf16 rate with fp32 accumulation; weights, optimizer state, BatchNorm and losses stay fp32. Needs oneDNN and a CPU with AVX512_BF16 or AMX (refused elsewhere). Evaluation (FID) always runs in fp32.",
+            default: "fp32", must: .choice(["fp32", "bf16"]), resumable: true),
+        .value(
             "init-from", "SOURCE", "initFrom", \.initFrom,
             help:
                 "Start from trained weights (fine-tuning): a run folder (G and D from its training state), a generator.safetensors or discriminator.safetensors (that network only), or a pretrained model: "

@@ -184,6 +184,9 @@ public final class TrainingRun {
         self.model = model
         self.collective = collective
         folder = RunFolder(URL(fileURLWithPath: validated.outputFolder))
+        var validated = validated
+        // Written out, so the run's config.json and report say what it multiplied in.
+        validated.precision = validated.precision ?? Precision.fp32.rawValue
         var plan = try TrainPlan(validated, model: model, objective: objective, regularizers: regularizers)
         batchSize = plan.batchSize
         shard = try TrainingRun.share(of: batchSize, model: model, config: plan.config, collective: collective)
@@ -191,6 +194,11 @@ public final class TrainingRun {
             model: model, recipe: plan.recipe, rng: rng, collective: collective,
             synchronizesBatchStatistics: plan.config.syncBatchNorm == true)
         log("recipe: \(plan.recipe.summary)")
+        if plan.config.precision == Precision.bf16.rawValue {
+            // Refused before anything is written, where this CPU cannot run it.
+            if let reason = Precision.bf16Unavailability { throw GANError(reason) }
+            log("precision: bf16 convolutions and matrix products (fp32 accumulation, weights and optimizer state)")
+        }
         var dataset: ImageDataset?
         if case .images(let height, let width, let channels) = model.sample {
             let found =
@@ -403,9 +411,12 @@ public final class TrainingRun {
             // A new run starts every rank from rank 0's weights (its --init-from ones too), generator
             // and data order; a resumed run's came with resume().
             if collective.size > 1 && startStep == 0 { try shareState(step: 0) }
-            try train(afterSaving: {
-                if let aside = replaced { try? FileManager.default.removeItem(at: aside); replaced = nil }
-            })
+            let precision = config.precision.flatMap(Precision.init(rawValue:)) ?? .fp32
+            try Precision.with(precision) {
+                try train(afterSaving: {
+                    if let aside = replaced { try? FileManager.default.removeItem(at: aside); replaced = nil }
+                })
+            }
         } catch {
             if let replaced { log("the run this one was to replace is kept in \(replaced.path)") }
             throw error
