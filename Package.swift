@@ -46,7 +46,9 @@ let package = Package(
         .systemLibrary(
             name: "SwiftGANCJPEG", pkgConfig: "libjpeg", providers: [.apt(["libjpeg-dev"]), .brew(["jpeg-turbo"])]),
         // Small C kernels for loops Swift cannot vectorize without compiler flags
-        // (square roots: Swift keeps the errno-setting libm fallback per element).
+        // (square roots: Swift keeps the errno-setting libm fallback per element; ELU's expm1, which
+        // Swift calls in libm per element: AVX-512, AVX2 and portable variants under target
+        // attributes, chosen at run time).
         .target(name: "SwiftGANCKernels"),
         // oneDNN 2.x convolutions when the machine has them (Debian `libdnnl-dev`): the header is
         // optional at build time and the library is opened with dlopen, so nothing links to it and
@@ -115,7 +117,7 @@ let package = Package(
         .executableTarget(
             name: "swiftgan-collective-check", dependencies: ["SwiftGANTensors", "SwiftGANCMPI"],
             path: "Sources/SwiftGANCollectiveCheck"),
-        .testTarget(name: "TensorsTests", dependencies: ["SwiftGANTensors"]),
+        .testTarget(name: "TensorsTests", dependencies: ["SwiftGANTensors", "SwiftGANCKernels"]),
         .testTarget(name: "NNTests", dependencies: ["SwiftGANNN", "SwiftGANTensors"]),
         .testTarget(name: "ArtifactsTests", dependencies: ["SwiftGANArtifacts", "SwiftGANCZlib"]),
         .testTarget(

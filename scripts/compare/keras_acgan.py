@@ -16,7 +16,7 @@ Adam(2e-4, β₁ 0.5, ε 1e-7), batch 128, random data in [0, 1]. One D update o
 BCE against per-example smoothed targets (real U(0.8, 1), fake U(0, 0.2)) plus ½ × the class
 cross-entropy of the real half (the fakes' all-zero class targets add nothing); then one G update:
 BCE against 1 plus the cross-entropy of the labels G was asked for; only G's variables are updated.
-Usage: python3 scripts/compare/keras_acgan.py [--seconds 5] [--threads N] [--xla]
+Usage: python3 scripts/compare/keras_acgan.py [--seconds 5] [--threads N] [--xla] [--bf16]
 """
 from keras_timing import function, report, setup
 
@@ -38,7 +38,7 @@ generator = keras.Sequential([
     keras.Input((110,)), layers.Dense(7 * 7 * 40, kernel_initializer=init02), layers.BatchNormalization(),
     layers.LeakyReLU(negative_slope=0.2), layers.Reshape((7, 7, 40)),
     *up(80, 2), *up(80, 1), *up(80, 1), *up(80, 1),
-    layers.Conv2DTranspose(1, 5, strides=2, padding="same", activation="sigmoid"),
+    layers.Conv2DTranspose(1, 5, strides=2, padding="same"), layers.Activation("sigmoid", dtype="float32"),
 ], name="generator")
 
 images = keras.Input((28, 28, 1))
@@ -49,7 +49,8 @@ for filters, stride in [(17, 2), (35, 2), (70, 2), (140, 1), (70, 1)]:
     x = layers.LeakyReLU(negative_slope=0.2)(x)
     x = layers.Dropout(0.2)(x)
 x = layers.Flatten()(x)
-discriminator = keras.Model(images, layers.Concatenate()([layers.Dense(1)(x), layers.Dense(10)(x)]), name="discriminator")
+logits = layers.Concatenate()([layers.Dense(1)(x), layers.Dense(10)(x)])
+discriminator = keras.Model(images, layers.Activation("linear", dtype="float32")(logits), name="discriminator")
 
 g_opt = keras.optimizers.Adam(2e-4, beta_1=0.5, epsilon=1e-7)
 d_opt = keras.optimizers.Adam(2e-4, beta_1=0.5, epsilon=1e-7)

@@ -11,7 +11,7 @@ defaults elsewhere (Glorot-uniform kernels, zero biases, BatchNorm momentum 0.99
 
 Adam(1e-3, β₁ 0.9, ε 1e-7), binary cross-entropy, batch 32, random data in [-1, 1]. One D update on real
 and fake together (one pass: D has no batch statistics), then one G update; only G's variables are updated.
-Usage: python3 scripts/compare/keras_dcgan.py [--seconds 5] [--threads N] [--xla]
+Usage: python3 scripts/compare/keras_dcgan.py [--seconds 5] [--threads N] [--xla] [--bf16]
 """
 from keras_timing import function, report, setup
 
@@ -24,13 +24,13 @@ from keras import layers  # noqa: E402
 generator = keras.Sequential([
     keras.Input((100,)), layers.Dense(7 * 7 * 128), layers.Reshape((7, 7, 128)), layers.BatchNormalization(),
     layers.Conv2DTranspose(64, 5, strides=2, padding="same", activation="selu"), layers.BatchNormalization(),
-    layers.Conv2DTranspose(1, 5, strides=2, padding="same", activation="tanh"),
+    layers.Conv2DTranspose(1, 5, strides=2, padding="same"), layers.Activation("tanh", dtype="float32"),
 ], name="generator")
 discriminator = keras.Sequential([
     keras.Input((28, 28, 1)),
     layers.Conv2D(64, 5, strides=2, padding="same"), layers.LeakyReLU(negative_slope=0.2), layers.Dropout(0.3),
     layers.Conv2D(128, 5, strides=2, padding="same"), layers.LeakyReLU(negative_slope=0.2), layers.Dropout(0.3),
-    layers.Flatten(), layers.Dense(1),
+    layers.Flatten(), layers.Dense(1), layers.Activation("linear", dtype="float32"),
 ], name="discriminator")
 g_opt = keras.optimizers.Adam(1e-3, beta_1=0.9, epsilon=1e-7)
 d_opt = keras.optimizers.Adam(1e-3, beta_1=0.9, epsilon=1e-7)

@@ -14,7 +14,7 @@ All kernels N(0, 0.02), zero biases; BatchNorm(momentum 0.9, ε 1e-5); Adam(2e-4
 random data in [-1, 1]. D has batch statistics, so its update sees the real and the fake batch in separate
 passes (each normalized by its own statistics), as SwiftGAN's GANTrainingStep does for such a D; then one
 G update; only G's variables are updated.
-Usage: python3 scripts/compare/keras_dcgan64.py [--seconds 5] [--threads N] [--xla] [--width 32]
+Usage: python3 scripts/compare/keras_dcgan64.py [--seconds 5] [--threads N] [--xla] [--bf16] [--width 32]
 """
 from keras_timing import function, report, setup
 
@@ -39,7 +39,8 @@ c = 8 * w
 for _ in range(3):
     c //= 2
     g += [layers.Conv2DTranspose(c, 4, strides=2, padding="same", use_bias=False, kernel_initializer=init02), norm(), layers.ReLU()]
-g += [layers.Conv2DTranspose(3, 4, strides=2, padding="same", kernel_initializer=init02, activation="tanh")]
+g += [layers.Conv2DTranspose(3, 4, strides=2, padding="same", kernel_initializer=init02),
+      layers.Activation("tanh", dtype="float32")]
 generator = keras.Sequential(g, name="generator")
 
 d = [keras.Input((64, 64, 3)), layers.Conv2D(w, 4, strides=2, padding="same", kernel_initializer=init02),
@@ -49,7 +50,7 @@ for _ in range(3):
     c *= 2
     d += [layers.Conv2D(c, 4, strides=2, padding="same", use_bias=False, kernel_initializer=init02), norm(),
           layers.LeakyReLU(negative_slope=0.2)]
-d += [layers.Flatten(), layers.Dense(1, kernel_initializer=init02)]
+d += [layers.Flatten(), layers.Dense(1, kernel_initializer=init02), layers.Activation("linear", dtype="float32")]
 discriminator = keras.Sequential(d, name="discriminator")
 
 g_opt = keras.optimizers.Adam(2e-4, beta_1=0.5, epsilon=1e-7)

@@ -10,7 +10,7 @@ Adam(2e-4, β₁ 0.5, ε 1e-7), binary cross-entropy, batch 64, random data in [
 real and fake together (one pass: D has no batch statistics; the mean BCE over the 2n examples is the
 mean of the real and fake losses), then one G update through the updated D; D stays fixed in G's
 update because only G's variables get gradients.
-Usage: python3 scripts/compare/keras_mlp_gan.py [--seconds 5] [--threads N] [--xla]
+Usage: python3 scripts/compare/keras_mlp_gan.py [--seconds 5] [--threads N] [--xla] [--bf16]
 """
 from keras_timing import function, report, setup
 
@@ -26,11 +26,12 @@ def block(units):
 
 
 generator = keras.Sequential([keras.Input((100,)), *block(256), *block(512), *block(1024),
-                              layers.Dense(784, activation="tanh"), layers.Reshape((28, 28, 1))], name="generator")
+                              layers.Dense(784), layers.Reshape((28, 28, 1)), layers.Activation("tanh", dtype="float32")],
+                             name="generator")
 discriminator = keras.Sequential([keras.Input((28, 28, 1)), layers.Flatten(),
                                   layers.Dense(512), layers.LeakyReLU(negative_slope=0.2),
                                   layers.Dense(256), layers.LeakyReLU(negative_slope=0.2),
-                                  layers.Dense(1)], name="discriminator")
+                                  layers.Dense(1), layers.Activation("linear", dtype="float32")], name="discriminator")
 g_opt = keras.optimizers.Adam(2e-4, beta_1=0.5, epsilon=1e-7)
 d_opt = keras.optimizers.Adam(2e-4, beta_1=0.5, epsilon=1e-7)
 g_opt.build(generator.trainable_variables)

@@ -3,7 +3,10 @@ and print the same JSON line as timing.py (the PyTorch side).
 
 Each keras_*.py script calls `setup(batch_size)` before it builds anything (TensorFlow's thread pools
 can only be sized before its runtime starts), builds G and D with Keras layers and a custom training
-step (not model.fit), then calls `report(step, args, generator, discriminator, warmup)`.
+step (not model.fit), then calls `report(step, args, generator, discriminator, warmup)`. Each model's
+last layer is float32 (`dtype="float32"` on G's final activation, and an identity
+`Activation("linear", dtype="float32")` after D's logits), as the Keras mixed-precision guide has model
+outputs; under the default float32 policy that changes nothing, under --bf16 the losses see float32.
 
 Options every script takes:
   --seconds S             measure for at least S seconds, after the warm-up (default 5)
@@ -11,9 +14,13 @@ Options every script takes:
   --threads N             tf.config.threading intra-op threads (0: TensorFlow's default, one per core)
   --inter-op-threads N    inter-op threads (default: the same as --threads; 0 with it: TensorFlow's default)
   --xla                   tf.function(jit_compile=True): compile the step with XLA
+  --bf16                  mixed precision: keras.mixed_precision.set_global_policy("mixed_bfloat16") before the
+                          models are built (layers compute in bfloat16 and keep float32 variables; the optimizer
+                          updates float32 weights; bfloat16 needs no loss scaling)
 
 The JSON's "framework" is "tensorflow X tf.function" (or "tf.function+xla"); "threads" is the intra-op
-thread count (TensorFlow's default, when not set, is the number of cores this process may use).
+thread count (TensorFlow's default, when not set, is the number of cores this process may use); "precision"
+is the global dtype policy's name ("float32" or "mixed_bfloat16").
 """
 import argparse
 import json
@@ -38,6 +45,8 @@ def setup(batch_size, add_options=None):
     parser.add_argument("--threads", type=int, default=0, help="intra-op threads (0: TensorFlow's default)")
     parser.add_argument("--inter-op-threads", type=int, default=None, help="inter-op threads (default: as --threads)")
     parser.add_argument("--xla", action="store_true", help="tf.function(jit_compile=True)")
+    parser.add_argument("--bf16", action="store_true",
+                        help='mixed precision: keras.mixed_precision.set_global_policy("mixed_bfloat16")')
     if add_options:
         add_options(parser)
     args = parser.parse_args()
@@ -47,6 +56,9 @@ def setup(batch_size, add_options=None):
     if inter:
         tf.config.threading.set_inter_op_parallelism_threads(inter)
     tf.keras.utils.set_random_seed(0)
+    if args.bf16:
+        import keras
+        keras.mixed_precision.set_global_policy("mixed_bfloat16")
     _args = args
     return args
 
@@ -71,6 +83,8 @@ def _cores():
 def report(step, args, generator, discriminator, warmup=10):
     """Runs `step` `warmup` times (the first traces it), then for at least `args.seconds` (and 5 steps);
     prints one JSON line. Each call waits for the step's result, so asynchronous execution cannot flatter it."""
+    import keras  # here, not at the top: the scripts import Keras only after setup()
+
     t0 = time.perf_counter()
     for _ in range(warmup):
         _ = [float(x) for x in step()]
@@ -88,6 +102,6 @@ def report(step, args, generator, discriminator, warmup=10):
                       "batch_size": args.batch_size, "steps_per_second": len(times) / sum(times),
                       "median_step_ms": times[len(times) // 2] * 1e3,
                       "inter_op_threads": tf.config.threading.get_inter_op_parallelism_threads() or _cores(),
-                      "warmup_s": round(warmup_s, 2),
+                      "warmup_s": round(warmup_s, 2), "precision": keras.mixed_precision.global_policy().name,
                       "parameters": {"generator": parameter_count(generator),
                                      "discriminator": parameter_count(discriminator)}}), flush=True)

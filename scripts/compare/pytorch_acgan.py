@@ -6,13 +6,13 @@ stride is 2) for Keras's 'same'; same step: one discriminator update on real and
 (real/fake BCE with per-example smoothed targets, class cross-entropy on the real half), one
 generator update (BCE against 1 plus the requested labels' cross-entropy); batch 128, random data
 in [0, 1].
-Usage: python3 scripts/compare/pytorch_acgan.py [--seconds 5] [--threads N] [--compile]
+Usage: python3 scripts/compare/pytorch_acgan.py [--seconds 5] [--threads N] [--compile] [--bf16]
 """
 import torch
 from torch import nn
 import torch.nn.functional as F
 
-from timing import report, setup
+from timing import autocast, report, setup
 
 args = setup(batch_size=128)
 
@@ -51,18 +51,21 @@ ones = torch.ones(b, 1)
 
 def step():
     fake_labels = torch.randint(0, 10, (b,))
-    fake = generator(torch.cat([torch.randn(b, 100), F.one_hot(fake_labels, 10).float()], 1))
+    with autocast():
+        fake = generator(torch.cat([torch.randn(b, 100), F.one_hot(fake_labels, 10).float()], 1))
     # ---- Train Discriminator ----
     opt_d.zero_grad(set_to_none=True)
-    out = discriminator(torch.cat([real, fake.detach()]))
     targets = torch.cat([1 - 0.2 * torch.rand(b, 1), 0.2 * torch.rand(b, 1)])
-    d_loss = F.binary_cross_entropy_with_logits(out[:, :1], targets) + 0.5 * F.cross_entropy(out[:b, 1:], real_labels)
+    with autocast():
+        out = discriminator(torch.cat([real, fake.detach()]))
+        d_loss = F.binary_cross_entropy_with_logits(out[:, :1], targets) + 0.5 * F.cross_entropy(out[:b, 1:], real_labels)
     d_loss.backward()
     opt_d.step()
     # ---- Train Generator ----
     opt_g.zero_grad(set_to_none=True)
-    judged = discriminator(fake)
-    g_loss = F.binary_cross_entropy_with_logits(judged[:, :1], ones) + F.cross_entropy(judged[:, 1:], fake_labels)
+    with autocast():
+        judged = discriminator(fake)
+        g_loss = F.binary_cross_entropy_with_logits(judged[:, :1], ones) + F.cross_entropy(judged[:, 1:], fake_labels)
     g_loss.backward()
     opt_g.step()
 

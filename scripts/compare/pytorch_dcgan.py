@@ -4,12 +4,12 @@ Same networks as SwiftGAN's dcgan (Géron's Fashion-MNIST DCGAN) in PyTorch's NC
 padding=2/output_padding=1 for Keras's 'same' (the same shapes and work; TensorFlow places the odd
 padding pixel differently, which does not matter for speed), same step: one discriminator update on real
 and fake together, one generator update, batch 32, random data in [-1, 1].
-Usage: python3 scripts/compare/pytorch_dcgan.py [--seconds 5] [--threads N] [--compile]
+Usage: python3 scripts/compare/pytorch_dcgan.py [--seconds 5] [--threads N] [--compile] [--bf16]
 """
 import torch
 from torch import nn
 
-from timing import report, setup
+from timing import autocast, report, setup
 
 args = setup(batch_size=32)
 
@@ -37,15 +37,18 @@ ones = torch.ones(b, 1)
 
 
 def step():
-    fake = generator(torch.randn(b, 100))
+    with autocast():
+        fake = generator(torch.randn(b, 100))
     # ---- Train Discriminator ----
     opt_d.zero_grad(set_to_none=True)
-    d_loss = bce(discriminator(torch.cat([real, fake.detach()])), targets)
+    with autocast():
+        d_loss = bce(discriminator(torch.cat([real, fake.detach()])), targets)
     d_loss.backward()
     opt_d.step()
     # ---- Train Generator ----
     opt_g.zero_grad(set_to_none=True)
-    g_loss = bce(discriminator(fake), ones)
+    with autocast():
+        g_loss = bce(discriminator(fake), ones)
     g_loss.backward()
     opt_g.step()
 

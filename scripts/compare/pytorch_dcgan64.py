@@ -15,12 +15,12 @@ Weights N(0, 0.02), BatchNorm(momentum 0.1, ε 1e-5) (SwiftGAN's Keras-style mom
 Adam(2e-4, β₁ 0.5, ε 1e-7), batch 64, random data in [-1, 1]. D has batch statistics, so its update
 sees the real and the fake batch in separate passes (each normalized by its own statistics), as
 SwiftGAN's GANTrainingStep does for such a D; then one generator update.
-Usage: python3 scripts/compare/pytorch_dcgan64.py [--seconds 5] [--threads N] [--compile] [--width 32]
+Usage: python3 scripts/compare/pytorch_dcgan64.py [--seconds 5] [--threads N] [--compile] [--bf16] [--width 32]
 """
 import torch
 from torch import nn
 
-from timing import report, setup
+from timing import autocast, report, setup
 
 args = setup(batch_size=64, add_options=lambda p: p.add_argument(
     "--width", type=int, default=32, help="base channel count w, as `swiftgan train --width` (bench: 32)"))
@@ -67,15 +67,18 @@ ones, zeros = torch.ones(b, 1), torch.zeros(b, 1)
 
 
 def step():
-    fake = generator(torch.randn(b, 100))
+    with autocast():
+        fake = generator(torch.randn(b, 100))
     # ---- Train Discriminator ---- (two passes: D normalizes each batch by its own statistics)
     opt_d.zero_grad(set_to_none=True)
-    d_loss = (bce(discriminator(real), ones) + bce(discriminator(fake.detach()), zeros)) / 2
+    with autocast():
+        d_loss = (bce(discriminator(real), ones) + bce(discriminator(fake.detach()), zeros)) / 2
     d_loss.backward()
     opt_d.step()
     # ---- Train Generator ----
     opt_g.zero_grad(set_to_none=True)
-    g_loss = bce(discriminator(fake), ones)
+    with autocast():
+        g_loss = bce(discriminator(fake), ones)
     g_loss.backward()
     opt_g.step()
 

@@ -5,12 +5,12 @@ fake together (one pass over the 2n examples, as SwiftGAN's GANTrainingStep does
 statistics; the mean BCE over them is the mean of the real and fake losses), then one generator
 update, batch 64, random data in [-1, 1].
 Prints one JSON object with steps_per_second (options: see timing.py).
-Usage: python3 scripts/compare/pytorch_mlp_gan.py [--seconds 5] [--threads N] [--compile]
+Usage: python3 scripts/compare/pytorch_mlp_gan.py [--seconds 5] [--threads N] [--compile] [--bf16]
 """
 import torch
 from torch import nn
 
-from timing import report, setup
+from timing import autocast, report, setup
 
 args = setup(batch_size=64)
 
@@ -32,15 +32,18 @@ ones = torch.ones(b, 1)
 
 
 def step():
-    fake = generator(torch.randn(b, 100))
+    with autocast():
+        fake = generator(torch.randn(b, 100))
     # ---- Train Discriminator ----
     opt_d.zero_grad(set_to_none=True)
-    d_loss = bce(discriminator(torch.cat([real, fake.detach()])), targets)
+    with autocast():
+        d_loss = bce(discriminator(torch.cat([real, fake.detach()])), targets)
     d_loss.backward()
     opt_d.step()
     # ---- Train Generator ----
     opt_g.zero_grad(set_to_none=True)
-    g_loss = bce(discriminator(fake), ones)
+    with autocast():
+        g_loss = bce(discriminator(fake), ones)
     g_loss.backward()
     opt_g.step()
 

@@ -29,14 +29,14 @@ Where the work differs from SwiftGAN's step (all as in the other peers, or negli
     to G's parameters), as in every peer here.
   - PyTorch's spectral_norm makes its power iteration on every forward in training mode, so also in
     G's update (SwiftGAN: once per D update); a few matrix-vector products per layer.
-Usage: python3 scripts/compare/pytorch_sngan.py [--seconds 5] [--threads N] [--compile] [--width 16]
+Usage: python3 scripts/compare/pytorch_sngan.py [--seconds 5] [--threads N] [--compile] [--bf16] [--width 16]
 """
 import torch
 from torch import nn
 import torch.nn.functional as F
 from torch.nn.utils.parametrizations import spectral_norm
 
-from timing import report, setup
+from timing import autocast, report, setup
 
 args = setup(batch_size=64, add_options=lambda p: p.add_argument(
     "--width", type=int, default=16, help="base channel count w, as `swiftgan train --width` (sngan's default and the bench's: 16)"))
@@ -142,22 +142,25 @@ def update_average():
 
 def step():
     fake_labels = torch.randint(0, classes, (b,))
-    fake = generator(torch.randn(b, 128), fake_labels)
+    with autocast():
+        fake = generator(torch.randn(b, 128), fake_labels)
     # ---- Train Discriminator ---- (relativistic average BCE; real and fake in one pass)
     opt_d.zero_grad(set_to_none=True)
-    out = discriminator(torch.cat([real, fake.detach()]), torch.cat([real_labels, fake_labels]))
-    d_real, d_fake = out[:b], out[b:]
-    d_loss = F.binary_cross_entropy_with_logits(d_real - d_fake.mean(), torch.ones_like(d_real)) \
-        + F.binary_cross_entropy_with_logits(d_fake - d_real.mean(), torch.zeros_like(d_fake))
+    with autocast():
+        out = discriminator(torch.cat([real, fake.detach()]), torch.cat([real_labels, fake_labels]))
+        d_real, d_fake = out[:b], out[b:]
+        d_loss = F.binary_cross_entropy_with_logits(d_real - d_fake.mean(), torch.ones_like(d_real)) \
+            + F.binary_cross_entropy_with_logits(d_fake - d_real.mean(), torch.zeros_like(d_fake))
     d_loss.backward()
     opt_d.step()
     # ---- Train Generator ----
     opt_g.zero_grad(set_to_none=True)
-    with torch.no_grad():
-        judged_real = discriminator(real, real_labels)
-    judged_fake = discriminator(fake, fake_labels)
-    g_loss = F.binary_cross_entropy_with_logits(judged_fake - judged_real.mean(), torch.ones_like(judged_fake)) \
-        + F.binary_cross_entropy_with_logits(judged_real - judged_fake.mean(), torch.zeros_like(judged_real))
+    with autocast():
+        with torch.no_grad():
+            judged_real = discriminator(real, real_labels)
+        judged_fake = discriminator(fake, fake_labels)
+        g_loss = F.binary_cross_entropy_with_logits(judged_fake - judged_real.mean(), torch.ones_like(judged_fake)) \
+            + F.binary_cross_entropy_with_logits(judged_real - judged_fake.mean(), torch.zeros_like(judged_real))
     g_loss.backward()
     opt_g.step()
     update_average()

@@ -1,7 +1,9 @@
 """Shared by the PyTorch reference benchmarks: time a training step the way `swiftgan bench` does.
 
 Each pytorch_*.py script calls `setup(batch_size)` first, builds its networks and a `step()` function,
-then calls `report(step, args.seconds, batch_size, warmup, modules=(generator, discriminator))`.
+then calls `report(step, args.seconds, batch_size, warmup, modules=(generator, discriminator))`. The step
+runs its forward passes and losses inside `with autocast():` (and backward() and the optimizer steps
+outside it), so that `--bf16` gives PyTorch's mixed-precision recipe.
 
 Options every script takes:
   --seconds S          measure for at least S seconds, after the warm-up (default 5)
@@ -16,8 +18,12 @@ Options every script takes:
                          auto     (a bare --compile) try `step`; if compiling it fails, fall back to `modules`
                        The JSON says which was used, in "compile", and how long the compiled warm-up took.
   --compile-mode M     torch.compile's mode (default: its default; "max-autotune" tunes longer)
+  --bf16               mixed precision: forward passes and losses under torch.autocast("cpu", dtype=torch.bfloat16)
+                       (convolutions and matrix products in bfloat16, losses and reductions in float32 as autocast
+                       decides); weights, gradients and Adam's state stay float32. Combines with --compile.
 
-The JSON's "framework" is "pytorch X eager" or "pytorch X compile".
+The JSON's "framework" is "pytorch X eager" or "pytorch X compile"; its "precision" is "fp32" or
+"bf16-autocast".
 """
 import argparse
 import json
@@ -41,6 +47,9 @@ def setup(batch_size, add_options=None):
                         help="torch.compile the whole step ('step'), only G's and D's forward ('modules'), "
                              "or the step with a fallback to the modules ('auto', a bare --compile)")
     parser.add_argument("--compile-mode", default=None, help="torch.compile mode (default: torch's default)")
+    parser.add_argument("--bf16", action="store_true",
+                        help="mixed precision: forward passes and losses under torch.autocast('cpu', bfloat16); "
+                             "float32 weights, gradients and optimizer")
     if add_options:
         add_options(parser)
     args = parser.parse_args()
@@ -49,6 +58,13 @@ def setup(batch_size, add_options=None):
     torch.manual_seed(0)
     _args = args
     return args
+
+
+def autocast():
+    """The context a script's forward passes and losses run in: bfloat16 autocast with --bf16, else a
+    context that changes nothing. backward() and the optimizer steps stay outside it, as PyTorch's
+    mixed-precision recipe has them."""
+    return torch.autocast("cpu", dtype=torch.bfloat16, enabled=bool(_args is not None and _args.bf16))
 
 
 def _warm(step, n):
@@ -114,6 +130,7 @@ def report(step, seconds, batch_size, warmup=10, modules=()):
     if modules:  # trainable parameters, as SwiftGAN's parameterCount counts them (not BatchNorm's running statistics)
         extra["parameters"] = {name: sum(p.numel() for p in m.parameters()) for name, m in zip(("generator", "discriminator"), modules)}
     mode = "compile" if "compile" in extra else "eager"
+    extra["precision"] = "bf16-autocast" if _args is not None and _args.bf16 else "fp32"
     print(json.dumps({"framework": f"pytorch {torch.__version__} {mode}", "threads": torch.get_num_threads(),
                       "batch_size": batch_size, "steps_per_second": len(times) / sum(times),
                       "median_step_ms": times[len(times) // 2] * 1e3, **extra}), flush=True)

@@ -17,4 +17,6 @@ void sg_dropout_mask(float *mask, size_t count, uint64_t key, uint64_t first, fl
 /// The uniform draw in [0, 1) (multiples of 2⁻²⁴) behind element `counter` of the mask keyed `key`.
 float sg_dropout_draw(uint64_t key, uint64_t counter);
 
+#include "sg_activations.h"
+
 #endif
