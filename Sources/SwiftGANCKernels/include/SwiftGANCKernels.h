@@ -17,6 +17,10 @@ void sg_dropout_mask(float *mask, size_t count, uint64_t key, uint64_t first, fl
 /// The uniform draw in [0, 1) (multiples of 2⁻²⁴) behind element `counter` of the mask keyed `key`.
 float sg_dropout_draw(uint64_t key, uint64_t counter);
 
+/// The CPUs this process may run on (Linux: its affinity mask, as `taskset` or a container's
+/// cpuset leave it), or 0 where the system does not say (then use the machine's count).
+int sg_available_cpus(void);
+
 #include "sg_activations.h"
 
 #endif

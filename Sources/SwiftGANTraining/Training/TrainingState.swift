@@ -45,7 +45,7 @@ extension TrainingRun {
             "seconds": String(history.last?.seconds ?? 0),
             "config_sha256": configDigest,
         ]
-        for (key, value) in Self.kernelSetting { metadata[key] = value }
+        for (key, value) in kernelSetting { metadata[key] = value }
         if let average = step.generatorAverage { metadata["generator_average.updates"] = String(average.updates) }
         // Scalars as text: a Float's description reads back to the same bits.
         if let lecam = step.lecam {
@@ -72,14 +72,15 @@ extension TrainingRun {
         return try Safetensors.encode(tensors, metadata: metadata)
     }
 
-    /// What decides the order of the kernels' sums, so the bits of a step: the worker count and
-    /// the backends. The state records them, and a resume under others says it is no longer
-    /// byte-identical (`taskset -c 0` on a 2-core machine halves the workers).
-    static var kernelSetting: [String: String] {
+    /// What decides the order of the kernels' sums, so the bits of a step: the worker count, the
+    /// backends and the precision. The state records them, and a resume under others says it is no
+    /// longer byte-identical (`taskset -c 0` on a 2-core machine halves the workers).
+    var kernelSetting: [String: String] {
         [
             "kernels.workers": String(Parallel.workers),
             "kernels.convolution": ConvolutionBackend.current.rawValue,
             "kernels.matrix_product": MatrixProductBackend.current.rawValue,
+            "kernels.precision": config.precision ?? Precision.fp32.rawValue,
         ]
     }
 
@@ -109,7 +110,7 @@ extension TrainingRun {
             }
             try requireSavedConfiguration()
         }
-        let changed = Self.kernelSetting.filter { key, now in meta[key].map { $0 != now } ?? false }
+        let changed = kernelSetting.filter { key, now in meta[key].map { $0 != now } ?? false }
         if !changed.isEmpty {
             let what = changed.sorted { $0.key < $1.key }.map { key, now in
                 "\(key) \(Checkpoint.shown(meta[key] ?? "")) → \(now)"
