@@ -112,28 +112,28 @@ extension Tensor {
 // MARK: Arithmetic between tensors
 
 public func + (a: Tensor, b: Tensor) -> Tensor {
-    let out = broadcastMap(a, b, +)
+    let out = broadcastMap(a, b) { $0 + $1 }
     return Tensor.record("add", out, [a, b]) { g, wanted in
         [wanted[0] ? g.sum(toShape: a.shape) : nil, wanted[1] ? g.sum(toShape: b.shape) : nil]
     }
 }
 
 public func - (a: Tensor, b: Tensor) -> Tensor {
-    let out = broadcastMap(a, b, -)
+    let out = broadcastMap(a, b) { $0 - $1 }
     return Tensor.record("subtract", out, [a, b]) { g, wanted in
         [wanted[0] ? g.sum(toShape: a.shape) : nil, wanted[1] ? -g.sum(toShape: b.shape) : nil]
     }
 }
 
 public func * (a: Tensor, b: Tensor) -> Tensor {
-    let out = broadcastMap(a, b, *)
+    let out = broadcastMap(a, b) { $0 * $1 }
     return Tensor.record("multiply", out, [a, b]) { g, wanted in
         [wanted[0] ? (g * b).sum(toShape: a.shape) : nil, wanted[1] ? (g * a).sum(toShape: b.shape) : nil]
     }
 }
 
 public func / (a: Tensor, b: Tensor) -> Tensor {
-    let out = broadcastMap(a, b, /)
+    let out = broadcastMap(a, b) { $0 / $1 }
     return Tensor.record("divide", out, [a, b]) { g, wanted in
         // d(a/b)/db = −a/b², written as −(g/b)·(a/b) to avoid squaring a small b.
         [
