@@ -46,7 +46,9 @@ let package = Package(
         .systemLibrary(
             name: "SwiftGANCJPEG", pkgConfig: "libjpeg", providers: [.apt(["libjpeg-dev"]), .brew(["jpeg-turbo"])]),
         // Small C kernels for loops Swift cannot vectorize without compiler flags
-        // (square roots: Swift keeps the errno-setting libm fallback per element).
+        // (square roots: Swift keeps the errno-setting libm fallback per element), and the
+        // Winograd convolutions, whose AVX-512 and AVX2 builds are function attributes chosen at
+        // run time, not package flags.
         .target(name: "SwiftGANCKernels"),
         // oneDNN 2.x convolutions when the machine has them (Debian `libdnnl-dev`): the header is
         // optional at build time and the library is opened with dlopen, so nothing links to it and

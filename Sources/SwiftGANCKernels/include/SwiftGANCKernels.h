@@ -8,4 +8,6 @@
 void sg_adam_update(float *param, float *m, float *v, const float *grad, size_t count,
                     float lr_t, float beta1, float beta2, float epsilon);
 
+#include "sg_winograd.h"
+
 #endif
