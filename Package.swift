@@ -47,8 +47,8 @@ let package = Package(
             name: "SwiftGANCJPEG", pkgConfig: "libjpeg", providers: [.apt(["libjpeg-dev"]), .brew(["jpeg-turbo"])]),
         // Small C kernels for loops Swift cannot vectorize without compiler flags
         // (square roots: Swift keeps the errno-setting libm fallback per element; ELU's expm1, which
-        // Swift calls in libm per element: AVX-512, AVX2 and portable variants under target
-        // attributes, chosen at run time).
+        // Swift calls in libm per element; dropout masks; Adam), and the Winograd convolutions. Their
+        // AVX-512 and AVX2 builds are function target attributes chosen at run time, not package flags.
         .target(name: "SwiftGANCKernels"),
         // oneDNN 2.x convolutions when the machine has them (Debian `libdnnl-dev`): the header is
         // optional at build time and the library is opened with dlopen, so nothing links to it and

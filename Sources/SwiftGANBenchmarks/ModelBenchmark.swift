@@ -120,8 +120,10 @@ public struct ModelBenchmark {
             peak_rss_mb: peakResidentMegabytes(), threads: Parallel.workers,
             gflop_per_step: flop / 1e9, gflops: flop * stepsPerSecond / 1e9,
             sgemm_gflops: sgemm, share_of_sgemm: flop * stepsPerSecond / 1e9 / sgemm,
-            convolution_backend: ConvolutionBackend.current == .oneDNN
-                ? ConvolutionBackend.oneDNNDescription : ConvolutionBackend.current.rawValue,
+            convolution_backend: (ConvolutionBackend.current == .oneDNN
+                ? ConvolutionBackend.oneDNNDescription : ConvolutionBackend.current.rawValue)
+                + (ConvolutionBackend.usesWinograd
+                    ? "; Winograd F(4×4, 5×5) \(ConvolutionBackend.winogradVariant)" : ""),
             matrix_product_backend: MatrixProductBackend.current.rawValue, cpu: cpuModel())
     }
 

@@ -5,7 +5,9 @@
 // differentiable operations whose backward is the other, convolutions differentiate to any order.
 // Tiny windows (one input channel, one output channel) skip im2col and run a direct loop.
 // Where oneDNN is loaded and has a fast kernel for the shape, it runs all three passes instead
-// (ConvolutionBackend.swift); this file's path is the portable one and the reference.
+// (ConvolutionBackend.swift); this file's path is the portable one and the reference. Ahead of
+// both, stride-1 5×5 layers with enough channels run as Winograd F(4×4, 5×5), on either backend
+// (WinogradConvolution.swift), unless ConvolutionBackend.usesWinograd is off.
 
 /// TensorFlow/Keras padding: `valid` uses no padding; `same` pads so the output is ⌈input/stride⌉
 /// (a transposed convolution's output is input × stride), the odd pixel going to the bottom/right.
@@ -147,6 +149,10 @@ extension Tensor {
             inputHeight: shape[1], inputWidth: shape[2], kernelHeight: kernel.shape[0],
             kernelWidth: kernel.shape[1], stride: stride, padding: padding)
         let outChannels = kernel.shape[3]
+        if let winograd = WinogradConvolution(g, batch: shape[0], inChannels: shape[3], outChannels: outChannels) {
+            let y = winograd.forward(self, kernel)
+            return bias.map { y + $0 } ?? y
+        }
         if let dnnl = OneDNNConvolution(g, batch: shape[0], inChannels: shape[3], outChannels: outChannels) {
             let y = dnnl.forward(self, kernel)
             return bias.map { y + $0 } ?? y
@@ -177,6 +183,10 @@ extension Tensor {
         let g = ConvGeometry(
             inputHeight: outH, inputWidth: outW, kernelHeight: kh, kernelWidth: kw, stride: stride, padding: padding)
         require(g.outputHeight == h && g.outputWidth == w, "SwiftGAN internal error: transposed convolution geometry")
+        if let winograd = WinogradConvolution(g, batch: n, inChannels: outChannels, outChannels: inChannels) {
+            let y = winograd.backwardData(self, kernel)
+            return bias.map { y + $0 } ?? y
+        }
         if let dnnl = OneDNNConvolution(g, batch: n, inChannels: outChannels, outChannels: inChannels) {
             let y = dnnl.backwardData(self, kernel)
             return bias.map { y + $0 } ?? y

@@ -79,6 +79,7 @@ extension TrainingRun {
         [
             "kernels.workers": String(Parallel.workers),
             "kernels.convolution": ConvolutionBackend.current.rawValue,
+            "kernels.winograd": ConvolutionBackend.usesWinograd ? ConvolutionBackend.winogradVariant : "off",
             "kernels.matrix_product": MatrixProductBackend.current.rawValue,
             "kernels.precision": config.precision ?? Precision.fp32.rawValue,
         ]
