@@ -90,7 +90,8 @@ final class TrainOptionsTests: XCTestCase {
         usageError(["--steps", "5", "--epochs", "2"], "not both")
         usageError(
             ["--resume", "runs/x", "--lr", "1e-4", "--steps", "9"],
-            "only --steps, --epochs, --time-budget, --sample-every, --eval-every, --evaluator may change (got --lr)")
+            "only --steps, --epochs, --time-budget, --precision, --sample-every, --eval-every, --evaluator may change (got --lr)"
+        )
         XCTAssertNoThrow(try TrainRequest(arguments: ["--resume", "runs/x", "--steps", "9", "--time-budget", "60"]))
 
         func invalid(_ arguments: [String], _ message: String, file: StaticString = #filePath, line: UInt = #line) {
