@@ -55,7 +55,7 @@ int sg_dnnl_sgemm(char transa, char transb, long m, long n, long k, const float 
     X(dnnl_convolution_backward_weights_desc_init) X(dnnl_reorder_primitive_desc_create) \
     X(dnnl_primitive_attr_create) X(dnnl_primitive_attr_destroy) X(dnnl_primitive_attr_set_scratchpad_mode) \
     X(dnnl_primitive_desc_create) X(dnnl_primitive_desc_destroy) X(dnnl_primitive_desc_query) \
-    X(dnnl_primitive_desc_query_md) X(dnnl_primitive_create) X(dnnl_primitive_execute) X(dnnl_sgemm) \
+    X(dnnl_primitive_desc_query_md) X(dnnl_primitive_create) X(dnnl_primitive_execute) X(dnnl_sgemm) X(dnnl_primitive_destroy) \
     X(dnnl_get_effective_cpu_isa) X(dnnl_memory_desc_init_by_strides) X(dnnl_matmul_desc_init) \
     X(dnnl_post_ops_create) X(dnnl_post_ops_append_sum) X(dnnl_post_ops_destroy) X(dnnl_primitive_attr_set_post_ops)
 
@@ -247,6 +247,13 @@ static int build(entry *e) {
     }
     ok = 1;
 fail:
+    if (!ok) {  // an unusable entry stays in the table: it keeps no primitives
+        dnnl_primitive_t *made[] = {&e->convolution, &e->reorder, &e->input_to_bf16, &e->output_to_bf16};
+        for (size_t i = 0; i < sizeof made / sizeof *made; i++) {
+            if (*made[i]) p_dnnl_primitive_destroy(*made[i]);
+            *made[i] = NULL;
+        }
+    }
     if (pd) p_dnnl_primitive_desc_destroy(pd);
     if (forward_pd) p_dnnl_primitive_desc_destroy(forward_pd);
     if (attr) p_dnnl_primitive_attr_destroy(attr);
@@ -374,14 +381,17 @@ int sg_dnnl_supports(const sg_conv_shape *shape, int bf16) {
 
 // MARK: bf16 matrix products
 
-/// f32 → bf16, rounding to nearest even (what vcvtneps2bf16 and oneDNN's reorders do); NaN stays
-/// a (quiet) NaN instead of rounding into infinity. Branch-free, so the loop below vectorizes.
+/// f32 → bf16 as vcvtneps2bf16 (behind oneDNN's reorders on these CPUs) does it: round to nearest
+/// even, subnormals to a zero of their sign, NaN to a quiet NaN (not rounded into infinity).
+/// Branch-free, so the loop below vectorizes.
 static inline unsigned short to_bf16(float f) {
     unsigned u;
     memcpy(&u, &f, sizeof u);
     unsigned rounded = (u + 0x7fffu + ((u >> 16) & 1u)) >> 16;
     unsigned quiet_nan = (u >> 16) | 0x40u;
-    return (unsigned short)((u & 0x7fffffffu) > 0x7f800000u ? quiet_nan : rounded);
+    unsigned signed_zero = (u >> 16) & 0x8000u;
+    unsigned result = (u & 0x7f800000u) == 0 ? signed_zero : rounded;
+    return (unsigned short)((u & 0x7fffffffu) > 0x7f800000u ? quiet_nan : result);
 }
 
 static void to_bf16_portable(const float *restrict x, unsigned short *restrict y, size_t count) {

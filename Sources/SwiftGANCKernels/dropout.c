@@ -4,7 +4,10 @@
 // so any split of the work over threads, any SIMD width and any machine give the same mask,
 // and the loop vectorizes (no state carried from one element to the next). Two rounds of the
 // "lowbias32" integer mixer (Wellons' hash-prospector: 0x7feb352d, 0x846ca68b), keyed by the
-// 64 random bits the caller draws from its seeded generator once per mask.
+// 64 random bits the caller draws from its seeded generator once per mask. Both halves of the key
+// enter the second round, after the first round's mixing: keyed only through the first round, two
+// keys' masks would be the same draws with the indices XORed by a constant (neighbours swapped
+// for keys that differ in low bits).
 
 static inline uint32_t mix32(uint32_t x) {
     x ^= x >> 16;
@@ -17,7 +20,7 @@ static inline uint32_t mix32(uint32_t x) {
 
 static inline float draw(uint64_t key, uint64_t counter) {
     uint32_t h = mix32((uint32_t)counter ^ (uint32_t)key);
-    h = mix32(h ^ (uint32_t)(counter >> 32) ^ (uint32_t)(key >> 32));
+    h = mix32(h ^ (uint32_t)(counter >> 32) ^ (uint32_t)(key >> 32) ^ ((uint32_t)key * 0x9e3779b9u));
     return (float)(h >> 8) * 0x1p-24f;  // [0, 1) in steps of 2⁻²⁴, exact in a float
 }
 

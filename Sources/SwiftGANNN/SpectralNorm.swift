@@ -42,12 +42,15 @@ public final class SpectralNorm: UnaryLayer {
     /// The weight as the matrix M, [rest, out].
     private var matrix: Tensor { layer.weight.reshaped([-1, layer.weight.shape.last!]) }
 
-    /// One power iteration on the current weight (updates u and v).
+    /// One power iteration on the current weight (updates u and v), in fp32 whatever the run's
+    /// precision: u and v persist from step to step, and bf16's rounding would move σ by ≈0.4 %.
     public func powerIteration() {
-        withoutGrad {
-            let m = matrix.detached()
-            v.assign(Self.normalized(m.matmul(u.reshaped([-1, 1])).reshaped([v.count])))
-            u.assign(Self.normalized(m.matmul(v.reshaped([-1, 1]), transposeSelf: true).reshaped([u.count])))
+        Precision.inFP32 {
+            withoutGrad {
+                let m = matrix.detached()
+                v.assign(Self.normalized(m.matmul(u.reshaped([-1, 1])).reshaped([v.count])))
+                u.assign(Self.normalized(m.matmul(v.reshaped([-1, 1]), transposeSelf: true).reshaped([u.count])))
+            }
         }
     }
 
@@ -55,7 +58,7 @@ public final class SpectralNorm: UnaryLayer {
     public var sigma: Tensor {
         // Snapshots: the buffers may change (the next forward) before this graph's backward runs.
         let uc = u.copy(), vc = v.copy()
-        return (matrix.matmul(uc.reshaped([-1, 1])).reshaped([vc.count]) * vc).sum()
+        return Precision.inFP32 { (matrix.matmul(uc.reshaped([-1, 1])).reshaped([vc.count]) * vc).sum() }
     }
 
     public func callAsFunction(_ input: Tensor) -> Tensor {

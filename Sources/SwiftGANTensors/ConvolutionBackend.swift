@@ -142,10 +142,12 @@ struct OneDNNConvolution {
             // One input channel (G's last transposed convolution, D's first input gradient):
             // oneDNN's kernel for this pass ran at 6–8 GFLOP/s, one GEMM to the window columns
             // and a col2im 7.4× faster. Only this pass: the other two are fast in oneDNN.
+            // In this convolution's precision: fp32 where oneDNN had no bf16 kernel for the shape.
+            let columns = {
+                dy.reshaped([-1, kernelShape[3]]).matmul(kernel.reshaped([-1, kernelShape[3]]), transposeOther: true)
+            }
             dx = withoutGrad {
-                dy.reshaped([-1, kernelShape[3]])
-                    .matmul(kernel.reshaped([-1, kernelShape[3]]), transposeOther: true)
-                    .col2im(geometry, batch: inputShape[0], channels: 1)
+                (bf16 ? columns() : Precision.inFP32(columns)).col2im(geometry, batch: inputShape[0], channels: 1)
             }
         } else {
             dx = Tensor(uninitialized: inputShape)

@@ -8,8 +8,9 @@ import SwiftGANCDNNL
 ///   product that oneDNN runs are rounded to bfloat16 (8 significant bits) and multiplied at the
 ///   CPU's bf16 rate, accumulating and returning fp32. Weights, optimizer moments, BatchNorm,
 ///   activations, losses and every tensor a caller sees stay fp32. Needs oneDNN and a CPU with
-///   AVX512_BF16 or AMX (``bf16Unavailability`` says why not); passes oneDNN does not run in bf16
-///   (Winograd layers, tiny direct loops, the portable backend) stay fp32.
+///   AVX512_BF16 or AMX (``bf16Unavailability`` says why not). Winograd layers and tiny direct
+///   loops stay fp32, and so do spectral norm's power iteration and the quality metrics
+///   (``inFP32(_:)``); the portable backend's im2col GEMMs are matrix products, so bf16 too.
 public enum Precision: String, CaseIterable, Codable, Sendable {
     case fp32, bf16
 
@@ -63,10 +64,12 @@ public struct PrecisionError: Error, CustomStringConvertible {
 }
 
 extension Float {
-    /// This value rounded to bfloat16 (round to nearest, ties to even, as the CPU's
-    /// `vcvtneps2bf16` does) and widened back: what a bf16 kernel multiplies. NaN stays NaN.
+    /// This value rounded to bfloat16 as the CPU's `vcvtneps2bf16` does it (round to nearest, ties
+    /// to even; a subnormal becomes a zero of its sign) and widened back: what a bf16 kernel
+    /// multiplies. NaN stays NaN.
     public var bfloat16Rounded: Float {
         guard !isNaN else { return self }
+        guard isNormal || isInfinite else { return Float(sign: sign, exponent: 0, significand: 0) }
         let bits = bitPattern
         let rounded = bits &+ 0x7fff &+ ((bits >> 16) & 1)
         return Float(bitPattern: rounded & 0xffff_0000)

@@ -52,9 +52,14 @@ public final class QualityJudge {
 
     /// The full report (`full`), or FID, KID and class coverage only (the quick one for training).
     /// `images`: [n, 28, 28, 1] in [0, 1]. KID uses subsets of min(1000, n) images: 100 of them
-    /// (`full`) or 10.
+    /// (`full`) or 10. Measured in fp32 whatever the training run multiplies in (`--precision`):
+    /// KID and precision/recall are Gram matrices of features, and numbers must compare across runs.
     public func report(images: Tensor, labels: [Int]?, full: Bool = true, rng: RandomGenerator) throws -> QualityReport
     {
+        try Precision.inFP32 { try fp32Report(images: images, labels: labels, full: full, rng: rng) }
+    }
+
+    private func fp32Report(images: Tensor, labels: [Int]?, full: Bool, rng: RandomGenerator) throws -> QualityReport {
         guard images.rank == 4, Array(images.shape.dropFirst()) == [28, 28, 1] else {
             throw GANError("images to evaluate must be [n, 28, 28, 1], got \(describe(images.shape))")
         }

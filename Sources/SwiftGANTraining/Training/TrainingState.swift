@@ -72,9 +72,10 @@ extension TrainingRun {
         return try Safetensors.encode(tensors, metadata: metadata)
     }
 
-    /// What decides the order of the kernels' sums, so the bits of a step: the worker count, the
-    /// backends and the precision. The state records them, and a resume under others says it is no
-    /// longer byte-identical (`taskset -c 0` on a 2-core machine halves the workers).
+    /// What decides the bits of a step: the worker count, the backends and the precision (the order
+    /// and rounding of the kernels' sums) and how dropout masks are drawn. The state records them,
+    /// and a resume under others says it is no longer byte-identical (`taskset -c 0` on a 2-core
+    /// machine halves the workers).
     var kernelSetting: [String: String] {
         [
             "kernels.workers": String(Parallel.workers),
@@ -82,8 +83,14 @@ extension TrainingRun {
             "kernels.winograd": ConvolutionBackend.usesWinograd ? ConvolutionBackend.winogradVariant : "off",
             "kernels.matrix_product": MatrixProductBackend.current.rawValue,
             "kernels.precision": config.precision ?? Precision.fp32.rawValue,
+            "kernels.dropout": "keyed-hash",
         ]
     }
+
+    /// What a state saved before a setting was recorded ran with.
+    static let settingBeforeItWasRecorded = [
+        "kernels.winograd": "off", "kernels.precision": Precision.fp32.rawValue, "kernels.dropout": "sequential",
+    ]
 
     /// Loads the networks, optimizers, generator, sampler, history and sample frames saved in the
     /// run folder; returns the step they were saved at.
@@ -111,14 +118,16 @@ extension TrainingRun {
             }
             try requireSavedConfiguration()
         }
-        let changed = kernelSetting.filter { key, now in meta[key].map { $0 != now } ?? false }
+        let savedSetting = { (key: String) in meta[key] ?? Self.settingBeforeItWasRecorded[key] }
+        let changed = kernelSetting.filter { key, now in savedSetting(key).map { $0 != now } ?? false }
         if !changed.isEmpty {
             let what = changed.sorted { $0.key < $1.key }.map { key, now in
-                "\(key) \(Checkpoint.shown(meta[key] ?? "")) → \(now)"
+                "\(key) \(Checkpoint.shown(savedSetting(key) ?? "")) → \(now)"
             }
             log(
                 "note: this run was saved with other kernel settings (\(what.joined(separator: ", "))); it resumes "
-                    + "correctly, but sums run in another order, so it is no longer byte-identical to an uninterrupted run"
+                    + "correctly, but its sums run in another order (or its masks are drawn otherwise), so it is no "
+                    + "longer byte-identical to an uninterrupted run"
             )
         }
         try applyState(file, source: url.path)
