@@ -40,7 +40,11 @@ extension Tensor {
 
     @inline(__always)
     func apply<F: ElementwiseFunction>(_ f: F) -> Tensor {
-        let out = map(f.value)
+        // The loop written here, not `map(f.value)`: through the generic parameter `f.value` inlines
+        // into the loop the worker threads run; a function value passed along is called per element.
+        let out = Tensor(uninitialized: shape)
+        let px = data, po = out.data
+        Parallel.forEachChunk(count) { r in for i in r { po[i] = f.value(px[i]) } }
         // The output's buffer, not the output: a closure holding the output would keep it alive forever.
         let y = out.storage
         return Tensor.record(f.name, out, [self]) { g, _ in

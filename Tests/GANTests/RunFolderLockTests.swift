@@ -38,7 +38,7 @@ final class RunFolderLockTests: XCTestCase {
             let out = runFolder("together-\(round)")
             let runs = try [1, 2].map { seed in
                 try start([
-                    "train", "--model", "curve-gan", "--steps", "400", "--sample-every", "200",
+                    "train", "--model", "curve-gan", "--steps", "150", "--sample-every", "75",
                     "--seed", "\(seed)", "--out", out,
                 ])
             }
@@ -57,8 +57,8 @@ final class RunFolderLockTests: XCTestCase {
             let config = try TrainConfig.load(URL(fileURLWithPath: out + "/config.json"))
             XCTAssertEqual(config.seed, UInt64(winner + 1), "round \(round)")
             let history = try String(contentsOfFile: out + "/history.csv", encoding: .utf8)
-            XCTAssertEqual(history.split(separator: "\n").count, 401, "round \(round)")
-            try swiftgan(["train", "--resume", out, "--steps", "410"])
+            XCTAssertEqual(history.split(separator: "\n").count, 151, "round \(round)")
+            try swiftgan(["train", "--resume", out, "--steps", "160"])
         }
     }
 

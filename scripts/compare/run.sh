@@ -107,7 +107,7 @@ peers+=(keras)
 
 # Entries that cannot run on any model, with the reason (reported as missing).
 declare -A unavailable=()
-if [ "$bf16" = 1 ] && ! "$swiftgan" bench --help 2>&1 | grep -q -- '--precision'; then
+if [ "$bf16" = 1 ] && ! "$swiftgan" bench model --help 2>&1 | grep -q -- '--precision'; then
     unavailable[swiftgan-bf16]="this swiftgan's bench has no --precision option (rebuild: swift build -c release)"
     echo "== swiftgan-bf16 is missing: ${unavailable[swiftgan-bf16]}"
 fi
