@@ -38,6 +38,25 @@ final class PrecisionRunTests: XCTestCase {
         XCTAssertTrue(written.contains("\"precision\" : \"fp32\""), written)
     }
 
+    /// A CPU without bf16 arithmetic, emulated by capping oneDNN's ISA at AVX2 (`DNNL_MAX_CPU_ISA`):
+    /// bf16 is refused with the reason, a non-zero exit and no run folder.
+    func testBF16IsRefusedOnACPUWithoutIt() throws {
+        try XCTSkipUnless(ConvolutionBackend.isOneDNNAvailable, "oneDNN is not loaded here: nothing to cap")
+        let out = runFolder()
+        let process = Process()
+        process.executableURL = tool
+        process.arguments = ["train", "--model", "curve-gan", "--precision", "bf16", "--steps", "2", "--out", out]
+        process.environment = ProcessInfo.processInfo.environment.merging(["DNNL_MAX_CPU_ISA": "AVX2"]) { $1 }
+        let pipe = Pipe()
+        (process.standardOutput, process.standardError) = (pipe, pipe)
+        try process.run()
+        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        XCTAssertNotEqual(process.terminationStatus, 0)
+        XCTAssertTrue(output.contains("this CPU has neither AVX512_BF16 nor AMX"), output)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: out), "nothing is written")
+    }
+
     func testUnknownPrecisionsAreRefused() throws {
         let bench = try swiftgan(["bench", "dcgan", "--precision", "fp16"], expectSuccess: false)
         XCTAssertNotEqual(bench.status, 0)
