@@ -7,10 +7,20 @@ extension ConvolutionBackend {
     /// on either backend: the kernels are SwiftGAN's own fp32 C and need neither oneDNN nor BLAS.
     /// Results differ from the direct kernels' by rounding only (≈1e-5 of the output's scale).
     ///
-    /// Default true; `SWIFTGAN_WINOGRAD=0` (or `false`, `no`, `off`) starts it false, so benchmarks
-    /// and tests can compare. Set it from one thread, between steps.
-    nonisolated(unsafe) public static var usesWinograd = !["0", "false", "no", "off"].contains(
-        ProcessInfo.processInfo.environment["SWIFTGAN_WINOGRAD"]?.lowercased() ?? "")
+    /// Default: on in optimized builds, off in debug builds, where SwiftPM compiles the C kernels
+    /// at -O0 (≈9× slower, slower than oneDNN: acgan's debug-build tests took 1.5 min longer).
+    /// `SWIFTGAN_WINOGRAD=0` (or `false`, `no`, `off`) starts it off, any other value on, so
+    /// benchmarks and tests can compare. Set it from one thread, between steps.
+    nonisolated(unsafe) public static var usesWinograd: Bool = {
+        let setting = ProcessInfo.processInfo.environment["SWIFTGAN_WINOGRAD"]?.lowercased() ?? ""
+        if ["0", "false", "no", "off"].contains(setting) { return false }
+        if !setting.isEmpty { return true }
+        #if DEBUG
+        return false
+        #else
+        return true
+        #endif
+    }()
 
     /// Which Winograd kernels this CPU runs ("avx512", "avx2+fma" or "portable"), for logs.
     public static var winogradVariant: String { String(cString: sg_winograd_variant()) }
