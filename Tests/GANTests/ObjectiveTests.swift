@@ -263,7 +263,7 @@ final class ObjectiveTests: XCTestCase {
         let data = try randomIDXFolder("idx-objectives", count: 64, seed: 3)
         for model in ["mlp-gan", "dcgan"] {
             for loss in Objectives.names {
-                let config = shortRun(model, loss: loss, data: data, steps: model == "dcgan" ? 8 : 20)
+                let config = shortRun(model, loss: loss, data: data, steps: model == "dcgan" ? 8 : 10)
                 let run = try TrainingRun(config: config)
                 try run.run()
                 let label = "\(model) \(loss)"

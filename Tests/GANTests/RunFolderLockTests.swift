@@ -34,7 +34,7 @@ final class RunFolderLockTests: XCTestCase {
     }
 
     func testTwoRunsStartedTogetherNeverShareAFolder() throws {
-        for round in 0..<6 {
+        for round in 0..<3 {
             let out = runFolder("together-\(round)")
             let runs = try [1, 2].map { seed in
                 try start([
