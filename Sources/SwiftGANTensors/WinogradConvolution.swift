@@ -105,24 +105,14 @@ struct WinogradConvolution {
     }
 
     func forward(_ x: Tensor, _ kernel: Tensor) -> Tensor {
-        check(x, inputShape, kernel)
-        let y = Tensor(uninitialized: outputShape)
-        let u = transformed(kernel, for: SG_WINOGRAD_FORWARD)
-        overImages(SG_WINOGRAD_FORWARD) { s, first, end, scratch in
-            sg_winograd_forward(&s, x.data, u.data, u.count, y.data, first, end, scratch.data, scratch.count)
-        }
+        let y = overImages(SG_WINOGRAD_FORWARD, x, kernel, from: inputShape, to: outputShape)
         return Tensor.record("winogradConv2d", y, [x, kernel]) { g, wanted in
             [wanted[0] ? backwardData(g, kernel) : nil, wanted[1] ? backwardWeights(x, g) : nil]
         }
     }
 
     func backwardData(_ dy: Tensor, _ kernel: Tensor) -> Tensor {
-        check(dy, outputShape, kernel)
-        let dx = Tensor(uninitialized: inputShape)
-        let u = transformed(kernel, for: SG_WINOGRAD_BACKWARD_DATA)
-        overImages(SG_WINOGRAD_BACKWARD_DATA) { s, first, end, scratch in
-            sg_winograd_backward_data(&s, dy.data, u.data, u.count, dx.data, first, end, scratch.data, scratch.count)
-        }
+        let dx = overImages(SG_WINOGRAD_BACKWARD_DATA, dy, kernel, from: outputShape, to: inputShape)
         return Tensor.record("winogradConv2dBackwardData", dx, [dy, kernel]) { g, wanted in
             [wanted[0] ? forward(g, kernel) : nil, wanted[1] ? backwardWeights(g, dy) : nil]
         }
@@ -188,18 +178,25 @@ struct WinogradConvolution {
         )
     }
 
-    /// A forward or backward-data pass over images, each range with its own scratch.
+    /// A forward or backward-data pass (the same C signature, kernel transformed for the pass)
+    /// over images, each range of images with its own scratch.
     private func overImages(
-        _ pass: Int32,
-        _ body: (inout sg_winograd_shape, Int32, Int32, Tensor) -> Int32
-    ) {
+        _ pass: Int32, _ input: Tensor, _ kernel: Tensor, from inShape: [Int], to outShape: [Int]
+    ) -> Tensor {
+        check(input, inShape, kernel)
         FLOPCounter.addMultiplyAdds(directMultiplyAdds)
+        let output = Tensor(uninitialized: outShape)
+        let u = transformed(kernel, for: pass)
+        let run = pass == SG_WINOGRAD_FORWARD ? sg_winograd_forward : sg_winograd_backward_data
         var s = shape
         let floats = sg_winograd_scratch_floats(&s, pass), n = inputShape[0]
         parallel(n, minimumChunk: chunk(work: transformedMultiplyAdds / n)) { s, images in
             let scratch = Tensor(uninitialized: [floats])
-            return withExtendedLifetime(scratch) { body(&s, images.first, images.end, scratch) }
+            return withExtendedLifetime(scratch) {
+                run(&s, input.data, u.data, u.count, output.data, images.first, images.end, scratch.data, scratch.count)
+            }
         }
+        return output
     }
 
     /// The kernel in the transform domain, in the layout `pass` reads (transformed per call: it

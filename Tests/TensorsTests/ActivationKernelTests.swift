@@ -3,10 +3,10 @@ import SwiftGANCKernels
 import SwiftGANTensors
 import XCTest
 
-/// The C kernels behind elu and selu (Sources/SwiftGANCKernels/activations.c): their expm1 against
-/// Foundation's expm1 in Double, the ELU forward and backward against scalar references, and each
-/// instruction-set variant this machine runs against the portable one, bit for bit.
-final class ELUKernelTests: XCTestCase {
+/// The C kernels behind elu, selu and tanh (Sources/SwiftGANCKernels/activations.c): their expm1
+/// and tanh against Foundation's in Double, the ELU forward and backward against scalar references,
+/// and each instruction-set variant this machine runs against the portable one, bit for bit.
+final class ActivationKernelTests: XCTestCase {
     static let seluAlpha: Float = 1.6732632423543772848170429916717
     static let seluScale: Float = 1.0507009873554804934193349852946
 
@@ -35,15 +35,18 @@ final class ELUKernelTests: XCTestCase {
         return Swift.abs(Double(got) - exact) / Double(sign: .plus, exponent: exponent - 23, significand: 1)
     }
 
-    func expm1(_ x: [Float], isa: Int32? = nil) -> [Float] {
+    /// A kernel over `x` in `isa`'s variant (the one in use here by default), which must run here.
+    func apply(
+        _ x: [Float], isa: Int32?,
+        _ kernel: (Int32, UnsafePointer<Float>?, UnsafeMutablePointer<Float>?, Int) -> Int32
+    ) -> [Float] {
         var y = [Float](repeating: 0, count: x.count)
-        if let isa {
-            XCTAssertEqual(sg_expm1f_array_isa(isa, x, &y, x.count), 1)
-        } else {
-            sg_expm1f_array(x, &y, x.count)
-        }
+        XCTAssertEqual(kernel(isa ?? sg_activations_isa(), x, &y, x.count), 1)
         return y
     }
+
+    func expm1(_ x: [Float], isa: Int32? = nil) -> [Float] { apply(x, isa: isa, sg_expm1f_array_isa) }
+    func tanh(_ x: [Float], isa: Int32? = nil) -> [Float] { apply(x, isa: isa, sg_tanh_forward_isa) }
 
     func testExpm1AgainstFoundation() {
         let x = Self.sweep
@@ -62,6 +65,25 @@ final class ELUKernelTests: XCTestCase {
         XCTAssertEqual(special[5], -1)
         XCTAssertEqual(special[6], .infinity)
         XCTAssertEqual(special[7], -1e-30, "tiny values keep their relative accuracy")
+    }
+
+    func testTanhAgainstFoundation() {
+        // The sweep and its mirror image (tanh is odd; the kernel handles the sign bitwise).
+        let x = Self.sweep + Self.sweep.map { -$0 }
+        for (xi, yi) in zip(x, tanh(x)) {
+            // Measured over every float of [0, 10]: at most 2.5 ulp (near 4.5, where e + 2 rounds).
+            XCTAssertLessThanOrEqual(ulpError(yi, Foundation.tanh(Double(xi))), 2.5, "tanh(\(xi)) = \(yi)")
+        }
+        let special = tanh([-0.0, 0, -.infinity, .infinity, .nan, 9.1, -20, 1e-30, .greatestFiniteMagnitude])
+        XCTAssertEqual(special[0].bitPattern, (-0.0 as Float).bitPattern, "tanh(−0) = −0")
+        XCTAssertEqual(special[1].bitPattern, (0 as Float).bitPattern)
+        XCTAssertEqual(special[2], -1)
+        XCTAssertEqual(special[3], 1)
+        XCTAssertTrue(special[4].isNaN)
+        XCTAssertEqual(special[5], 1, "tanh is 1 in Float from ≈9.01 on")
+        XCTAssertEqual(special[6], -1)
+        XCTAssertEqual(special[7], 1e-30, "tiny values keep their relative accuracy")
+        XCTAssertEqual(special[8], 1)
     }
 
     func testELUForwardAndBackwardAgainstReferences() {
@@ -117,7 +139,7 @@ final class ELUKernelTests: XCTestCase {
             inPlace.withUnsafeMutableBufferPointer {
                 _ = sg_elu_forward_isa(isa, UnsafePointer($0.baseAddress), $0.baseAddress, $0.count, 1, 1)
             }
-            return [expm1(x, isa: isa), y, dx, inPlace].map { $0.map(\.bitPattern) }
+            return [expm1(x, isa: isa), y, dx, inPlace, tanh(x, isa: isa)].map { $0.map(\.bitPattern) }
         }
         let portable = run(SG_ISA_PORTABLE)
         var checked: [String] = []
@@ -125,7 +147,7 @@ final class ELUKernelTests: XCTestCase {
             guard sg_activations_isa_supported(isa) == 1 else { continue }
             checked.append(name)
             let results = run(isa)
-            for (k, what) in ["expm1", "selu", "selu′", "elu in place"].enumerated() {
+            for (k, what) in ["expm1", "selu", "selu′", "elu in place", "tanh"].enumerated() {
                 let differing = zip(results[k], portable[k]).filter { $0 != $1 }.count
                 XCTAssertEqual(differing, 0, "\(name) \(what): \(differing) of \(x.count) results differ from portable")
             }
@@ -134,7 +156,7 @@ final class ELUKernelTests: XCTestCase {
         XCTAssertEqual(sg_activations_isa_supported(99), 0)
         XCTAssertEqual(sg_elu_forward_isa(99, x, nil, 0, 1, 1), 0, "an unknown variant runs nothing")
         let variants = checked.isEmpty ? "none on this CPU" : checked.joined(separator: ", ")
-        print("ELU kernels: variants checked against portable: \(variants); in use: SG_ISA \(sg_activations_isa())")
+        print("Activation kernels: variants checked against portable: \(variants); in use: \(sg_activations_isa())")
     }
 
     /// Tensor.elu and Tensor.selu run the kernel over chunks (a tensor above the parallel threshold)
@@ -165,6 +187,32 @@ final class ELUKernelTests: XCTestCase {
                     2 * pe[i] * (v > 0 ? 1 : pe[i] + 1.3)
                     + (v > 0 ? Self.seluScale : ps[i] + Self.seluScale * Self.seluAlpha)
                 XCTAssertEqual(pg[i], grad, accuracy: 1e-5 * Swift.max(1, Swift.abs(grad)))
+            }
+        }
+        XCTAssertEqual(results[0], results[1], "one worker and four give the same bits")
+    }
+
+    /// Tensor.tanh runs the kernel over chunks and records the scalar definition's values within the
+    /// kernel's bound; its gradient is g·(1 − y²), and one worker gives the same bits as four.
+    func testTensorTanhOverChunks() {
+        let n = Parallel.elementwiseThreshold * 2 + 5
+        let x = Tensor.normal([n], using: RandomGenerator(seed: 12)) * 2
+        let saved = Parallel.workers
+        defer { Parallel.workers = saved }
+        var results: [[[UInt32]]] = []
+        for workers in [1, 4] {
+            Parallel.workers = workers
+            let xv = x.requiringGradient()
+            let y = xv.tanh()
+            XCTAssertEqual(y.operationName, "tanh")
+            let grads = gradients(of: (y * y).sum(), withRespectTo: [xv])
+            results.append([y, grads[0]].map { $0.scalars.map(\.bitPattern) })
+            let (px, py, pg) = (x.data, y.data, grads[0].data)
+            for i in stride(from: 0, to: n, by: 89) {
+                let exact = Foundation.tanh(Double(px[i]))
+                XCTAssertLessThanOrEqual(ulpError(py[i], exact), 2.5, "tanh(\(px[i]))")
+                let grad = 2 * py[i] * (1 - py[i] * py[i])
+                XCTAssertEqual(pg[i], grad, accuracy: 1e-6 * Swift.max(1, Swift.abs(grad)))
             }
         }
         XCTAssertEqual(results[0], results[1], "one worker and four give the same bits")
