@@ -24,6 +24,44 @@
 #endif
 #endif
 
+// MARK: f32 → bf16 (every build: the bf16 matrix products take their operands converted)
+
+/// f32 → bf16 as vcvtneps2bf16 (behind oneDNN's reorders on these CPUs) does it: round to nearest
+/// even, subnormals to a zero of their sign, NaN to a quiet NaN (not rounded into infinity).
+/// Branch-free, so the loop below vectorizes.
+static inline unsigned short to_bf16(float f) {
+    unsigned u;
+    memcpy(&u, &f, sizeof u);
+    unsigned rounded = (u + 0x7fffu + ((u >> 16) & 1u)) >> 16;
+    unsigned quiet_nan = (u >> 16) | 0x40u;
+    unsigned signed_zero = (u >> 16) & 0x8000u;
+    unsigned result = (u & 0x7f800000u) == 0 ? signed_zero : rounded;
+    return (unsigned short)((u & 0x7fffffffu) > 0x7f800000u ? quiet_nan : result);
+}
+
+static void to_bf16_portable(const float *restrict x, unsigned short *restrict y, size_t count) {
+    for (size_t i = 0; i < count; i++) y[i] = to_bf16(x[i]);
+}
+
+#if defined(__x86_64__)
+// bf16 runs only where the CPU has AVX512_BF16 (or AMX), which come with AVX-512 F and BW: this
+// 16-lane build of the same loop is the one used (the package passes no ISA flags).
+__attribute__((target("avx512f,avx512bw,avx512vl")))
+static void to_bf16_avx512(const float *restrict x, unsigned short *restrict y, size_t count) {
+    for (size_t i = 0; i < count; i++) y[i] = to_bf16(x[i]);
+}
+#endif
+
+void sg_bf16_from_float(const float *x, void *y, size_t count) {
+#if defined(__x86_64__)
+    if (__builtin_cpu_supports("avx512bw")) {
+        to_bf16_avx512(x, y, count);
+        return;
+    }
+#endif
+    to_bf16_portable(x, y, count);
+}
+
 #ifndef SG_HAVE_DNNL
 
 int sg_dnnl_available(void) { return 0; }
@@ -34,8 +72,8 @@ int sg_dnnl_convolution(const sg_conv_shape *shape, int pass, int bf16, float *i
     return 1;
 }
 int sg_dnnl_supports(const sg_conv_shape *shape, int bf16) { (void)shape; (void)bf16; return 0; }
-int sg_dnnl_gemm_bf16(char transa, char transb, long m, long n, long k, const float *a, long lda,
-                      const float *b, long ldb, float beta, float *c, long ldc) {
+int sg_dnnl_gemm_bf16(char transa, char transb, long m, long n, long k, const void *a, long lda,
+                      const void *b, long ldb, float beta, float *c, long ldc) {
     (void)transa; (void)transb; (void)m; (void)n; (void)k; (void)a; (void)lda; (void)b; (void)ldb; (void)beta; (void)c; (void)ldc;
     return 1;
 }
@@ -381,42 +419,6 @@ int sg_dnnl_supports(const sg_conv_shape *shape, int bf16) {
 
 // MARK: bf16 matrix products
 
-/// f32 → bf16 as vcvtneps2bf16 (behind oneDNN's reorders on these CPUs) does it: round to nearest
-/// even, subnormals to a zero of their sign, NaN to a quiet NaN (not rounded into infinity).
-/// Branch-free, so the loop below vectorizes.
-static inline unsigned short to_bf16(float f) {
-    unsigned u;
-    memcpy(&u, &f, sizeof u);
-    unsigned rounded = (u + 0x7fffu + ((u >> 16) & 1u)) >> 16;
-    unsigned quiet_nan = (u >> 16) | 0x40u;
-    unsigned signed_zero = (u >> 16) & 0x8000u;
-    unsigned result = (u & 0x7f800000u) == 0 ? signed_zero : rounded;
-    return (unsigned short)((u & 0x7fffffffu) > 0x7f800000u ? quiet_nan : result);
-}
-
-static void to_bf16_portable(const float *restrict x, unsigned short *restrict y, size_t count) {
-    for (size_t i = 0; i < count; i++) y[i] = to_bf16(x[i]);
-}
-
-#if defined(__x86_64__)
-// bf16 runs only where the CPU has AVX512_BF16 (or AMX), which come with AVX-512 F and BW: this
-// 16-lane build of the same loop is the one used (the package passes no ISA flags).
-__attribute__((target("avx512f,avx512bw,avx512vl")))
-static void to_bf16_avx512(const float *restrict x, unsigned short *restrict y, size_t count) {
-    for (size_t i = 0; i < count; i++) y[i] = to_bf16(x[i]);
-}
-#endif
-
-static void convert_to_bf16(const float *x, unsigned short *y, size_t count) {
-#if defined(__x86_64__)
-    if (__builtin_cpu_supports("avx512bw")) {
-        to_bf16_avx512(x, y, count);
-        return;
-    }
-#endif
-    to_bf16_portable(x, y, count);
-}
-
 /// A matrix product C = op(A)·op(B) (+ C) of one shape in bf16 with f32 accumulation and output.
 typedef struct {
     char transa, transb;
@@ -496,34 +498,22 @@ static gemm_entry *find_gemm(const gemm_entry *key) {
     return found;
 }
 
-static __thread thread_buffer a_bf16_buffer, b_bf16_buffer;
-
-/// Copies the span of a row-major matrix that its descriptor covers (rows × ld, the last row
-/// only up to its columns) into bf16.
-static unsigned short *bf16_copy(thread_buffer *buffer, const float *x, long rows, long columns, long ld) {
-    size_t count = (size_t)(rows - 1) * (size_t)ld + (size_t)columns;
-    unsigned short *y = reserve(buffer, count * sizeof *y);
-    if (y) convert_to_bf16(x, y, count);
-    return y;
-}
-
-int sg_dnnl_gemm_bf16(char transa, char transb, long m, long n, long k, const float *a, long lda,
-                      const float *b, long ldb, float beta, float *c, long ldc) {
+int sg_dnnl_gemm_bf16(char transa, char transb, long m, long n, long k, const void *a, long lda,
+                      const void *b, long ldb, float beta, float *c, long ldc) {
     if (m <= 0 || n <= 0 || k <= 0 || (beta != 0.0f && beta != 1.0f)) return 1;
     gemm_entry key = {.transa = transa == 'T' ? 'T' : 'N', .transb = transb == 'T' ? 'T' : 'N', .m = m, .n = n,
                       .k = k, .lda = lda, .ldb = ldb, .ldc = ldc, .accumulate = beta != 0.0f};
     gemm_entry *e = find_gemm(&key);
     if (!e || !e->usable) return 1;
-    unsigned short *a16 = key.transa == 'T' ? bf16_copy(&a_bf16_buffer, a, k, m, lda) : bf16_copy(&a_bf16_buffer, a, m, k, lda);
-    unsigned short *b16 = key.transb == 'T' ? bf16_copy(&b_bf16_buffer, b, n, k, ldb) : bf16_copy(&b_bf16_buffer, b, k, n, ldb);
     void *scratchpad = reserve(&scratchpad_buffer, e->scratchpad_bytes);
     dnnl_stream_t stream = this_thread_stream();
-    if (!a16 || !b16 || !scratchpad || !stream) return 1;
+    if (!a || !b || !scratchpad || !stream) return 1;
     dnnl_memory_t am = NULL, bm = NULL, cm = NULL, pad = NULL;
     dnnl_memory_desc_t pad_md;
     dnnl_dims_t pad_dims = {(dnnl_dim_t)(e->scratchpad_bytes ? e->scratchpad_bytes : 1)};
-    int ok = p_dnnl_memory_create(&am, &e->a_md, engine, a16) == dnnl_success
-        && p_dnnl_memory_create(&bm, &e->b_md, engine, b16) == dnnl_success
+    // oneDNN's memory objects take non-const handles; the matmul only reads its sources.
+    int ok = p_dnnl_memory_create(&am, &e->a_md, engine, (void *)a) == dnnl_success
+        && p_dnnl_memory_create(&bm, &e->b_md, engine, (void *)b) == dnnl_success
         && p_dnnl_memory_create(&cm, &e->c_md, engine, c) == dnnl_success
         && p_dnnl_memory_desc_init_by_tag(&pad_md, 1, pad_dims, dnnl_u8, dnnl_a) == dnnl_success
         && p_dnnl_memory_create(&pad, &pad_md, engine, scratchpad) == dnnl_success;

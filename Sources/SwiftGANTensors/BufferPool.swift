@@ -8,12 +8,18 @@ final class Storage {
     /// Bumped by every in-place change (optimizer steps, `assign`), so the backward pass can
     /// refuse to use values that changed after the forward pass read them.
     var version = 0
+    /// The values rounded to bf16 at `version` (bf16 matrix products: see `Tensor.bfloat16Operand`),
+    /// in a pooled buffer of half as many floats that goes back to the pool with this one.
+    var bfloat16: (version: Int, buffer: UnsafeMutablePointer<Float>, capacity: Int)?
 
     init(count: Int) {
         (pointer, capacity) = BufferPool.shared.take(count: count)
     }
 
-    deinit { BufferPool.shared.give(pointer, capacity: capacity) }
+    deinit {
+        BufferPool.shared.give(pointer, capacity: capacity)
+        if let copy = bfloat16 { BufferPool.shared.give(copy.buffer, capacity: copy.capacity) }
+    }
 }
 
 /// Size-bucketed reuse of tensor buffers.

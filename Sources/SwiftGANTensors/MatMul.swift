@@ -30,11 +30,14 @@ public enum MatrixProductBackend: String, CaseIterable, Sendable {
 }
 
 /// C = op(A)·op(B) for row-major matrices through the platform's sgemm (OpenBLAS or Accelerate).
-/// Transposes are flags to BLAS: nothing is copied.
+/// Transposes are flags to BLAS: nothing is copied. In bf16 precision `bf16` holds A's and B's
+/// bf16 copies (same layout), which go to oneDNN's bf16 matmul whatever the fp32 backend is; a
+/// shape it has no fast kernel for stays fp32.
 @inline(__always)
 func sgemm(
     _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ c: UnsafeMutablePointer<Float>,
-    m: Int, n: Int, k: Int, transposeA: Bool, transposeB: Bool, accumulate: Bool = false
+    m: Int, n: Int, k: Int, transposeA: Bool, transposeB: Bool, accumulate: Bool = false,
+    bf16: (a: UnsafeRawPointer, b: UnsafeRawPointer)? = nil
 ) {
     if m == 0 || n == 0 { return }
     FLOPCounter.addMultiplyAdds(m * n * k)
@@ -42,12 +45,10 @@ func sgemm(
         if !accumulate { c.initialize(repeating: 0, count: m * n) }
         return
     }
-    // bf16 products go through oneDNN's matmul whatever the fp32 backend is; a shape it has no
-    // fast kernel for stays fp32.
-    if Precision.current == .bf16,
+    if let bf16,
         sg_dnnl_gemm_bf16(
-            transposeA ? 84 : 78, transposeB ? 84 : 78, m, n, k, a, transposeA ? m : k, b, transposeB ? k : n,
-            accumulate ? 1 : 0, c, n) == 0
+            transposeA ? 84 : 78, transposeB ? 84 : 78, m, n, k, bf16.a, transposeA ? m : k, bf16.b,
+            transposeB ? k : n, accumulate ? 1 : 0, c, n) == 0
     {
         return
     }
@@ -90,10 +91,12 @@ extension Tensor {
                 transposeB: transposeOther)
         }
         let out = Tensor(uninitialized: a.rank == 3 ? [batch, m, n] : [m, n])
+        let bf16 = Precision.current == .bf16 && m * n * k > 0 ? (a.bfloat16Operand, b.bfloat16Operand) : nil
         for i in 0..<batch {
             sgemm(
                 a.data + i * m * k, b.data + i * k * n, out.data + i * m * n,
-                m: m, n: n, k: k, transposeA: transposeSelf, transposeB: transposeOther)
+                m: m, n: n, k: k, transposeA: transposeSelf, transposeB: transposeOther,
+                bf16: bf16.map { ($0.0 + 2 * i * m * k, $0.1 + 2 * i * k * n) })
         }
         return Tensor.record("matmul", out, [a, b]) { g, wanted in
             let da: Tensor?, db: Tensor?
@@ -126,7 +129,10 @@ extension Tensor {
             "SwiftGAN shape error: linear bias \(describe(bias.shape)) does not match weight \(describe(weight.shape))")
         let out = Tensor(uninitialized: [m, n])
         for row in 0..<m { (out.data + row * n).update(from: bias.data, count: n) }
-        sgemm(x.data, weight.data, out.data, m: m, n: n, k: k, transposeA: false, transposeB: false, accumulate: true)
+        let bf16 = Precision.current == .bf16 && m * n * k > 0 ? (x.bfloat16Operand, weight.bfloat16Operand) : nil
+        sgemm(
+            x.data, weight.data, out.data, m: m, n: n, k: k, transposeA: false, transposeB: false, accumulate: true,
+            bf16: bf16)
         return Tensor.record("linear", out, [x, weight, bias]) { g, wanted in
             [
                 wanted[0] ? g.matmul(weight, transposeOther: true) : nil,
@@ -134,5 +140,24 @@ extension Tensor {
                 wanted[2] ? g.sum(alongAxis: 0) : nil,
             ]
         }
+    }
+}
+
+extension Tensor {
+    /// This tensor's values rounded to bf16 (`sg_bf16_from_float`, 2 bytes each, same layout), as
+    /// bf16 matrix products read them. Converted once per version of the values and kept with the
+    /// storage: a weight is read by the forward product and again by the input gradient's, an
+    /// activation by the forward and the weight gradient's, the incoming gradient by both
+    /// gradients' products, and each conversion is a pass over memory (mlp-gan's bf16 step spent
+    /// 10 % of its time converting). In-place changes bump the version (``markModified()``), so
+    /// a changed weight is converted again.
+    var bfloat16Operand: UnsafeRawPointer {
+        if let copy = storage.bfloat16, copy.version == storage.version { return UnsafeRawPointer(copy.buffer) }
+        if let stale = storage.bfloat16 { BufferPool.shared.give(stale.buffer, capacity: stale.capacity) }
+        let (buffer, capacity) = BufferPool.shared.take(count: (count + 1) / 2)
+        let src = data, dst = UnsafeMutableRawPointer(buffer)
+        Parallel.forEachChunk(count) { r in sg_bf16_from_float(src + r.lowerBound, dst + 2 * r.lowerBound, r.count) }
+        storage.bfloat16 = (storage.version, buffer, capacity)
+        return UnsafeRawPointer(buffer)
     }
 }

@@ -186,7 +186,7 @@ final class PrecisionTests: XCTestCase {
         }
         // A product with the identity is the rounding itself, exactly: the gemm path's conversion
         // against the emulation, ties and subnormals included (a NaN would spread along its row).
-        let special: [Float] = [1 + 0x1p-8, 1 + 3 * 0x1p-8, -(1 + 0x1p-8 + 0x1p-20), 3e-39, -1e-40, 1e38, 3.3895e38]
+        let special: [Float] = [1 + 0x1p-8, 1 + 3 * 0x1p-8, -(1 + 0x1p-8 + 0x1p-20), 0x1.0bp-128, -0x1.1p-133, 1e38, 3.3895e38]
         let values = Tensor(
             special + (0..<(16 * 16 - special.count)).map { Float($0) * 0.0137 - 1.3 }, shape: [16, 16])
         let identity = Tensor((0..<256).map { $0 / 16 == $0 % 16 ? 1 : 0 }, shape: [16, 16])
@@ -199,6 +199,30 @@ final class PrecisionTests: XCTestCase {
         let sums = withoutGrad { x.bfloat16Rounded().abs().matmul(w.bfloat16Rounded().abs()) + bias.abs() }
         let bf16 = try Precision.with(.bf16) { withoutGrad { x.linear(w, bias: bias) } }
         assertWithin(bf16, emulated, k2, of: sums, "linear against the emulation")
+    }
+
+    /// A product's bf16 operands are converted once per version of their values (every machine:
+    /// the conversion needs no oneDNN): the copy is the emulated rounding bit for bit, a second
+    /// use reads the same copy, and an in-place change (an optimizer step, `assign`) makes a new
+    /// one, so a product never reads a weight's old values.
+    func testBF16OperandCopiesFollowInPlaceChanges() {
+        let w = awayFromZero([33, 7], seed: 6)
+        func copy(_ t: Tensor) -> [UInt16] {
+            Array(UnsafeBufferPointer(start: t.bfloat16Operand.assumingMemoryBound(to: UInt16.self), count: t.count))
+        }
+        let rounded = { (t: Tensor) in t.bfloat16Rounded().scalars.map { UInt16($0.bitPattern >> 16) } }
+        XCTAssertEqual(copy(w), rounded(w))
+        XCTAssertEqual(w.bfloat16Operand, w.bfloat16Operand, "converted once while the values stay")
+        XCTAssertEqual(Tensor(shape: [7, 33], sharing: w.storage).bfloat16Operand, w.bfloat16Operand, "views share it")
+        let other = awayFromZero([33, 7], seed: 7)
+        w.assign(other)
+        XCTAssertEqual(copy(w), rounded(other), "assign made a new copy")
+        let (m, v) = (Tensor.zeros(w.shape), Tensor.zeros(w.shape))
+        w.adamUpdate(
+            gradient: awayFromZero(w.shape, seed: 8), firstMoment: m, secondMoment: v, correctedLearningRate: 0.1,
+            beta1: 0.5, beta2: 0.9, epsilon: 1e-7)
+        XCTAssertEqual(copy(w), rounded(w), "an optimizer step made a new copy")
+        XCTAssertNotEqual(rounded(w), rounded(other))
     }
 
     /// Where bf16 cannot run, asking for it says why and changes nothing; where it can, the

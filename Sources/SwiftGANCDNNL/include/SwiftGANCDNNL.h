@@ -1,5 +1,6 @@
 #ifndef SWIFTGAN_CDNNL_H
 #define SWIFTGAN_CDNNL_H
+#include <stddef.h>
 
 /// The shape of one 2-D convolution, NHWC activations and a Keras kernel [kh, kw, in, out]
 /// (oneDNN's `hwio`), seen from its forward direction: `in_*` is the side the window slides
@@ -52,9 +53,16 @@ int sg_dnnl_supports(const sg_conv_shape *shape, int bf16);
 int sg_dnnl_sgemm(char transa, char transb, long m, long n, long k, const float *a, long lda,
                   const float *b, long ldb, float beta, float *c, long ldc);
 
-/// The same product with A and B rounded to bf16, multiplied with f32 accumulation into f32 C;
-/// beta is 0 or 1. Returns nonzero (nothing written) without bf16 support or for other betas.
-int sg_dnnl_gemm_bf16(char transa, char transb, long m, long n, long k, const float *a, long lda,
-                      const float *b, long ldb, float beta, float *c, long ldc);
+/// The same product from A and B already in bf16 (`sg_bf16_from_float`, same layout and leading
+/// dimensions as the f32 matrices), multiplied with f32 accumulation into f32 C; beta is 0 or 1.
+/// Returns nonzero (nothing written) without bf16 support, for other betas, or for a shape
+/// oneDNN has only its reference kernel for.
+int sg_dnnl_gemm_bf16(char transa, char transb, long m, long n, long k, const void *a, long lda,
+                      const void *b, long ldb, float beta, float *c, long ldc);
+
+/// y[i] = x[i] rounded to bf16 (16-bit words) as vcvtneps2bf16 rounds: to nearest even,
+/// subnormals to a zero of their sign, NaN to a quiet NaN. Any machine (AVX-512 where it has it);
+/// the caller splits large arrays over threads.
+void sg_bf16_from_float(const float *x, void *y, size_t count);
 
 #endif
