@@ -186,7 +186,9 @@ final class PrecisionTests: XCTestCase {
         }
         // A product with the identity is the rounding itself, exactly: the gemm path's conversion
         // against the emulation, ties and subnormals included (a NaN would spread along its row).
-        let special: [Float] = [1 + 0x1p-8, 1 + 3 * 0x1p-8, -(1 + 0x1p-8 + 0x1p-20), 0x1.0bp-128, -0x1.1p-133, 1e38, 3.3895e38]
+        let special: [Float] = [
+            1 + 0x1p-8, 1 + 3 * 0x1p-8, -(1 + 0x1p-8 + 0x1p-20), 0x1.0bp-128, -0x1.1p-133, 1e38, 3.3895e38,
+        ]
         let values = Tensor(
             special + (0..<(16 * 16 - special.count)).map { Float($0) * 0.0137 - 1.3 }, shape: [16, 16])
         let identity = Tensor((0..<256).map { $0 / 16 == $0 % 16 ? 1 : 0 }, shape: [16, 16])
