@@ -49,7 +49,16 @@ public final class BatchNorm: UnaryLayer {
         runningVariance = Tensor.ones([featureCount])
     }
 
-    public func callAsFunction(_ x: Tensor) -> Tensor {
+    public func callAsFunction(_ x: Tensor) -> Tensor { normalize(x, leakyReLUSlope: nil) }
+
+    /// `LeakyReLU(slope)(self(x))` in one pass over the activations in training mode (see
+    /// `Tensor.batchNormalized`): ``Sequential`` calls this for a BatchNorm followed by a LeakyReLU
+    /// whose slope is ≥ 0. Same values and gradients as the two layers.
+    public func callAsFunction(_ x: Tensor, thenLeakyReLU slope: Float) -> Tensor {
+        slope >= 0 && isTraining ? normalize(x, leakyReLUSlope: slope) : self(x).leakyRelu(slope: slope)
+    }
+
+    private func normalize(_ x: Tensor, leakyReLUSlope: Float?) -> Tensor {
         let features = scale.count
         require(
             x.rank >= 2 && x.shape.last == features,
@@ -64,7 +73,8 @@ public final class BatchNorm: UnaryLayer {
         require(
             x.count / features * ranks > 1,
             "SwiftGAN: BatchNorm in training mode needs more than one value per feature, got \(describe(x.shape))")
-        let (y, mean, variance) = x.batchNormalized(scale: scale, offset: offset, epsilon: epsilon)
+        let (y, mean, variance) = x.batchNormalized(
+            scale: scale, offset: offset, epsilon: epsilon, leakyReLUSlope: leakyReLUSlope)
         withoutGrad {
             runningMean.assign(runningMean * momentum + mean * (1 - momentum))
             runningVariance.assign(runningVariance * momentum + variance * (1 - momentum))

@@ -1,4 +1,5 @@
 import Foundation
+import SwiftGANCKernels
 
 extension Tensor {
     /// Batch normalization in training mode over every axis but the last (features, or channels of
@@ -19,14 +20,25 @@ extension Tensor {
     /// sums parameter gradients itself). The recorded backward sums through
     /// ``summedOverRanks()``, so gradient penalties through a synchronized BatchNorm stay exact.
     /// In one process nothing changes.
+    ///
+    /// With `leakyReLUSlope` s (≥ 0) the output is LeakyReLU's of the normalized values,
+    /// z > 0 ? z : s·z, in the same pass: what `BatchNorm` followed by `LeakyReLU` computes, value
+    /// for value (same expression, same rounding), without writing and reading the normalized
+    /// activations once more each way. The backward pass recomputes z from x to choose each
+    /// element's slope (1 or s), then runs the formula above on the gated gradient.
     public func batchNormalized(
-        scale: Tensor, offset: Tensor, epsilon: Float
+        scale: Tensor, offset: Tensor, epsilon: Float, leakyReLUSlope: Float? = nil
     ) -> (output: Tensor, mean: Tensor, variance: Tensor) {
         let c = shape.last ?? 0
         require(
             rank >= 2 && scale.shape == [c] && offset.shape == [c],
             "SwiftGAN shape error: batchNormalized of \(describe(shape)) with scale \(describe(scale.shape)) and offset \(describe(offset.shape))"
         )
+        require(
+            leakyReLUSlope.map { $0 >= 0 } ?? true,
+            "batchNormalized: the fused LeakyReLU needs a slope ≥ 0 (its gate reads the output's sign), got \(leakyReLUSlope ?? 0)"
+        )
+        let slope = leakyReLUSlope ?? 1  // 1: no activation (z > 0 ? z : 1·z is z)
         let rows = count / c
         require(rows > 0, "SwiftGAN: batch normalization of an empty batch \(describe(shape))")
         // The ranks whose rows are normalized together (SyncBatchNorm); nil: this process's rows alone.
@@ -35,10 +47,12 @@ extension Tensor {
             inverse = Tensor(uninitialized: [c])
         let px = data, pm = mean.data, pv = variance.data, pi = inverse.data
         // Two passes (mean, then centered squares) over the rows, each split into fixed blocks.
-        channelSums(rows: rows, channels: c, into: pm) { row, acc in for j in 0..<c { acc[j] += px[row * c + j] } }
+        channelSums(rows: rows, channels: c, into: pm) { r, acc in
+            sg_batchnorm_statistics(px + r.lowerBound * c, r.count, c, nil, acc)
+        }
         for j in 0..<c { pm[j] /= Float(rows) }
-        channelSums(rows: rows, channels: c, into: pv) { row, acc in
-            for j in 0..<c { let d = px[row * c + j] - pm[j]; acc[j] += d * d }
+        channelSums(rows: rows, channels: c, into: pv) { r, acc in
+            sg_batchnorm_statistics(px + r.lowerBound * c, r.count, c, pm, acc)
         }
         // The rows normalized over: this process's, or the global batch's once the ranks' are joined.
         let n = Float(shard.map { joinStatistics($0, mean: pm, squares: pv, rows: rows, channels: c) } ?? rows)
@@ -48,17 +62,23 @@ extension Tensor {
         }
         let out = Tensor(uninitialized: shape)
         let po = out.data, pg = scale.data, pb = offset.data
+        // y = (x − μ)·inv·γ + β, then the LeakyReLU (a slope of 1 leaves it as is), in C.
         Parallel.forEachChunk(rows, minimumChunk: Swift.max(1, Parallel.elementwiseThreshold / Swift.max(c, 1))) { r in
-            for i in r {
-                let src = px + i * c, dst = po + i * c
-                for j in 0..<c { dst[j] = (src[j] - pm[j]) * pi[j] * pg[j] + pb[j] }
-            }
+            sg_batchnorm_forward(px + r.lowerBound * c, po + r.lowerBound * c, r.count, c, pm, pi, pg, pb, slope)
         }
         let x = self
-        let output = Tensor.record("batchNorm", out, [x, scale, offset]) { g, wanted in
+        // The output's buffer, not the output: a closure holding the output would keep it alive forever.
+        let y = out.storage
+        let name = leakyReLUSlope == nil ? "batchNorm" : "batchNormLeakyRelu"
+        let output = Tensor.record(name, out, [x, scale, offset]) { incoming, wanted in
             let axes = Array(0..<(x.rank - 1))
             if GradMode.isEnabled {
-                // The same backward formula from differentiable operations (recorded).
+                // The same backward formula from differentiable operations (recorded), on the
+                // gradient gated by the activation's slope: a constant of x almost everywhere, so
+                // gradients of gradients stay exact. y > 0 exactly where z > 0, since s ≥ 0.
+                let g =
+                    leakyReLUSlope == nil
+                    ? incoming : incoming * Tensor(shape: x.shape, sharing: y).map { $0 > 0 ? 1 : slope }
                 guard let shard else {
                     let mu = x.mean(alongAxes: axes)
                     let centered = x - mu
@@ -83,14 +103,19 @@ extension Tensor {
                 return [dx, wanted[1] ? dScale : nil, wanted[2] ? dOffset : nil]
             }
             // Pointers from tensors this closure holds: the statistics must outlive the forward call.
-            let gp = g.data, px = x.data, pm = mean.data, pi = inverse.data, pg = scale.data
+            let gp = incoming.data, px = x.data, pm = mean.data, pi = inverse.data, pg = scale.data,
+                pb = offset.data
+            // Σĝ and Σĝ·x̂ in one pass over the rows (dβ in the first c sums, dγ in the next c), ĝ the
+            // incoming gradient through the activation's slope at z, recomputed as the forward did
+            // (without an activation the slope is 1 and ĝ is g itself, exactly).
+            let sums = Tensor(uninitialized: [2 * c])
+            channelSums(rows: rows, channels: 2 * c, into: sums.data) { r, acc in
+                sg_batchnorm_backward_sums(
+                    gp + r.lowerBound * c, px + r.lowerBound * c, r.count, c, pm, pi, pg, pb, slope, acc)
+            }
             let dOffsetTensor = Tensor(uninitialized: [c]), dScaleTensor = Tensor(uninitialized: [c])
-            channelSums(rows: rows, channels: c, into: dOffsetTensor.data) { i, acc in
-                for j in 0..<c { acc[j] += gp[i * c + j] }
-            }
-            channelSums(rows: rows, channels: c, into: dScaleTensor.data) { i, acc in
-                for j in 0..<c { acc[j] += gp[i * c + j] * (px[i * c + j] - pm[j]) * pi[j] }
-            }
+            dOffsetTensor.data.update(from: sums.data, count: c)
+            dScaleTensor.data.update(from: sums.data + c, count: c)
             var db = UnsafePointer(dOffsetTensor.data), ds = UnsafePointer(dScaleTensor.data)
             var dx: Tensor?
             if wanted[0] {
@@ -114,13 +139,9 @@ extension Tensor {
                     Parallel.forEachChunk(
                         rows, minimumChunk: Swift.max(1, Parallel.elementwiseThreshold / Swift.max(c, 1))
                     ) { r in
-                        for i in r {
-                            let gr = gp + i * c, xr = px + i * c, dr = pd + i * c
-                            for j in 0..<c {
-                                let xhat = (xr[j] - pm[j]) * pi[j]
-                                dr[j] = pg[j] * pi[j] * (gr[j] - gradientSums[j] / n - xhat * scaleSums[j] / n)
-                            }
-                        }
+                        let o = r.lowerBound * c
+                        sg_batchnorm_backward_data(
+                            gp + o, px + o, pd + o, r.count, c, pm, pi, pg, pb, slope, gradientSums, scaleSums, n)
                     }
                 }
                 dx = result
@@ -158,12 +179,12 @@ private func joinStatistics(
     return Int(total)
 }
 
-/// Per-channel sums over rows: `body(row, accumulator)` adds one row into a [channels] accumulator.
-/// Rows are cut into fixed blocks summed in parallel, and the block partials are added in order,
-/// so the result does not depend on the thread count.
+/// Per-channel sums over rows: `body(rows, accumulator)` adds a range of rows, in order, into a
+/// [channels] accumulator. Rows are cut into fixed blocks summed in parallel, and the block
+/// partials are added in order, so the result does not depend on the thread count.
 private func channelSums(
     rows: Int, channels c: Int, into result: UnsafeMutablePointer<Float>,
-    _ body: (Int, UnsafeMutablePointer<Float>) -> Void
+    _ body: (Range<Int>, UnsafeMutablePointer<Float>) -> Void
 ) {
     let block = 256, blocks = (rows + block - 1) / block
     let partials = UnsafeMutablePointer<Float>.allocate(capacity: blocks * c)
@@ -171,10 +192,7 @@ private func channelSums(
     partials.initialize(repeating: 0, count: blocks * c)
     Parallel.forEachChunk(blocks, minimumChunk: Swift.max(1, Parallel.elementwiseThreshold / Swift.max(block * c, 1))) {
         range in
-        for b in range {
-            let acc = partials + b * c
-            for row in (b * block)..<Swift.min(rows, (b + 1) * block) { body(row, acc) }
-        }
+        for b in range { body((b * block)..<Swift.min(rows, (b + 1) * block), partials + b * c) }
     }
     result.initialize(repeating: 0, count: c)
     for b in 0..<blocks { for j in 0..<c { result[j] += partials[b * c + j] } }

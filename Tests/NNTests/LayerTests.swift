@@ -64,6 +64,33 @@ final class LayerTests: XCTestCase {
         XCTAssertTrue(second.isEmpty, "\(second.prefix(3))")
     }
 
+    /// Sequential runs a BatchNorm followed by a LeakyReLU (slope ≥ 0) as one fused operation, with
+    /// the same outputs, running statistics and gradients as the layers run one at a time; in
+    /// inference mode, and for a negative slope, the layers run apart.
+    func testSequentialFusesBatchNormWithItsLeakyReLU() {
+        func layers(_ slope: Float) -> [any UnaryLayer] {
+            let norm = BatchNorm(featureCount: 4, momentum: 0.8)
+            norm.scale.assign(Tensor([0.5, 1.5, -1, 2]))
+            return [Dense(3, 4, rng: RandomGenerator(seed: 3)), norm, LeakyReLU(slope)]
+        }
+        let x = Tensor.normal([6, 3], using: RandomGenerator(seed: 4))
+        for slope: Float in [0.2, -0.1] {
+            let (fused, apart) = (Sequential(layers(slope)), layers(slope))
+            let y = fused(x)
+            let expected = apart.reduce(x) { $1($0) }
+            XCTAssertEqual(y.operationName, slope >= 0 ? "batchNormLeakyRelu" : "leakyRelu")
+            XCTAssertEqual(y.scalars, expected.scalars)
+            let (a, b) = (fused.layers[1] as! BatchNorm, apart[1] as! BatchNorm)
+            XCTAssertEqual(a.runningMean.scalars, b.runningMean.scalars)
+            XCTAssertEqual(a.runningVariance.scalars, b.runningVariance.scalars)
+            let ga = gradients(of: y.pow(2).sum(), withRespectTo: fused.parameters)
+            let gb = gradients(of: expected.pow(2).sum(), withRespectTo: apart.flatMap(\.parameters))
+            XCTAssertEqual(ga.map(\.scalars), gb.map(\.scalars))
+            fused.setTraining(false)
+            XCTAssertEqual(fused(x).operationName, "leakyRelu", "inference mode runs the layers apart")
+        }
+    }
+
     func testDropoutIsInvertedTrainOnlyAndSeeded() {
         let x = Tensor.ones([1000])
         let drop = Dropout(rate: 0.4, rng: RandomGenerator(seed: 3))

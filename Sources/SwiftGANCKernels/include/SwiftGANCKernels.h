@@ -22,6 +22,7 @@ float sg_dropout_draw(uint64_t key, uint64_t counter);
 int sg_available_cpus(void);
 
 #include "sg_activations.h"
+#include "sg_normalization.h"
 #include "sg_winograd.h"
 
 #endif
