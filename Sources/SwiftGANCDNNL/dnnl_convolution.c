@@ -65,6 +65,11 @@ void sg_bf16_from_float(const float *x, void *y, size_t count) {
 #ifndef SG_HAVE_DNNL
 
 int sg_dnnl_available(void) { return 0; }
+int sg_openmp_available(void) { return 0; }
+int sg_openmp_parallel(int count, void (*body)(void *, int), void *context) {
+    (void)count; (void)body; (void)context;
+    return 1;
+}
 const char *sg_dnnl_description(void) { return "oneDNN 2.x not found at build time (Debian: libdnnl-dev)"; }
 int sg_dnnl_bf16_available(void) { return 0; }
 int sg_dnnl_convolution(const sg_conv_shape *shape, int pass, int bf16, float *input, float *weights, float *output, int threads) {
@@ -102,6 +107,11 @@ SG_DNNL_FUNCTIONS(SG_DECLARE)
 #undef SG_DECLARE
 // OpenMP's per-thread team size (libgomp comes with Debian's oneDNN); optional.
 static void (*p_omp_set_num_threads)(int);
+// libgomp's entry points for a parallel region (the ABI GCC compiles `#pragma omp parallel` to),
+// for the engine's own loops: see sg_openmp_parallel.
+static void (*p_GOMP_parallel)(void (*)(void *), void *, unsigned, unsigned);
+static int (*p_omp_get_thread_num)(void);
+static int (*p_omp_get_num_threads)(void);
 
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static int load_state;  // 0 not tried, 1 loaded, -1 failed
@@ -125,9 +135,6 @@ static int load_locked(void) {
         snprintf(description, sizeof description, "oneDNN disabled by SWIFTGAN_NO_DNNL");
         return 0;
     }
-    // Debian's oneDNN runs on OpenMP; idle OpenMP threads that spin steal the core the engine's
-    // own threads and OpenBLAS need next. The policy is read when the runtime starts.
-    setenv("OMP_WAIT_POLICY", "PASSIVE", 0);
     void *library = dlopen("libdnnl.so.2", RTLD_NOW | RTLD_LOCAL);
     if (!library) {
         snprintf(description, sizeof description, "oneDNN not loaded: %s", dlerror());
@@ -139,6 +146,9 @@ static int load_locked(void) {
     SG_DNNL_FUNCTIONS(SG_RESOLVE)
 #undef SG_RESOLVE
     p_omp_set_num_threads = (void (*)(int))dlsym(library, "omp_set_num_threads");
+    p_GOMP_parallel = (void (*)(void (*)(void *), void *, unsigned, unsigned))dlsym(library, "GOMP_parallel");
+    p_omp_get_thread_num = (int (*)(void))dlsym(library, "omp_get_thread_num");
+    p_omp_get_num_threads = (int (*)(void))dlsym(library, "omp_get_num_threads");
     const dnnl_version_t *v = p_dnnl_version();
     if (v->major != 2) {
         snprintf(description, sizeof description, "oneDNN %d.%d found; only 2.x is supported", v->major, v->minor);
@@ -158,6 +168,30 @@ int sg_dnnl_available(void) {
     int ok = load_locked();
     pthread_mutex_unlock(&lock);
     return ok;
+}
+
+int sg_openmp_available(void) {
+    return sg_dnnl_available() && p_GOMP_parallel && p_omp_get_thread_num && p_omp_get_num_threads;
+}
+
+typedef struct {
+    int count;
+    void (*body)(void *, int);
+    void *context;
+} openmp_job;
+
+// Each thread of the team takes the items t, t + n, t + 2n, … (one each when count ≤ n).
+static void openmp_items(void *data) {
+    const openmp_job *job = data;
+    int n = p_omp_get_num_threads();
+    for (int i = p_omp_get_thread_num(); i < job->count; i += n) job->body(job->context, i);
+}
+
+int sg_openmp_parallel(int count, void (*body)(void *, int), void *context) {
+    if (count <= 0 || !sg_openmp_available()) return 1;
+    openmp_job job = {count, body, context};
+    p_GOMP_parallel(openmp_items, &job, (unsigned)count, 0);
+    return 0;
 }
 
 const char *sg_dnnl_description(void) {

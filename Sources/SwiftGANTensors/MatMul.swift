@@ -8,7 +8,8 @@ import SwiftGANCOpenBLAS
 #endif
 
 /// Which library runs matrix products: oneDNN's sgemm where oneDNN is loaded, so that its
-/// convolutions and the products share one threading runtime (OpenMP, passive waits), or the
+/// convolutions and the products share one threading runtime (OpenMP: the engine's own loops run
+/// on the same team, see `Parallel.runsOnOpenMP`), or the
 /// platform's BLAS (OpenBLAS or Accelerate) otherwise and with `SWIFTGAN_GEMM=blas`. Two runtimes
 /// fought on 2 cores: OpenBLAS's idle threads spin in `sched_yield` after every product, and in
 /// a dcgan training run the kernel's share of the time fell from ≈25% to ≈3% with one runtime,

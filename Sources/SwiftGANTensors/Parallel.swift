@@ -1,5 +1,6 @@
 import Dispatch
 import Foundation
+import SwiftGANCDNNL
 import SwiftGANCKernels
 
 /// Splits `0..<count` into contiguous chunks and runs them on the machine's cores.
@@ -38,8 +39,39 @@ public enum Parallel {
             if count > 0 { body(0..<count) }
             return
         }
+        if runsOnOpenMP {
+            // The closure does not escape: sg_openmp_parallel returns after every chunk ran.
+            let ran = withoutActuallyEscaping(body) { body in
+                var job = ChunkJob(count: count, chunks: chunks, body: body)
+                return sg_openmp_parallel(Int32(chunks), ChunkJob.run, &job) == 0
+            }
+            if ran { return }
+        }
         DispatchQueue.concurrentPerform(iterations: chunks) { c in
             body((c * count / chunks)..<((c + 1) * count / chunks))
         }
+    }
+
+    /// Whether the chunks run on oneDNN's OpenMP team (where oneDNN is loaded on OpenMP) rather
+    /// than on Dispatch's worker threads. One pool for both: with two, the threads of one spin or
+    /// sleep while the other's need the cores, and on two cores each hand-off between a
+    /// convolution and the elementwise work around it cost a wake-up (mlp-gan: 146–169 steps/s
+    /// with oneDNN's threads sleeping at once, 186–271 with them spinning; acgan, whose Winograd
+    /// passes ran on Dispatch's threads, fell from 6.2 to 4.0 with them spinning).
+    /// `SWIFTGAN_PARALLEL=dispatch` starts it off (for comparisons); setting it true where OpenMP
+    /// is not loaded changes nothing. Set it from one thread, between steps.
+    nonisolated(unsafe) public static var runsOnOpenMP: Bool =
+        ProcessInfo.processInfo.environment["SWIFTGAN_PARALLEL"] != "dispatch" && sg_openmp_available() != 0
+}
+
+/// One `forEachChunk` call as the OpenMP team's threads see it: `run` does chunk `c` of it.
+private struct ChunkJob {
+    let count: Int, chunks: Int
+    let body: (Range<Int>) -> Void
+
+    static let run: @convention(c) (UnsafeMutableRawPointer?, Int32) -> Void = { context, c in
+        let job = context!.assumingMemoryBound(to: ChunkJob.self).pointee
+        let c = Int(c)
+        job.body((c * job.count / job.chunks)..<((c + 1) * job.count / job.chunks))
     }
 }

@@ -1,3 +1,4 @@
+import Foundation
 import SwiftGANTensors
 import XCTest
 
@@ -63,5 +64,34 @@ final class ParallelKernelTests: XCTestCase {
             return [p, m, v, q, s]
         }
         XCTAssertEqual(one, four)
+    }
+
+    /// Where oneDNN brings OpenMP, the engine's chunks run on its team: every chunk once, on more
+    /// than one thread, with the same bits as on Dispatch's threads.
+    func testChunksRunOnTheOpenMPTeamWithDispatchsResults() throws {
+        try XCTSkipUnless(Parallel.runsOnOpenMP, "OpenMP is not loaded here (no oneDNN): chunks run on Dispatch")
+        let saved = Parallel.workers
+        defer { Parallel.workers = saved }
+        Parallel.workers = 3
+        let lock = NSLock()
+        var ranges: [Range<Int>] = [], threads = Set<UInt>()
+        Parallel.forEachChunk(3000, minimumChunk: 1000) { r in
+            lock.withLock {
+                ranges.append(r)
+                threads.insert(UInt(bitPattern: Int(bitPattern: pthread_self())))
+            }
+        }
+        XCTAssertEqual(ranges.sorted { $0.lowerBound < $1.lowerBound }, [0..<1000, 1000..<2000, 2000..<3000])
+        XCTAssertGreaterThan(threads.count, 1, "the chunks ran on one thread")
+        let x = Tensor.normal([2048, 300], using: RandomGenerator(seed: 9))
+        func results() -> [[Float]] {
+            let xv = x.requiringGradient()
+            let y = xv.selu().tanh() * 3
+            return [y, gradients(of: (y * y).sum(), withRespectTo: [xv])[0]].map(\.scalars)
+        }
+        let openMP = results()
+        Parallel.runsOnOpenMP = false
+        defer { Parallel.runsOnOpenMP = true }
+        XCTAssertEqual(openMP, results())
     }
 }

@@ -60,6 +60,15 @@ int sg_dnnl_sgemm(char transa, char transb, long m, long n, long k, const float 
 int sg_dnnl_gemm_bf16(char transa, char transb, long m, long n, long k, const void *a, long lda,
                       const void *b, long ldb, float beta, float *c, long ldc);
 
+/// 1 where oneDNN is loaded on OpenMP (Debian's build: libgomp), so that sg_openmp_parallel runs;
+/// else 0.
+int sg_openmp_available(void);
+
+/// body(context, i) for i in 0..<count, in parallel on an OpenMP team of `count` threads (the
+/// caller's thread is one; a team the runtime keeps between regions, the one oneDNN's primitives
+/// use). Returns 0 when done, nonzero (nothing run) where OpenMP is not available.
+int sg_openmp_parallel(int count, void (*body)(void *, int), void *context);
+
 /// y[i] = x[i] rounded to bf16 (16-bit words) as vcvtneps2bf16 rounds: to nearest even,
 /// subnormals to a zero of their sign, NaN to a quiet NaN. Any machine (AVX-512 where it has it);
 /// the caller splits large arrays over threads.
