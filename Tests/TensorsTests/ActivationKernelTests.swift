@@ -159,24 +159,33 @@ final class ActivationKernelTests: XCTestCase {
         print("Activation kernels: variants checked against portable: \(variants); in use: \(sg_activations_isa())")
     }
 
-    /// Tensor.elu and Tensor.selu run the kernel over chunks (a tensor above the parallel threshold)
-    /// and record the same values as the scalar definition; their gradients follow derivative(x:y:),
-    /// and one worker gives the same bits as four.
-    func testTensorELUAndSELUOverChunks() {
-        let n = Parallel.elementwiseThreshold * 2 + 7
-        let x = Tensor.normal([n], using: RandomGenerator(seed: 11)) * 3
+    /// `check(x, outputs…)` for the tensors `body` makes from x (above the parallel threshold, so
+    /// the kernels run over chunks) on one worker and on four, which must give the same bits.
+    func onOneAndFourWorkers(_ x: Tensor, _ body: (Tensor) -> [Tensor], check: ([Tensor]) -> Void) {
         let saved = Parallel.workers
         defer { Parallel.workers = saved }
         var results: [[[UInt32]]] = []
         for workers in [1, 4] {
             Parallel.workers = workers
-            let xv = x.requiringGradient()
+            let outputs = body(x.requiringGradient())
+            check(outputs)
+            results.append(outputs.map { $0.scalars.map(\.bitPattern) })
+        }
+        XCTAssertEqual(results[0], results[1], "one worker and four give the same bits")
+    }
+
+    /// Tensor.elu and Tensor.selu record the scalar definition's values; their gradients follow
+    /// derivative(x:y:).
+    func testTensorELUAndSELUOverChunks() {
+        let n = Parallel.elementwiseThreshold * 2 + 7
+        let x = Tensor.normal([n], using: RandomGenerator(seed: 11)) * 3
+        onOneAndFourWorkers(x) { xv in
             let (e, s) = (xv.elu(alpha: 1.3), xv.selu())
             XCTAssertEqual(e.operationName, "elu")
             XCTAssertEqual(s.operationName, "selu")
-            let grads = gradients(of: (e * e).sum() + s.sum(), withRespectTo: [xv])
-            results.append([e, s, grads[0]].map { $0.scalars.map(\.bitPattern) })
-            let (px, pe, ps, pg) = (x.data, e.data, s.data, grads[0].data)
+            return [e, s, gradients(of: (e * e).sum() + s.sum(), withRespectTo: [xv])[0]]
+        } check: { outputs in
+            let (px, pe, ps, pg) = (x.data, outputs[0].data, outputs[1].data, outputs[2].data)
             for i in stride(from: 0, to: n, by: 97) {
                 let v = px[i]
                 let elu = v > 0 ? v : 1.3 * Float(Foundation.expm1(Double(v)))
@@ -189,32 +198,24 @@ final class ActivationKernelTests: XCTestCase {
                 XCTAssertEqual(pg[i], grad, accuracy: 1e-5 * Swift.max(1, Swift.abs(grad)))
             }
         }
-        XCTAssertEqual(results[0], results[1], "one worker and four give the same bits")
     }
 
-    /// Tensor.tanh runs the kernel over chunks and records the scalar definition's values within the
-    /// kernel's bound; its gradient is g·(1 − y²), and one worker gives the same bits as four.
+    /// Tensor.tanh records values within the kernel's bound of the exact ones; its gradient is
+    /// g·(1 − y²).
     func testTensorTanhOverChunks() {
         let n = Parallel.elementwiseThreshold * 2 + 5
         let x = Tensor.normal([n], using: RandomGenerator(seed: 12)) * 2
-        let saved = Parallel.workers
-        defer { Parallel.workers = saved }
-        var results: [[[UInt32]]] = []
-        for workers in [1, 4] {
-            Parallel.workers = workers
-            let xv = x.requiringGradient()
+        onOneAndFourWorkers(x) { xv in
             let y = xv.tanh()
             XCTAssertEqual(y.operationName, "tanh")
-            let grads = gradients(of: (y * y).sum(), withRespectTo: [xv])
-            results.append([y, grads[0]].map { $0.scalars.map(\.bitPattern) })
-            let (px, py, pg) = (x.data, y.data, grads[0].data)
+            return [y, gradients(of: (y * y).sum(), withRespectTo: [xv])[0]]
+        } check: { outputs in
+            let (px, py, pg) = (x.data, outputs[0].data, outputs[1].data)
             for i in stride(from: 0, to: n, by: 89) {
-                let exact = Foundation.tanh(Double(px[i]))
-                XCTAssertLessThanOrEqual(ulpError(py[i], exact), 2.5, "tanh(\(px[i]))")
+                XCTAssertLessThanOrEqual(ulpError(py[i], Foundation.tanh(Double(px[i]))), 2.5, "tanh(\(px[i]))")
                 let grad = 2 * py[i] * (1 - py[i] * py[i])
                 XCTAssertEqual(pg[i], grad, accuracy: 1e-6 * Swift.max(1, Swift.abs(grad)))
             }
         }
-        XCTAssertEqual(results[0], results[1], "one worker and four give the same bits")
     }
 }
