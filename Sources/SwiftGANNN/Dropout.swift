@@ -23,12 +23,22 @@ public final class Dropout: UnaryLayer {
 
     public func callAsFunction(_ x: Tensor) -> Tensor {
         guard isTraining, rate > 0 else { return x }
+        return x * mask(for: x)
+    }
+
+    /// `self(LeakyReLU(slope)(x))` in one pass each way (``Sequential`` calls it for a LeakyReLU
+    /// followed by a Dropout): the same mask, values and gradients as the two layers.
+    public func callAsFunction(_ x: Tensor, afterLeakyReLU slope: Float) -> Tensor {
+        guard isTraining, rate > 0 else { return x.leakyRelu(slope: slope) }
+        return x.leakyRelu(slope: slope, masked: mask(for: x))
+    }
+
+    /// The next mask, for a batch of x's shape.
+    private func mask(for x: Tensor) -> Tensor {
         let key = rng.next()
-        let mask =
-            x.rank == 0
+        return x.rank == 0
             ? Tensor.dropoutMask(x.shape, rate: rate, key: key)
             : BatchShard.rows(x.shape[0]) { Tensor.dropoutMask([$0] + x.shape.dropFirst(), rate: rate, key: key) }
-        return x * mask
     }
 
     public func setTraining(_ training: Bool) { isTraining = training }

@@ -188,8 +188,9 @@ extension Module {
 /// Applies layers one after another.
 ///
 /// A ``BatchNorm`` in training mode followed by a ``LeakyReLU`` with a slope ≥ 0 runs as one fused
-/// operation (`batchNormLeakyRelu` on the tape): the same values and gradients as the two layers,
-/// with one pass over the activations fewer each way.
+/// operation (`batchNormLeakyRelu` on the tape), and so does a ``LeakyReLU`` followed by a
+/// ``Dropout`` (`leakyReluDropout`): the same values and gradients as the two layers, with one pass
+/// over the activations fewer each way.
 ///
 /// ```swift
 /// let g = Sequential([Dense(100, 256, rng: rng), LeakyReLU(0.2), Dense(256, 784, rng: rng), Tanh()])
@@ -207,6 +208,12 @@ public final class Sequential: UnaryLayer {
                 activation.slope >= 0
             {
                 x = norm(x, thenLeakyReLU: activation.slope)
+                i += 2
+            } else if let activation = layers[i] as? LeakyReLU, i + 1 < layers.endIndex,
+                let dropout = layers[i + 1] as? Dropout
+            {
+                // A LeakyReLU followed by a Dropout likewise (the discriminators of dcgan and acgan).
+                x = dropout(x, afterLeakyReLU: activation.slope)
                 i += 2
             } else {
                 x = layers[i](x)

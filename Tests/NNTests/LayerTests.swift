@@ -91,6 +91,30 @@ final class LayerTests: XCTestCase {
         }
     }
 
+    /// Sequential runs a LeakyReLU followed by a Dropout as one operation with the two layers'
+    /// mask, values and gradients; in inference mode the Dropout is the identity.
+    func testSequentialFusesLeakyReLUWithItsDropout() {
+        func layers() -> [any UnaryLayer] {
+            [
+                Dense(3, 40, rng: RandomGenerator(seed: 5)), LeakyReLU(0.2),
+                Dropout(rate: 0.3, rng: RandomGenerator(seed: 6)),
+            ]
+        }
+        let x = Tensor.normal([8, 3], using: RandomGenerator(seed: 7))
+        let (fused, apart) = (Sequential(layers()), layers())
+        for _ in 0..<2 {  // a second call draws the next mask, as the layers do
+            let y = fused(x), expected = apart.reduce(x) { $1($0) }
+            XCTAssertEqual(y.operationName, "leakyReluDropout")
+            XCTAssertEqual(y.scalars, expected.scalars)
+            XCTAssertTrue(y.scalars.contains(0), "the mask dropped something")
+            let ga = gradients(of: y.pow(2).sum(), withRespectTo: fused.parameters)
+            let gb = gradients(of: expected.pow(2).sum(), withRespectTo: apart.flatMap(\.parameters))
+            XCTAssertEqual(ga.map(\.scalars), gb.map(\.scalars))
+        }
+        fused.setTraining(false)
+        XCTAssertEqual(fused(x).operationName, "leakyRelu", "inference: no dropout")
+    }
+
     func testDropoutIsInvertedTrainOnlyAndSeeded() {
         let x = Tensor.ones([1000])
         let drop = Dropout(rate: 0.4, rng: RandomGenerator(seed: 3))

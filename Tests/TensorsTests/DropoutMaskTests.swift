@@ -56,4 +56,14 @@ final class DropoutMaskTests: XCTestCase {
             XCTAssertEqual(Double(count), expected, accuracy: 5 * sigma, "bin \(i)")
         }
     }
+
+    /// The LeakyReLU-and-dropout operation by finite differences, first and second order, with a
+    /// fixed mask (a constant of the operation).
+    func testLeakyReLUWithAMaskGradients() {
+        let mask = Tensor.dropoutMask([4, 5], rate: 0.4, key: 3)
+        let check = GradientCheck(step: 1e-3, absoluteTolerance: 2e-3, relativeTolerance: 2e-2)
+        assertGradients([awayFromZero([4, 5], seed: 4)], check: check) {
+            $0[0].leakyRelu(slope: 0.2, masked: mask) * $0[0]
+        }
+    }
 }
