@@ -43,7 +43,7 @@ public enum Parallel {
             // The closure does not escape: sg_openmp_parallel returns after every chunk ran.
             let ran = withoutActuallyEscaping(body) { body in
                 var job = ChunkJob(count: count, chunks: chunks, body: body)
-                return sg_openmp_parallel(Int32(chunks), ChunkJob.run, &job) == 0
+                return withUnsafeMutablePointer(to: &job) { sg_openmp_parallel(Int32(chunks), ChunkJob.run, $0) } == 0
             }
             if ran { return }
         }
