@@ -53,7 +53,8 @@ public struct ModelBenchmark {
 
     /// `recipe`: one of ``Recipes`` (nil: the model's default); `batchSize`: nil for the model's.
     public init(
-        model: String, recipe: String? = nil, batchSize: Int? = nil, seconds: Double = 5, precision: Precision = .fp32
+        model: String, recipe: String? = nil, batchSize: Int? = nil, seconds: Double = 5,
+        precision: Precision = .preferred
     ) {
         (self.model, self.recipe, self.batchSize, self.seconds) = (model, recipe, batchSize, seconds)
         self.precision = precision

@@ -50,12 +50,12 @@ struct Bench: ParsableCommand {
         var recipe: String?
         @Option(
             help: ArgumentHelp(
-                "fp32, or bf16: convolutions and matrix products multiply bf16 with fp32 accumulation (needs oneDNN and a CPU with AVX512_BF16 or AMX).",
+                "fp32, or bf16: convolutions and matrix products multiply bf16 with fp32 accumulation (needs oneDNN and a CPU with AVX512_BF16 or AMX). Default: bf16 where the CPU has it, else fp32, as `swiftgan train`.",
                 valueName: "fp32|bf16"))
-        var precision: String = "fp32"
+        var precision: String?
 
         func validate() throws {
-            guard Precision(rawValue: precision) != nil else {
+            if let precision, Precision(rawValue: precision) == nil {
                 throw ValidationError("--precision must be fp32 or bf16, got '\(FormatError.printable(precision))'")
             }
             guard ModelZoo.names.contains(name) else {
@@ -76,7 +76,7 @@ struct Bench: ParsableCommand {
             try OneProcess.require("bench model")
             let benchmark = ModelBenchmark(
                 model: name, recipe: recipe, batchSize: batchSize, seconds: seconds,
-                precision: Precision(rawValue: precision) ?? .fp32)
+                precision: precision.flatMap(Precision.init(rawValue:)) ?? .preferred)
             print(jsonLine(try benchmark.run()))  // bf16 where it cannot run: its reason, exit 1
         }
     }

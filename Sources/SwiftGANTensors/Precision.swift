@@ -2,7 +2,7 @@ import SwiftGANCDNNL
 
 /// The number format convolutions and matrix products multiply in.
 ///
-/// - `fp32`: everything in 32-bit floats (the default).
+/// - `fp32`: everything in 32-bit floats (the default where bf16 does not run: ``preferred``).
 /// - `bf16`: mixed precision, the recipe of PyTorch's `torch.autocast("cpu", dtype=torch.bfloat16)`
 ///   and Keras's `mixed_bfloat16` policy: the two inputs of each convolution pass and matrix
 ///   product that oneDNN runs are rounded to bfloat16 (8 significant bits) and multiplied at the
@@ -16,6 +16,13 @@ public enum Precision: String, CaseIterable, Codable, Sendable {
 
     /// The precision from now on. Set it with ``use(_:)``, from one thread, between steps.
     nonisolated(unsafe) public private(set) static var current: Precision = .fp32
+
+    /// What a run multiplies in unless told: bf16 where it runs here (a CPU with AVX512_BF16 or
+    /// AMX, and oneDNN), else fp32. bf16 is the default only where it runs at the CPU's bf16 rate:
+    /// seeded runs measured its quality within fp32's seed-to-seed spread (dcgan and acgan, five
+    /// seeds each; docs/benchmarks.md), as PyTorch's autocast and Keras's `mixed_bfloat16` are
+    /// used for, and elsewhere it would only be an emulation slower than fp32.
+    public static var preferred: Precision { bf16Unavailability == nil ? .bf16 : .fp32 }
 
     /// Nil where bf16 runs here, else a sentence saying why it does not.
     public static var bf16Unavailability: String? {

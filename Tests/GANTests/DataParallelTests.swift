@@ -262,9 +262,13 @@ final class DataParallelTests: XCTestCase {
 
     /// Trains into a fresh folder named `folder` (letters only), with `ranks` processes under
     /// mpirun or (nil) alone; returns the folder.
+    /// In fp32 whatever this CPU's default: bf16 rounds each product's inputs to 8 bits, so a
+    /// difference of 1e-7 between a rank's activations and one process's can move a rounding by
+    /// 2⁻⁹, which Adam's first steps amplify far past the tolerances above (0.2 on mlp-gan's
+    /// BatchNorm offsets after 20 steps, with or without the bf16 operand copies).
     private func train(_ ranks: Int?, _ arguments: [String], folder: String, mpirun: URL) throws -> URL {
         let out = runFolder(folder)
-        try run(mpirun, ranks, ["train"] + arguments + ["--out", out])
+        try run(mpirun, ranks, ["train"] + arguments + ["--precision", "fp32", "--out", out])
         return URL(fileURLWithPath: out)
     }
 

@@ -68,10 +68,13 @@ final class InitFromTests: XCTestCase {
             }, "\(lines)")
 
         XCTAssertEqual(a.fixedNoise.scalars, b.fixedNoise.scalars, "the same seed draws the same fixed noise")
-        let redrawn = try RunPictures.samples(
-            generated: a.model.generate(a.fixedNoise, labels: a.fixedLabels), real: a.realExamples, model: a.model,
-            step: 0
-        ).png()
+        // Drawn in the precision B ran in (this CPU's default), as B drew it.
+        let redrawn = try Precision.with(.preferred) {
+            try RunPictures.samples(
+                generated: a.model.generate(a.fixedNoise, labels: a.fixedLabels), real: a.realExamples, model: a.model,
+                step: 0
+            ).png()
+        }
         XCTAssertEqual(try Data(contentsOf: b.folder.samplePicture(step: 0)), redrawn)
         // B is a run of its own: steps from 0, its own configuration recording where it started.
         XCTAssertEqual(b.history.map(\.step), [1, 2, 3])

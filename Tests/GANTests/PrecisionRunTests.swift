@@ -31,11 +31,20 @@ final class PrecisionRunTests: XCTestCase {
         XCTAssertTrue(summary.contains(", bf16."), "the report's summary names the precision: \(summary)")
     }
 
-    func testAnFP32RunWritesItsPrecision() throws {
-        let config = curveConfig(steps: 2, sampleEvery: 2)
-        try TrainingRun(config: config).run()
-        let written = try String(contentsOfFile: config.out! + "/config.json", encoding: .utf8)
-        XCTAssertTrue(written.contains("\"precision\" : \"fp32\""), written)
+    /// Unless told, a run multiplies in bf16 where the CPU runs it and in fp32 elsewhere, and writes
+    /// which; `--precision fp32` is fp32 everywhere.
+    func testTheDefaultPrecisionIsBF16WhereItRunsAndIsWritten() throws {
+        XCTAssertEqual(Precision.preferred, Precision.bf16Unavailability == nil ? .bf16 : .fp32)
+        for asked in [nil, "fp32"] as [String?] {
+            var config = curveConfig(steps: 2, sampleEvery: 2)
+            config.precision = asked
+            var lines: [String] = []
+            try TrainingRun(config: config) { lines.append($0) }.run()
+            let expected = asked ?? Precision.preferred.rawValue
+            let written = try String(contentsOfFile: config.out! + "/config.json", encoding: .utf8)
+            XCTAssertTrue(written.contains("\"precision\" : \"\(expected)\""), written)
+            XCTAssertEqual(lines.contains { $0.contains("this CPU's default") }, asked == nil && expected == "bf16")
+        }
     }
 
     /// A CPU without bf16 arithmetic, emulated by capping oneDNN's ISA at AVX2 (`DNNL_MAX_CPU_ISA`):

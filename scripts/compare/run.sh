@@ -6,7 +6,8 @@
 #
 # MODEL: mlp-gan, dcgan, acgan, dcgan64, sngan (or "all"). For each model it runs, alternately for N
 # rounds (default 3) of S measured seconds each (default 5):
-#   swiftgan        .build/release/swiftgan bench MODEL --seconds S  (built with `swift build -c release` if missing)
+#   swiftgan        .build/release/swiftgan bench MODEL --seconds S --precision fp32  (built with `swift build -c
+#                   release` if missing; an older swiftgan without --precision runs fp32 without it)
 #   swiftgan-bf16   the same with --precision bf16 (a swiftgan without that option, or one that exits non-zero
 #                   because this CPU cannot run bf16, is reported as missing, with its message)
 #   pytorch-1t      scripts/compare/pytorch_MODEL.py, eager, 1 thread
@@ -107,16 +108,21 @@ peers+=(keras)
 
 # Entries that cannot run on any model, with the reason (reported as missing).
 declare -A unavailable=()
-if [ "$bf16" = 1 ] && ! "$swiftgan" bench model --help 2>&1 | grep -q -- '--precision'; then
-    unavailable[swiftgan-bf16]="this swiftgan's bench has no --precision option (rebuild: swift build -c release)"
-    echo "== swiftgan-bf16 is missing: ${unavailable[swiftgan-bf16]}"
+# fp32 named explicitly: where the CPU has bf16, bench's default is bf16.
+fp32_option=(--precision fp32)
+if ! "$swiftgan" bench model --help 2>&1 | grep -q -- '--precision'; then
+    fp32_option=()
+    if [ "$bf16" = 1 ]; then
+        unavailable[swiftgan-bf16]="this swiftgan's bench has no --precision option (rebuild: swift build -c release)"
+        echo "== swiftgan-bf16 is missing: ${unavailable[swiftgan-bf16]}"
+    fi
 fi
 
 # The command for a peer on a model (one word per line), or nothing if the peer cannot run.
 command_for() {
     local peer=$1 model=$2 script=${2//-/_}
     case "$peer" in
-        swiftgan) printf '%s\n' "$swiftgan" bench "$model" --seconds "$seconds" ;;
+        swiftgan) printf '%s\n' "$swiftgan" bench "$model" --seconds "$seconds" "${fp32_option[@]}" ;;
         swiftgan-bf16) printf '%s\n' "$swiftgan" bench "$model" --seconds "$seconds" --precision bf16 ;;
         pytorch-1t) printf '%s\n' "$python" "$here/pytorch_$script.py" --seconds "$seconds" --threads 1 ;;
         pytorch) printf '%s\n' "$python" "$here/pytorch_$script.py" --seconds "$seconds" ;;

@@ -49,7 +49,8 @@ public enum TrainOptions {
             "precision", "fp32|bf16", "precision", \.precision,
             help:
                 "bf16: mixed precision as PyTorch's autocast and Keras's mixed_bfloat16 do it: convolutions and matrix products round their inputs to bfloat16 and multiply at the CPU's bf16 rate with fp32 accumulation; weights, optimizer state, BatchNorm and losses stay fp32. Needs oneDNN and a CPU with AVX512_BF16 or AMX (refused elsewhere). Evaluation (FID) always runs in fp32.",
-            default: "fp32", must: .choice(["fp32", "bf16"]), resumable: true),
+            default: "bf16 where the CPU has AVX512_BF16 or AMX, else fp32", must: .choice(["fp32", "bf16"]),
+            resumable: true),
         .value(
             "init-from", "SOURCE", "initFrom", \.initFrom,
             help:

@@ -186,7 +186,8 @@ public final class TrainingRun {
         folder = RunFolder(URL(fileURLWithPath: validated.outputFolder))
         var validated = validated
         // Written out, so the run's config.json and report say what it multiplied in.
-        validated.precision = validated.precision ?? Precision.fp32.rawValue
+        let chosen = validated.precision == nil
+        validated.precision = validated.precision ?? Precision.preferred.rawValue
         var plan = try TrainPlan(validated, model: model, objective: objective, regularizers: regularizers)
         batchSize = plan.batchSize
         shard = try TrainingRun.share(of: batchSize, model: model, config: plan.config, collective: collective)
@@ -197,7 +198,9 @@ public final class TrainingRun {
         if plan.config.precision == Precision.bf16.rawValue {
             // Refused before anything is written, where this CPU cannot run it.
             if let reason = Precision.bf16Unavailability { throw GANError(reason) }
-            log("precision: bf16 convolutions and matrix products (fp32 accumulation, weights and optimizer state)")
+            log(
+                "precision: bf16 convolutions and matrix products (fp32 accumulation, weights and optimizer state)"
+                    + (chosen ? "; this CPU's default (--precision fp32 for fp32)" : ""))
         }
         var dataset: ImageDataset?
         if case .images(let height, let width, let channels) = model.sample {
