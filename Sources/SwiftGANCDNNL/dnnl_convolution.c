@@ -128,6 +128,17 @@ static int switched_on(const char *value) {
     return 1;
 }
 
+// The processes of this job on this machine, as the launcher says (Open MPI, MPICH/Hydra, Slurm's
+// "2(x3)" form), or 1.
+static int ranks_on_this_machine(void) {
+    const char *names[] = {"OMPI_COMM_WORLD_LOCAL_SIZE", "MPI_LOCALNRANKS", "SLURM_TASKS_PER_NODE"};
+    for (size_t i = 0; i < sizeof names / sizeof *names; i++) {
+        const char *value = getenv(names[i]);
+        if (value && atoi(value) > 1) return atoi(value);
+    }
+    return 1;
+}
+
 static int load_locked(void) {
     if (load_state != 0) return load_state == 1;
     load_state = -1;
@@ -135,6 +146,11 @@ static int load_locked(void) {
         snprintf(description, sizeof description, "oneDNN disabled by SWIFTGAN_NO_DNNL");
         return 0;
     }
+    // Several ranks of a data-parallel run on one machine: their OpenMP threads would spin against
+    // each other between parallel regions, so they sleep at once instead (read when OpenMP starts;
+    // a policy the user set stays). One process keeps libgomp's brief spin, which its own next
+    // region is quickest to pick up (see Parallel.runsOnOpenMP).
+    if (ranks_on_this_machine() > 1) setenv("OMP_WAIT_POLICY", "PASSIVE", 0);
     void *library = dlopen("libdnnl.so.2", RTLD_NOW | RTLD_LOCAL);
     if (!library) {
         snprintf(description, sizeof description, "oneDNN not loaded: %s", dlerror());
@@ -170,8 +186,16 @@ int sg_dnnl_available(void) {
     return ok;
 }
 
+static int openmp_state;  // 0 not asked yet, 1 available, -1 not
+
 int sg_openmp_available(void) {
-    return sg_dnnl_available() && p_GOMP_parallel && p_omp_get_thread_num && p_omp_get_num_threads;
+    // Decided once, after loading (the loader's lock is not taken again per parallel region).
+    if (openmp_state == 0) {
+        int ok = sg_dnnl_available() && p_dnnl_version()->cpu_runtime == DNNL_RUNTIME_OMP && p_GOMP_parallel
+            && p_omp_get_thread_num && p_omp_get_num_threads;
+        __atomic_store_n(&openmp_state, ok ? 1 : -1, __ATOMIC_RELEASE);
+    }
+    return __atomic_load_n(&openmp_state, __ATOMIC_ACQUIRE) == 1;
 }
 
 typedef struct {

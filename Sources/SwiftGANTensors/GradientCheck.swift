@@ -69,12 +69,17 @@ public struct GradientCheck {
         var mismatches: [Mismatch] = []
         for (i, x) in leaves.enumerated() {
             for j in 0..<x.count {
+                // Each write is an in-place change: marked, so that copies kept per version (bf16
+                // operands) see it.
                 let saved = x.data[j]
                 x.data[j] = saved + step
+                x.markModified()
                 let plus = evaluate()
                 x.data[j] = saved - step
+                x.markModified()
                 let minus = evaluate()
                 x.data[j] = saved
+                x.markModified()
                 // Use the step actually taken in Float32, not the nominal one.
                 let h = Double(saved + step) - Double(saved - step)
                 let numeric = (plus - minus) / h

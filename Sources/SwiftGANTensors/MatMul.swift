@@ -151,7 +151,8 @@ extension Tensor {
     /// activation by the forward and the weight gradient's, the incoming gradient by both
     /// gradients' products, and each conversion is a pass over memory (mlp-gan's bf16 step spent
     /// 10 % of its time converting). In-place changes bump the version (``markModified()``), so
-    /// a changed weight is converted again.
+    /// a changed weight is converted again. Like the rest of a tensor's bookkeeping, the copy is
+    /// not guarded against two threads computing with one tensor at once.
     var bfloat16Operand: UnsafeRawPointer {
         if let copy = storage.bfloat16, copy.version == storage.version { return UnsafeRawPointer(copy.buffer) }
         if let stale = storage.bfloat16 { BufferPool.shared.give(stale.buffer, capacity: stale.capacity) }

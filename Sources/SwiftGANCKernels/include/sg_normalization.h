@@ -14,7 +14,7 @@
 /// (NULL), sums[j] += (x − mean[j])² with it.
 void sg_batchnorm_statistics(const float *x, size_t rows, size_t channels, const float *mean, float *sums);
 
-/// y = the forward above, rows [0, rows).
+/// y = the forward above, rows [0, rows). The outputs (y here, dx below) must not overlap the inputs.
 void sg_batchnorm_forward(const float *x, float *y, size_t rows, size_t channels, const float *mean,
                           const float *inverse, const float *scale, const float *offset, float slope);
 

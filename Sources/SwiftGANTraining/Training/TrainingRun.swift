@@ -187,7 +187,12 @@ public final class TrainingRun {
         var validated = validated
         // Written out, so the run's config.json and report say what it multiplied in.
         let chosen = validated.precision == nil
-        validated.precision = validated.precision ?? Precision.preferred.rawValue
+        if chosen {
+            // Every rank multiplies in the same precision: bf16 by default only where all of them run it.
+            var fp32Somewhere = [Precision.preferred == .fp32 ? 1.0 : 0]
+            try collective.allReduce(&fp32Somewhere, .max)
+            validated.precision = (fp32Somewhere[0] > 0 ? Precision.fp32 : .bf16).rawValue
+        }
         var plan = try TrainPlan(validated, model: model, objective: objective, regularizers: regularizers)
         batchSize = plan.batchSize
         shard = try TrainingRun.share(of: batchSize, model: model, config: plan.config, collective: collective)

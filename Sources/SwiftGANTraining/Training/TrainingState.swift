@@ -73,7 +73,7 @@ extension TrainingRun {
     }
 
     /// What decides the bits of a step: the worker count, the backends and the precision (the order
-    /// and rounding of the kernels' sums) and how dropout masks are drawn. The state records them,
+    /// and rounding of the kernels' sums), how dropout masks are drawn and how tanh is computed. The state records them,
     /// and a resume under others says it is no longer byte-identical (`taskset -c 0` on a 2-core
     /// machine halves the workers).
     var kernelSetting: [String: String] {
@@ -84,12 +84,14 @@ extension TrainingRun {
             "kernels.matrix_product": MatrixProductBackend.current.rawValue,
             "kernels.precision": config.precision ?? Precision.fp32.rawValue,
             "kernels.dropout": "keyed-hash",
+            "kernels.tanh": "expm1",
         ]
     }
 
     /// What a state saved before a setting was recorded ran with.
     static let settingBeforeItWasRecorded = [
         "kernels.winograd": "off", "kernels.precision": Precision.fp32.rawValue, "kernels.dropout": "sequential",
+        "kernels.tanh": "libm",
     ]
 
     /// Loads the networks, optimizers, generator, sampler, history and sample frames saved in the
