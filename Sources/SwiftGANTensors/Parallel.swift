@@ -13,8 +13,14 @@ public enum Parallel {
     /// How many threads kernels use (oneDNN's OpenMP team too). Defaults to the cores this process
     /// may run on: its CPU affinity mask (`taskset`, a container's cpuset), not the machine's count.
     /// A team larger than that spins against itself: oneDNN's bf16 kernel-gradient pass took 1.3 s
-    /// instead of 8 ms with 2 threads under `taskset -c 0`.
-    nonisolated(unsafe) public static var workers = availableCores
+    /// instead of 8 ms with 2 threads under `taskset -c 0`. `OMP_NUM_THREADS` (a positive number,
+    /// as PyTorch reads it) lowers it: data-parallel ranks sharing a machine take one thread each.
+    nonisolated(unsafe) public static var workers = min(availableCores, threadsAskedFor ?? .max)
+
+    /// `OMP_NUM_THREADS` where it is a positive number.
+    static var threadsAskedFor: Int? {
+        ProcessInfo.processInfo.environment["OMP_NUM_THREADS"].flatMap { Int($0) }.flatMap { $0 > 0 ? $0 : nil }
+    }
 
     /// The cores this process may run on (its affinity mask where the system has one), at least 1.
     public static var availableCores: Int {

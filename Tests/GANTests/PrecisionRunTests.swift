@@ -86,5 +86,10 @@ final class PrecisionRunTests: XCTestCase {
         XCTAssertEqual(result.status, 0, result.output)
         XCTAssertTrue(result.output.contains("\"threads\":1"), result.output)
         XCTAssertLessThanOrEqual(Parallel.availableCores, ProcessInfo.processInfo.activeProcessorCount)
+        // OMP_NUM_THREADS lowers it (through env(1), as a launcher's environment would).
+        let env = URL(fileURLWithPath: "/usr/bin/env")
+        let asked = try runProcess(env, ["OMP_NUM_THREADS=1", tool.path, "bench", "curve-gan", "--seconds", "0.05"])
+        XCTAssertEqual(asked.status, 0, asked.output)
+        XCTAssertTrue(asked.output.contains("\"threads\":1"), asked.output)
     }
 }
