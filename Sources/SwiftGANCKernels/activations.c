@@ -1,4 +1,5 @@
 #include "sg_activations.h"
+#include "sg_variant.h"
 
 #include <stdint.h>
 
@@ -150,53 +151,17 @@ int sg_activations_isa(void) {
     return SG_ISA_PORTABLE;
 }
 
-int sg_expm1f_array_isa(int isa, const float *x, float *y, size_t n) {
-    if (!sg_activations_isa_supported(isa)) return 0;
-    switch (isa) {
-#if defined(__x86_64__)
-    case SG_ISA_AVX512: sg_expm1f_avx512(x, y, n); break;
-    case SG_ISA_AVX2: sg_expm1f_avx2(x, y, n); break;
-#endif
-    default: sg_expm1f_portable(x, y, n); break;
-    }
-    return 1;
-}
+int sg_expm1f_array_isa(int isa, const float *x, float *y, size_t n) { SG_RUN_VARIANT(isa, sg_expm1f, x, y, n); }
 
-int sg_tanh_forward_isa(int isa, const float *x, float *y, size_t n) {
-    if (!sg_activations_isa_supported(isa)) return 0;
-    switch (isa) {
-#if defined(__x86_64__)
-    case SG_ISA_AVX512: sg_tanh_avx512(x, y, n); break;
-    case SG_ISA_AVX2: sg_tanh_avx2(x, y, n); break;
-#endif
-    default: sg_tanh_portable(x, y, n); break;
-    }
-    return 1;
-}
+int sg_tanh_forward_isa(int isa, const float *x, float *y, size_t n) { SG_RUN_VARIANT(isa, sg_tanh, x, y, n); }
 
 int sg_elu_forward_isa(int isa, const float *x, float *y, size_t n, float alpha, float scale) {
-    if (!sg_activations_isa_supported(isa)) return 0;
-    switch (isa) {
-#if defined(__x86_64__)
-    case SG_ISA_AVX512: sg_elu_forward_avx512(x, y, n, alpha, scale); break;
-    case SG_ISA_AVX2: sg_elu_forward_avx2(x, y, n, alpha, scale); break;
-#endif
-    default: sg_elu_forward_portable(x, y, n, alpha, scale); break;
-    }
-    return 1;
+    SG_RUN_VARIANT(isa, sg_elu_forward, x, y, n, alpha, scale);
 }
 
 int sg_elu_backward_isa(int isa, const float *g, const float *x, const float *y, float *dx, size_t n,
                         float alpha, float scale) {
-    if (!sg_activations_isa_supported(isa)) return 0;
-    switch (isa) {
-#if defined(__x86_64__)
-    case SG_ISA_AVX512: sg_elu_backward_avx512(g, x, y, dx, n, alpha, scale); break;
-    case SG_ISA_AVX2: sg_elu_backward_avx2(g, x, y, dx, n, alpha, scale); break;
-#endif
-    default: sg_elu_backward_portable(g, x, y, dx, n, alpha, scale); break;
-    }
-    return 1;
+    SG_RUN_VARIANT(isa, sg_elu_backward, g, x, y, dx, n, alpha, scale);
 }
 
 void sg_expm1f_array(const float *x, float *y, size_t n) { sg_expm1f_array_isa(sg_activations_isa(), x, y, n); }

@@ -1,6 +1,7 @@
 #include "sg_normalization.h"
 
 #include "sg_activations.h"
+#include "sg_variant.h"
 
 // Batch normalization's elementwise passes: the Swift loops these replace did not vectorize once
 // the LeakyReLU's gate joined them (acgan's BatchNorm backward went from 5.6 % to 10.6 % of a
@@ -91,15 +92,7 @@ __attribute__((target("avx512f"))) static void batchnorm_avx512(SG_BN_ARGUMENTS)
 int sg_batchnorm_isa(int isa, int pass, const float *g, const float *x, float *out, size_t rows, size_t c,
                      const float *mean, const float *inverse, const float *scale, const float *offset, float slope,
                      const float *sum_g, const float *sum_gx, float n) {
-    if (!sg_activations_isa_supported(isa)) return 0;
-    switch (isa) {
-#if defined(__x86_64__)
-    case SG_ISA_AVX512: batchnorm_avx512(pass, g, x, out, rows, c, mean, inverse, scale, offset, slope, sum_g, sum_gx, n); break;
-    case SG_ISA_AVX2: batchnorm_avx2(pass, g, x, out, rows, c, mean, inverse, scale, offset, slope, sum_g, sum_gx, n); break;
-#endif
-    default: batchnorm_portable(pass, g, x, out, rows, c, mean, inverse, scale, offset, slope, sum_g, sum_gx, n); break;
-    }
-    return 1;
+    SG_RUN_VARIANT(isa, batchnorm, pass, g, x, out, rows, c, mean, inverse, scale, offset, slope, sum_g, sum_gx, n);
 }
 
 void sg_batchnorm_forward(const float *x, float *y, size_t rows, size_t channels, const float *mean,
