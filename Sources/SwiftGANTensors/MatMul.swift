@@ -8,9 +8,9 @@ import SwiftGANCOpenBLAS
 #endif
 
 /// Which library runs matrix products: oneDNN's sgemm where oneDNN is loaded, so that its
-/// convolutions and the products share one threading runtime (OpenMP: the engine's own loops run
-/// on the same team, see `Parallel.runsOnOpenMP`), or the
-/// platform's BLAS (OpenBLAS or Accelerate) otherwise and with `SWIFTGAN_GEMM=blas`. Two runtimes
+/// convolutions and the products share one threading runtime (OpenMP, whose team also runs the
+/// engine's own loops: `Parallel.runsOnOpenMP`), or the platform's BLAS (OpenBLAS or
+/// Accelerate) otherwise and with `SWIFTGAN_GEMM=blas`. Two runtimes
 /// fought on 2 cores: OpenBLAS's idle threads spin in `sched_yield` after every product, and in
 /// a dcgan training run the kernel's share of the time fell from ≈25% to ≈3% with one runtime,
 /// 300 steps taking 39 s instead of 41–48 s (mlp-gan: the same wall time, 15% less CPU).
